@@ -1,0 +1,365 @@
+//! The two traits: [`Translator`], which a connector crate implements as pure functions, and
+//! [`Connector`], the object-safe async trait a router calls. [`HttpConnector`] turns the
+//! first into the second by running each flow's exchanges through the [`Executor`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::capabilities::{Capabilities, Flow};
+use crate::config::ExecutionSettings;
+use crate::error::ConnectorError;
+use crate::executor::{CallContext, Executor, WireProfile};
+use crate::http::{Exchange, Step};
+use crate::request::*;
+use crate::response::*;
+use crate::webhook::{IncomingWebhook, WebhookError, WebhookEvent};
+
+/// One processor's wire translation: unified request → HTTP request, HTTP response → unified
+/// response. No I/O, no sleeping, no retries.
+///
+/// Every flow has a default that returns [`ConnectorError::NotSupported`]; a connector writes
+/// only the flows it supports and lists them in [`Translator::capabilities`]. Requests reach a
+/// flow already validated (`validate()`), and only if the capabilities list the flow.
+pub trait Translator: Send + Sync + 'static {
+    /// The connector's id, e.g. `"checkout"`.
+    fn id(&self) -> &'static str;
+
+    /// The published feature matrix.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Idempotency header, replay semantics, retry hints and extra masked fields.
+    fn wire_profile(&self) -> WireProfile;
+
+    /// Authorize (and maybe capture) a payment.
+    fn authorize(
+        &self,
+        _req: &AuthorizeRequest,
+    ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::Authorize))
+    }
+
+    /// Raise an authorization to a new total.
+    fn increment_authorization(
+        &self,
+        _req: &IncrementalAuthorizationRequest,
+    ) -> Result<Exchange<IncrementalAuthorizationResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::IncrementalAuthorization))
+    }
+
+    /// Extend an authorization's validity.
+    fn extend_authorization(
+        &self,
+        _req: &ExtendAuthorizationRequest,
+    ) -> Result<Exchange<ExtendAuthorizationResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::ExtendAuthorization))
+    }
+
+    /// Capture.
+    fn capture(&self, _req: &CaptureRequest) -> Result<Exchange<CaptureResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::Capture))
+    }
+
+    /// Void.
+    fn void(&self, _req: &VoidRequest) -> Result<Exchange<VoidResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::Void))
+    }
+
+    /// Cancel a captured payment.
+    fn cancel_post_capture(
+        &self,
+        _req: &CancelPostCaptureRequest,
+    ) -> Result<Exchange<CancelPostCaptureResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::CancelPostCapture))
+    }
+
+    /// Refund.
+    fn refund(&self, _req: &RefundRequest) -> Result<Exchange<RefundResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::Refund))
+    }
+
+    /// Read a payment.
+    fn sync_payment(
+        &self,
+        _req: &PaymentSyncRequest,
+    ) -> Result<Exchange<PaymentSyncResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::PaymentSync))
+    }
+
+    /// Read a refund.
+    fn sync_refund(
+        &self,
+        _req: &RefundSyncRequest,
+    ) -> Result<Exchange<RefundSyncResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::RefundSync))
+    }
+
+    /// Finish an authorization after a customer action.
+    fn complete_authorize(
+        &self,
+        _req: &CompleteAuthorizeRequest,
+    ) -> Result<Exchange<CompleteAuthorizeResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::CompleteAuthorize))
+    }
+
+    /// Produce wallet session data.
+    fn session_token(
+        &self,
+        _req: &SessionTokenRequest,
+    ) -> Result<Exchange<SessionTokenResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::SessionToken))
+    }
+
+    /// Verify a webhook's signature over its raw body and map it.
+    fn verify_webhook(&self, _webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {
+        Err(WebhookError::NotSupported)
+    }
+
+    /// The `NotSupported` error for `flow`.
+    fn unsupported(&self, flow: Flow) -> ConnectorError {
+        ConnectorError::not_supported(self.id(), flow, "not implemented by this connector")
+    }
+}
+
+/// A payment processor, as a router uses it: one async method per flow, object-safe so a router
+/// can hold `Arc<dyn Connector>` and pick one by name at run time.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The connector's id.
+    fn id(&self) -> &'static str;
+    /// The published feature matrix.
+    fn capabilities(&self) -> &Capabilities;
+    /// Authorize (and maybe capture) a payment.
+    async fn authorize(&self, req: &AuthorizeRequest) -> Result<AuthorizeResponse, ConnectorError>;
+    /// Raise an authorization to `req.new_total`.
+    async fn increment_authorization(
+        &self,
+        req: &IncrementalAuthorizationRequest,
+    ) -> Result<IncrementalAuthorizationResponse, ConnectorError>;
+    /// Extend an authorization's validity.
+    async fn extend_authorization(
+        &self,
+        req: &ExtendAuthorizationRequest,
+    ) -> Result<ExtendAuthorizationResponse, ConnectorError>;
+    /// Capture.
+    async fn capture(&self, req: &CaptureRequest) -> Result<CaptureResponse, ConnectorError>;
+    /// Void.
+    async fn void(&self, req: &VoidRequest) -> Result<VoidResponse, ConnectorError>;
+    /// Cancel a captured payment by refunding it.
+    async fn cancel_post_capture(
+        &self,
+        req: &CancelPostCaptureRequest,
+    ) -> Result<CancelPostCaptureResponse, ConnectorError>;
+    /// Refund.
+    async fn refund(&self, req: &RefundRequest) -> Result<RefundResponse, ConnectorError>;
+    /// Read a payment.
+    async fn sync_payment(
+        &self,
+        req: &PaymentSyncRequest,
+    ) -> Result<PaymentSyncResponse, ConnectorError>;
+    /// Read a refund.
+    async fn sync_refund(
+        &self,
+        req: &RefundSyncRequest,
+    ) -> Result<RefundSyncResponse, ConnectorError>;
+    /// Finish an authorization after a customer action.
+    async fn complete_authorize(
+        &self,
+        req: &CompleteAuthorizeRequest,
+    ) -> Result<CompleteAuthorizeResponse, ConnectorError>;
+    /// Produce wallet session data.
+    async fn session_token(
+        &self,
+        req: &SessionTokenRequest,
+    ) -> Result<SessionTokenResponse, ConnectorError>;
+    /// Verify and map a webhook.
+    fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError>;
+}
+
+/// The most exchanges one flow may chain; a guard against a translator that never finishes.
+const MAX_STEPS: usize = 4;
+
+/// A [`Translator`] joined to an [`Executor`]: the [`Connector`] implementation every
+/// connector crate gets for free.
+pub struct HttpConnector<T> {
+    translator: T,
+    capabilities: Capabilities,
+    profile: WireProfile,
+    executor: Executor,
+    settings: ExecutionSettings,
+}
+
+impl<T: Translator> HttpConnector<T> {
+    /// Joins `translator` to a new executor with `settings`.
+    pub fn new(translator: T, settings: ExecutionSettings) -> Result<Self, ConnectorError> {
+        let executor = Executor::new(settings.timeouts.connect)?;
+        Ok(HttpConnector::with_executor(translator, executor, settings))
+    }
+
+    /// Joins `translator` to a shared executor (one connection pool for many connectors).
+    pub fn with_executor(translator: T, executor: Executor, settings: ExecutionSettings) -> Self {
+        HttpConnector {
+            capabilities: translator.capabilities(),
+            profile: translator.wire_profile(),
+            translator,
+            executor,
+            settings,
+        }
+    }
+
+    /// The translator.
+    pub fn translator(&self) -> &T {
+        &self.translator
+    }
+
+    /// Boxes this connector for a router's registry.
+    pub fn into_dyn(self) -> Arc<dyn Connector> {
+        Arc::new(self)
+    }
+
+    async fn run<R: 'static>(
+        &self,
+        flow: Flow,
+        validation: Result<(), ConnectorError>,
+        translate: impl FnOnce(&T) -> Result<Exchange<R>, ConnectorError>,
+    ) -> Result<R, ConnectorError> {
+        if !self.capabilities.supports(flow) {
+            return Err(ConnectorError::not_supported(
+                self.translator.id(),
+                flow,
+                "not in this connector's capabilities",
+            ));
+        }
+        validation?;
+        let mut exchange = translate(&self.translator)?;
+        let ctx = CallContext {
+            connector: self.translator.id(),
+            flow,
+            profile: &self.profile,
+            retry: &self.settings.retry,
+            request_timeout: self.settings.timeouts.request,
+        };
+        for _ in 0..MAX_STEPS {
+            let (request, parse) = exchange.into_parts();
+            let response = self.executor.send(ctx, &request).await?;
+            let result = parse(response);
+            match result {
+                Ok(Step::Done(answer)) => return Ok(answer),
+                Ok(Step::Next(next)) => exchange = next,
+                Err(ConnectorError::Processor { detail, .. }) if !request.is_mutating() => {
+                    // A failed read changed nothing.
+                    return Err(ConnectorError::Processor {
+                        detail,
+                        outcome_unknown: false,
+                    });
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(ConnectorError::InvalidResponse {
+            http_status: 0,
+            message: format!("{flow} needed more than {MAX_STEPS} processor calls"),
+        })
+    }
+}
+
+#[async_trait]
+impl<T: Translator> Connector for HttpConnector<T> {
+    fn id(&self) -> &'static str {
+        self.translator.id()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn authorize(&self, req: &AuthorizeRequest) -> Result<AuthorizeResponse, ConnectorError> {
+        self.run(Flow::Authorize, req.validate(), |t| t.authorize(req))
+            .await
+    }
+
+    async fn increment_authorization(
+        &self,
+        req: &IncrementalAuthorizationRequest,
+    ) -> Result<IncrementalAuthorizationResponse, ConnectorError> {
+        self.run(Flow::IncrementalAuthorization, req.validate(), |t| {
+            t.increment_authorization(req)
+        })
+        .await
+    }
+
+    async fn extend_authorization(
+        &self,
+        req: &ExtendAuthorizationRequest,
+    ) -> Result<ExtendAuthorizationResponse, ConnectorError> {
+        self.run(Flow::ExtendAuthorization, req.validate(), |t| {
+            t.extend_authorization(req)
+        })
+        .await
+    }
+
+    async fn capture(&self, req: &CaptureRequest) -> Result<CaptureResponse, ConnectorError> {
+        self.run(Flow::Capture, req.validate(), |t| t.capture(req))
+            .await
+    }
+
+    async fn void(&self, req: &VoidRequest) -> Result<VoidResponse, ConnectorError> {
+        self.run(Flow::Void, req.validate(), |t| t.void(req)).await
+    }
+
+    async fn cancel_post_capture(
+        &self,
+        req: &CancelPostCaptureRequest,
+    ) -> Result<CancelPostCaptureResponse, ConnectorError> {
+        self.run(Flow::CancelPostCapture, req.validate(), |t| {
+            t.cancel_post_capture(req)
+        })
+        .await
+    }
+
+    async fn refund(&self, req: &RefundRequest) -> Result<RefundResponse, ConnectorError> {
+        self.run(Flow::Refund, req.validate(), |t| t.refund(req))
+            .await
+    }
+
+    async fn sync_payment(
+        &self,
+        req: &PaymentSyncRequest,
+    ) -> Result<PaymentSyncResponse, ConnectorError> {
+        self.run(Flow::PaymentSync, req.validate(), |t| t.sync_payment(req))
+            .await
+    }
+
+    async fn sync_refund(
+        &self,
+        req: &RefundSyncRequest,
+    ) -> Result<RefundSyncResponse, ConnectorError> {
+        self.run(Flow::RefundSync, req.validate(), |t| t.sync_refund(req))
+            .await
+    }
+
+    async fn complete_authorize(
+        &self,
+        req: &CompleteAuthorizeRequest,
+    ) -> Result<CompleteAuthorizeResponse, ConnectorError> {
+        self.run(Flow::CompleteAuthorize, req.validate(), |t| {
+            t.complete_authorize(req)
+        })
+        .await
+    }
+
+    async fn session_token(
+        &self,
+        req: &SessionTokenRequest,
+    ) -> Result<SessionTokenResponse, ConnectorError> {
+        self.run(Flow::SessionToken, req.validate(), |t| t.session_token(req))
+            .await
+    }
+
+    fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {
+        if !self.capabilities.supports(Flow::Webhooks) {
+            return Err(WebhookError::NotSupported);
+        }
+        self.translator.verify_webhook(webhook)
+    }
+}

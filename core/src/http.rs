@@ -1,0 +1,406 @@
+//! Plain descriptions of HTTP requests and responses: what a connector builds and parses. No
+//! I/O happens here; [`crate::executor::Executor`] sends them.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, Method};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{ConnectorError, ProcessorMessage, RejectionKind};
+use crate::request::IdempotencyKey;
+
+/// The media type of a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentType {
+    /// `application/json`
+    Json,
+    /// `application/x-www-form-urlencoded`
+    Form,
+}
+
+impl ContentType {
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Json => "application/json",
+            ContentType::Form => "application/x-www-form-urlencoded",
+        }
+    }
+}
+
+/// A request a connector wants sent.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL.
+    pub url: Url,
+    /// Headers; secret values are marked sensitive and never logged.
+    pub headers: HeaderMap,
+    /// The body and its media type.
+    pub body: Option<(ContentType, Bytes)>,
+    /// The operation's idempotency key; the executor sends it in the connector's idempotency
+    /// header, identical on every attempt.
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+impl HttpRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, url: Url) -> Self {
+        HttpRequest {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// `GET url`.
+    pub fn get(url: Url) -> Self {
+        HttpRequest::new(Method::GET, url)
+    }
+
+    /// `POST url`.
+    pub fn post(url: Url) -> Self {
+        HttpRequest::new(Method::POST, url)
+    }
+
+    /// Adds a header. Values that are not valid header text are dropped with an error.
+    pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, ConnectorError> {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            ConnectorError::invalid("header", format!("{name} has an invalid value"))
+        })?;
+        self.headers.insert(HeaderName::from_static(name), value);
+        Ok(self)
+    }
+
+    /// Adds a header whose value is a secret: marked sensitive, so it is never logged.
+    pub fn secret_header(
+        mut self,
+        name: &'static str,
+        value: &str,
+    ) -> Result<Self, ConnectorError> {
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            ConnectorError::invalid("credentials", format!("{name} is not valid header text"))
+        })?;
+        value.set_sensitive(true);
+        self.headers.insert(HeaderName::from_static(name), value);
+        Ok(self)
+    }
+
+    /// `Authorization: Bearer <secret>`.
+    pub fn bearer(self, secret: &SecretString) -> Result<Self, ConnectorError> {
+        self.secret_header(
+            AUTHORIZATION.as_str(),
+            &format!("Bearer {}", secret.expose_secret()),
+        )
+    }
+
+    /// A JSON body serialized from `body`.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, ConnectorError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| ConnectorError::invalid("body", format!("cannot serialize: {e}")))?;
+        self.body = Some((ContentType::Json, Bytes::from(bytes)));
+        Ok(self)
+    }
+
+    /// A form-encoded body, already encoded.
+    pub fn form(mut self, encoded: String) -> Self {
+        self.body = Some((ContentType::Form, Bytes::from(encoded)));
+        self
+    }
+
+    /// Sets the idempotency key.
+    pub fn idempotency_key(mut self, key: &IdempotencyKey) -> Self {
+        self.idempotency_key = Some(key.clone());
+        self
+    }
+
+    /// The body as text, for tests and logs (masked by the executor before logging).
+    pub fn body_text(&self) -> Option<&str> {
+        self.body
+            .as_ref()
+            .and_then(|(_, bytes)| std::str::from_utf8(bytes).ok())
+    }
+
+    /// `true` for methods that change state at the processor.
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body may hold card data: show its size only. The executor logs a masked copy.
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.as_ref().map(|(_, b)| b.len()))
+            .field("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
+}
+
+/// `base` with `segments` appended, each percent-encoded: an id such as `../x` stays one segment
+/// and cannot change the path.
+///
+/// ```
+/// use paybridge_core::http::endpoint;
+/// let base = url::Url::parse("https://api.example.com/v1/").unwrap();
+/// let url = endpoint(&base, &["payments", "pay/../x", "captures"]).unwrap();
+/// assert_eq!(url.as_str(), "https://api.example.com/v1/payments/pay%2F..%2Fx/captures");
+/// ```
+pub fn endpoint(base: &Url, segments: &[&str]) -> Result<Url, ConnectorError> {
+    let mut url = base.clone();
+    {
+        let mut path = url
+            .path_segments_mut()
+            .map_err(|()| ConnectorError::invalid("base_url", "cannot be a base URL"))?;
+        path.pop_if_empty();
+        path.extend(segments);
+    }
+    Ok(url)
+}
+
+/// A processor's answer.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The raw body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response, mostly for tests and benchmarks.
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
+    /// `true` for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body parsed as JSON, or [`ConnectorError::InvalidResponse`].
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ConnectorError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| ConnectorError::invalid_response(self.status, e))
+    }
+
+    /// `Retry-After` in seconds, when present and sane.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.header(RETRY_AFTER.as_str())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs)
+    }
+
+    /// The content type header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header(CONTENT_TYPE.as_str())
+    }
+
+    /// The usual meaning of a non-2xx status, for a connector to start from and refine with the
+    /// processor's codes: 401 authentication, 400/422 validation, 403 forbidden, 404 not found,
+    /// 409 idempotency conflict, 429 rate limit, 5xx processor error.
+    pub fn error(&self, detail: ProcessorMessage) -> ConnectorError {
+        let detail = ProcessorMessage {
+            http_status: Some(self.status),
+            ..detail
+        };
+        match self.status {
+            401 => ConnectorError::Authentication(detail),
+            403 => ConnectorError::Rejected {
+                kind: RejectionKind::Forbidden,
+                detail,
+            },
+            404 => ConnectorError::Rejected {
+                kind: RejectionKind::NotFound,
+                detail,
+            },
+            409 => ConnectorError::IdempotencyConflict { detail },
+            429 => ConnectorError::RateLimited {
+                retry_after: self.retry_after(),
+                detail,
+            },
+            500..=599 => ConnectorError::Processor {
+                detail,
+                outcome_unknown: true,
+            },
+            _ => ConnectorError::Rejected {
+                kind: RejectionKind::Validation,
+                detail,
+            },
+        }
+    }
+}
+
+/// What comes after parsing one response: the flow's answer, or another request to send.
+pub enum Step<T> {
+    /// The flow is complete.
+    Done(T),
+    /// Send this next (a flow that needs several processor calls, expressed without I/O).
+    Next(Exchange<T>),
+}
+
+type Parser<T> = Box<dyn FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError> + Send>;
+
+/// One request and how to read its response: a connector's whole translation of one flow step.
+///
+/// ```
+/// use paybridge_core::http::{endpoint, Exchange, HttpRequest, HttpResponse, Step};
+/// let url = endpoint(&"https://api.example.com".parse().unwrap(), &["ping"]).unwrap();
+/// let exchange = Exchange::new(HttpRequest::get(url), |resp| Ok(resp.status));
+/// match exchange.parse(HttpResponse::new(200, "")) {
+///     Ok(Step::Done(status)) => assert_eq!(status, 200),
+///     _ => unreachable!(),
+/// }
+/// ```
+pub struct Exchange<T> {
+    request: HttpRequest,
+    parse: Parser<T>,
+}
+
+impl<T: 'static> Exchange<T> {
+    /// A single-step exchange: `parse` turns the response into the answer.
+    pub fn new(
+        request: HttpRequest,
+        parse: impl FnOnce(HttpResponse) -> Result<T, ConnectorError> + Send + 'static,
+    ) -> Self {
+        Exchange {
+            request,
+            parse: Box::new(move |resp| parse(resp).map(Step::Done)),
+        }
+    }
+
+    /// An exchange whose response may lead to another request.
+    pub fn then(
+        request: HttpRequest,
+        parse: impl FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError> + Send + 'static,
+    ) -> Self {
+        Exchange {
+            request,
+            parse: Box::new(parse),
+        }
+    }
+
+    /// The request to send.
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
+    }
+
+    /// Reads the response.
+    pub fn parse(self, response: HttpResponse) -> Result<Step<T>, ConnectorError> {
+        (self.parse)(response)
+    }
+
+    /// Splits into the request and its parser.
+    pub fn into_parts(
+        self,
+    ) -> (
+        HttpRequest,
+        impl FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError>,
+    ) {
+        (self.request, self.parse)
+    }
+}
+
+impl<T> fmt::Debug for Exchange<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Exchange")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_headers_are_not_shown() {
+        let url = Url::parse("https://api.example.com").expect("url");
+        let req = HttpRequest::post(url)
+            .bearer(&SecretString::from("sk_test_supersecret"))
+            .expect("header");
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("authorization"), "{shown}");
+    }
+
+    #[test]
+    fn status_classification() {
+        let cases: [(u16, fn(&ConnectorError) -> bool); 7] = [
+            (401, |e| matches!(e, ConnectorError::Authentication(_))),
+            (403, |e| {
+                matches!(
+                    e,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::Forbidden,
+                        ..
+                    }
+                )
+            }),
+            (404, |e| {
+                matches!(
+                    e,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::NotFound,
+                        ..
+                    }
+                )
+            }),
+            (409, |e| {
+                matches!(e, ConnectorError::IdempotencyConflict { .. })
+            }),
+            (422, |e| {
+                matches!(
+                    e,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::Validation,
+                        ..
+                    }
+                )
+            }),
+            (429, |e| e.retry_after() == Some(Duration::from_secs(3))),
+            (502, |e| e.outcome_unknown()),
+        ];
+        for (status, check) in cases {
+            let mut resp = HttpResponse::new(status, "");
+            resp.headers
+                .insert(RETRY_AFTER, HeaderValue::from_static("3"));
+            let err = resp.error(ProcessorMessage::default());
+            assert!(check(&err), "{status}: {err:?}");
+            assert_eq!(err.http_status(), Some(status));
+        }
+    }
+
+    #[test]
+    fn endpoint_keeps_base_path() {
+        let base = Url::parse("http://127.0.0.1:9999/sim/checkout").expect("url");
+        let url = endpoint(&base, &["payments", "pay_1"]).expect("url");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9999/sim/checkout/payments/pay_1"
+        );
+    }
+}

@@ -1,0 +1,603 @@
+//! One request type per flow. Every mutating request carries an [`IdempotencyKey`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::ConnectorError;
+use crate::money::{Currency, MinorUnit};
+use crate::payment_method::{CardNetwork, PaymentMethod};
+
+/// Merchant metadata passed to the processor: flat string pairs, which every processor accepts.
+pub type Metadata = BTreeMap<String, String>;
+
+/// A key that makes a mutating call safe to retry: generated once per logical operation (or
+/// given by the caller) and sent unchanged on every attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// A fresh random key (UUID v4), as Checkout.com recommends.
+    pub fn generate() -> Self {
+        IdempotencyKey(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// A caller-given key: 1 to 255 printable ASCII characters (Stripe's limit).
+    pub fn new(key: impl Into<String>) -> Result<Self, ConnectorError> {
+        let key = key.into();
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConnectorError::invalid(
+                "idempotency_key",
+                "must be 1 to 255 printable ASCII characters",
+            ));
+        }
+        Ok(IdempotencyKey(key))
+    }
+
+    /// A key derived from this one for a sub-operation, stable across retries.
+    pub fn derive(&self, suffix: &str) -> IdempotencyKey {
+        let mut key = format!("{}-{suffix}", self.0);
+        key.truncate(255);
+        IdempotencyKey(key)
+    }
+
+    /// The key as sent in a header.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for IdempotencyKey {
+    type Error = ConnectorError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        IdempotencyKey::new(value)
+    }
+}
+
+impl From<IdempotencyKey> for String {
+    fn from(value: IdempotencyKey) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// When the authorized funds are captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureMethod {
+    /// Captured by the processor as part of the authorization.
+    #[default]
+    Automatic,
+    /// Authorized only; the merchant captures later.
+    Manual,
+}
+
+/// Whether the authorized amount is final or an estimate that may be raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationType {
+    /// The amount will not change.
+    #[default]
+    Final,
+    /// An estimate (hotels, car rental); incremental authorization needs this.
+    Estimated,
+}
+
+/// The merchant's wish about 3-D Secure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreeDsPreference {
+    /// Let the processor's rules decide.
+    #[default]
+    Automatic,
+    /// Authenticate the customer (needs a return URL).
+    Required,
+    /// Do not ask for 3DS.
+    Skip,
+}
+
+/// Create and confirm a payment.
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// Amount to authorize; must be above zero.
+    pub amount: MinorUnit,
+    /// Currency of `amount`.
+    pub currency: Currency,
+    /// The card or token to charge.
+    pub payment_method: PaymentMethod,
+    /// Capture with the authorization, or later.
+    pub capture_method: CaptureMethod,
+    /// Final or estimated amount.
+    pub authorization_type: AuthorizationType,
+    /// Ask for an authorization that can be incremented later (implies `Estimated`).
+    pub request_incremental_authorization: bool,
+    /// Ask for a longer authorization validity where the processor offers it at authorization.
+    pub request_extended_authorization: bool,
+    /// The merchant's order reference.
+    pub reference: String,
+    /// A description for the processor's dashboard.
+    pub description: Option<String>,
+    /// Merchant metadata.
+    pub metadata: Metadata,
+    /// Where the customer returns after a redirect (3DS).
+    pub return_url: Option<Url>,
+    /// 3-D Secure preference.
+    pub three_ds: ThreeDsPreference,
+}
+
+impl AuthorizeRequest {
+    /// A request with the required fields; everything else at its default (automatic
+    /// capture, final authorization, no metadata).
+    pub fn new(
+        amount: MinorUnit,
+        currency: Currency,
+        payment_method: PaymentMethod,
+        reference: impl Into<String>,
+    ) -> Self {
+        AuthorizeRequest {
+            idempotency_key: IdempotencyKey::generate(),
+            amount,
+            currency,
+            payment_method,
+            capture_method: CaptureMethod::Automatic,
+            authorization_type: AuthorizationType::Final,
+            request_incremental_authorization: false,
+            request_extended_authorization: false,
+            reference: reference.into(),
+            description: None,
+            metadata: Metadata::new(),
+            return_url: None,
+            three_ds: ThreeDsPreference::Automatic,
+        }
+    }
+
+    /// The authorization type to send: `Estimated` when asked for, or when incremental
+    /// authorization is requested (processors only increment estimated authorizations).
+    pub fn effective_authorization_type(&self) -> AuthorizationType {
+        if self.request_incremental_authorization {
+            AuthorizationType::Estimated
+        } else {
+            self.authorization_type
+        }
+    }
+
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        if self.amount.is_zero() {
+            return Err(ConnectorError::invalid(
+                "amount",
+                "must be greater than zero",
+            ));
+        }
+        validate_text("reference", &self.reference, 1, 255)?;
+        if let Some(description) = &self.description {
+            validate_text("description", description, 0, 1000)?;
+        }
+        if self.three_ds == ThreeDsPreference::Required && self.return_url.is_none() {
+            return Err(ConnectorError::invalid(
+                "return_url",
+                "is required when 3DS is required",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Raise an estimated authorization to a new total.
+#[derive(Debug, Clone)]
+pub struct IncrementalAuthorizationRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Currency of the payment.
+    pub currency: Currency,
+    /// The amount authorized now, before this increment.
+    pub current_authorized: MinorUnit,
+    /// The total to be authorized after it: the public API passes the total, not the increment.
+    pub new_total: MinorUnit,
+    /// Why (shown to the processor where it takes a reason).
+    pub reason: Option<String>,
+    /// The card network, when known, for connectors whose support depends on it.
+    pub card_network: Option<CardNetwork>,
+}
+
+impl IncrementalAuthorizationRequest {
+    /// `new_total - current_authorized`, for processors that take the increment. Fails when the
+    /// new total is not above the current authorization.
+    pub fn increment(&self) -> Result<MinorUnit, ConnectorError> {
+        if self.new_total <= self.current_authorized {
+            return Err(ConnectorError::invalid(
+                "new_total",
+                format!(
+                    "{} must be above the currently authorized {}",
+                    self.new_total, self.current_authorized
+                ),
+            ));
+        }
+        self.new_total
+            .checked_sub(self.current_authorized)
+            .map_err(|e| ConnectorError::invalid("new_total", e.to_string()))
+    }
+
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
+        self.increment().map(|_| ())
+    }
+}
+
+/// Extend the validity of an existing authorization.
+#[derive(Debug, Clone)]
+pub struct ExtendAuthorizationRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Currency of the payment.
+    pub currency: Currency,
+    /// The card network, when known; some processors extend only some networks.
+    pub card_network: Option<CardNetwork>,
+}
+
+impl ExtendAuthorizationRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)
+    }
+}
+
+/// Capture authorized funds.
+#[derive(Debug, Clone)]
+pub struct CaptureRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Currency of the payment.
+    pub currency: Currency,
+    /// Amount to capture; `None` captures everything capturable.
+    pub amount: Option<MinorUnit>,
+    /// `false` when more captures will follow; `true` releases what is left.
+    pub final_capture: bool,
+    /// The merchant's reference for this capture.
+    pub reference: Option<String>,
+    /// Merchant metadata.
+    pub metadata: Metadata,
+}
+
+impl CaptureRequest {
+    /// A final capture of `amount` (or everything).
+    pub fn new(
+        connector_payment_id: impl Into<String>,
+        currency: Currency,
+        amount: Option<MinorUnit>,
+    ) -> Self {
+        CaptureRequest {
+            idempotency_key: IdempotencyKey::generate(),
+            connector_payment_id: connector_payment_id.into(),
+            currency,
+            amount,
+            final_capture: true,
+            reference: None,
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
+        if self.amount.is_some_and(MinorUnit::is_zero) {
+            return Err(ConnectorError::invalid(
+                "amount",
+                "must be greater than zero",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Release an uncaptured authorization.
+#[derive(Debug, Clone)]
+pub struct VoidRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Why (public API `cancellation_reason`).
+    pub reason: Option<String>,
+}
+
+impl VoidRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)
+    }
+}
+
+/// Undo a captured payment by refunding what was captured.
+#[derive(Debug, Clone)]
+pub struct CancelPostCaptureRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Currency of the payment.
+    pub currency: Currency,
+    /// The amount captured (and not yet refunded), which is refunded.
+    pub amount_captured: MinorUnit,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+impl CancelPostCaptureRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
+        if self.amount_captured.is_zero() {
+            return Err(ConnectorError::invalid(
+                "amount_captured",
+                "nothing was captured; void the payment instead",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Refund captured funds.
+#[derive(Debug, Clone)]
+pub struct RefundRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// Currency of the payment.
+    pub currency: Currency,
+    /// Amount to refund; `None` refunds everything refundable.
+    pub amount: Option<MinorUnit>,
+    /// Why.
+    pub reason: Option<String>,
+    /// The merchant's reference for this refund.
+    pub reference: Option<String>,
+    /// Merchant metadata.
+    pub metadata: Metadata,
+}
+
+impl RefundRequest {
+    /// A refund of `amount` (or everything).
+    pub fn new(
+        connector_payment_id: impl Into<String>,
+        currency: Currency,
+        amount: Option<MinorUnit>,
+    ) -> Self {
+        RefundRequest {
+            idempotency_key: IdempotencyKey::generate(),
+            connector_payment_id: connector_payment_id.into(),
+            currency,
+            amount,
+            reason: None,
+            reference: None,
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
+        if self.amount.is_some_and(MinorUnit::is_zero) {
+            return Err(ConnectorError::invalid(
+                "amount",
+                "must be greater than zero",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Read a payment's state.
+#[derive(Debug, Clone)]
+pub struct PaymentSyncRequest {
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// How the payment was created; some processors' statuses mean different things for
+    /// manual and automatic capture.
+    pub capture_method: CaptureMethod,
+}
+
+impl PaymentSyncRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)
+    }
+}
+
+/// Read a refund's state.
+#[derive(Debug, Clone)]
+pub struct RefundSyncRequest {
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// The processor's refund id (Checkout.com: the refund's action id).
+    pub connector_refund_id: String,
+}
+
+impl RefundSyncRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
+        validate_id(&self.connector_refund_id)
+    }
+}
+
+/// Finish an authorization after the customer came back from a redirect.
+#[derive(Debug, Clone)]
+pub struct CompleteAuthorizeRequest {
+    /// Sent unchanged on every attempt.
+    pub idempotency_key: IdempotencyKey,
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// How the payment was created.
+    pub capture_method: CaptureMethod,
+    /// Parameters the processor put on the return URL or gave the client SDK (e.g. Primer's
+    /// `resumeToken`).
+    pub redirect_params: BTreeMap<String, String>,
+}
+
+impl CompleteAuthorizeRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)
+    }
+}
+
+/// A wallet a session token can be produced for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Wallet {
+    /// Apple Pay.
+    ApplePay,
+    /// Google Pay.
+    GooglePay,
+}
+
+/// Produce wallet session data for a client SDK.
+#[derive(Debug, Clone)]
+pub struct SessionTokenRequest {
+    /// Amount to be paid.
+    pub amount: MinorUnit,
+    /// Currency of `amount`.
+    pub currency: Currency,
+    /// Which wallets the client wants to show.
+    pub wallets: Vec<Wallet>,
+}
+
+impl SessionTokenRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        if self.wallets.is_empty() {
+            return Err(ConnectorError::invalid(
+                "wallets",
+                "name at least one wallet",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A processor id travels in URL paths: reject what could never be one before it gets there.
+fn validate_id(id: &str) -> Result<(), ConnectorError> {
+    if id.is_empty() || id.len() > 255 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConnectorError::invalid(
+            "connector_payment_id",
+            "must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_text(
+    field: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ConnectorError> {
+    let len = value.chars().count();
+    if len < min || len > max {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("must be {min} to {max} characters, got {len}"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ConnectorError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payment_method::PaymentMethodToken;
+
+    fn m(v: i64) -> MinorUnit {
+        MinorUnit::new(v).expect("valid")
+    }
+
+    fn increment(current: i64, new_total: i64) -> IncrementalAuthorizationRequest {
+        IncrementalAuthorizationRequest {
+            idempotency_key: IdempotencyKey::generate(),
+            connector_payment_id: "pay_1".into(),
+            currency: Currency::USD,
+            current_authorized: m(current),
+            new_total: m(new_total),
+            reason: None,
+            card_network: None,
+        }
+    }
+
+    #[test]
+    fn increment_is_new_total_minus_current() {
+        assert_eq!(increment(5000, 7500).increment(), Ok(m(2500)));
+        for (current, new_total) in [(5000, 5000), (5000, 4000)] {
+            let err = increment(current, new_total)
+                .validate()
+                .expect_err("rejected");
+            assert!(
+                matches!(
+                    err,
+                    ConnectorError::InvalidRequest {
+                        field: "new_total",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn incremental_request_implies_estimated() {
+        let token = PaymentMethod::Token(PaymentMethodToken::new("pm_card_visa").expect("token"));
+        let mut req = AuthorizeRequest::new(m(100), Currency::USD, token, "order-1");
+        assert_eq!(req.effective_authorization_type(), AuthorizationType::Final);
+        req.request_incremental_authorization = true;
+        assert_eq!(
+            req.effective_authorization_type(),
+            AuthorizationType::Estimated
+        );
+        req.amount = MinorUnit::ZERO;
+        assert!(matches!(
+            req.validate(),
+            Err(ConnectorError::InvalidRequest {
+                field: "amount",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn ids_and_keys_are_checked() {
+        let mut capture = CaptureRequest::new("pay/../../x y", Currency::USD, None);
+        assert!(capture.validate().is_err());
+        capture.connector_payment_id = "pay_1".into();
+        assert!(capture.validate().is_ok());
+        assert!(IdempotencyKey::new("").is_err());
+        assert!(IdempotencyKey::new("a".repeat(256)).is_err());
+        assert!(IdempotencyKey::new("key with space").is_err());
+        let key = IdempotencyKey::new("abc").expect("valid");
+        assert_eq!(key.derive("refund").as_str(), "abc-refund");
+        assert_ne!(IdempotencyKey::generate(), IdempotencyKey::generate());
+    }
+}
