@@ -245,7 +245,7 @@ impl<T: Translator> HttpConnector<T> {
             let result = parse(response);
             match result {
                 Ok(Step::Done(answer)) => return Ok(answer),
-                Ok(Step::Next(next)) => exchange = next,
+                Ok(Step::Next(next)) => exchange = *next,
                 Err(ConnectorError::Processor { detail, .. }) if !request.is_mutating() => {
                     // A failed read changed nothing.
                     return Err(ConnectorError::Processor {

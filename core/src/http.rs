@@ -5,8 +5,10 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, Method};
+use http::header::{HeaderName, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+/// The `http` crate's types used in these descriptions, re-exported so connectors and routers
+/// name the same versions.
+pub use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -259,7 +261,7 @@ pub enum Step<T> {
     /// The flow is complete.
     Done(T),
     /// Send this next (a flow that needs several processor calls, expressed without I/O).
-    Next(Exchange<T>),
+    Next(Box<Exchange<T>>),
 }
 
 type Parser<T> = Box<dyn FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError> + Send>;
@@ -349,7 +351,8 @@ mod tests {
 
     #[test]
     fn status_classification() {
-        let cases: [(u16, fn(&ConnectorError) -> bool); 7] = [
+        type Check = fn(&ConnectorError) -> bool;
+        let cases: [(u16, Check); 7] = [
             (401, |e| matches!(e, ConnectorError::Authentication(_))),
             (403, |e| {
                 matches!(
