@@ -33,8 +33,11 @@ impl Translator for TwoStep {
     }
 
     fn refund(&self, req: &RefundRequest) -> Result<Exchange<RefundResponse>, ConnectorError> {
-        let post = HttpRequest::post(endpoint(&self.base, &["payments", &req.connector_payment_id, "refunds"])?)
-            .idempotency_key(&req.idempotency_key);
+        let post = HttpRequest::post(endpoint(
+            &self.base,
+            &["payments", &req.connector_payment_id, "refunds"],
+        )?)
+        .idempotency_key(&req.idempotency_key);
         let base = self.base.clone();
         let payment = req.connector_payment_id.clone();
         Ok(Exchange::then(post, move |resp| {
@@ -43,7 +46,10 @@ impl Translator for TwoStep {
             }
             let created: serde_json::Value = resp.json()?;
             let refund_id = created["id"].as_str().unwrap_or_default().to_owned();
-            let get = HttpRequest::get(endpoint(&base, &["payments", &payment, "refunds", &refund_id])?);
+            let get = HttpRequest::get(endpoint(
+                &base,
+                &["payments", &payment, "refunds", &refund_id],
+            )?);
             Ok(Step::Next(Box::new(Exchange::new(get, move |resp| {
                 let state: serde_json::Value = resp.json()?;
                 Ok(RefundResponse {
@@ -69,13 +75,24 @@ async fn chained_exchanges_run_in_order() {
         Reply::status(200).body(r#"{"status":"done"}"#),
     ])
     .await;
-    let connector = HttpConnector::new(TwoStep { base: server.url() }, ExecutionSettings::default()).unwrap();
+    let connector =
+        HttpConnector::new(TwoStep { base: server.url() }, ExecutionSettings::default()).unwrap();
     let refund = connector
         .refund(&RefundRequest::new("pay_1", Currency::EUR, None))
         .await
         .unwrap();
     assert_eq!(refund.connector_refund_id, "ref_7");
     assert_eq!(refund.status, RefundStatus::Succeeded);
-    let paths: Vec<_> = server.seen().iter().map(|s| format!("{} {}", s.method, s.path)).collect();
-    assert_eq!(paths, ["POST /payments/pay_1/refunds", "GET /payments/pay_1/refunds/ref_7"]);
+    let paths: Vec<_> = server
+        .seen()
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.path))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "POST /payments/pay_1/refunds",
+            "GET /payments/pay_1/refunds/ref_7"
+        ]
+    );
 }
