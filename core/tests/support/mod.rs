@@ -13,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
+pub mod toy;
+
 /// One scripted answer.
 #[derive(Clone)]
 pub struct Reply {
@@ -130,15 +132,18 @@ impl ScriptedServer {
 pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
 
 impl LogCapture {
-    /// Installs a TRACE-level subscriber for the current thread; keep the guard alive.
-    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+    /// Installs a process-wide TRACE subscriber writing here. Process-wide on purpose: a
+    /// thread-scoped one can miss events when other test threads race tracing's callsite
+    /// cache. Use it in a test binary of its own, once.
+    pub fn install_global(&self) {
         let writer = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("one global subscriber per test binary");
     }
 
     pub fn text(&self) -> String {
