@@ -297,13 +297,7 @@ impl CaptureRequest {
     /// Checks what can be checked without the processor.
     pub fn validate(&self) -> Result<(), ConnectorError> {
         validate_id(&self.connector_payment_id)?;
-        if self.amount.is_some_and(MinorUnit::is_zero) {
-            return Err(ConnectorError::invalid(
-                "amount",
-                "must be greater than zero",
-            ));
-        }
-        Ok(())
+        validate_partial_amount(self.amount)
     }
 }
 
@@ -394,13 +388,7 @@ impl RefundRequest {
     /// Checks what can be checked without the processor.
     pub fn validate(&self) -> Result<(), ConnectorError> {
         validate_id(&self.connector_payment_id)?;
-        if self.amount.is_some_and(MinorUnit::is_zero) {
-            return Err(ConnectorError::invalid(
-                "amount",
-                "must be greater than zero",
-            ));
-        }
-        Ok(())
+        validate_partial_amount(self.amount)
     }
 }
 
@@ -499,6 +487,17 @@ fn validate_id(id: &str) -> Result<(), ConnectorError> {
         return Err(ConnectorError::invalid(
             "connector_payment_id",
             "must be 1 to 255 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+/// An optional partial amount: absent means "all of it", present must be above zero.
+fn validate_partial_amount(amount: Option<MinorUnit>) -> Result<(), ConnectorError> {
+    if amount.is_some_and(MinorUnit::is_zero) {
+        return Err(ConnectorError::invalid(
+            "amount",
+            "must be greater than zero",
         ));
     }
     Ok(())

@@ -52,6 +52,20 @@ async fn send(
 
 use paybridge_core::http;
 
+/// Sends once against a server that always answers `reply`, allowing up to five attempts, and
+/// returns the final status and how many requests the server saw.
+async fn attempts_for(reply: Reply, profile: &WireProfile) -> (u16, usize) {
+    let server = ScriptedServer::start(vec![reply]).await;
+    let (result, _) = send(
+        server.url(),
+        profile,
+        &fast_retries(5),
+        Duration::from_secs(5),
+    )
+    .await;
+    (result.unwrap().status, server.seen().len())
+}
+
 #[tokio::test]
 async fn retries_503_with_the_same_idempotency_key() {
     let server = ScriptedServer::start(vec![
@@ -140,16 +154,11 @@ async fn retry_after_beyond_the_time_budget_gives_up_at_once() {
 #[tokio::test]
 async fn client_errors_are_never_retried() {
     for status in [400, 401, 402, 404, 409, 422] {
-        let server = ScriptedServer::start(vec![Reply::status(status)]).await;
-        let (result, _) = send(
-            server.url(),
-            &PROFILE,
-            &fast_retries(5),
-            Duration::from_secs(5),
-        )
-        .await;
-        assert_eq!(result.unwrap().status, status);
-        assert_eq!(server.seen().len(), 1, "HTTP {status} was retried");
+        assert_eq!(
+            attempts_for(Reply::status(status), &PROFILE).await,
+            (status, 1),
+            "HTTP {status} was retried"
+        );
     }
 }
 
@@ -159,16 +168,7 @@ async fn a_5xx_is_not_retried_where_the_processor_rejects_key_reuse() {
         key_reuse: KeyReuse::RejectsReuse,
         ..PROFILE
     };
-    let server = ScriptedServer::start(vec![Reply::status(500)]).await;
-    let (result, _) = send(
-        server.url(),
-        &profile,
-        &fast_retries(5),
-        Duration::from_secs(5),
-    )
-    .await;
-    assert_eq!(result.unwrap().status, 500);
-    assert_eq!(server.seen().len(), 1);
+    assert_eq!(attempts_for(Reply::status(500), &profile).await, (500, 1));
 }
 
 #[tokio::test]
@@ -178,17 +178,8 @@ async fn a_retry_hint_stops_a_5xx_retry() {
         retry_hint: |resp| resp.header("x-should-retry").map(|v| v == "true"),
         ..PROFILE
     };
-    let server =
-        ScriptedServer::start(vec![Reply::status(500).header("x-should-retry", "false")]).await;
-    let (result, _) = send(
-        server.url(),
-        &profile,
-        &fast_retries(5),
-        Duration::from_secs(5),
-    )
-    .await;
-    assert_eq!(result.unwrap().status, 500);
-    assert_eq!(server.seen().len(), 1);
+    let reply = Reply::status(500).header("x-should-retry", "false");
+    assert_eq!(attempts_for(reply, &profile).await, (500, 1));
 }
 
 #[tokio::test]
