@@ -1,0 +1,1 @@
+//! Processor simulators (in progress).
