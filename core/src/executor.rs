@@ -287,7 +287,8 @@ impl Executor {
         if let Some(key) = &request.idempotency_key {
             let value = HeaderValue::from_str(key.as_str())
                 .map_err(|e| AttemptError::NotSent(e.to_string()))?;
-            let name = HeaderName::from_static(ctx.profile.idempotency_header);
+            let name = HeaderName::from_bytes(ctx.profile.idempotency_header.as_bytes())
+                .map_err(|e| AttemptError::NotSent(format!("idempotency header name: {e}")))?;
             headers.insert(name, value);
         }
         let mut builder = self

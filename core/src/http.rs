@@ -74,12 +74,13 @@ impl HttpRequest {
         HttpRequest::new(Method::POST, url)
     }
 
-    /// Adds a header. Values that are not valid header text are dropped with an error.
+    /// Adds a header (any case; header names are case-insensitive). An invalid name or value is
+    /// an error, never a panic.
     pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, ConnectorError> {
         let value = HeaderValue::from_str(value).map_err(|_| {
             ConnectorError::invalid("header", format!("{name} has an invalid value"))
         })?;
-        self.headers.insert(HeaderName::from_static(name), value);
+        self.headers.insert(header_name(name)?, value);
         Ok(self)
     }
 
@@ -93,7 +94,7 @@ impl HttpRequest {
             ConnectorError::invalid("credentials", format!("{name} is not valid header text"))
         })?;
         value.set_sensitive(true);
-        self.headers.insert(HeaderName::from_static(name), value);
+        self.headers.insert(header_name(name)?, value);
         Ok(self)
     }
 
@@ -149,6 +150,11 @@ impl fmt::Debug for HttpRequest {
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }
+}
+
+fn header_name(name: &str) -> Result<HeaderName, ConnectorError> {
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| ConnectorError::invalid("header", format!("{name:?} is not a header name")))
 }
 
 /// `base` with `segments` appended, each percent-encoded: an id such as `../x` stays one segment
@@ -347,6 +353,19 @@ mod tests {
         let shown = format!("{req:?}");
         assert!(!shown.contains("supersecret"), "{shown}");
         assert!(shown.contains("authorization"), "{shown}");
+    }
+
+    #[test]
+    fn header_names_of_any_case_are_accepted_and_bad_ones_rejected() {
+        let url = Url::parse("https://api.example.com").expect("url");
+        let req = HttpRequest::get(url.clone())
+            .header("Cko-Version", "1")
+            .expect("mixed case is fine");
+        assert_eq!(req.headers["cko-version"], "1");
+        assert!(HttpRequest::get(url.clone())
+            .header("bad name", "1")
+            .is_err());
+        assert!(HttpRequest::get(url).header("x-ok", "bad\nvalue").is_err());
     }
 
     #[test]
