@@ -311,9 +311,19 @@ impl<T: 'static> Exchange<T> {
         }
     }
 
-    /// The request to send.
-    pub fn request(&self) -> &HttpRequest {
-        &self.request
+    /// The same exchange with its answer transformed by `f` (e.g. a refund reused as a
+    /// cancel-post-capture).
+    pub fn map<U: 'static>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Exchange<U> {
+        let Exchange { request, parse } = self;
+        Exchange {
+            request,
+            parse: Box::new(move |resp| {
+                Ok(match parse(resp)? {
+                    Step::Done(answer) => Step::Done(f(answer)),
+                    Step::Next(next) => Step::Next(Box::new(next.map(f))),
+                })
+            }),
+        }
     }
 
     /// Reads the response.
@@ -329,6 +339,13 @@ impl<T: 'static> Exchange<T> {
         impl FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError>,
     ) {
         (self.request, self.parse)
+    }
+}
+
+impl<T> Exchange<T> {
+    /// The request to send.
+    pub fn request(&self) -> &HttpRequest {
+        &self.request
     }
 }
 

@@ -1,0 +1,266 @@
+//! From Checkout.com's answers to the unified vocabulary: statuses, amounts, decline codes,
+//! errors.
+
+use paybridge_core::http::HttpResponse;
+use paybridge_core::time::format_description::well_known::Rfc3339;
+use paybridge_core::time::OffsetDateTime;
+use paybridge_core::*;
+
+use crate::wire;
+
+/// A payment's unified status from Checkout's `status`, its redirect link and balances.
+///
+/// `Authorized` means "awaiting capture" for a manual-capture payment but "capture still in
+/// flight" for an automatic one. Unknown statuses fall back to `processing`: a sync will tell.
+pub fn payment_status(payment: &wire::Payment, capture: CaptureMethod) -> PaymentStatus {
+    let balances = payment.balances.unwrap_or_default();
+    match payment.status.as_str() {
+        "Pending" if payment.links.redirect.is_some() => PaymentStatus::RequiresCustomerAction,
+        "Pending" | "Retry Scheduled" => PaymentStatus::Processing,
+        "Authorized" if capture == CaptureMethod::Automatic => PaymentStatus::Processing,
+        "Authorized" if payment.response_code.as_deref() == Some("10010") => {
+            PaymentStatus::PartiallyAuthorizedAndRequiresCapture
+        }
+        "Authorized" => PaymentStatus::RequiresCapture,
+        "Card Verified" | "Captured" | "Paid" | "Partially Refunded" | "Refunded" => {
+            PaymentStatus::Succeeded
+        }
+        "Partially Captured" if balances.available_to_capture > 0 => {
+            PaymentStatus::PartiallyCapturedAndCapturable
+        }
+        "Partially Captured" => PaymentStatus::PartiallyCaptured,
+        "Voided" | "Canceled" => PaymentStatus::Cancelled,
+        "Expired" => PaymentStatus::Expired,
+        "Declined" => PaymentStatus::Failed,
+        _ => PaymentStatus::Processing,
+    }
+}
+
+/// Maps a whole payment body.
+pub fn payment(
+    wire: wire::Payment,
+    capture: CaptureMethod,
+    fallback_currency: Option<Currency>,
+    http_status: u16,
+) -> Result<PaymentResponse, ConnectorError> {
+    let status = payment_status(&wire, capture);
+    let currency = match (&wire.currency, fallback_currency) {
+        (Some(code), _) => code
+            .parse()
+            .map_err(|e| ConnectorError::invalid_response(http_status, e))?,
+        (None, Some(currency)) => currency,
+        (None, None) => {
+            return Err(ConnectorError::invalid_response(
+                http_status,
+                "payment has no currency",
+            ))
+        }
+    };
+    let mut out = PaymentResponse::new(wire.id, status, wire.status, currency);
+    if let Some(balances) = wire.balances {
+        out.amounts = amounts(&balances, http_status)?;
+    }
+    out.expires_at = timestamp(wire.expires_on.as_deref());
+    out.next_action = wire
+        .links
+        .redirect
+        .and_then(|link| link.href)
+        .map(|url| NextAction::RedirectToUrl { url });
+    out.network_transaction_id = wire.scheme_id;
+    out.card_network = wire
+        .source
+        .and_then(|s| s.scheme)
+        .as_deref()
+        .and_then(network);
+    out.connector_action_id = wire.action_id;
+    if status == PaymentStatus::Failed {
+        out.decline = Some(decline(wire.response_code, wire.response_summary));
+    }
+    Ok(out)
+}
+
+/// Unified amounts from Checkout's balances.
+pub fn amounts(
+    balances: &wire::Balances,
+    http_status: u16,
+) -> Result<PaymentAmounts, ConnectorError> {
+    let m =
+        |v: i64| MinorUnit::new(v).map_err(|e| ConnectorError::invalid_response(http_status, e));
+    Ok(PaymentAmounts {
+        authorized: m(balances.total_authorized)?,
+        capturable: m(balances.available_to_capture)?,
+        received: m(balances.total_captured)?,
+        refunded: m(balances.total_refunded)?,
+    })
+}
+
+/// Parses an RFC 3339 timestamp; a malformed one is dropped rather than failing the payment.
+pub fn timestamp(text: Option<&str>) -> Option<OffsetDateTime> {
+    text.and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+}
+
+fn network(scheme: &str) -> Option<CardNetwork> {
+    match scheme.to_ascii_lowercase().as_str() {
+        "visa" => Some(CardNetwork::Visa),
+        "mastercard" => Some(CardNetwork::Mastercard),
+        "amex" | "american express" => Some(CardNetwork::Amex),
+        "discover" => Some(CardNetwork::Discover),
+        "jcb" => Some(CardNetwork::Jcb),
+        "diners" | "diners club international" => Some(CardNetwork::Diners),
+        "unionpay" | "china union pay" => Some(CardNetwork::UnionPay),
+        _ => None,
+    }
+}
+
+/// Decline details from a `response_code`: 2xxxx soft declines, 3xxxx hard, 4xxxx risk.
+pub fn decline(code: Option<String>, summary: Option<String>) -> DeclineDetails {
+    let unified = match code.as_deref().unwrap_or_default() {
+        "20051" => DeclineCode::InsufficientFunds,
+        "20054" | "30033" => DeclineCode::ExpiredCard,
+        "20014" | "20087" => DeclineCode::InvalidCard,
+        "200N7" => DeclineCode::IncorrectCvc,
+        "20012" | "20057" | "20058" | "20062" => DeclineCode::TransactionNotAllowed,
+        "20059" | "20063" => DeclineCode::Fraud,
+        "20061" | "20065" => DeclineCode::LimitExceeded,
+        "20068" | "20091" => DeclineCode::TryAgainLater,
+        "20154" => DeclineCode::AuthenticationRequired,
+        "20153" => DeclineCode::ProcessingError,
+        "30004" | "30041" | "30043" => DeclineCode::LostOrStolen,
+        c if c.starts_with('2') => DeclineCode::DoNotHonor,
+        c if c.starts_with('4') => DeclineCode::RiskRejected,
+        c if c.starts_with('5') => DeclineCode::ProcessingError,
+        _ => DeclineCode::Generic,
+    };
+    DeclineDetails::new(code, summary, unified)
+}
+
+/// A non-2xx answer as a typed error, keeping Checkout's codes.
+pub fn error(resp: &HttpResponse) -> ConnectorError {
+    // 401 has an empty body, 403/404 often too: a missing or odd body is not a parse failure.
+    let body: wire::ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
+    let mut codes = body.error_codes;
+    if codes.is_empty() {
+        codes.extend(body.error_type.clone());
+    }
+    let detail = ProcessorMessage {
+        http_status: Some(resp.status),
+        codes,
+        message: body.error_type,
+        request_id: body
+            .request_id
+            .or_else(|| resp.header("cko-request-id").map(str::to_owned)),
+    };
+    match resp.status {
+        // Checkout answers 403 for an action the payment's state does not allow
+        // ("Capture not allowed", "Void not allowed", increments after capture).
+        403 => ConnectorError::Rejected {
+            kind: RejectionKind::InvalidState,
+            detail,
+        },
+        // Checkout only documents 429 for rate limits and concurrent use of one key; 409 is not
+        // an idempotency signal here.
+        409 => ConnectorError::Rejected {
+            kind: RejectionKind::InvalidState,
+            detail,
+        },
+        _ => resp.error(detail),
+    }
+}
+
+/// Parses a 2xx JSON body or maps the error.
+pub fn body<T: serde::de::DeserializeOwned>(resp: &HttpResponse) -> Result<T, ConnectorError> {
+    if !resp.is_success() {
+        return Err(error(resp));
+    }
+    resp.json()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire_payment(json: &str) -> wire::Payment {
+        serde_json::from_str(json).expect("valid payment")
+    }
+
+    #[test]
+    fn statuses_depend_on_capture_method_links_and_balances() {
+        let authorized = wire_payment(r#"{"id":"pay_1","status":"Authorized"}"#);
+        assert_eq!(
+            payment_status(&authorized, CaptureMethod::Manual),
+            PaymentStatus::RequiresCapture
+        );
+        assert_eq!(
+            payment_status(&authorized, CaptureMethod::Automatic),
+            PaymentStatus::Processing
+        );
+        let pending = wire_payment(
+            r#"{"id":"pay_1","status":"Pending","_links":{"redirect":{"href":"https://3ds"}}}"#,
+        );
+        assert_eq!(
+            payment_status(&pending, CaptureMethod::Manual),
+            PaymentStatus::RequiresCustomerAction
+        );
+        let partial = wire_payment(
+            r#"{"id":"pay_1","status":"Partially Captured","balances":{"available_to_capture":5}}"#,
+        );
+        assert_eq!(
+            payment_status(&partial, CaptureMethod::Manual),
+            PaymentStatus::PartiallyCapturedAndCapturable
+        );
+        let weird = wire_payment(r#"{"id":"pay_1","status":"Something New"}"#);
+        assert_eq!(
+            payment_status(&weird, CaptureMethod::Manual),
+            PaymentStatus::Processing
+        );
+    }
+
+    #[test]
+    fn response_code_families() {
+        let code = |c: &str| decline(Some(c.into()), None).unified;
+        assert_eq!(code("20051"), DeclineCode::InsufficientFunds);
+        assert_eq!(code("20005"), DeclineCode::DoNotHonor);
+        assert_eq!(code("20999"), DeclineCode::DoNotHonor);
+        assert!(code("20999").is_soft());
+        assert_eq!(code("30041"), DeclineCode::LostOrStolen);
+        assert!(!code("30099").is_soft());
+        assert_eq!(code("40101"), DeclineCode::RiskRejected);
+    }
+
+    #[test]
+    fn errors_keep_codes_and_request_ids() {
+        let resp = HttpResponse::new(
+            422,
+            r#"{"request_id":"0HL80","error_type":"request_invalid","error_codes":["payment_source_required"]}"#,
+        );
+        let err = error(&resp);
+        assert!(
+            matches!(
+                err,
+                ConnectorError::Rejected {
+                    kind: RejectionKind::Validation,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let detail = err.processor_message().expect("detail");
+        assert_eq!(detail.code(), Some("payment_source_required"));
+        assert_eq!(detail.request_id.as_deref(), Some("0HL80"));
+        assert!(matches!(
+            error(&HttpResponse::new(401, "")),
+            ConnectorError::Authentication(_)
+        ));
+        assert!(matches!(
+            error(&HttpResponse::new(403, "")),
+            ConnectorError::Rejected {
+                kind: RejectionKind::InvalidState,
+                ..
+            }
+        ));
+        assert!(matches!(
+            error(&HttpResponse::new(502, "<html>")),
+            ConnectorError::Processor { .. }
+        ));
+    }
+}

@@ -1,0 +1,197 @@
+//! Checkout.com's wire format: the request and response bodies we send and read, as in its
+//! published OpenAPI (`PaymentRequest`, `AuthorizationRequest`, `CaptureRequest`, ...).
+//!
+//! Response structs keep every field optional that the processor may omit, so a sparse answer
+//! still parses; unknown fields are ignored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /payments`.
+#[derive(Debug, Serialize)]
+pub struct PaymentRequest<'a> {
+    pub source: Source<'a>,
+    pub amount: i64,
+    pub currency: &'a str,
+    pub capture: bool,
+    pub authorization_type: &'static str,
+    pub reference: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    pub processing_channel_id: &'a str,
+    #[serde(rename = "3ds", skip_serializing_if = "Option::is_none")]
+    pub three_ds: Option<ThreeDs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: &'a BTreeMap<String, String>,
+}
+
+/// The payment source: raw card, a Frames token (`tok_`), or a stored source (`src_`).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Source<'a> {
+    Card {
+        number: &'a str,
+        expiry_month: u8,
+        expiry_year: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cvv: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+    },
+    Token {
+        token: &'a str,
+    },
+    Id {
+        id: &'a str,
+    },
+}
+
+/// The `3ds` object of a payment request.
+#[derive(Debug, Serialize)]
+pub struct ThreeDs {
+    pub enabled: bool,
+}
+
+/// `POST /payments/{id}/authorizations`: `amount` is the amount to *add*; 0 extends validity.
+#[derive(Debug, Serialize)]
+pub struct AuthorizationRequest<'a> {
+    pub amount: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+}
+
+/// `POST /payments/{id}/captures`.
+#[derive(Debug, Serialize)]
+pub struct CaptureRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    pub capture_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: &'a BTreeMap<String, String>,
+}
+
+/// `POST /payments/{id}/voids` and `/refunds` (refunds add `amount`).
+#[derive(Debug, Serialize)]
+pub struct ActionRequest<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<&'a BTreeMap<String, String>>,
+}
+
+/// The running totals of a payment.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Balances {
+    pub total_authorized: i64,
+    pub total_voided: i64,
+    pub available_to_void: i64,
+    pub total_captured: i64,
+    pub available_to_capture: i64,
+    pub total_refunded: i64,
+    pub available_to_refund: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Link {
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Links {
+    pub redirect: Option<Link>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SourceResponse {
+    pub scheme: Option<String>,
+}
+
+/// A payment as returned by `POST /payments` (201 or 202) and `GET /payments/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct Payment {
+    pub id: String,
+    pub action_id: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub approved: Option<bool>,
+    pub status: String,
+    pub response_code: Option<String>,
+    pub response_summary: Option<String>,
+    pub expires_on: Option<String>,
+    pub balances: Option<Balances>,
+    pub source: Option<SourceResponse>,
+    pub scheme_id: Option<String>,
+    #[serde(rename = "_links", default)]
+    pub links: Links,
+}
+
+/// `POST /payments/{id}/authorizations` 201.
+#[derive(Debug, Deserialize)]
+pub struct Authorization {
+    pub action_id: Option<String>,
+    pub approved: Option<bool>,
+    pub status: Option<String>,
+    pub response_code: Option<String>,
+    pub response_summary: Option<String>,
+    pub expires_on: Option<String>,
+    pub balances: Option<Balances>,
+}
+
+/// The 202 answer to captures, voids and refunds.
+#[derive(Debug, Deserialize)]
+pub struct Accepted {
+    pub action_id: String,
+}
+
+/// One entry of `GET /payments/{id}/actions`.
+#[derive(Debug, Deserialize)]
+pub struct Action {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub amount: Option<i64>,
+    pub approved: Option<bool>,
+    pub response_code: Option<String>,
+    pub response_summary: Option<String>,
+}
+
+/// The error body: `{request_id, error_type, error_codes}`; 401 comes with none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ErrorBody {
+    pub request_id: Option<String>,
+    pub error_type: Option<String>,
+    pub error_codes: Vec<String>,
+}
+
+/// A webhook delivery.
+#[derive(Debug, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub data: EventData,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventData {
+    pub id: Option<String>,
+    pub action_id: Option<String>,
+    pub amount: Option<i64>,
+    pub currency: Option<String>,
+    pub response_code: Option<String>,
+    pub response_summary: Option<String>,
+    pub balances: Option<Balances>,
+}
