@@ -246,19 +246,15 @@ impl<T: Translator> HttpConnector<T> {
             match result {
                 Ok(Step::Done(answer)) => return Ok(answer),
                 Ok(Step::Next(next)) => exchange = *next,
-                Err(ConnectorError::Processor { detail, .. }) if !request.is_mutating() => {
-                    // A failed read changed nothing.
-                    return Err(ConnectorError::Processor {
-                        detail,
-                        outcome_unknown: false,
-                    });
-                }
+                // A failed read changed nothing, whatever its status.
+                Err(error) if !request.is_mutating() => return Err(error.for_read()),
                 Err(error) => return Err(error),
             }
         }
         Err(ConnectorError::InvalidResponse {
             http_status: 0,
             message: format!("{flow} needed more than {MAX_STEPS} processor calls"),
+            outcome_unknown: true,
         })
     }
 }

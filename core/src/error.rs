@@ -148,6 +148,8 @@ pub enum ConnectorError {
         http_status: u16,
         /// What could not be parsed.
         message: String,
+        /// `true` when the processor may have acted: a mutating call answered 2xx.
+        outcome_unknown: bool,
     },
 }
 
@@ -169,11 +171,42 @@ impl ConnectorError {
         }
     }
 
-    /// `InvalidResponse` for a body that did not parse.
+    /// `InvalidResponse` for a body that did not parse. A 2xx counts as an unknown outcome
+    /// (the processor accepted something); [`HttpConnector`](crate::HttpConnector) clears that
+    /// for reads, which change nothing.
     pub fn invalid_response(http_status: u16, message: impl std::fmt::Display) -> Self {
         ConnectorError::InvalidResponse {
             http_status,
             message: message.to_string(),
+            outcome_unknown: (200..300).contains(&http_status),
+        }
+    }
+
+    /// The same error, with "money may have moved" cleared: for answers to reads.
+    pub fn for_read(self) -> Self {
+        match self {
+            ConnectorError::Processor { detail, .. } => ConnectorError::Processor {
+                detail,
+                outcome_unknown: false,
+            },
+            ConnectorError::InvalidResponse {
+                http_status,
+                message,
+                ..
+            } => ConnectorError::InvalidResponse {
+                http_status,
+                message,
+                outcome_unknown: false,
+            },
+            ConnectorError::Transport { message, .. } => ConnectorError::Transport {
+                message,
+                outcome_unknown: false,
+            },
+            ConnectorError::Timeout { after, .. } => ConnectorError::Timeout {
+                after,
+                outcome_unknown: false,
+            },
+            other => other,
         }
     }
 
@@ -189,9 +222,10 @@ impl ConnectorError {
             }
             | ConnectorError::Timeout {
                 outcome_unknown, ..
+            }
+            | ConnectorError::InvalidResponse {
+                outcome_unknown, ..
             } => *outcome_unknown,
-            // A parse failure after a 2xx means the processor acted but we cannot say how.
-            ConnectorError::InvalidResponse { http_status, .. } => (200..300).contains(http_status),
             _ => false,
         }
     }
@@ -364,5 +398,25 @@ mod tests {
             Some("capture_not_allowed")
         );
         assert!(rejected.to_string().contains("capture_not_allowed"));
+    }
+
+    #[test]
+    fn a_failed_read_never_leaves_the_outcome_unknown() {
+        let unknown = [
+            ConnectorError::invalid_response(200, "bad json"),
+            ConnectorError::Processor {
+                detail: ProcessorMessage::status(502),
+                outcome_unknown: true,
+            },
+            ConnectorError::Timeout {
+                after: Duration::from_secs(1),
+                outcome_unknown: true,
+            },
+        ];
+        for error in unknown {
+            assert!(error.outcome_unknown());
+            let read = error.for_read();
+            assert!(!read.outcome_unknown(), "{read:?}");
+        }
     }
 }
