@@ -29,8 +29,8 @@ pub mod wire;
 
 use std::sync::Arc;
 
-use paybridge_core::http::{endpoint, Exchange, HttpRequest};
-use paybridge_core::secrecy::SecretString;
+use paybridge_core::http::header::AUTHORIZATION;
+use paybridge_core::http::{bearer_value, endpoint, Exchange, HeaderValue, HttpRequest};
 use paybridge_core::url::Url;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
 use paybridge_core::*;
@@ -42,7 +42,8 @@ pub use webhook::SIGNATURE_HEADER;
 /// [`Checkout::connector`]).
 pub struct Checkout {
     base_url: Url,
-    secret_key: SecretString,
+    /// `Bearer <secret key>`, validated and marked sensitive once.
+    authorization: HeaderValue,
     processing_channel_id: String,
     webhook_secrets: WebhookSecrets,
 }
@@ -58,9 +59,13 @@ impl Checkout {
 
     /// A translator for one Checkout.com account.
     pub fn new(config: &ConnectorConfig) -> Result<Self, ConfigError> {
+        let authorization = bearer_value(&config.api_key).map_err(|e| ConfigError::Invalid {
+            key: "api_key".into(),
+            message: e.to_string(),
+        })?;
         Ok(Checkout {
             base_url: config.base_url.clone(),
-            secret_key: config.api_key.clone(),
+            authorization,
             processing_channel_id: config.extra("processing_channel_id")?.to_owned(),
             webhook_secrets: config.webhook_secrets.clone(),
         })
@@ -95,12 +100,13 @@ impl Checkout {
 
     fn post(&self, segments: &[&str], key: &IdempotencyKey) -> Result<HttpRequest, ConnectorError> {
         Ok(HttpRequest::post(self.url(segments)?)
-            .bearer(&self.secret_key)?
+            .with_header(AUTHORIZATION, self.authorization.clone())
             .idempotency_key(key))
     }
 
     fn get(&self, segments: &[&str]) -> Result<HttpRequest, ConnectorError> {
-        HttpRequest::get(self.url(segments)?).bearer(&self.secret_key)
+        Ok(HttpRequest::get(self.url(segments)?)
+            .with_header(AUTHORIZATION, self.authorization.clone()))
     }
 
     /// `POST /payments/{id}/authorizations` with `amount` to add (0 extends validity).
@@ -119,27 +125,26 @@ impl Checkout {
     }
 
     /// `POST /payments/{id}/refunds`, answered 202 with the refund's action id.
-    fn refund_request(
+    fn refund_exchange(
         &self,
-        req: &RefundRequest,
+        payment_id: &str,
+        key: &IdempotencyKey,
+        amount: Option<MinorUnit>,
+        reference: Option<&str>,
+        metadata: &Metadata,
     ) -> Result<Exchange<RefundResponse>, ConnectorError> {
-        let reference = checked_reference(req.reference.as_deref())?;
         let body = wire::ActionRequest {
-            amount: req.amount.map(MinorUnit::get),
-            reference,
-            metadata: (!req.metadata.is_empty()).then_some(&req.metadata),
+            amount: amount.map(MinorUnit::get),
+            reference: checked_reference(reference)?,
+            metadata: (!metadata.is_empty()).then_some(metadata),
         };
         let request = self
-            .post(
-                &["payments", &req.connector_payment_id, "refunds"],
-                &req.idempotency_key,
-            )?
+            .post(&["payments", payment_id, "refunds"], key)?
             .json(&body)?;
-        let amount = req.amount;
         Ok(Exchange::new(request, move |resp| {
             let accepted: wire::Accepted = mapping::body(&resp)?;
             Ok(RefundResponse {
-                connector_refund_id: accepted.action_id,
+                connector_refund_id: mapping::id(accepted.action_id, resp.status)?,
                 status: RefundStatus::Pending,
                 amount,
                 failure_reason: None,
@@ -389,7 +394,7 @@ impl Translator for Checkout {
             // 202: accepted, not yet settled. Sync or the webhook gives the result.
             let accepted: wire::Accepted = mapping::body(&resp)?;
             Ok(CaptureResponse {
-                connector_capture_id: Some(accepted.action_id),
+                connector_capture_id: Some(mapping::id(accepted.action_id, resp.status)?),
                 status: PaymentStatus::Processing,
                 amount,
                 amounts: None,
@@ -413,7 +418,7 @@ impl Translator for Checkout {
         Ok(Exchange::new(request, |resp| {
             let accepted: wire::Accepted = mapping::body(&resp)?;
             Ok(VoidResponse {
-                connector_void_id: Some(accepted.action_id),
+                connector_void_id: Some(mapping::id(accepted.action_id, resp.status)?),
                 status: PaymentStatus::Processing,
                 raw_status: "Accepted".into(),
             })
@@ -426,22 +431,24 @@ impl Translator for Checkout {
     ) -> Result<Exchange<CancelPostCaptureResponse>, ConnectorError> {
         // A captured Checkout.com payment cannot be voided: undo it with a refund of what was
         // captured.
-        let refund = RefundRequest {
-            idempotency_key: req.idempotency_key.clone(),
-            connector_payment_id: req.connector_payment_id.clone(),
-            currency: req.currency,
-            amount: Some(req.amount_captured),
-            reason: req.reason.clone(),
-            reference: None,
-            metadata: Metadata::new(),
-        };
-        Ok(self
-            .refund_request(&refund)?
-            .map(CancelPostCaptureResponse::from_refund))
+        let refund = self.refund_exchange(
+            &req.connector_payment_id,
+            &req.idempotency_key,
+            Some(req.amount_captured),
+            None,
+            &Metadata::new(),
+        )?;
+        Ok(refund.map(CancelPostCaptureResponse::from_refund))
     }
 
     fn refund(&self, req: &RefundRequest) -> Result<Exchange<RefundResponse>, ConnectorError> {
-        self.refund_request(req)
+        self.refund_exchange(
+            &req.connector_payment_id,
+            &req.idempotency_key,
+            req.amount,
+            req.reference.as_deref(),
+            &req.metadata,
+        )
     }
 
     fn sync_payment(
@@ -479,7 +486,11 @@ impl Translator for Checkout {
             Ok(RefundResponse {
                 connector_refund_id: action.id,
                 status,
-                amount: action.amount.and_then(|a| MinorUnit::new(a).ok()),
+                amount: action
+                    .amount
+                    .map(MinorUnit::new)
+                    .transpose()
+                    .map_err(|e| ConnectorError::invalid_response(resp.status, e))?,
                 failure_reason: (status == RefundStatus::Failed)
                     .then(|| {
                         action

@@ -40,14 +40,23 @@ pub fn payment_status(payment: &wire::Payment, capture: CaptureMethod) -> Paymen
 pub fn payment(
     wire: wire::Payment,
     capture: CaptureMethod,
-    fallback_currency: Option<Currency>,
+    expected_currency: Option<Currency>,
     http_status: u16,
 ) -> Result<PaymentResponse, ConnectorError> {
     let status = payment_status(&wire, capture);
-    let currency = match (&wire.currency, fallback_currency) {
-        (Some(code), _) => code
-            .parse()
-            .map_err(|e| ConnectorError::invalid_response(http_status, e))?,
+    let currency = match (&wire.currency, expected_currency) {
+        (Some(code), expected) => {
+            let currency: Currency = code
+                .parse()
+                .map_err(|e| ConnectorError::invalid_response(http_status, e))?;
+            if expected.is_some_and(|e| e != currency) {
+                return Err(ConnectorError::invalid_response(
+                    http_status,
+                    format!("answered in {currency}, asked in {expected:?}"),
+                ));
+            }
+            currency
+        }
         (None, Some(currency)) => currency,
         (None, None) => {
             return Err(ConnectorError::invalid_response(
@@ -56,7 +65,8 @@ pub fn payment(
             ))
         }
     };
-    let mut out = PaymentResponse::new(wire.id, status, wire.status, currency);
+    let id = id(wire.id, http_status)?;
+    let mut out = PaymentResponse::new(id, status, wire.status, currency);
     if let Some(balances) = wire.balances {
         out.amounts = amounts(&balances, http_status)?;
     }
@@ -79,13 +89,25 @@ pub fn payment(
     Ok(out)
 }
 
-/// Unified amounts from Checkout's balances.
+/// A processor id, which must not be empty: later calls put it in a URL path.
+pub fn id(id: String, http_status: u16) -> Result<String, ConnectorError> {
+    if id.trim().is_empty() {
+        return Err(ConnectorError::invalid_response(http_status, "empty id"));
+    }
+    Ok(id)
+}
+
+/// Unified amounts from Checkout's balances. Every balance is checked, mapped or not: one
+/// negative balance means the answer cannot be trusted.
 pub fn amounts(
     balances: &wire::Balances,
     http_status: u16,
 ) -> Result<PaymentAmounts, ConnectorError> {
     let m =
         |v: i64| MinorUnit::new(v).map_err(|e| ConnectorError::invalid_response(http_status, e));
+    m(balances.total_voided)?;
+    m(balances.available_to_void)?;
+    m(balances.available_to_refund)?;
     Ok(PaymentAmounts {
         authorized: m(balances.total_authorized)?,
         capturable: m(balances.available_to_capture)?,

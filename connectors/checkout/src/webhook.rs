@@ -21,12 +21,32 @@ pub fn verify(
     secrets.verify(&[webhook.body], signature, SignatureEncoding::Hex)?;
     let event: wire::Event = serde_json::from_slice(webhook.body)
         .map_err(|e| WebhookError::MalformedBody(e.to_string()))?;
-    Ok(map(event))
+    map(event)
 }
 
-fn map(event: wire::Event) -> WebhookEvent {
+fn map(event: wire::Event) -> Result<WebhookEvent, WebhookError> {
     use WebhookEventKind as K;
     let data = event.data;
+    // Signed but nonsensical values are refused, not dropped: a router must not apply an event
+    // it only half understood.
+    let malformed = |what: &str| WebhookError::MalformedBody(what.to_owned());
+    if event.id.trim().is_empty() {
+        return Err(malformed("empty event id"));
+    }
+    let amount = data
+        .amount
+        .map(MinorUnit::new)
+        .transpose()
+        .map_err(|_| malformed("negative amount"))?;
+    let currency = data
+        .currency
+        .as_deref()
+        .map(str::parse::<Currency>)
+        .transpose()
+        .map_err(|_| malformed("unknown currency"))?;
+    if let Some(balances) = &data.balances {
+        mapping::amounts(balances, 200).map_err(|_| malformed("negative balance"))?;
+    }
     let captured_status = match data.balances {
         Some(b) if b.available_to_capture > 0 => PaymentStatus::PartiallyCapturedAndCapturable,
         Some(b) if b.total_captured < b.total_authorized => PaymentStatus::PartiallyCaptured,
@@ -66,17 +86,17 @@ fn map(event: wire::Event) -> WebhookEvent {
             | K::VoidFailed
             | K::RefundFailed
     );
-    WebhookEvent {
+    Ok(WebhookEvent {
         event_id: event.id,
         kind,
         raw_type: event.kind,
         connector_payment_id: data.id,
         connector_action_id: data.action_id,
         payment_status,
-        amount: data.amount.and_then(|a| MinorUnit::new(a).ok()),
-        currency: data.currency.and_then(|c| c.parse().ok()),
+        amount,
+        currency,
         decline: failed.then(|| mapping::decline(data.response_code, data.response_summary)),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -131,11 +151,16 @@ mod tests {
             deliver(body, &hex_mac(body)).map(|e| e.kind),
             Ok(WebhookEventKind::Other)
         );
-        let body = br#"not json"#;
-        assert!(matches!(
-            deliver(body, &hex_mac(body)),
-            Err(WebhookError::MalformedBody(_))
-        ));
+        for body in [
+            &br#"not json"#[..],
+            br#"{"id":"evt_4","type":"payment_captured","data":{"id":"pay_1","amount":-600}}"#,
+            br#"{"id":"evt_5","type":"payment_captured","data":{"id":"pay_1","currency":"ZZZ"}}"#,
+            br#"{"id":"evt_6","type":"payment_captured","data":{"balances":{"total_captured":-5}}}"#,
+            br#"{"id":"","type":"payment_captured","data":{}}"#,
+        ] {
+            let verdict = deliver(body, &hex_mac(body));
+            assert!(matches!(verdict, Err(WebhookError::MalformedBody(_))), "{verdict:?}");
+        }
     }
 
     fn hex_mac(body: &[u8]) -> String {

@@ -362,3 +362,34 @@ fn errors_map_to_typed_kinds() {
         "an unreadable 202 may still have captured"
     );
 }
+
+#[test]
+fn answers_that_cannot_be_trusted_are_refused() {
+    let req = AuthorizeRequest::new(m(1000), Currency::USD, card("4242424242424242"), "r");
+    let other_currency = done(
+        checkout().authorize(&req).unwrap(),
+        201,
+        json!({"id": "pay_a", "currency": "EUR", "approved": true, "status": "Captured", "_links": {}}),
+    );
+    assert!(
+        matches!(other_currency, Err(ConnectorError::InvalidResponse { .. })),
+        "{other_currency:?}"
+    );
+    let empty_id = done(
+        checkout().authorize(&req).unwrap(),
+        201,
+        json!({"id": "", "currency": "USD", "approved": true, "status": "Captured", "_links": {}}),
+    );
+    assert!(
+        matches!(empty_id, Err(ConnectorError::InvalidResponse { .. })),
+        "{empty_id:?}"
+    );
+    let capture = checkout()
+        .capture(&CaptureRequest::new("pay_abc", Currency::USD, None))
+        .unwrap();
+    let empty_action = done(capture, 202, json!({"action_id": " "}));
+    assert!(
+        matches!(empty_action, Err(ConnectorError::InvalidResponse { .. })),
+        "{empty_action:?}"
+    );
+}
