@@ -1,0 +1,86 @@
+//! Capturing everything the suite logs at TRACE, and checking it for secrets.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::{Outcome, Target};
+
+/// A process-wide TRACE subscriber writing into memory. Process-wide because a thread-scoped
+/// subscriber can miss events from other threads (the executor runs on the runtime's threads).
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Installs the capture as the global subscriber; `None` if one is already installed.
+    pub fn install() -> Option<LogCapture> {
+        let capture = LogCapture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).ok()?;
+        Some(capture)
+    }
+
+    /// Everything captured so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The CVC every suite card uses; looked for next to a CVC field name, since three digits
+/// alone appear in amounts and timestamps.
+pub const TEST_CVC: &str = "737";
+
+pub fn check_for_secrets(logs: &LogCapture, target: &Target) -> Outcome {
+    let text = logs.text();
+    if !text.contains("processor_call") {
+        return Outcome::Failed(
+            "nothing was captured: is the capture the global subscriber?".into(),
+        );
+    }
+    let mut leaks = Vec::new();
+    for pan in target.card_numbers() {
+        if text.contains(&pan) {
+            leaks.push(format!("card number {}…", &pan[..6]));
+        }
+    }
+    for secret in &target.secrets {
+        if !secret.is_empty() && text.contains(secret.as_str()) {
+            leaks.push("a configured secret (API key or webhook secret)".to_owned());
+        }
+    }
+    let cvc_shapes = ["\"cvv\":\"", "\"cvc\":\"", "cvc]=", "cvv=", "cvc="];
+    if cvc_shapes
+        .iter()
+        .any(|shape| text.contains(&format!("{shape}{TEST_CVC}")))
+    {
+        leaks.push("the test CVC".to_owned());
+    }
+    if !text.contains("\"number\":\"***\"") && !text.contains("[number]=***") {
+        leaks
+            .push("no masked card number field seen: bodies were not logged with names".to_owned());
+    }
+    if leaks.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!("logs contain: {}", leaks.join(", ")))
+    }
+}

@@ -1,0 +1,1343 @@
+//! The scenarios. Each asserts statuses and amounts at every step and returns `Passed`,
+//! `Skipped(reason)` or an error message.
+//!
+//! Asynchronous processors (Checkout.com answers captures, voids and refunds with 202) are
+//! handled uniformly: after an operation, the scenario syncs until the expected state shows,
+//! within the target's settle timeout.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use paybridge_core::http::{HeaderMap, HeaderName, HeaderValue};
+use paybridge_core::webhook::IncomingWebhook;
+use paybridge_core::*;
+use paybridge_sandbox::{CounterSnapshot, Fault, SimulatorHandle};
+
+use crate::webhook_receiver::WebhookReceiver;
+use crate::{Outcome, Target};
+
+type ScenarioResult = Result<Outcome, String>;
+type ScenarioFuture<'a> = Pin<Box<dyn Future<Output = ScenarioResult> + Send + 'a>>;
+
+/// One named scenario.
+pub struct Scenario {
+    /// Its name in reports.
+    pub name: &'static str,
+    /// Runs it against a target.
+    pub run: for<'a> fn(&'a Target) -> ScenarioFuture<'a>,
+}
+
+/// Every scenario, in run order.
+pub static SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "capabilities_agree_with_behaviour",
+        run: capabilities_agree_with_behaviour,
+    },
+    Scenario {
+        name: "manual_authorize_then_sync",
+        run: manual_authorize_then_sync,
+    },
+    Scenario {
+        name: "authorize_then_full_capture",
+        run: authorize_then_full_capture,
+    },
+    Scenario {
+        name: "authorize_then_partial_capture",
+        run: authorize_then_partial_capture,
+    },
+    Scenario {
+        name: "multiple_partial_captures",
+        run: multiple_partial_captures,
+    },
+    Scenario {
+        name: "authorize_then_void",
+        run: authorize_then_void,
+    },
+    Scenario {
+        name: "refund_partial_then_rest_then_over_refund",
+        run: refund_partial_then_rest_then_over_refund,
+    },
+    Scenario {
+        name: "incremental_authorization_twice_then_capture",
+        run: incremental_authorization_twice_then_capture,
+    },
+    Scenario {
+        name: "increment_not_above_current_is_caught",
+        run: increment_not_above_current_is_caught,
+    },
+    Scenario {
+        name: "increment_after_capture_is_rejected",
+        run: increment_after_capture_is_rejected,
+    },
+    Scenario {
+        name: "extend_authorization",
+        run: extend_authorization,
+    },
+    Scenario {
+        name: "cancel_post_capture",
+        run: cancel_post_capture,
+    },
+    Scenario {
+        name: "declined_card_fails_with_details",
+        run: declined_card_fails_with_details,
+    },
+    Scenario {
+        name: "three_ds_then_complete_authorize",
+        run: three_ds_then_complete_authorize,
+    },
+    Scenario {
+        name: "bad_credentials",
+        run: bad_credentials,
+    },
+    Scenario {
+        name: "idempotent_replay",
+        run: idempotent_replay,
+    },
+    Scenario {
+        name: "fault_503_then_success",
+        run: fault_503_then_success,
+    },
+    Scenario {
+        name: "timeout_is_unknown_then_sync_tells",
+        run: timeout_is_unknown_then_sync_tells,
+    },
+    Scenario {
+        name: "validation_error_is_not_retried",
+        run: validation_error_is_not_retried,
+    },
+    Scenario {
+        name: "signed_webhooks_verify_and_forgeries_fail",
+        run: signed_webhooks_verify_and_forgeries_fail,
+    },
+];
+
+macro_rules! check {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+macro_rules! check_eq {
+    ($left:expr, $right:expr, $what:expr) => {{
+        let (left, right) = (&$left, &$right);
+        if left != right {
+            return Err(format!("{}: expected {:?}, got {:?}", $what, right, left));
+        }
+    }};
+}
+
+fn m(value: i64) -> MinorUnit {
+    MinorUnit::new(value).unwrap_or(MinorUnit::ZERO)
+}
+
+/// The connector and target, with helpers that turn errors into messages.
+struct Ctx<'a> {
+    t: &'a Target,
+    c: Arc<dyn Connector>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(t: &'a Target) -> Result<Self, String> {
+        Ok(Ctx {
+            t,
+            c: t.connector()?,
+        })
+    }
+
+    fn supports(&self, flow: Flow) -> bool {
+        self.c.capabilities().supports(flow)
+    }
+
+    fn skip_unsupported(&self, flows: &[Flow]) -> Option<Outcome> {
+        flows.iter().find(|f| !self.supports(**f)).map(|flow| {
+            Outcome::Skipped(format!(
+                "{} does not support {flow} (NotSupported is asserted by capabilities_agree_with_behaviour)",
+                self.c.id()
+            ))
+        })
+    }
+
+    fn sim(&self) -> Result<&'a SimulatorHandle, Outcome> {
+        self.t.simulator.as_ref().ok_or_else(|| {
+            Outcome::Skipped("needs the simulator (fault injection, operation counters)".into())
+        })
+    }
+
+    fn request(&self, pm: &PaymentMethod, amount: i64, capture: CaptureMethod) -> AuthorizeRequest {
+        let reference = format!("pb-{}", &IdempotencyKey::generate().as_str()[..8]);
+        let mut req = AuthorizeRequest::new(m(amount), self.t.currency, pm.clone(), reference);
+        req.capture_method = capture;
+        req
+    }
+
+    async fn authorize(&self, req: &AuthorizeRequest) -> Result<PaymentResponse, String> {
+        self.c
+            .authorize(req)
+            .await
+            .map_err(|e| format!("authorize: {e}"))
+    }
+
+    /// An approved manual-capture authorization, checked.
+    async fn authorized(
+        &self,
+        pm: &PaymentMethod,
+        amount: i64,
+        estimated: bool,
+    ) -> Result<PaymentResponse, String> {
+        let mut req = self.request(pm, amount, CaptureMethod::Manual);
+        req.request_incremental_authorization = estimated;
+        let payment = self.authorize(&req).await?;
+        check_eq!(
+            payment.status,
+            PaymentStatus::RequiresCapture,
+            "status after manual authorize"
+        );
+        check_eq!(
+            payment.amounts.authorized,
+            m(amount),
+            "authorized after authorize"
+        );
+        check_eq!(
+            payment.amounts.capturable,
+            m(amount),
+            "capturable after authorize"
+        );
+        check_eq!(
+            payment.amounts.received,
+            MinorUnit::ZERO,
+            "received after authorize"
+        );
+        Ok(payment)
+    }
+
+    /// An automatically captured payment, settled and checked.
+    async fn captured_payment(&self, amount: i64) -> Result<PaymentResponse, String> {
+        let req = self.request(&self.t.cards.approved, amount, CaptureMethod::Automatic);
+        let payment = self.authorize(&req).await?;
+        check!(
+            matches!(
+                payment.status,
+                PaymentStatus::Succeeded | PaymentStatus::Processing
+            ),
+            "automatic capture gave {:?}",
+            payment.status
+        );
+        self.settle(
+            &payment.connector_payment_id,
+            CaptureMethod::Automatic,
+            "capture",
+            |p| p.status == PaymentStatus::Succeeded && p.amounts.received == m(amount),
+        )
+        .await
+    }
+
+    async fn sync(&self, id: &str, capture: CaptureMethod) -> Result<PaymentResponse, String> {
+        let req = PaymentSyncRequest {
+            connector_payment_id: id.to_owned(),
+            capture_method: capture,
+        };
+        self.c
+            .sync_payment(&req)
+            .await
+            .map_err(|e| format!("sync: {e}"))
+    }
+
+    /// Syncs until `done` holds or the settle timeout passes.
+    async fn settle(
+        &self,
+        id: &str,
+        capture: CaptureMethod,
+        what: &str,
+        done: impl Fn(&PaymentResponse) -> bool,
+    ) -> Result<PaymentResponse, String> {
+        let deadline = tokio::time::Instant::now() + self.t.settle_timeout;
+        loop {
+            let payment = self.sync(id, capture).await?;
+            if done(&payment) {
+                return Ok(payment);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "after {what}: payment still {:?} with {:?}",
+                    payment.status, payment.amounts
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn capture(
+        &self,
+        id: &str,
+        amount: Option<i64>,
+        final_capture: bool,
+    ) -> Result<CaptureResponse, ConnectorError> {
+        let mut req = CaptureRequest::new(id, self.t.currency, amount.map(m));
+        req.final_capture = final_capture;
+        self.c.capture(&req).await
+    }
+
+    async fn refund(
+        &self,
+        id: &str,
+        amount: Option<i64>,
+    ) -> Result<RefundResponse, ConnectorError> {
+        self.c
+            .refund(&RefundRequest::new(id, self.t.currency, amount.map(m)))
+            .await
+    }
+
+    /// Syncs a refund until it succeeds.
+    async fn refund_settled(
+        &self,
+        payment_id: &str,
+        refund: &RefundResponse,
+    ) -> Result<(), String> {
+        if refund.status == RefundStatus::Succeeded {
+            return Ok(());
+        }
+        check!(
+            self.supports(Flow::RefundSync),
+            "refund is {:?} and refund sync is unsupported",
+            refund.status
+        );
+        let req = RefundSyncRequest {
+            connector_payment_id: payment_id.to_owned(),
+            connector_refund_id: refund.connector_refund_id.clone(),
+        };
+        let deadline = tokio::time::Instant::now() + self.t.settle_timeout;
+        loop {
+            let synced = self
+                .c
+                .sync_refund(&req)
+                .await
+                .map_err(|e| format!("refund sync: {e}"))?;
+            match synced.status {
+                RefundStatus::Succeeded => return Ok(()),
+                RefundStatus::Failed => {
+                    return Err(format!("refund failed: {:?}", synced.failure_reason))
+                }
+                RefundStatus::Pending if tokio::time::Instant::now() >= deadline => {
+                    return Err("refund still pending".into())
+                }
+                RefundStatus::Pending => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    fn increment(&self, id: &str, current: i64, new_total: i64) -> IncrementalAuthorizationRequest {
+        IncrementalAuthorizationRequest {
+            idempotency_key: IdempotencyKey::generate(),
+            connector_payment_id: id.to_owned(),
+            currency: self.t.currency,
+            current_authorized: m(current),
+            new_total: m(new_total),
+            reason: Some("conformance".into()),
+            card_network: None,
+        }
+    }
+}
+
+fn counters(sim: &SimulatorHandle) -> CounterSnapshot {
+    sim.counters()
+}
+
+/// Every flow the capabilities declare unsupported answers `NotSupported` without a request;
+/// every supported flow reaches the processor (a made-up payment id gets the processor's
+/// answer, not `NotSupported`).
+fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let id = "pay_conformancenotfound000000";
+        let key = IdempotencyKey::generate;
+        let cur = t.currency;
+        for flow in Flow::ALL {
+            let before = t.simulator.as_ref().map(counters);
+            let result: Result<(), ConnectorError> = match flow {
+                Flow::Authorize => continue, // exercised by every other scenario
+                Flow::Webhooks => {
+                    let headers = HeaderMap::new();
+                    let webhook = IncomingWebhook {
+                        headers: &headers,
+                        body: b"{}",
+                        received_at: time::OffsetDateTime::now_utc(),
+                    };
+                    let verdict = ctx.c.verify_webhook(&webhook);
+                    let unsupported = verdict == Err(WebhookError::NotSupported);
+                    check_eq!(
+                        unsupported,
+                        !ctx.supports(flow),
+                        "webhooks NotSupported vs capabilities"
+                    );
+                    check!(verdict.is_err(), "an unsigned webhook was accepted");
+                    continue;
+                }
+                Flow::IncrementalAuthorization => ctx
+                    .c
+                    .increment_authorization(&ctx.increment(id, 100, 200))
+                    .await
+                    .map(drop),
+                Flow::ExtendAuthorization => ctx
+                    .c
+                    .extend_authorization(&ExtendAuthorizationRequest {
+                        idempotency_key: key(),
+                        connector_payment_id: id.into(),
+                        currency: cur,
+                        card_network: None,
+                    })
+                    .await
+                    .map(drop),
+                Flow::Capture => ctx.capture(id, None, true).await.map(drop),
+                Flow::Void => ctx
+                    .c
+                    .void(&VoidRequest {
+                        idempotency_key: key(),
+                        connector_payment_id: id.into(),
+                        reason: None,
+                    })
+                    .await
+                    .map(drop),
+                Flow::CancelPostCapture => ctx
+                    .c
+                    .cancel_post_capture(&CancelPostCaptureRequest {
+                        idempotency_key: key(),
+                        connector_payment_id: id.into(),
+                        currency: cur,
+                        amount_captured: m(100),
+                        reason: None,
+                    })
+                    .await
+                    .map(drop),
+                Flow::Refund => ctx.refund(id, Some(100)).await.map(drop),
+                Flow::PaymentSync => ctx
+                    .c
+                    .sync_payment(&PaymentSyncRequest {
+                        connector_payment_id: id.into(),
+                        capture_method: CaptureMethod::Manual,
+                    })
+                    .await
+                    .map(drop),
+                Flow::RefundSync => ctx
+                    .c
+                    .sync_refund(&RefundSyncRequest {
+                        connector_payment_id: id.into(),
+                        connector_refund_id: "act_notfound".into(),
+                    })
+                    .await
+                    .map(drop),
+                Flow::CompleteAuthorize => ctx
+                    .c
+                    .complete_authorize(&CompleteAuthorizeRequest {
+                        idempotency_key: key(),
+                        connector_payment_id: id.into(),
+                        capture_method: CaptureMethod::Manual,
+                        redirect_params: BTreeMap::new(),
+                    })
+                    .await
+                    .map(drop),
+                Flow::SessionToken => ctx
+                    .c
+                    .session_token(&SessionTokenRequest {
+                        amount: m(100),
+                        currency: cur,
+                        wallets: vec![Wallet::ApplePay],
+                    })
+                    .await
+                    .map(drop),
+            };
+            let not_supported = matches!(result, Err(ConnectorError::NotSupported { .. }));
+            if ctx.supports(flow) {
+                check!(
+                    !not_supported,
+                    "{flow} is declared supported but answered NotSupported"
+                );
+            } else {
+                check!(
+                    not_supported,
+                    "{flow} is declared unsupported but answered {result:?}"
+                );
+                if let (Some(before), Some(sim)) = (before, &t.simulator) {
+                    check_eq!(
+                        counters(sim).requests,
+                        before.requests,
+                        format!("requests sent by unsupported {flow}")
+                    );
+                }
+            }
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+fn manual_authorize_then_sync(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let synced = ctx
+            .sync(&payment.connector_payment_id, CaptureMethod::Manual)
+            .await?;
+        check_eq!(
+            synced.status,
+            PaymentStatus::RequiresCapture,
+            "status after sync"
+        );
+        check_eq!(synced.amounts.authorized, m(1000), "authorized after sync");
+        check_eq!(synced.amounts.capturable, m(1000), "capturable after sync");
+        check_eq!(
+            synced.connector_payment_id,
+            payment.connector_payment_id,
+            "payment id"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn authorize_then_full_capture(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let id = &payment.connector_payment_id;
+        let capture = ctx
+            .capture(id, None, true)
+            .await
+            .map_err(|e| format!("capture: {e}"))?;
+        check!(
+            matches!(
+                capture.status,
+                PaymentStatus::Succeeded | PaymentStatus::Processing
+            ),
+            "capture answered {:?}",
+            capture.status
+        );
+        let settled = ctx
+            .settle(id, CaptureMethod::Manual, "full capture", |p| {
+                p.status == PaymentStatus::Succeeded
+            })
+            .await?;
+        check_eq!(
+            settled.amounts.received,
+            m(1000),
+            "received after full capture"
+        );
+        check_eq!(
+            settled.amounts.capturable,
+            MinorUnit::ZERO,
+            "capturable after full capture"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn authorize_then_partial_capture(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let id = &payment.connector_payment_id;
+        ctx.capture(id, Some(400), true)
+            .await
+            .map_err(|e| format!("capture: {e}"))?;
+        let settled = ctx
+            .settle(id, CaptureMethod::Manual, "partial capture", |p| {
+                p.amounts.received == m(400)
+            })
+            .await?;
+        check!(
+            matches!(
+                settled.status,
+                PaymentStatus::PartiallyCaptured | PaymentStatus::Succeeded
+            ),
+            "status after a final partial capture: {:?}",
+            settled.status
+        );
+        check_eq!(
+            settled.amounts.capturable,
+            MinorUnit::ZERO,
+            "capturable after a final partial capture"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn multiple_partial_captures(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
+            return Ok(skip);
+        }
+        if !ctx
+            .c
+            .capabilities()
+            .conditions(Flow::Capture)
+            .contains(&Condition::Multiple)
+        {
+            return Ok(Outcome::Skipped(format!(
+                "{} does not declare multiple captures",
+                ctx.c.id()
+            )));
+        }
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let id = &payment.connector_payment_id;
+        ctx.capture(id, Some(300), false)
+            .await
+            .map_err(|e| format!("first capture: {e}"))?;
+        let after_first = ctx
+            .settle(id, CaptureMethod::Manual, "first capture", |p| {
+                p.amounts.received == m(300)
+            })
+            .await?;
+        check_eq!(
+            after_first.status,
+            PaymentStatus::PartiallyCapturedAndCapturable,
+            "status after a non-final capture"
+        );
+        check_eq!(
+            after_first.amounts.capturable,
+            m(700),
+            "capturable after a non-final capture"
+        );
+        ctx.capture(id, Some(700), true)
+            .await
+            .map_err(|e| format!("second capture: {e}"))?;
+        let done = ctx
+            .settle(id, CaptureMethod::Manual, "second capture", |p| {
+                p.amounts.received == m(1000)
+            })
+            .await?;
+        check_eq!(
+            done.status,
+            PaymentStatus::Succeeded,
+            "status after capturing the rest"
+        );
+        check_eq!(
+            done.amounts.capturable,
+            MinorUnit::ZERO,
+            "capturable at the end"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn authorize_then_void(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Void]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let id = &payment.connector_payment_id;
+        let void = ctx
+            .c
+            .void(&VoidRequest {
+                idempotency_key: IdempotencyKey::generate(),
+                connector_payment_id: id.clone(),
+                reason: None,
+            })
+            .await
+            .map_err(|e| format!("void: {e}"))?;
+        check!(
+            matches!(
+                void.status,
+                PaymentStatus::Cancelled | PaymentStatus::Processing
+            ),
+            "void answered {:?}",
+            void.status
+        );
+        let voided = ctx
+            .settle(id, CaptureMethod::Manual, "void", |p| {
+                p.status == PaymentStatus::Cancelled
+            })
+            .await?;
+        check_eq!(
+            voided.amounts.capturable,
+            MinorUnit::ZERO,
+            "capturable after void"
+        );
+        check_eq!(
+            voided.amounts.received,
+            MinorUnit::ZERO,
+            "received after void"
+        );
+        if ctx.supports(Flow::Capture) {
+            let err = ctx.capture(id, None, true).await;
+            check!(
+                matches!(err, Err(ConnectorError::Rejected { .. })),
+                "capture after void should be rejected, got {err:?}"
+            );
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+fn refund_partial_then_rest_then_over_refund(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Refund]) {
+            return Ok(skip);
+        }
+        let payment = ctx.captured_payment(1000).await?;
+        let id = &payment.connector_payment_id;
+        let first = ctx
+            .refund(id, Some(300))
+            .await
+            .map_err(|e| format!("partial refund: {e}"))?;
+        check!(
+            first.status != RefundStatus::Failed,
+            "partial refund failed"
+        );
+        check_eq!(first.amount, Some(m(300)), "partial refund amount");
+        ctx.refund_settled(id, &first).await?;
+        let rest = ctx
+            .refund(id, Some(700))
+            .await
+            .map_err(|e| format!("refund of the rest: {e}"))?;
+        ctx.refund_settled(id, &rest).await?;
+        let synced = ctx
+            .settle(id, CaptureMethod::Automatic, "refunds", |p| {
+                p.amounts.refunded == m(1000)
+            })
+            .await?;
+        check_eq!(
+            synced.amounts.received,
+            m(1000),
+            "received is unchanged by refunds"
+        );
+        let over = ctx.refund(id, Some(1)).await;
+        check!(
+            matches!(over, Err(ConnectorError::Rejected { .. })),
+            "over-refund should be a processor rejection, got {over:?}"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn incremental_authorization_twice_then_capture(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization, Flow::Capture]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
+        let id = &payment.connector_payment_id;
+        for (current, new_total) in [(5000, 7500), (7500, 9000)] {
+            let answer = ctx
+                .c
+                .increment_authorization(&ctx.increment(id, current, new_total))
+                .await
+                .map_err(|e| format!("increment to {new_total}: {e}"))?;
+            check_eq!(
+                answer.status,
+                AuthorizationStatus::Success,
+                format!("increment to {new_total}")
+            );
+            check_eq!(
+                answer.authorized,
+                m(new_total),
+                "authorized after increment"
+            );
+            check_eq!(
+                answer.previously_authorized,
+                m(current),
+                "previously authorized"
+            );
+            let synced = ctx.sync(id, CaptureMethod::Manual).await?;
+            check_eq!(
+                synced.status,
+                PaymentStatus::RequiresCapture,
+                "status after increment"
+            );
+            check_eq!(
+                synced.amounts.authorized,
+                m(new_total),
+                "synced authorized after increment"
+            );
+            check_eq!(
+                synced.amounts.capturable,
+                m(new_total),
+                "synced capturable after increment"
+            );
+        }
+        ctx.capture(id, None, true)
+            .await
+            .map_err(|e| format!("capture: {e}"))?;
+        let captured = ctx
+            .settle(id, CaptureMethod::Manual, "capture of the new total", |p| {
+                p.status == PaymentStatus::Succeeded
+            })
+            .await?;
+        check_eq!(
+            captured.amounts.received,
+            m(9000),
+            "received: the new total"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn increment_not_above_current_is_caught(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
+        let before = t.simulator.as_ref().map(counters);
+        for new_total in [5000, 4000] {
+            let err = ctx
+                .c
+                .increment_authorization(&ctx.increment(
+                    &payment.connector_payment_id,
+                    5000,
+                    new_total,
+                ))
+                .await;
+            check!(
+                matches!(
+                    err,
+                    Err(ConnectorError::InvalidRequest {
+                        field: "new_total",
+                        ..
+                    })
+                ),
+                "new total {new_total} should be an invalid request, got {err:?}"
+            );
+        }
+        if let (Some(before), Some(sim)) = (before, &t.simulator) {
+            check_eq!(
+                counters(sim).requests,
+                before.requests,
+                "requests sent for invalid increments"
+            );
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+fn increment_after_capture_is_rejected(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization, Flow::Capture]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
+        let id = &payment.connector_payment_id;
+        ctx.capture(id, Some(2000), true)
+            .await
+            .map_err(|e| format!("capture: {e}"))?;
+        ctx.settle(id, CaptureMethod::Manual, "capture", |p| {
+            p.amounts.received == m(2000)
+        })
+        .await?;
+        let err = ctx
+            .c
+            .increment_authorization(&ctx.increment(id, 5000, 6000))
+            .await;
+        check!(
+            matches!(err, Err(ConnectorError::Rejected { .. })),
+            "increment after capture should be a typed rejection, got {err:?}"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn extend_authorization(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::ExtendAuthorization]) {
+            return Ok(skip);
+        }
+        let Some(mastercard) = &t.cards.mastercard else {
+            return Ok(Outcome::Skipped(
+                "target has no Mastercard test card".into(),
+            ));
+        };
+        let payment = ctx.authorized(mastercard, 3000, true).await?;
+        let answer = ctx
+            .c
+            .extend_authorization(&ExtendAuthorizationRequest {
+                idempotency_key: IdempotencyKey::generate(),
+                connector_payment_id: payment.connector_payment_id.clone(),
+                currency: t.currency,
+                card_network: mastercard.card_network(),
+            })
+            .await
+            .map_err(|e| format!("extend: {e}"))?;
+        check_eq!(
+            answer.status,
+            AuthorizationStatus::Success,
+            "extension status"
+        );
+        check!(
+            answer.extended_authorization_applied,
+            "extension not applied"
+        );
+        let synced = ctx
+            .sync(&payment.connector_payment_id, CaptureMethod::Manual)
+            .await?;
+        check_eq!(
+            synced.amounts.authorized,
+            m(3000),
+            "an extension does not change the amount"
+        );
+
+        // Networks the connector does not extend are refused before any request.
+        let networks = ctx
+            .c
+            .capabilities()
+            .conditions(Flow::ExtendAuthorization)
+            .iter()
+            .find_map(|c| match c {
+                Condition::CardNetworks { networks } => Some(networks.clone()),
+                _ => None,
+            });
+        if let (Some(networks), Some(visa)) = (networks, &t.cards.visa) {
+            if !networks.contains(&CardNetwork::Visa) {
+                let visa_payment = ctx.authorized(visa, 3000, true).await?;
+                let before = t.simulator.as_ref().map(counters);
+                let err = ctx
+                    .c
+                    .extend_authorization(&ExtendAuthorizationRequest {
+                        idempotency_key: IdempotencyKey::generate(),
+                        connector_payment_id: visa_payment.connector_payment_id,
+                        currency: t.currency,
+                        card_network: visa.card_network(),
+                    })
+                    .await;
+                check!(
+                    matches!(
+                        err,
+                        Err(ConnectorError::NotSupported {
+                            flow: Flow::ExtendAuthorization,
+                            ..
+                        })
+                    ),
+                    "extending a Visa authorization should be NotSupported, got {err:?}"
+                );
+                if let (Some(before), Some(sim)) = (before, &t.simulator) {
+                    check_eq!(
+                        counters(sim).requests,
+                        before.requests,
+                        "requests sent for a Visa extension"
+                    );
+                }
+            }
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+fn cancel_post_capture(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::CancelPostCapture]) {
+            return Ok(skip);
+        }
+        let payment = ctx.captured_payment(1500).await?;
+        let id = &payment.connector_payment_id;
+        let answer = ctx
+            .c
+            .cancel_post_capture(&CancelPostCaptureRequest {
+                idempotency_key: IdempotencyKey::generate(),
+                connector_payment_id: id.clone(),
+                currency: t.currency,
+                amount_captured: m(1500),
+                reason: Some("order cancelled".into()),
+            })
+            .await
+            .map_err(|e| format!("cancel post capture: {e}"))?;
+        check!(
+            matches!(
+                answer.status,
+                PaymentStatus::CancelledPostCapture | PaymentStatus::Processing
+            ),
+            "cancel post capture answered {:?}",
+            answer.status
+        );
+        check_eq!(answer.refund.amount, Some(m(1500)), "refunded amount");
+        ctx.refund_settled(id, &answer.refund).await?;
+        let synced = ctx
+            .settle(id, CaptureMethod::Automatic, "cancel post capture", |p| {
+                p.amounts.refunded == m(1500)
+            })
+            .await?;
+        check_eq!(
+            synced.amounts.received,
+            m(1500),
+            "received stays what was captured"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn declined_card_fails_with_details(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let Some((card, expected)) = &t.cards.declined else {
+            return Ok(Outcome::Skipped("target has no decline test card".into()));
+        };
+        let payment = ctx
+            .authorize(&ctx.request(card, 1000, CaptureMethod::Manual))
+            .await?;
+        check_eq!(
+            payment.status,
+            PaymentStatus::Failed,
+            "status of a declined authorization"
+        );
+        let Some(decline) = &payment.decline else {
+            return Err("a decline without decline details".into());
+        };
+        check_eq!(decline.unified, *expected, "unified decline code");
+        check!(
+            decline.code.is_some(),
+            "decline without the processor's code"
+        );
+        check_eq!(
+            payment.amounts.capturable,
+            MinorUnit::ZERO,
+            "capturable after a decline"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn three_ds_then_complete_authorize(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let (Some(card), Some(customer)) = (&t.cards.three_ds, &t.customer) else {
+            return Ok(Outcome::Skipped(
+                "target has no 3DS card or no way to act as the customer".into(),
+            ));
+        };
+        let mut req = ctx.request(card, 2000, CaptureMethod::Manual);
+        req.three_ds = ThreeDsPreference::Required;
+        req.return_url = "https://merchant.example/return".parse().ok();
+        let payment = ctx.authorize(&req).await?;
+        check_eq!(
+            payment.status,
+            PaymentStatus::RequiresCustomerAction,
+            "status when 3DS is required"
+        );
+        let Some(action) = &payment.next_action else {
+            return Err("no next action for a 3DS payment".into());
+        };
+        let redirect_params = customer.complete(action).await?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::CompleteAuthorize]) {
+            return Ok(skip);
+        }
+        let completed = ctx
+            .c
+            .complete_authorize(&CompleteAuthorizeRequest {
+                idempotency_key: IdempotencyKey::generate(),
+                connector_payment_id: payment.connector_payment_id.clone(),
+                capture_method: CaptureMethod::Manual,
+                redirect_params,
+            })
+            .await
+            .map_err(|e| format!("complete authorize: {e}"))?;
+        check_eq!(
+            completed.status,
+            PaymentStatus::RequiresCapture,
+            "status after 3DS"
+        );
+        check_eq!(
+            completed.amounts.authorized,
+            m(2000),
+            "authorized after 3DS"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn bad_credentials(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let mut config = t.config.clone();
+        config.api_key = "sk_definitely_not_valid_0000".to_owned().into();
+        let connector = (t.build)(&config).map_err(|e| e.to_string())?;
+        let ctx = Ctx::new(t)?;
+        let err = connector
+            .authorize(&ctx.request(&t.cards.approved, 1000, CaptureMethod::Manual))
+            .await;
+        check!(
+            matches!(err, Err(ConnectorError::Authentication(_))),
+            "a wrong key should be an authentication error, got {err:?}"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn idempotent_replay(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let sim = match ctx.sim() {
+            Ok(sim) => sim,
+            Err(skip) => return Ok(skip),
+        };
+        let before = counters(sim);
+        let req = ctx.request(&t.cards.approved, 1200, CaptureMethod::Manual);
+        let first = ctx.c.authorize(&req).await;
+        let second = ctx.c.authorize(&req).await;
+        match (first, second) {
+            // Processors that replay answer the same payment twice.
+            (Ok(a), Ok(b)) => {
+                check_eq!(
+                    b.connector_payment_id,
+                    a.connector_payment_id,
+                    "replayed payment id"
+                );
+                check_eq!(b.status, a.status, "replayed status");
+            }
+            // Processors that reject reuse answer the second with an idempotency conflict.
+            (Ok(_), Err(ConnectorError::IdempotencyConflict { .. })) => {}
+            (a, b) => return Err(format!("replay gave {a:?} then {b:?}")),
+        }
+        check_eq!(
+            counters(sim).authorizations - before.authorizations,
+            1,
+            "authorizations performed"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn fault_503_then_success(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let sim = match ctx.sim() {
+            Ok(sim) => sim,
+            Err(skip) => return Ok(skip),
+        };
+        let before = counters(sim);
+        sim.inject(Fault::Status {
+            status: 503,
+            retry_after_secs: None,
+        });
+        let req = ctx.request(&t.cards.approved, 1300, CaptureMethod::Manual);
+        let result = ctx.c.authorize(&req).await;
+        let after = counters(sim);
+        match result {
+            Ok(payment) => {
+                check_eq!(
+                    payment.status,
+                    PaymentStatus::RequiresCapture,
+                    "status after a retried 503"
+                );
+                check_eq!(
+                    after.requests - before.requests,
+                    2,
+                    "requests: the 503 and its retry"
+                );
+            }
+            // A processor whose key semantics forbid retrying a 5xx surfaces it instead.
+            Err(ConnectorError::Processor {
+                outcome_unknown: true,
+                ..
+            }) => {
+                check_eq!(
+                    after.requests - before.requests,
+                    1,
+                    "requests without a retry"
+                );
+            }
+            Err(e) => return Err(format!("authorize after a 503: {e}")),
+        }
+        check!(
+            after.authorizations - before.authorizations <= 1,
+            "a retry charged twice"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn timeout_is_unknown_then_sync_tells(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let sim = match ctx.sim() {
+            Ok(sim) => sim,
+            Err(skip) => return Ok(skip),
+        };
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture, Flow::PaymentSync]) {
+            return Ok(skip);
+        }
+        let payment = ctx.authorized(&t.cards.approved, 1400, false).await?;
+        let mut config = t.config.clone();
+        config.execution.timeouts.request = Duration::from_millis(300);
+        let impatient = (t.build)(&config).map_err(|e| e.to_string())?;
+        sim.inject(Fault::Delay {
+            duration: Duration::from_millis(1500),
+            after_processing: true,
+        });
+        let before = counters(sim);
+        let err = impatient
+            .capture(&CaptureRequest::new(
+                &payment.connector_payment_id,
+                t.currency,
+                None,
+            ))
+            .await;
+        match &err {
+            Err(e @ ConnectorError::Timeout { .. }) => check!(
+                e.outcome_unknown(),
+                "a timed-out capture must be outcome_unknown"
+            ),
+            other => return Err(format!("expected a timeout, got {other:?}")),
+        }
+        check_eq!(
+            counters(sim).captures - before.captures,
+            1,
+            "captures performed despite the timeout"
+        );
+        let synced = ctx
+            .settle(
+                &payment.connector_payment_id,
+                CaptureMethod::Manual,
+                "timed-out capture",
+                |p| p.status == PaymentStatus::Succeeded,
+            )
+            .await?;
+        check_eq!(
+            synced.amounts.received,
+            m(1400),
+            "sync shows the capture that timed out"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn validation_error_is_not_retried(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let sim = match ctx.sim() {
+            Ok(sim) => sim,
+            Err(skip) => return Ok(skip),
+        };
+        let before = counters(sim);
+        sim.inject(Fault::Status {
+            status: 422,
+            retry_after_secs: None,
+        });
+        let err = ctx
+            .c
+            .authorize(&ctx.request(&t.cards.approved, 1000, CaptureMethod::Manual))
+            .await;
+        check!(
+            matches!(
+                err,
+                Err(ConnectorError::Rejected {
+                    kind: RejectionKind::Validation,
+                    ..
+                })
+            ),
+            "a 422 should be a validation rejection, got {err:?}"
+        );
+        check_eq!(
+            counters(sim).requests - before.requests,
+            1,
+            "requests for a 422"
+        );
+        Ok(Outcome::Passed)
+    })
+}
+
+fn signed_webhooks_verify_and_forgeries_fail(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        if let Some(skip) = ctx.skip_unsupported(&[Flow::Webhooks]) {
+            return Ok(skip);
+        }
+        let sim = match ctx.sim() {
+            Ok(sim) => sim,
+            Err(skip) => return Ok(skip),
+        };
+        let receiver = WebhookReceiver::start().await?;
+        sim.set_webhook_target(Some(receiver.url()?));
+        let payment = ctx.authorized(&t.cards.approved, 1600, false).await;
+        let id = match payment {
+            Ok(p) => p.connector_payment_id,
+            Err(e) => {
+                sim.set_webhook_target(None);
+                return Err(e);
+            }
+        };
+        let delivery = receiver
+            .wait_for(
+                |r| String::from_utf8_lossy(&r.body).contains(&id),
+                Duration::from_secs(5),
+            )
+            .await;
+        sim.set_webhook_target(None);
+        let Some(delivery) = delivery else {
+            return Err("no webhook delivery for the payment arrived".into());
+        };
+        let verify = |headers: &HeaderMap, body: &[u8]| {
+            ctx.c.verify_webhook(&IncomingWebhook {
+                headers,
+                body,
+                received_at: time::OffsetDateTime::now_utc(),
+            })
+        };
+        let event = verify(&delivery.headers, &delivery.body)
+            .map_err(|e| format!("genuine webhook refused: {e}"))?;
+        check_eq!(
+            event.connector_payment_id.as_deref(),
+            Some(id.as_str()),
+            "webhook payment id"
+        );
+        check!(!event.event_id.is_empty(), "webhook without an event id");
+        check!(
+            event.kind != WebhookEventKind::Other,
+            "webhook for an authorization mapped to Other ({})",
+            event.raw_type
+        );
+
+        // The same body with one byte changed.
+        let mut altered = delivery.body.to_vec();
+        if let Some(pos) = altered.iter().position(|b| b.is_ascii_digit()) {
+            altered[pos] = if altered[pos] == b'9' {
+                b'1'
+            } else {
+                altered[pos] + 1
+            };
+        }
+        check!(
+            verify(&delivery.headers, &altered).is_err(),
+            "an altered body verified"
+        );
+
+        // Every signature-like header replaced by a forgery of the right shape.
+        let mut forged = HeaderMap::new();
+        for (name, value) in &delivery.headers {
+            let text = value.to_str().unwrap_or_default();
+            let fake: String = text
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_hexdigit() && c != '0' {
+                        '0'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let header = HeaderValue::from_str(&fake).unwrap_or_else(|_| value.clone());
+            forged.insert(HeaderName::from(name), header);
+        }
+        check!(
+            verify(&forged, &delivery.body).is_err(),
+            "a forged signature verified"
+        );
+        check!(
+            verify(&HeaderMap::new(), &delivery.body).is_err(),
+            "an unsigned webhook verified"
+        );
+        Ok(Outcome::Passed)
+    })
+}

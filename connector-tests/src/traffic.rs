@@ -1,0 +1,143 @@
+//! A recording proxy between a connector and a simulator: it forwards every request unchanged
+//! and keeps a copy of both bodies, so tests can check what crossed the wire.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use axum::Router;
+use url::Url;
+
+/// One request and its response, as they crossed the proxy.
+#[derive(Debug, Clone)]
+pub struct RecordedExchange {
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query.
+    pub path: String,
+    /// Request body.
+    pub request_body: Bytes,
+    /// Response status.
+    pub status: u16,
+    /// Response body.
+    pub response_body: Bytes,
+}
+
+/// The running proxy.
+pub struct RecordingProxy {
+    url: Url,
+    records: Arc<Mutex<Vec<RecordedExchange>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingProxy {
+    /// Starts a proxy on `127.0.0.1` forwarding to `upstream`.
+    pub async fn start(upstream: Url) -> Result<Self, String> {
+        let records: Arc<Mutex<Vec<RecordedExchange>>> = Arc::default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let sink = records.clone();
+        let app = Router::new().fallback(move |req: Request<Body>| {
+            let (client, upstream, sink) = (client.clone(), upstream.clone(), sink.clone());
+            async move { forward(client, upstream, sink, req).await }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let url = format!("http://{addr}/")
+            .parse()
+            .map_err(|e: url::ParseError| e.to_string())?;
+        Ok(RecordingProxy {
+            url,
+            records,
+            server,
+        })
+    }
+
+    /// The proxy's base URL, to configure the connector with.
+    pub fn url(&self) -> Url {
+        self.url.clone()
+    }
+
+    /// Everything recorded so far.
+    pub fn exchanges(&self) -> Vec<RecordedExchange> {
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn forward(
+    client: reqwest::Client,
+    upstream: Url,
+    sink: Arc<Mutex<Vec<RecordedExchange>>>,
+    req: Request<Body>,
+) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    let bad_gateway = |message: String| {
+        let mut resp = Response::new(Body::from(message));
+        *resp.status_mut() = StatusCode::BAD_GATEWAY;
+        resp
+    };
+    let Ok(body) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return bad_gateway("request body unreadable".into());
+    };
+    let Ok(target) = upstream.join(path_and_query(&parts.uri).trim_start_matches('/')) else {
+        return bad_gateway("bad path".into());
+    };
+    let mut headers = parts.headers.clone();
+    headers.remove("host");
+    headers.remove("content-length");
+    let method = Method::from_bytes(parts.method.as_str().as_bytes()).unwrap_or(Method::GET);
+    let result = client
+        .request(method.clone(), target)
+        .headers(headers)
+        .body(body.clone())
+        .send()
+        .await;
+    let upstream_resp = match result {
+        Ok(resp) => resp,
+        Err(e) => return bad_gateway(e.to_string()),
+    };
+    let status = upstream_resp.status();
+    let mut response_headers = HeaderMap::new();
+    for (name, value) in upstream_resp.headers() {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
+            response_headers.insert(name.clone(), value.clone());
+        }
+    }
+    let response_body = upstream_resp.bytes().await.unwrap_or_default();
+    sink.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(RecordedExchange {
+            method: method.to_string(),
+            path: parts.uri.path().to_owned(),
+            request_body: body,
+            status: status.as_u16(),
+            response_body: response_body.clone(),
+        });
+    let mut resp = Response::new(Body::from(response_body));
+    *resp.status_mut() = status;
+    *resp.headers_mut() = response_headers;
+    resp
+}
+
+fn path_and_query(uri: &Uri) -> &str {
+    uri.path_and_query().map_or("/", |pq| pq.as_str())
+}
