@@ -21,6 +21,7 @@
 mod logs;
 pub mod openapi;
 mod scenarios;
+pub mod targets;
 pub mod traffic;
 mod webhook_receiver;
 
@@ -191,6 +192,8 @@ impl Report {
 /// Runs every scenario against `target`, one after another, then checks the captured logs for
 /// secrets when `logs` is given.
 pub async fn run_with_logs(target: &Target, logs: Option<&LogCapture>) -> Report {
+    // Something is always logged, so an empty capture means the capture is not installed.
+    tracing::info!(target = %target.label, "conformance run starting");
     let mut report = run_scenarios(target, |_| true).await;
     let masking = match logs {
         Some(logs) => logs::check_for_secrets(logs, target),
@@ -203,9 +206,25 @@ pub async fn run_with_logs(target: &Target, logs: Option<&LogCapture>) -> Report
 /// Runs the scenarios `select` picks, in order.
 pub async fn run_scenarios(target: &Target, select: impl Fn(&Scenario) -> bool) -> Report {
     let mut results = Vec::new();
+    let capabilities = target.connector().map(|c| c.capabilities().clone());
     for scenario in SCENARIOS.iter().filter(|s| select(s)) {
         if let Some(sim) = &target.simulator {
             sim.clear_faults();
+        }
+        let missing = match &capabilities {
+            Ok(caps) => scenario.needs.iter().find(|flow| !caps.supports(**flow)),
+            Err(e) => {
+                let message = format!("cannot build the connector: {e}");
+                results.push((scenario.name, Outcome::Failed(message)));
+                continue;
+            }
+        };
+        if let Some(flow) = missing {
+            let reason = format!(
+                "{flow} is not supported (NotSupported is asserted by capabilities_agree_with_behaviour)"
+            );
+            results.push((scenario.name, Outcome::Skipped(reason)));
+            continue;
         }
         let outcome =
             match tokio::time::timeout(Duration::from_secs(60), (scenario.run)(target)).await {
@@ -224,6 +243,64 @@ pub async fn run_scenarios(target: &Target, select: impl Fn(&Scenario) -> bool) 
 /// Runs every scenario against `target` without the log check.
 pub async fn run(target: &Target) -> Report {
     run_with_logs(target, None).await
+}
+
+/// Runs the suite for the registered connector `name`: on its simulator, then on its live
+/// sandbox when the credentials are set (otherwise says which to set). Panics with the report
+/// when a scenario failed, so one `#[tokio::test]` per connector is all a test file needs.
+/// Installs the global log capture, so call it once per test binary.
+pub async fn conformance(name: &str) {
+    let Some(entry) = targets::connector(name) else {
+        panic!("{name} is not registered in connector-tests/src/targets/mod.rs");
+    };
+    let Some(logs) = LogCapture::install() else {
+        panic!("another global subscriber is installed; run one conformance() per test binary");
+    };
+    let target = match (entry.simulator)().await {
+        Ok(target) => target,
+        Err(e) => panic!("cannot start the {name} simulator: {e}"),
+    };
+    let report = run_with_logs(&target, Some(&logs)).await;
+    println!("{}", report.table());
+    if let Some(sim) = target.simulator.clone() {
+        sim.shutdown().await;
+    }
+    assert!(report.failures().is_empty(), "{}", report.table());
+    match (entry.live)() {
+        Ok(Some(live)) => {
+            let report = run_with_logs(&live, Some(&logs)).await;
+            println!("{}", report.table());
+            assert!(report.failures().is_empty(), "{}", report.table());
+        }
+        Ok(None) => println!("{}", skip_message(name, entry.live_variables)),
+        Err(e) => panic!("bad {name} sandbox configuration: {e}"),
+    }
+}
+
+/// A card with the suite's expiry and CVC ([`logs::TEST_CVC`], looked for in the logs).
+pub fn card(number: &str) -> PaymentMethod {
+    let card = CardNumber::new(number).and_then(|number| {
+        Ok(Card {
+            number,
+            expiry: CardExpiry::new(12, 2030)?,
+            cvc: Some(Cvc::new(logs::TEST_CVC)?),
+            holder_name: Some("Conformance Test".into()),
+        })
+    });
+    match card {
+        Ok(card) => PaymentMethod::Card(card),
+        Err(e) => panic!("test card {}…: {e}", number.get(..6).unwrap_or(number)),
+    }
+}
+
+/// Quick retries, so fault scenarios do not wait on production backoffs.
+pub fn fast_retries(config: &mut ConnectorConfig) {
+    config.execution.retry = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(100),
+        max_elapsed: Duration::from_secs(5),
+    };
 }
 
 /// The message for a live target without credentials.

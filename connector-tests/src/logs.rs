@@ -51,10 +51,13 @@ pub const TEST_CVC: &str = "737";
 
 pub fn check_for_secrets(logs: &LogCapture, target: &Target) -> Outcome {
     let text = logs.text();
-    if !text.contains("processor_call") {
+    if text.is_empty() {
         return Outcome::Failed(
             "nothing was captured: is the capture the global subscriber?".into(),
         );
+    }
+    if !text.contains("processor_call") {
+        return Outcome::Skipped("the run made no processor call".into());
     }
     let mut leaks = Vec::new();
     for pan in target.card_numbers() {

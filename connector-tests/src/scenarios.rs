@@ -26,6 +26,9 @@ type ScenarioFuture<'a> = Pin<Box<dyn Future<Output = ScenarioResult> + Send + '
 pub struct Scenario {
     /// Its name in reports.
     pub name: &'static str,
+    /// The flows it uses; the runner skips it, with the reason, when the connector does not
+    /// support one (`capabilities_agree_with_behaviour` asserts `NotSupported` for those).
+    pub needs: &'static [Flow],
     /// Runs it against a target.
     pub run: for<'a> fn(&'a Target) -> ScenarioFuture<'a>,
 }
@@ -34,82 +37,116 @@ pub struct Scenario {
 pub static SCENARIOS: &[Scenario] = &[
     Scenario {
         name: "capabilities_agree_with_behaviour",
+        needs: &[],
         run: capabilities_agree_with_behaviour,
     },
     Scenario {
         name: "manual_authorize_then_sync",
+        needs: &[Flow::Authorize, Flow::PaymentSync],
         run: manual_authorize_then_sync,
     },
     Scenario {
         name: "authorize_then_full_capture",
+        needs: &[Flow::Authorize, Flow::Capture, Flow::PaymentSync],
         run: authorize_then_full_capture,
     },
     Scenario {
         name: "authorize_then_partial_capture",
+        needs: &[Flow::Authorize, Flow::Capture, Flow::PaymentSync],
         run: authorize_then_partial_capture,
     },
     Scenario {
         name: "multiple_partial_captures",
+        needs: &[Flow::Authorize, Flow::Capture, Flow::PaymentSync],
         run: multiple_partial_captures,
     },
     Scenario {
         name: "authorize_then_void",
+        needs: &[Flow::Authorize, Flow::Void, Flow::PaymentSync],
         run: authorize_then_void,
     },
     Scenario {
         name: "refund_partial_then_rest_then_over_refund",
+        needs: &[Flow::Authorize, Flow::Refund, Flow::PaymentSync],
         run: refund_partial_then_rest_then_over_refund,
     },
     Scenario {
         name: "incremental_authorization_twice_then_capture",
+        needs: &[
+            Flow::Authorize,
+            Flow::IncrementalAuthorization,
+            Flow::Capture,
+            Flow::PaymentSync,
+        ],
         run: incremental_authorization_twice_then_capture,
     },
     Scenario {
         name: "increment_not_above_current_is_caught",
+        needs: &[Flow::Authorize, Flow::IncrementalAuthorization],
         run: increment_not_above_current_is_caught,
     },
     Scenario {
         name: "increment_after_capture_is_rejected",
+        needs: &[
+            Flow::Authorize,
+            Flow::IncrementalAuthorization,
+            Flow::Capture,
+            Flow::PaymentSync,
+        ],
         run: increment_after_capture_is_rejected,
     },
     Scenario {
         name: "extend_authorization",
+        needs: &[
+            Flow::Authorize,
+            Flow::ExtendAuthorization,
+            Flow::PaymentSync,
+        ],
         run: extend_authorization,
     },
     Scenario {
         name: "cancel_post_capture",
+        needs: &[Flow::Authorize, Flow::CancelPostCapture, Flow::PaymentSync],
         run: cancel_post_capture,
     },
     Scenario {
         name: "declined_card_fails_with_details",
+        needs: &[Flow::Authorize],
         run: declined_card_fails_with_details,
     },
     Scenario {
         name: "three_ds_then_complete_authorize",
+        needs: &[Flow::Authorize, Flow::CompleteAuthorize],
         run: three_ds_then_complete_authorize,
     },
     Scenario {
         name: "bad_credentials",
+        needs: &[Flow::Authorize],
         run: bad_credentials,
     },
     Scenario {
         name: "idempotent_replay",
+        needs: &[Flow::Authorize],
         run: idempotent_replay,
     },
     Scenario {
         name: "fault_503_then_success",
+        needs: &[Flow::Authorize],
         run: fault_503_then_success,
     },
     Scenario {
         name: "timeout_is_unknown_then_sync_tells",
+        needs: &[Flow::Authorize, Flow::Capture, Flow::PaymentSync],
         run: timeout_is_unknown_then_sync_tells,
     },
     Scenario {
         name: "validation_error_is_not_retried",
+        needs: &[Flow::Authorize],
         run: validation_error_is_not_retried,
     },
     Scenario {
         name: "signed_webhooks_verify_and_forgeries_fail",
+        needs: &[Flow::Authorize, Flow::Webhooks],
         run: signed_webhooks_verify_and_forgeries_fail,
     },
 ];
@@ -151,15 +188,6 @@ impl<'a> Ctx<'a> {
 
     fn supports(&self, flow: Flow) -> bool {
         self.c.capabilities().supports(flow)
-    }
-
-    fn skip_unsupported(&self, flows: &[Flow]) -> Option<Outcome> {
-        flows.iter().find(|f| !self.supports(**f)).map(|flow| {
-            Outcome::Skipped(format!(
-                "{} does not support {flow} (NotSupported is asserted by capabilities_agree_with_behaviour)",
-                self.c.id()
-            ))
-        })
     }
 
     fn sim(&self) -> Result<&'a SimulatorHandle, Outcome> {
@@ -500,9 +528,6 @@ fn manual_authorize_then_sync(t: &Target) -> ScenarioFuture<'_> {
 fn authorize_then_full_capture(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
         let id = &payment.connector_payment_id;
         let capture = ctx
@@ -539,9 +564,6 @@ fn authorize_then_full_capture(t: &Target) -> ScenarioFuture<'_> {
 fn authorize_then_partial_capture(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
         let id = &payment.connector_payment_id;
         ctx.capture(id, Some(400), true)
@@ -572,9 +594,6 @@ fn authorize_then_partial_capture(t: &Target) -> ScenarioFuture<'_> {
 fn multiple_partial_captures(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture]) {
-            return Ok(skip);
-        }
         if !ctx
             .c
             .capabilities()
@@ -631,9 +650,6 @@ fn multiple_partial_captures(t: &Target) -> ScenarioFuture<'_> {
 fn authorize_then_void(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Void]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
         let id = &payment.connector_payment_id;
         let void = ctx
@@ -682,9 +698,6 @@ fn authorize_then_void(t: &Target) -> ScenarioFuture<'_> {
 fn refund_partial_then_rest_then_over_refund(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Refund]) {
-            return Ok(skip);
-        }
         let payment = ctx.captured_payment(1000).await?;
         let id = &payment.connector_payment_id;
         let first = ctx
@@ -724,9 +737,6 @@ fn refund_partial_then_rest_then_over_refund(t: &Target) -> ScenarioFuture<'_> {
 fn incremental_authorization_twice_then_capture(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization, Flow::Capture]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
         let id = &payment.connector_payment_id;
         for (current, new_total) in [(5000, 7500), (7500, 9000)] {
@@ -787,9 +797,6 @@ fn incremental_authorization_twice_then_capture(t: &Target) -> ScenarioFuture<'_
 fn increment_not_above_current_is_caught(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
         let before = t.simulator.as_ref().map(counters);
         for new_total in [5000, 4000] {
@@ -826,9 +833,6 @@ fn increment_not_above_current_is_caught(t: &Target) -> ScenarioFuture<'_> {
 fn increment_after_capture_is_rejected(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::IncrementalAuthorization, Flow::Capture]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 5000, true).await?;
         let id = &payment.connector_payment_id;
         ctx.capture(id, Some(2000), true)
@@ -853,9 +857,6 @@ fn increment_after_capture_is_rejected(t: &Target) -> ScenarioFuture<'_> {
 fn extend_authorization(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::ExtendAuthorization]) {
-            return Ok(skip);
-        }
         let Some(mastercard) = &t.cards.mastercard else {
             return Ok(Outcome::Skipped(
                 "target has no Mastercard test card".into(),
@@ -939,9 +940,6 @@ fn extend_authorization(t: &Target) -> ScenarioFuture<'_> {
 fn cancel_post_capture(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::CancelPostCapture]) {
-            return Ok(skip);
-        }
         let payment = ctx.captured_payment(1500).await?;
         let id = &payment.connector_payment_id;
         let answer = ctx
@@ -1031,9 +1029,6 @@ fn three_ds_then_complete_authorize(t: &Target) -> ScenarioFuture<'_> {
             return Err("no next action for a 3DS payment".into());
         };
         let redirect_params = customer.complete(action).await?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::CompleteAuthorize]) {
-            return Ok(skip);
-        }
         let completed = ctx
             .c
             .complete_authorize(&CompleteAuthorizeRequest {
@@ -1165,9 +1160,6 @@ fn timeout_is_unknown_then_sync_tells(t: &Target) -> ScenarioFuture<'_> {
             Ok(sim) => sim,
             Err(skip) => return Ok(skip),
         };
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Capture, Flow::PaymentSync]) {
-            return Ok(skip);
-        }
         let payment = ctx.authorized(&t.cards.approved, 1400, false).await?;
         let mut config = t.config.clone();
         config.execution.timeouts.request = Duration::from_millis(300);
@@ -1251,9 +1243,6 @@ fn validation_error_is_not_retried(t: &Target) -> ScenarioFuture<'_> {
 fn signed_webhooks_verify_and_forgeries_fail(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
-        if let Some(skip) = ctx.skip_unsupported(&[Flow::Webhooks]) {
-            return Ok(skip);
-        }
         let sim = match ctx.sim() {
             Ok(sim) => sim,
             Err(skip) => return Ok(skip),

@@ -6,10 +6,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use paybridge_connector_tests::openapi::OpenApi;
 use paybridge_connector_tests::run_scenarios;
+use paybridge_connector_tests::targets::checkout::target_at;
 use paybridge_connector_tests::traffic::RecordingProxy;
 use paybridge_sandbox::checkout::{self as sim, CheckoutSimConfig};
 
@@ -20,7 +19,7 @@ async fn checkout_traffic_matches_the_published_schemas() {
     let sim_config = CheckoutSimConfig::default();
     let handle = sim::start(sim_config.clone()).await.unwrap();
     let proxy = RecordingProxy::start(handle.base_url()).await.unwrap();
-    let target = common::checkout_sim_target(&sim_config, proxy.url(), None);
+    let target = target_at(&sim_config, proxy.url(), None);
     let report = run_scenarios(&target, |_| true).await;
     assert!(report.failures().is_empty(), "{}", report.table());
 

@@ -1,0 +1,32 @@
+//! Where connectors are registered with the suite: one module per connector, one line in
+//! [`CONNECTORS`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::Target;
+
+pub mod checkout;
+
+/// A target on the simulator, started on demand.
+pub type SimulatorTarget = Pin<Box<dyn Future<Output = Result<Target, String>> + Send>>;
+
+/// One connector as the suite knows it.
+pub struct ConnectorEntry {
+    /// The connector's id, e.g. `"checkout"`.
+    pub name: &'static str,
+    /// The environment variables a live run needs (the first one switches it on).
+    pub live_variables: &'static [&'static str],
+    /// Starts the connector's simulator and describes the target on it.
+    pub simulator: fn() -> SimulatorTarget,
+    /// The live-sandbox target, or `None` when its credentials are not set.
+    pub live: fn() -> Result<Option<Target>, String>,
+}
+
+/// Every connector the suite runs.
+pub static CONNECTORS: &[ConnectorEntry] = &[checkout::ENTRY];
+
+/// The entry named `name`.
+pub fn connector(name: &str) -> Option<&'static ConnectorEntry> {
+    CONNECTORS.iter().find(|c| c.name == name)
+}
