@@ -27,5 +27,6 @@
 
 pub mod checkout;
 pub mod control;
+// add-connector: simulators
 
 pub use control::{CounterSnapshot, DeliveredWebhook, Fault, SimulatorHandle};

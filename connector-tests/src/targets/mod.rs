@@ -7,6 +7,7 @@ use std::pin::Pin;
 use crate::Target;
 
 pub mod checkout;
+// add-connector: modules
 
 /// A target on the simulator, started on demand.
 pub type SimulatorTarget = Pin<Box<dyn Future<Output = Result<Target, String>> + Send>>;
@@ -24,7 +25,10 @@ pub struct ConnectorEntry {
 }
 
 /// Every connector the suite runs.
-pub static CONNECTORS: &[ConnectorEntry] = &[checkout::ENTRY];
+pub static CONNECTORS: &[ConnectorEntry] = &[
+    checkout::ENTRY,
+    // add-connector: entries
+];
 
 /// The entry named `name`.
 pub fn connector(name: &str) -> Option<&'static ConnectorEntry> {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# CI check that the scaffold never rots: runs scripts/add-connector.sh in a temporary copy of the
+# workspace and checks that the workspace builds, clippy is clean, the new crate's tests and the
+# conformance suite pass for the new connector, that only the expected files changed, and that
+# bad or taken names are refused.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# The copy keeps shared/ beside it (the schema tests read the processors' specs from there) and
+# reuses the main target directory, so only the workspace's own crates are rebuilt.
+mkdir "$work/main"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - 2>/dev/null) | tar xf - -C "$work/main"
+ln -s "$(cd "$repo/../shared" && pwd)" "$work/shared"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
+cd "$work/main"
+git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm base
+
+fail() { echo "check-add-connector: $*" >&2; exit 1; }
+refused() { # name expected-message
+    local out
+    if out="$(scripts/add-connector.sh "$1" 2>&1)"; then fail "'$1' was accepted"; fi
+    grep -q "$2" <<<"$out" || fail "'$1' refused without saying '$2': $out"
+}
+
+refused "Bad-Name" "not a valid name"
+refused "1abc" "not a valid name"
+refused "core" "reserved"
+refused "checkout" "already exists"
+[[ -z "$(git status --porcelain)" ]] || fail "a refused name changed files"
+
+scripts/add-connector.sh demo
+refused "demo" "already exists"
+
+expected="$(printf '%s\n' \
+    "A  connector-tests/src/targets/demo.rs" \
+    "A  connector-tests/tests/demo.rs" \
+    "A  connectors/demo/Cargo.toml" \
+    "A  connectors/demo/src/lib.rs" \
+    "A  connectors/demo/src/mapping.rs" \
+    "A  connectors/demo/src/wire.rs" \
+    "A  connectors/demo/tests/translation.rs" \
+    "A  sandbox/src/demo.rs" \
+    "M  Cargo.toml" \
+    "M  connector-tests/Cargo.toml" \
+    "M  connector-tests/src/targets/mod.rs" \
+    "M  sandbox/src/lib.rs")"
+git add -A
+changed="$(git status --porcelain | grep -v ' Cargo.lock$' | sort)"
+[[ "$changed" == "$expected" ]] || fail "unexpected changes:
+$changed"
+
+cargo build --workspace --quiet
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo fmt --all -- --check
+cargo test --quiet -p paybridge-demo
+out="$(cargo test -p paybridge-connector-tests --test demo -- --nocapture 2>&1)" || { echo "$out"; fail "the suite failed for the scaffold"; }
+grep -q "capabilities_agree_with_behaviour *passed" <<<"$out" || { echo "$out"; fail "NotSupported was not asserted"; }
+echo "check-add-connector: the scaffold builds, is clippy-clean and passes the suite"
