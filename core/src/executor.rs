@@ -333,7 +333,12 @@ fn decide(resp: &HttpResponse, profile: &WireProfile, mutating: bool) -> Decisio
     }
     match resp.status {
         429 => Decision::Retry(resp.retry_after()),
-        500..=599 if !mutating || profile.key_reuse != KeyReuse::RejectsReuse => {
+        // A read changes nothing: always safe to repeat.
+        500..=599 if !mutating => Decision::Retry(resp.retry_after()),
+        // Only a processor that re-attempts a failed request under the same key makes a 5xx
+        // worth retrying; one that replays the stored 5xx (or rejects the key) would only
+        // answer the same again, unless its retry hint above said otherwise.
+        500..=599 if profile.key_reuse == KeyReuse::ReplaysSuccess => {
             Decision::Retry(resp.retry_after())
         }
         _ => Decision::Stop,
@@ -388,6 +393,8 @@ mod tests {
             )
         };
         assert!(retry(503, KeyReuse::ReplaysSuccess, true));
+        assert!(!retry(503, KeyReuse::ReplaysAll, true));
+        assert!(retry(503, KeyReuse::ReplaysAll, false));
         assert!(retry(429, KeyReuse::RejectsReuse, true));
         assert!(!retry(503, KeyReuse::RejectsReuse, true));
         assert!(retry(503, KeyReuse::RejectsReuse, false));
@@ -401,6 +408,14 @@ mod tests {
         assert!(matches!(
             decide(&HttpResponse::new(500, ""), &stop_hint, true),
             Decision::Stop
+        ));
+        let go_hint = WireProfile {
+            retry_hint: |_| Some(true),
+            ..profile(KeyReuse::ReplaysAll)
+        };
+        assert!(matches!(
+            decide(&HttpResponse::new(500, ""), &go_hint, true),
+            Decision::Retry(_)
         ));
     }
 }

@@ -211,10 +211,13 @@ macro_rules! currencies {
             type Err = AmountError;
             /// Parses a three-letter code, case-insensitively (Stripe sends `usd`).
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let upper = s.to_ascii_uppercase();
-                match upper.as_str() {
+                // Upper-case into a stack buffer: parsing runs on every processor answer.
+                let unknown = || AmountError::UnknownCurrency(s.to_owned());
+                let bytes: [u8; 3] = s.as_bytes().try_into().map_err(|_| unknown())?;
+                let upper = bytes.map(|b| b.to_ascii_uppercase());
+                match std::str::from_utf8(&upper).map_err(|_| unknown())? {
                     $(stringify!($code) => Ok(Currency::$code),)+
-                    _ => Err(AmountError::UnknownCurrency(s.to_owned())),
+                    _ => Err(unknown()),
                 }
             }
         }
