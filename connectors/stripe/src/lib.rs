@@ -1,1 +1,521 @@
-//! Stripe connector (in progress).
+//! # paybridge-stripe
+//!
+//! The Stripe connector (PaymentIntents, API version pinned to `2024-04-10`): authorize,
+//! incremental authorization, capture, void, cancel post capture, refund, payment and refund
+//! sync, complete authorize, webhooks.
+//!
+//! What differs from a JSON processor:
+//!
+//! * Bodies are `application/x-www-form-urlencoded` with bracket notation
+//!   (`payment_method_options[card][request_incremental_authorization]=if_available`,
+//!   `metadata[reference]=…`, `expand[]=latest_charge`); fields that are not set are not sent.
+//! * A decline is an HTTP 402 `card_error` carrying the PaymentIntent: it maps to `Ok` with a
+//!   `failed` status (an increment: `failure`) and [`DeclineDetails`].
+//! * Incremental authorization sends the new *total*, as paybridge's API does.
+//! * Extended authorization can only be asked for at authorization time
+//!   (`request_extended_authorization`): [`AuthorizeRequest::request_extended_authorization`],
+//!   reported back as `extended_authorization_applied` and `capture_before`. Extending an
+//!   existing authorization is not supported.
+//! * Every POST carries `Idempotency-Key`; Stripe replays whatever the first request got.
+//!
+//! ```
+//! use paybridge_core::*;
+//! use paybridge_stripe::Stripe;
+//!
+//! let config = ConnectorConfig::new(Stripe::API_URL.parse().unwrap(), "sk_test_xxx");
+//! let connector = Stripe::connector(&config).unwrap();
+//! assert_eq!(connector.id(), "stripe");
+//! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
+//! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
+//! ```
+
+mod mapping;
+mod webhook;
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paybridge_core::http::header::AUTHORIZATION;
+use paybridge_core::http::{
+    bearer_value, endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, HttpResponse,
+};
+use paybridge_core::url::Url;
+use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
+use paybridge_core::*;
+use serde::Serialize;
+
+pub use webhook::SIGNATURE_HEADER;
+
+const VERSION_HEADER: HeaderName = HeaderName::from_static("stripe-version");
+
+/// The Stripe translator. Build it from a [`ConnectorConfig`] (secret key `sk_…`; optional
+/// `extra.stripe_version` and `extra.webhook_tolerance_seconds`), then join it to an executor
+/// with [`HttpConnector`] (or use [`Stripe::connector`]).
+pub struct Stripe {
+    base_url: Url,
+    /// `Bearer <secret key>`, validated and marked sensitive once.
+    authorization: HeaderValue,
+    /// `Stripe-Version`, so the answers have the shapes this crate reads.
+    version: HeaderValue,
+    webhook_secrets: WebhookSecrets,
+    webhook_tolerance: Duration,
+}
+
+impl Stripe {
+    /// The connector id.
+    pub const ID: &'static str = "stripe";
+    /// Stripe's API host, for test and live keys alike (the key decides the mode).
+    pub const API_URL: &'static str = "https://api.stripe.com/";
+    /// The API version sent as `Stripe-Version` unless `extra.stripe_version` overrides it: the
+    /// version of the published OpenAPI document this crate was written against.
+    pub const API_VERSION: &'static str = "2024-04-10";
+    /// The default webhook timestamp tolerance, as Stripe's libraries use.
+    pub const WEBHOOK_TOLERANCE: Duration = Duration::from_secs(300);
+
+    /// A translator for one Stripe account.
+    pub fn new(config: &ConnectorConfig) -> Result<Self, ConfigError> {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        };
+        let extra = |key: &str| config.extra.get(key).map(String::as_str);
+        let version = extra("stripe_version").unwrap_or(Self::API_VERSION);
+        let tolerance = match extra("webhook_tolerance_seconds") {
+            Some(secs) => secs.trim().parse().map(Duration::from_secs).ok(),
+            None => Some(Self::WEBHOOK_TOLERANCE),
+        };
+        Ok(Stripe {
+            base_url: config.base_url.clone(),
+            authorization: bearer_value(&config.api_key)
+                .map_err(|e| invalid("api_key", &e.to_string()))?,
+            version: HeaderValue::from_str(version)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| invalid("extra.stripe_version", "not a header value"))?,
+            webhook_secrets: config.webhook_secrets.clone(),
+            webhook_tolerance: tolerance
+                .ok_or_else(|| invalid("extra.webhook_tolerance_seconds", "expected seconds"))?,
+        })
+    }
+
+    /// A ready-to-use connector for a router's registry.
+    pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
+        let connector =
+            HttpConnector::new(Stripe::new(config)?, config.execution).map_err(|e| {
+                ConfigError::Invalid {
+                    key: "stripe".into(),
+                    message: e.to_string(),
+                }
+            })?;
+        Ok(connector.into_dyn())
+    }
+
+    /// Configuration from `PAYBRIDGE_STRIPE_SECRET_KEY`, and optionally `_BASE_URL` (default
+    /// [`Stripe::API_URL`]) and `_WEBHOOK_SECRETS` (comma-separated `whsec_…`); `None` when no
+    /// key is set.
+    pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
+        ConnectorConfig::from_env("PAYBRIDGE_STRIPE", "SECRET_KEY", Self::API_URL, &[])
+    }
+
+    fn headers(&self, request: HttpRequest) -> HttpRequest {
+        request
+            .with_header(AUTHORIZATION, self.authorization.clone())
+            .with_header(VERSION_HEADER, self.version.clone())
+    }
+
+    fn post(
+        &self,
+        segments: &[&str],
+        key: &IdempotencyKey,
+        body: &impl Serialize,
+    ) -> Result<HttpRequest, ConnectorError> {
+        let body = wire::FORM
+            .serialize_string(body)
+            .map_err(|e| ConnectorError::invalid("body", format!("cannot form-encode: {e}")))?;
+        let request = HttpRequest::post(endpoint(&self.base_url, segments)?);
+        Ok(self.headers(request).idempotency_key(key).form(body))
+    }
+
+    /// `GET /v1/payment_intents/{id}?expand[]=latest_charge`, mapped.
+    fn retrieve(&self, payment_id: &str) -> Result<Exchange<PaymentResponse>, ConnectorError> {
+        let mut url = endpoint(&self.base_url, &["v1", "payment_intents", payment_id])?;
+        url.set_query(Some("expand[]=latest_charge"));
+        Ok(Exchange::new(self.headers(HttpRequest::get(url)), |resp| {
+            mapping::payment(mapping::body(&resp)?, None, resp.status)
+        }))
+    }
+
+    /// `POST /v1/refunds` for a PaymentIntent.
+    fn refund_exchange(
+        &self,
+        req: &RefundRequest,
+    ) -> Result<Exchange<RefundResponse>, ConnectorError> {
+        let currency = req.currency;
+        mapping::sendable(currency)?;
+        let body = wire::RefundCreate {
+            payment_intent: &req.connector_payment_id,
+            amount: req
+                .amount
+                .map(|a| mapping::wire_amount("amount", a, currency))
+                .transpose()?,
+            reason: mapping::reason(
+                req.reason.as_deref(),
+                &["duplicate", "fraudulent", "requested_by_customer"],
+            ),
+            metadata: form_metadata(
+                req.reference.as_deref().map(|r| ("reference", r)),
+                &req.metadata,
+            )?,
+        };
+        let request = self.post(&["v1", "refunds"], &req.idempotency_key, &body)?;
+        Ok(Exchange::new(request, move |resp| {
+            mapping::refund(mapping::body(&resp)?, Some(currency), resp.status)
+        }))
+    }
+}
+
+/// Merchant metadata plus paybridge's own key; a merchant key that would hide paybridge's is
+/// refused. Stripe checks its own limits (50 keys, 40-character keys, 500-character values).
+fn form_metadata<'a>(
+    own: Option<(&'static str, &'a str)>,
+    merchant: &'a Metadata,
+) -> Result<wire::FormMetadata<'a>, ConnectorError> {
+    let mut out: wire::FormMetadata<'a> = merchant
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    match own {
+        Some((key, value)) if out.insert(key, value).is_some_and(|m| m != value) => Err(
+            ConnectorError::invalid("metadata", format!("metadata[{key}] is not the {key}")),
+        ),
+        _ => Ok(out),
+    }
+}
+
+/// `Stripe-Should-Retry: true|false` decides when present. Without it a 409 is retried: it
+/// means another request with the same key is still running (`idempotency_key_in_use`) or a
+/// lock conflict, and a retry after a backoff with the same key gets the first request's
+/// stored answer (stripe-go retries every 409 too). 429 (`rate_limit` and `lock_timeout` alike)
+/// is left to the executor's default, which retries it with backoff: the request was not
+/// processed. Everything else follows the default policy.
+pub fn retry_hint(resp: &HttpResponse) -> Option<bool> {
+    match resp.header("stripe-should-retry") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ if resp.status == 409 => Some(true),
+        _ => None,
+    }
+}
+
+impl Translator for Stripe {
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        use CardNetwork::{Amex, Discover, Mastercard, Visa};
+        Capabilities::new(Self::ID)
+            .support(
+                Flow::Authorize,
+                [Condition::Note {
+                    text: "cards and PaymentMethod ids (pm_); 3DS by redirect; extended \
+                           authorization is asked for here (request_extended_authorization)"
+                        .into(),
+                }],
+            )
+            .support(
+                Flow::IncrementalAuthorization,
+                [
+                    Condition::RequiresEstimatedAuthorization,
+                    Condition::BeforeAnyCapture,
+                    Condition::MaxAttempts { count: 10 },
+                    Condition::CardNetworks {
+                        networks: vec![Visa, Mastercard, Amex, Discover],
+                    },
+                ],
+            )
+            .support(Flow::Capture, [Condition::Partial])
+            .support(Flow::Void, [])
+            .support(
+                Flow::CancelPostCapture,
+                [Condition::Note {
+                    text: "refunds the captured amount".into(),
+                }],
+            )
+            .support(Flow::Refund, [Condition::Partial, Condition::Multiple])
+            .support(Flow::PaymentSync, [])
+            .support(Flow::RefundSync, [])
+            .support(Flow::CompleteAuthorize, [])
+            .support(Flow::Webhooks, [])
+    }
+
+    fn wire_profile(&self) -> WireProfile {
+        WireProfile {
+            idempotency_header: "idempotency-key",
+            key_reuse: KeyReuse::ReplaysAll,
+            retry_hint,
+            // `payment_method=pm_…` can be charged.
+            sensitive_fields: &["payment_method"],
+        }
+    }
+
+    fn authorize(
+        &self,
+        req: &AuthorizeRequest,
+    ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
+        let (payment_method, payment_method_data) = match &req.payment_method {
+            PaymentMethod::Card(card) => {
+                let data = wire::PaymentMethodData {
+                    kind: "card",
+                    card: wire::CardData {
+                        number: card.number.expose(),
+                        exp_month: card.expiry.month(),
+                        exp_year: card.expiry.year(),
+                        cvc: card.cvc.as_ref().map(Cvc::expose),
+                    },
+                    billing_details: card
+                        .holder_name
+                        .as_deref()
+                        .map(|name| wire::BillingDetails { name }),
+                };
+                (None, Some(data))
+            }
+            PaymentMethod::Token(token) if token.as_str().starts_with("pm_") => {
+                (Some(token.as_str()), None)
+            }
+            PaymentMethod::Token(_) => {
+                return Err(ConnectorError::invalid(
+                    "payment_method",
+                    "Stripe takes PaymentMethod ids (pm_…) or raw cards",
+                ))
+            }
+        };
+        let if_available = |asked: bool| asked.then_some("if_available");
+        let card = wire::CardOptions {
+            request_incremental_authorization: if_available(
+                req.effective_authorization_type() == AuthorizationType::Estimated,
+            ),
+            request_extended_authorization: if_available(req.request_extended_authorization),
+            // Stripe cannot skip 3DS: `Skip` and `Automatic` leave it to Stripe's rules.
+            request_three_d_secure: (req.three_ds == ThreeDsPreference::Required).then_some("any"),
+        };
+        let any_option = card.request_incremental_authorization.is_some()
+            || card.request_extended_authorization.is_some()
+            || card.request_three_d_secure.is_some();
+        let currency = req.currency.code().to_ascii_lowercase();
+        let body = wire::PaymentIntentCreate {
+            amount: mapping::wire_amount("amount", req.amount, req.currency)?,
+            currency: &currency,
+            confirm: true,
+            capture_method: match req.capture_method {
+                CaptureMethod::Automatic => "automatic",
+                CaptureMethod::Manual => "manual",
+            },
+            payment_method,
+            payment_method_data,
+            payment_method_types: ["card"],
+            payment_method_options: any_option.then_some(wire::PaymentMethodOptions { card }),
+            return_url: req.return_url.as_ref().map(Url::as_str),
+            description: req.description.as_deref(),
+            // Stripe has no reference field: the merchant's reference goes in the metadata.
+            metadata: form_metadata(Some(("reference", &req.reference)), &req.metadata)?,
+            expand: wire::EXPAND_CHARGE,
+        };
+        let request = self.post(&["v1", "payment_intents"], &req.idempotency_key, &body)?;
+        let currency = req.currency;
+        Ok(Exchange::new(request, move |resp| {
+            // A decline is a 402 carrying the failed PaymentIntent: an outcome, not an error.
+            if let Some((decline, Some(pi))) = mapping::card_decline(&resp) {
+                if let Ok(mut payment) = mapping::payment(pi, Some(currency), resp.status) {
+                    payment.status = PaymentStatus::Failed;
+                    payment.incremental_authorization_allowed = None;
+                    payment.decline = Some(decline);
+                    return Ok(payment);
+                }
+            }
+            mapping::payment(mapping::body(&resp)?, Some(currency), resp.status)
+        }))
+    }
+
+    fn increment_authorization(
+        &self,
+        req: &IncrementalAuthorizationRequest,
+    ) -> Result<Exchange<IncrementalAuthorizationResponse>, ConnectorError> {
+        req.increment()?;
+        let body = wire::IncrementAuthorization {
+            // The new total, not the increment.
+            amount: mapping::wire_amount("new_total", req.new_total, req.currency)?,
+            expand: wire::EXPAND_CHARGE,
+        };
+        let path = [
+            "v1",
+            "payment_intents",
+            &req.connector_payment_id,
+            "increment_authorization",
+        ];
+        let request = self.post(&path, &req.idempotency_key, &body)?;
+        let (previous, currency) = (req.current_authorized, req.currency);
+        Ok(Exchange::new(request, move |resp| {
+            let (status, authorized, decline, raw_status, expires_at) =
+                match mapping::card_decline(&resp) {
+                    // Declined: nothing changed, the previous authorization stands.
+                    Some((decline, pi)) => {
+                        let raw = pi.map_or_else(|| "card_error".into(), |pi| pi.status);
+                        (
+                            AuthorizationStatus::Failure,
+                            previous,
+                            Some(decline),
+                            raw,
+                            None,
+                        )
+                    }
+                    None => {
+                        let pi: wire::PaymentIntent = mapping::body(&resp)?;
+                        let total = mapping::minor(pi.amount, resp.status)?;
+                        let payment = mapping::payment(pi, Some(currency), resp.status)?;
+                        let (raw, expires) = (payment.raw_status, payment.capture_before);
+                        (AuthorizationStatus::Success, total, None, raw, expires)
+                    }
+                };
+            Ok(IncrementalAuthorizationResponse {
+                connector_authorization_id: None,
+                status,
+                authorized,
+                previously_authorized: previous,
+                expires_at,
+                decline,
+                raw_status,
+            })
+        }))
+    }
+
+    fn capture(&self, req: &CaptureRequest) -> Result<Exchange<CaptureResponse>, ConnectorError> {
+        if !req.final_capture {
+            return Err(ConnectorError::invalid(
+                "final_capture",
+                "a non-final capture needs Stripe multicapture, which this connector does not request",
+            ));
+        }
+        mapping::sendable(req.currency)?;
+        let body = wire::Capture {
+            amount_to_capture: req
+                .amount
+                .map(|a| mapping::wire_amount("amount", a, req.currency))
+                .transpose()?,
+            // No capture reference at Stripe: it joins the PaymentIntent's metadata.
+            metadata: form_metadata(
+                req.reference.as_deref().map(|r| ("capture_reference", r)),
+                &req.metadata,
+            )?,
+            expand: wire::EXPAND_CHARGE,
+        };
+        let path = [
+            "v1",
+            "payment_intents",
+            &req.connector_payment_id,
+            "capture",
+        ];
+        let request = self.post(&path, &req.idempotency_key, &body)?;
+        let (asked, currency) = (req.amount, req.currency);
+        Ok(Exchange::new(request, move |resp| {
+            let payment = mapping::payment(mapping::body(&resp)?, Some(currency), resp.status)?;
+            Ok(CaptureResponse {
+                connector_capture_id: payment.connector_action_id,
+                status: payment.status,
+                amount: asked.or(Some(payment.amounts.received)),
+                amounts: Some(payment.amounts),
+                raw_status: payment.raw_status,
+            })
+        }))
+    }
+
+    fn void(&self, req: &VoidRequest) -> Result<Exchange<VoidResponse>, ConnectorError> {
+        let allowed = [
+            "duplicate",
+            "fraudulent",
+            "requested_by_customer",
+            "abandoned",
+        ];
+        let body = wire::Cancel {
+            cancellation_reason: mapping::reason(req.reason.as_deref(), &allowed),
+        };
+        let path = ["v1", "payment_intents", &req.connector_payment_id, "cancel"];
+        let request = self.post(&path, &req.idempotency_key, &body)?;
+        Ok(Exchange::new(request, |resp| {
+            let payment = mapping::payment(mapping::body(&resp)?, None, resp.status)?;
+            Ok(VoidResponse {
+                connector_void_id: None,
+                status: payment.status,
+                raw_status: payment.raw_status,
+            })
+        }))
+    }
+
+    fn cancel_post_capture(
+        &self,
+        req: &CancelPostCaptureRequest,
+    ) -> Result<Exchange<CancelPostCaptureResponse>, ConnectorError> {
+        // A succeeded PaymentIntent cannot be canceled: refund what was captured.
+        let refund = self.refund_exchange(&RefundRequest {
+            idempotency_key: req.idempotency_key.clone(),
+            connector_payment_id: req.connector_payment_id.clone(),
+            currency: req.currency,
+            amount: Some(req.amount_captured),
+            reason: req.reason.clone(),
+            reference: None,
+            metadata: Metadata::new(),
+        })?;
+        Ok(refund.map(CancelPostCaptureResponse::from_refund))
+    }
+
+    fn refund(&self, req: &RefundRequest) -> Result<Exchange<RefundResponse>, ConnectorError> {
+        self.refund_exchange(req)
+    }
+
+    fn sync_payment(
+        &self,
+        req: &PaymentSyncRequest,
+    ) -> Result<Exchange<PaymentSyncResponse>, ConnectorError> {
+        self.retrieve(&req.connector_payment_id)
+    }
+
+    fn sync_refund(
+        &self,
+        req: &RefundSyncRequest,
+    ) -> Result<Exchange<RefundSyncResponse>, ConnectorError> {
+        let url = endpoint(&self.base_url, &["v1", "refunds", &req.connector_refund_id])?;
+        let payment_id = req.connector_payment_id.clone();
+        Ok(Exchange::new(
+            self.headers(HttpRequest::get(url)),
+            move |resp| {
+                let refund: wire::Refund = mapping::body(&resp)?;
+                if refund
+                    .payment_intent
+                    .as_ref()
+                    .is_some_and(|pi| *pi != payment_id)
+                {
+                    return Err(ConnectorError::invalid_response(
+                        resp.status,
+                        "the refund belongs to another payment",
+                    ));
+                }
+                mapping::refund(refund, None, resp.status)
+            },
+        ))
+    }
+
+    fn complete_authorize(
+        &self,
+        req: &CompleteAuthorizeRequest,
+    ) -> Result<Exchange<CompleteAuthorizeResponse>, ConnectorError> {
+        // After the 3DS redirect Stripe has confirmed (or failed) the intent: read it.
+        self.retrieve(&req.connector_payment_id)
+    }
+
+    fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {
+        webhook::verify(&self.webhook_secrets, self.webhook_tolerance, webhook)
+    }
+}

@@ -1,0 +1,346 @@
+//! Between Stripe and the unified vocabulary: amounts and currencies both ways, statuses,
+//! decline codes, errors.
+
+use paybridge_core::http::HttpResponse;
+use paybridge_core::time::OffsetDateTime;
+use paybridge_core::*;
+use serde::de::DeserializeOwned;
+
+use crate::wire;
+
+/// Why a currency's amounts cannot be exchanged with Stripe unchanged: Stripe's API counts it in
+/// another unit than ISO 4217 (and so `MinorUnit`) does. Refused rather than scaled, so an amount
+/// is never silently multiplied or divided by 100 on its way.
+fn unit_mismatch(currency: Currency) -> Option<&'static str> {
+    match currency {
+        Currency::ISK => Some("Stripe counts ISK in hundredths, paybridge in whole krónur"),
+        Currency::MGA => Some("Stripe counts MGA in whole ariary, paybridge in hundredths"),
+        _ => None,
+    }
+}
+
+/// `amount` as Stripe's integer for `currency`: the same number, since Stripe counts every
+/// supported currency in its ISO minor unit, except the unit mismatches above (refused). Stripe
+/// takes three-decimal currencies (KWD, BHD, …) only in tens of the minor unit: another last
+/// digit cannot be sent exactly, so it is refused rather than rounded. HUF and TWD are
+/// zero-decimal at Stripe for payouts only; charges take their two decimals unchanged.
+pub fn wire_amount(
+    field: &'static str,
+    amount: MinorUnit,
+    c: Currency,
+) -> Result<i64, ConnectorError> {
+    sendable(c)?;
+    if c.exponent() == 3 && amount.get() % 10 != 0 {
+        let message = format!("Stripe takes {c} amounts in multiples of 10, not {amount}");
+        return Err(ConnectorError::invalid(field, message));
+    }
+    Ok(amount.get())
+}
+
+/// Refuses a currency whose amounts Stripe counts in another unit, before anything is sent.
+pub fn sendable(currency: Currency) -> Result<(), ConnectorError> {
+    match unit_mismatch(currency) {
+        Some(why) => Err(ConnectorError::invalid(
+            "currency",
+            format!("{why}: refused, not scaled"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A currency Stripe answered with: known, exchangeable unchanged, and the one asked for.
+pub fn currency(
+    code: &str,
+    expected: Option<Currency>,
+    http_status: u16,
+) -> Result<Currency, ConnectorError> {
+    let currency: Currency = code
+        .parse()
+        .map_err(|e| ConnectorError::invalid_response(http_status, e))?;
+    if let Some(why) = unit_mismatch(currency) {
+        return Err(ConnectorError::invalid_response(http_status, why));
+    }
+    if expected.is_some_and(|e| e != currency) {
+        return Err(ConnectorError::invalid_response(
+            http_status,
+            format!("answered in {currency}, asked in {expected:?}"),
+        ));
+    }
+    Ok(currency)
+}
+
+/// An amount Stripe answered with; a negative one means the answer cannot be trusted.
+pub fn minor(value: i64, http_status: u16) -> Result<MinorUnit, ConnectorError> {
+    MinorUnit::new(value).map_err(|e| ConnectorError::invalid_response(http_status, e))
+}
+
+/// A processor id, which must not be empty: later calls put it in a URL path.
+pub fn id(id: String, http_status: u16) -> Result<String, ConnectorError> {
+    if id.trim().is_empty() {
+        return Err(ConnectorError::invalid_response(http_status, "empty id"));
+    }
+    Ok(id)
+}
+
+/// A PaymentIntent's unified status. `requires_payment_method` after a failed attempt
+/// (`last_payment_error` set) is `failed`; a capture that took less than the amount is
+/// `partially_captured`; captured money on a still capturable intent (multicapture) is
+/// `partially_captured_and_capturable`. Unknown statuses fall back to `processing`.
+pub fn payment_status(status: &str, amount: i64, received: i64, failed: bool) -> PaymentStatus {
+    match status {
+        "requires_payment_method" if failed => PaymentStatus::Failed,
+        "requires_payment_method" => PaymentStatus::RequiresPaymentMethod,
+        "requires_confirmation" => PaymentStatus::RequiresConfirmation,
+        "requires_action" => PaymentStatus::RequiresCustomerAction,
+        "requires_capture" if received > 0 => PaymentStatus::PartiallyCapturedAndCapturable,
+        "requires_capture" => PaymentStatus::RequiresCapture,
+        "succeeded" if received < amount => PaymentStatus::PartiallyCaptured,
+        "succeeded" => PaymentStatus::Succeeded,
+        "canceled" => PaymentStatus::Cancelled,
+        _ => PaymentStatus::Processing,
+    }
+}
+
+/// Maps a whole PaymentIntent, reading the expanded `latest_charge` when there is one.
+pub fn payment(
+    pi: wire::PaymentIntent,
+    expected: Option<Currency>,
+    http_status: u16,
+) -> Result<PaymentResponse, ConnectorError> {
+    let currency = currency(&pi.currency, expected, http_status)?;
+    let (amount, capturable, received) = (
+        minor(pi.amount, http_status)?,
+        minor(pi.amount_capturable, http_status)?,
+        minor(pi.amount_received, http_status)?,
+    );
+    let status = payment_status(
+        &pi.status,
+        pi.amount,
+        pi.amount_received,
+        pi.last_payment_error.is_some(),
+    );
+    let authorized = matches!(pi.status.as_str(), "requires_capture" | "succeeded");
+    let mut out = PaymentResponse::new(id(pi.id, http_status)?, status, pi.status, currency);
+    out.amounts = PaymentAmounts {
+        authorized: if authorized { amount } else { MinorUnit::ZERO },
+        capturable,
+        received,
+        refunded: MinorUnit::ZERO,
+    };
+    match pi.latest_charge {
+        Some(wire::LatestCharge::Id(charge)) => out.connector_action_id = Some(charge),
+        Some(wire::LatestCharge::Expanded(charge)) => {
+            out.amounts.refunded = minor(charge.amount_refunded, http_status)?;
+            out.connector_action_id = Some(charge.id);
+            if let Some(card) = charge.payment_method_details.and_then(|d| d.card) {
+                out.capture_before = card
+                    .capture_before
+                    .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
+                out.extended_authorization_applied =
+                    flag(card.extended_authorization, "enabled", "disabled");
+                if status == PaymentStatus::RequiresCapture {
+                    out.incremental_authorization_allowed =
+                        flag(card.incremental_authorization, "available", "unavailable");
+                }
+                out.card_network = card.network.or(card.brand).as_deref().and_then(network);
+                out.network_transaction_id = card.network_transaction_id;
+            }
+        }
+        None => {}
+    }
+    out.next_action = pi
+        .next_action
+        .filter(|a| a.kind == "redirect_to_url")
+        .and_then(|a| a.redirect_to_url?.url)
+        .map(|url| NextAction::RedirectToUrl { url });
+    if status == PaymentStatus::Failed {
+        out.decline = Some(decline(pi.last_payment_error.unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+fn flag(feature: Option<wire::FeatureStatus>, yes: &str, no: &str) -> Option<bool> {
+    match feature?.status.as_str() {
+        s if s == yes => Some(true),
+        s if s == no => Some(false),
+        _ => None,
+    }
+}
+
+fn network(name: &str) -> Option<CardNetwork> {
+    match name {
+        "visa" => Some(CardNetwork::Visa),
+        "mastercard" => Some(CardNetwork::Mastercard),
+        "amex" => Some(CardNetwork::Amex),
+        "discover" => Some(CardNetwork::Discover),
+        "jcb" => Some(CardNetwork::Jcb),
+        "diners" => Some(CardNetwork::Diners),
+        "unionpay" => Some(CardNetwork::UnionPay),
+        _ => None,
+    }
+}
+
+/// Maps a Refund. `pending` and `requires_action` are pending; `failed` and `canceled` failed.
+pub fn refund(
+    refund: wire::Refund,
+    expected: Option<Currency>,
+    http_status: u16,
+) -> Result<RefundResponse, ConnectorError> {
+    currency(&refund.currency, expected, http_status)?;
+    let raw_status = refund.status.unwrap_or_default();
+    let status = match raw_status.as_str() {
+        "succeeded" => RefundStatus::Succeeded,
+        "failed" | "canceled" => RefundStatus::Failed,
+        _ => RefundStatus::Pending,
+    };
+    Ok(RefundResponse {
+        connector_refund_id: id(refund.id, http_status)?,
+        status,
+        amount: Some(minor(refund.amount, http_status)?),
+        failure_reason: (status == RefundStatus::Failed)
+            .then(|| refund.failure_reason.unwrap_or_else(|| raw_status.clone())),
+        raw_status,
+    })
+}
+
+/// Stripe's enum value for a free-text reason, sent only when the text already is one of
+/// `allowed` (ignoring case and surrounding spaces): a guess could mislabel a payment as
+/// `fraudulent`, which also blocks the card in Radar.
+pub fn reason(text: Option<&str>, allowed: &[&'static str]) -> Option<&'static str> {
+    let text = text?.trim();
+    allowed
+        .iter()
+        .copied()
+        .find(|r| r.eq_ignore_ascii_case(text))
+}
+
+/// Decline details from a card error: `decline_code` (the issuer's reason) before `code`.
+pub fn decline(error: wire::ApiError) -> DeclineDetails {
+    let unified = [error.decline_code.as_deref(), error.code.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(unified)
+        .unwrap_or(DeclineCode::Generic);
+    DeclineDetails {
+        code: error.decline_code.or(error.code),
+        message: error.message,
+        network_decline_code: error.network_decline_code,
+        advice_code: error.advice_code.or(error.network_advice_code),
+        unified,
+    }
+}
+
+/// A failed refund's `failure_reason` as decline details.
+pub fn refund_failure(reason: Option<String>) -> DeclineDetails {
+    let unified = reason.as_deref().and_then(unified);
+    DeclineDetails::new(reason, None, unified.unwrap_or(DeclineCode::Generic))
+}
+
+fn unified(code: &str) -> Option<DeclineCode> {
+    Some(match code {
+        "insufficient_funds" => DeclineCode::InsufficientFunds,
+        "do_not_honor" | "call_issuer" | "declined" => DeclineCode::DoNotHonor,
+        "expired_card" | "expired_or_canceled_card" => DeclineCode::ExpiredCard,
+        "incorrect_cvc" | "invalid_cvc" => DeclineCode::IncorrectCvc,
+        "incorrect_number"
+        | "invalid_number"
+        | "invalid_account"
+        | "invalid_expiry_month"
+        | "invalid_expiry_year" => DeclineCode::InvalidCard,
+        "lost_card" | "stolen_card" | "pickup_card" | "lost_or_stolen_card" => {
+            DeclineCode::LostOrStolen
+        }
+        "fraudulent" => DeclineCode::Fraud,
+        "highest_risk_level" | "elevated_risk_level" => DeclineCode::RiskRejected,
+        "authentication_required" | "authentication_not_handled" => {
+            DeclineCode::AuthenticationRequired
+        }
+        "transaction_not_allowed"
+        | "card_not_supported"
+        | "currency_not_supported"
+        | "not_permitted"
+        | "service_not_allowed"
+        | "restricted_card" => DeclineCode::TransactionNotAllowed,
+        "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" => DeclineCode::LimitExceeded,
+        "try_again_later" | "issuer_not_available" | "reenter_transaction" | "approve_with_id" => {
+            DeclineCode::TryAgainLater
+        }
+        "processing_error" => DeclineCode::ProcessingError,
+        _ => return None,
+    })
+}
+
+/// `code`s meaning "not in this state", whatever the HTTP status (400 or 402).
+const STATE_CODES: &[&str] = &[
+    "payment_intent_unexpected_state",
+    "charge_already_captured",
+    "charge_already_refunded",
+    "charge_expired_for_capture",
+    "charge_disputed",
+    "payment_intent_payment_attempt_expired",
+];
+
+/// A non-2xx answer as a typed error, keeping `code`, `decline_code`, `type` and `param` (as
+/// `param:<name>`) in that order, and the `Request-Id` header. `idempotency_error` (a key reused
+/// with other parameters, 400) and `idempotency_key_in_use` (the first request is still running,
+/// 409) are both `IdempotencyConflict`; the first code tells them apart. 424 (a dependency
+/// outside Stripe failed) is a processor failure; everything else follows the HTTP status.
+pub fn error(resp: &HttpResponse) -> ConnectorError {
+    let e = serde_json::from_slice::<wire::ErrorBody>(&resp.body)
+        .unwrap_or_default()
+        .error;
+    let code = e.code.as_deref().unwrap_or_default();
+    let idempotency =
+        e.kind.as_deref() == Some("idempotency_error") || code == "idempotency_key_in_use";
+    let state = STATE_CODES.contains(&code);
+    let mut codes: Vec<String> = [e.code, e.decline_code, e.kind]
+        .into_iter()
+        .flatten()
+        .collect();
+    codes.extend(e.param.map(|p| format!("param:{p}")));
+    let detail = ProcessorMessage {
+        http_status: Some(resp.status),
+        codes,
+        message: e.message,
+        request_id: resp.header("request-id").map(str::to_owned),
+    };
+    match resp.status {
+        400..=499 if idempotency => ConnectorError::IdempotencyConflict { detail },
+        400 | 402 if state => ConnectorError::Rejected {
+            kind: RejectionKind::InvalidState,
+            detail,
+        },
+        424 => ConnectorError::Processor {
+            detail,
+            outcome_unknown: false,
+        },
+        _ => resp.error(detail),
+    }
+}
+
+/// Parses a 2xx JSON body or maps the error.
+pub fn body<T: DeserializeOwned>(resp: &HttpResponse) -> Result<T, ConnectorError> {
+    if !resp.is_success() {
+        return Err(error(resp));
+    }
+    resp.json()
+}
+
+/// A 402 `card_error`: the issuer's verdict, and the PaymentIntent Stripe embedded in it when
+/// it reads as one.
+pub fn card_decline(resp: &HttpResponse) -> Option<(DeclineDetails, Option<wire::PaymentIntent>)> {
+    if resp.status != 402 {
+        return None;
+    }
+    let mut error = serde_json::from_slice::<wire::ErrorBody>(&resp.body)
+        .ok()?
+        .error;
+    if error.kind.as_deref() != Some("card_error") {
+        return None;
+    }
+    let pi = error
+        .payment_intent
+        .take()
+        .and_then(|v| serde_json::from_value(v).ok());
+    Some((decline(error), pi))
+}

@@ -1,0 +1,286 @@
+//! Stripe's wire format at API version `2024-04-10`: the form bodies we send and the JSON we
+//! read, as in its published OpenAPI (`PaymentIntent`, `Charge`, `Refund`, `Error`, `Event`).
+//!
+//! Form bodies are encoded by [`FORM`]: bracket notation for nested objects and maps
+//! (`payment_method_options[card][request_three_d_secure]=any`, `metadata[k]=v`) and `[]` for
+//! arrays (`expand[]=latest_charge`). A `None` field is skipped, never sent empty. Response
+//! structs keep every field optional that Stripe may omit or null; unknown fields are ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// The form encoding. Arrays as `expand[]=x` (`EmptyIndexed`): the spelling of Stripe's docs
+/// and curl examples, and the same in a body and a query string. Indices (`expand[0]`) are only
+/// needed to group the fields of arrays of objects, which no request here sends. Query-string
+/// escaping keeps brackets readable; `&`, `=`, `+`, `%`, `[`, `]` and non-ASCII inside keys and
+/// values are percent-encoded. Set explicitly, so a crate enabling serde_qs's
+/// `default_to_form_encoding` feature elsewhere cannot change our bytes.
+pub const FORM: serde_qs::Config = serde_qs::Config::new()
+    .array_format(serde_qs::ArrayFormat::EmptyIndexed)
+    .use_form_encoding(false);
+
+/// `expand[]=latest_charge`: the charge carries `capture_before`, the extended and incremental
+/// authorization flags, the card network and the refunded amount.
+pub const EXPAND_CHARGE: [&str; 1] = ["latest_charge"];
+
+/// Merchant metadata as sent: `metadata[key]=value`.
+pub type FormMetadata<'a> = BTreeMap<&'a str, &'a str>;
+
+/// `POST /v1/payment_intents`, created and confirmed in one call.
+#[derive(Debug, Serialize)]
+pub struct PaymentIntentCreate<'a> {
+    pub amount: i64,
+    pub currency: &'a str,
+    pub confirm: bool,
+    pub capture_method: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method_data: Option<PaymentMethodData<'a>>,
+    /// `card`: without it, API versions since 2023-08-16 turn on automatic payment methods,
+    /// which demand a `return_url` on every server-side confirmation.
+    pub payment_method_types: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_method_options: Option<PaymentMethodOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: FormMetadata<'a>,
+    pub expand: [&'static str; 1],
+}
+
+/// A raw card, turned into a PaymentMethod by Stripe (needs raw card data access on the account).
+#[derive(Debug, Serialize)]
+pub struct PaymentMethodData<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub card: CardData<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_details: Option<BillingDetails<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardData<'a> {
+    pub number: &'a str,
+    pub exp_month: u8,
+    pub exp_year: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvc: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BillingDetails<'a> {
+    pub name: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PaymentMethodOptions {
+    pub card: CardOptions,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_incremental_authorization: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_extended_authorization: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_three_d_secure: Option<&'static str>,
+}
+
+/// `POST /v1/payment_intents/{id}/increment_authorization`: `amount` is the new *total*.
+#[derive(Debug, Serialize)]
+pub struct IncrementAuthorization {
+    pub amount: i64,
+    pub expand: [&'static str; 1],
+}
+
+/// `POST /v1/payment_intents/{id}/capture`.
+#[derive(Debug, Serialize)]
+pub struct Capture<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_to_capture: Option<i64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: FormMetadata<'a>,
+    pub expand: [&'static str; 1],
+}
+
+/// `POST /v1/payment_intents/{id}/cancel`.
+#[derive(Debug, Serialize)]
+pub struct Cancel {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation_reason: Option<&'static str>,
+}
+
+/// `POST /v1/refunds`.
+#[derive(Debug, Serialize)]
+pub struct RefundCreate<'a> {
+    pub payment_intent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: FormMetadata<'a>,
+}
+
+/// A PaymentIntent, as every `/v1/payment_intents…` call answers it.
+#[derive(Debug, Deserialize)]
+pub struct PaymentIntent {
+    pub id: String,
+    pub status: String,
+    pub amount: i64,
+    #[serde(default)]
+    pub amount_capturable: i64,
+    #[serde(default)]
+    pub amount_received: i64,
+    pub currency: String,
+    pub latest_charge: Option<LatestCharge>,
+    pub last_payment_error: Option<ApiError>,
+    pub next_action: Option<NextAction>,
+}
+
+/// `latest_charge`: an id, or the charge itself when expanded. Read by hand rather than as an
+/// untagged enum, which would buffer the whole charge before trying each variant (3× slower).
+#[derive(Debug)]
+pub enum LatestCharge {
+    Id(String),
+    Expanded(Box<Charge>),
+}
+
+impl<'de> Deserialize<'de> for LatestCharge {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl<'de> Visitor<'de> for Either {
+            type Value = LatestCharge;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a charge id or a charge")
+            }
+            fn visit_str<E: de::Error>(self, id: &str) -> Result<LatestCharge, E> {
+                Ok(LatestCharge::Id(id.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<LatestCharge, A::Error> {
+                let charge = Charge::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(LatestCharge::Expanded(Box::new(charge)))
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    #[serde(default)]
+    pub amount_refunded: i64,
+    pub payment_method_details: Option<PaymentMethodDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PaymentMethodDetails {
+    pub card: Option<CardDetails>,
+}
+
+/// `payment_method_details.card` of a charge. `network_transaction_id` is newer than
+/// 2024-04-10; it is read when present.
+#[derive(Debug, Deserialize)]
+pub struct CardDetails {
+    pub brand: Option<String>,
+    pub network: Option<String>,
+    pub capture_before: Option<i64>,
+    pub extended_authorization: Option<FeatureStatus>,
+    pub incremental_authorization: Option<FeatureStatus>,
+    pub network_transaction_id: Option<String>,
+}
+
+/// `{status: enabled|disabled}` or `{status: available|unavailable}`.
+#[derive(Debug, Deserialize)]
+pub struct FeatureStatus {
+    pub status: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextAction {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub redirect_to_url: Option<RedirectToUrl>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RedirectToUrl {
+    pub url: Option<String>,
+}
+
+/// The `error` object, also a PaymentIntent's `last_payment_error`. `advice_code`,
+/// `network_advice_code` and `network_decline_code` are newer than 2024-04-10; read when
+/// present. The embedded `payment_intent` stays raw until a decline needs it, so an odd one
+/// cannot hide the error's codes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiError {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub code: Option<String>,
+    pub decline_code: Option<String>,
+    pub message: Option<String>,
+    pub param: Option<String>,
+    pub advice_code: Option<String>,
+    pub network_advice_code: Option<String>,
+    pub network_decline_code: Option<String>,
+    pub payment_intent: Option<serde_json::Value>,
+}
+
+/// `{"error": {...}}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ErrorBody {
+    pub error: ApiError,
+}
+
+/// A Refund (`re_…`).
+#[derive(Debug, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: Option<String>,
+    pub failure_reason: Option<String>,
+    pub payment_intent: Option<String>,
+}
+
+/// A webhook delivery.
+#[derive(Debug, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: EventData,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventData {
+    pub object: EventObject,
+}
+
+/// The fields paybridge reads of an event's object: a PaymentIntent, a Charge or a Refund.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventObject {
+    pub id: Option<String>,
+    pub object: Option<String>,
+    pub status: Option<String>,
+    pub currency: Option<String>,
+    pub amount: Option<i64>,
+    pub amount_capturable: Option<i64>,
+    pub amount_received: Option<i64>,
+    pub amount_captured: Option<i64>,
+    pub amount_refunded: Option<i64>,
+    pub payment_intent: Option<String>,
+    pub failure_reason: Option<String>,
+    pub last_payment_error: Option<ApiError>,
+}
