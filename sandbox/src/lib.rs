@@ -9,6 +9,7 @@
 //!   the webhook outbox and its delivery, shutdown. A simulator supplies an axum `Router` and its
 //!   processor-specific rules.
 //! - [`checkout`] simulates Checkout.com's payments API.
+//! - [`stripe`] simulates Stripe's PaymentIntents API (cards, API version 2024-04-10).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -27,6 +28,7 @@
 
 pub mod checkout;
 pub mod control;
+pub mod stripe;
 // add-connector: simulators
 
 pub use control::{CounterSnapshot, DeliveredWebhook, Fault, SimulatorHandle};

@@ -1,29 +1,42 @@
-//! `paybridge-sandbox`: runs the Checkout.com simulator until Ctrl-C.
+//! `paybridge-sandbox`: runs the Checkout.com and Stripe simulators until Ctrl-C.
 //!
 //! ```text
-//! paybridge-sandbox [--port N]      (default 8101)
+//! paybridge-sandbox [--port N] [--stripe-port N]      (defaults 8101 and 8102)
 //! ```
 //!
-//! Keys come from `PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY`, `PAYBRIDGE_SIM_CHECKOUT_PROCESSING_CHANNEL_ID`,
-//! `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_SECRET` and, for webhook delivery,
-//! `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL`; unset ones take the test defaults. They are test keys,
+//! Checkout.com keys come from `PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY`,
+//! `PAYBRIDGE_SIM_CHECKOUT_PROCESSING_CHANNEL_ID`, `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_SECRET` and,
+//! for webhook delivery, `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL`; Stripe's from
+//! `PAYBRIDGE_SIM_STRIPE_SECRET_KEY`, `PAYBRIDGE_SIM_STRIPE_WEBHOOK_SECRET` and
+//! `PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL`. Unset ones take the test defaults. They are test keys,
 //! so they are printed.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 
 use paybridge_sandbox::checkout::{self, CheckoutSimConfig};
+use paybridge_sandbox::stripe::{self, StripeSimConfig};
 
 const DEFAULT_PORT: u16 = 8101;
+const DEFAULT_STRIPE_PORT: u16 = 8102;
+const USAGE: &str = "usage: paybridge-sandbox [--port N] [--stripe-port N]";
 
-fn port(args: &[String]) -> Result<u16, String> {
-    match args {
-        [] => Ok(DEFAULT_PORT),
-        [flag, value] if flag == "--port" => value
+/// The Checkout.com and Stripe ports.
+fn ports(args: &[String]) -> Result<(u16, u16), String> {
+    let (mut checkout, mut stripe) = (DEFAULT_PORT, DEFAULT_STRIPE_PORT);
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let target = match flag.as_str() {
+            "--port" => &mut checkout,
+            "--stripe-port" => &mut stripe,
+            _ => return Err(USAGE.to_owned()),
+        };
+        let value = args.next().ok_or_else(|| USAGE.to_owned())?;
+        *target = value
             .parse()
-            .map_err(|_| format!("--port wants a number from 0 to 65535, not {value:?}")),
-        _ => Err("usage: paybridge-sandbox [--port N]".to_owned()),
+            .map_err(|_| format!("{flag} wants a number from 0 to 65535, not {value:?}"))?;
     }
+    Ok((checkout, stripe))
 }
 
 fn config() -> Result<CheckoutSimConfig, String> {
@@ -47,10 +60,29 @@ fn config() -> Result<CheckoutSimConfig, String> {
     Ok(config)
 }
 
+fn stripe_config() -> Result<StripeSimConfig, String> {
+    let mut config = StripeSimConfig::default();
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let Some(key) = var("PAYBRIDGE_SIM_STRIPE_SECRET_KEY") {
+        config.secret_key = key;
+    }
+    if let Some(secret) = var("PAYBRIDGE_SIM_STRIPE_WEBHOOK_SECRET") {
+        config.webhook_secret = secret;
+    }
+    if let Some(url) = var("PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL") {
+        let url = url
+            .parse()
+            .map_err(|e| format!("PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL: {e}"))?;
+        config.webhook_url = Some(url);
+    }
+    Ok(config)
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (port, config) = match port(&args).and_then(|port| Ok((port, config()?))) {
+    let setup = ports(&args).and_then(|ports| Ok((ports, config()?, stripe_config()?)));
+    let ((port, stripe_port), config, stripe_config) = match setup {
         Ok(setup) => setup,
         Err(message) => {
             eprintln!("{message}");
@@ -65,6 +97,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stripe_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, stripe_port));
+    let stripe_sim = match stripe::start_on(stripe_addr, stripe_config.clone()).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("cannot listen on {stripe_addr}: {e}");
+            sim.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
     println!("Checkout.com simulator on {}", sim.base_url());
     println!("  secret key (Bearer):   {}", config.secret_key);
     println!("  processing channel id: {}", config.processing_channel_id);
@@ -73,10 +114,18 @@ async fn main() -> ExitCode {
         Some(url) => println!("  webhooks POSTed to:    {url}"),
         None => println!("  webhooks:              kept in memory (no URL set)"),
     }
+    println!("Stripe simulator on {}", stripe_sim.base_url());
+    println!("  secret key (Bearer):   {}", stripe_config.secret_key);
+    println!("  webhook secret:        {}", stripe_config.webhook_secret);
+    match &stripe_config.webhook_url {
+        Some(url) => println!("  webhooks POSTed to:    {url}"),
+        None => println!("  webhooks:              kept in memory (no URL set)"),
+    }
     println!("Ctrl-C to stop.");
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("cannot wait for Ctrl-C: {e}");
     }
     sim.shutdown().await;
+    stripe_sim.shutdown().await;
     ExitCode::SUCCESS
 }

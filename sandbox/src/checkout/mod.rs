@@ -129,6 +129,7 @@ pub async fn start_on(
             stores: |status: StatusCode| status.is_success(),
             in_flight: handlers::duplicate_in_flight,
             reuse: None,
+            parameters: None,
         }),
         fault_response: handlers::fault_response,
         webhook_target: config.webhook_url.clone(),

@@ -1,8 +1,9 @@
 //! Idempotency keys: stored answers for replay, in-flight keys for concurrent duplicates.
 //!
 //! The rules differ per processor (Checkout.com replays stored 2xx answers and answers 429 to a
-//! concurrent duplicate; Stripe replays everything; Primer rejects any reuse with 409), so the
-//! simulator describes them in [`IdempotencyRules`] and the store applies them.
+//! concurrent duplicate; Stripe replays everything and refuses a key reused with other
+//! parameters; Primer rejects any reuse with 409), so the simulator describes them in
+//! [`IdempotencyRules`] and the store applies them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,6 +17,9 @@ use super::lock;
 /// Bodies larger than this are not stored for replay (answered 500 instead); simulators answer
 /// small JSON documents.
 const MAX_STORED_BODY: usize = 4 * 1024 * 1024;
+/// Request bodies read to compare parameters ([`ParameterCheck`]) are at most this long; a
+/// longer one is answered 413 without processing.
+const MAX_COMPARED_BODY: usize = 1024 * 1024;
 
 /// Which requests share a key's namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +44,47 @@ pub struct IdempotencyRules {
     pub in_flight: fn() -> Response,
     /// When set, a completed key is never replayed: every reuse gets this answer (Primer's 409).
     pub reuse: Option<fn() -> Response>,
+    /// When set, a completed key is replayed only to a request with the same path and the same
+    /// parameters; any other reuse gets the check's answer (Stripe's `idempotency_error`).
+    pub parameters: Option<ParameterCheck>,
 }
 
-/// A stored answer.
+/// How a reused key's request is compared with the request that first used it.
+#[derive(Debug, Clone, Copy)]
+pub struct ParameterCheck {
+    /// A canonical digest of a request body's parameters: two bodies with equal digests carry
+    /// the same parameters (e.g. the same form fields in another order).
+    pub fingerprint: fn(&[u8]) -> String,
+    /// The answer to a reuse on another path or with other parameters.
+    pub mismatch: fn(&Mismatch<'_>) -> Response,
+}
+
+/// A completed key reused for a different request.
+#[derive(Debug, Clone, Copy)]
+pub struct Mismatch<'a> {
+    /// The idempotency key, as sent.
+    pub key: &'a str,
+    /// The path of the request that first used the key.
+    pub first_path: &'a str,
+    /// The path of this request.
+    pub path: &'a str,
+}
+
+/// A marker a handler puts in its answer's extensions when the answer must not be stored for
+/// replay, whatever [`IdempotencyRules::stores`] says: the key is forgotten and a retry is
+/// processed anew. Stripe, for one, stores nothing for a request that failed parameter
+/// validation or authentication.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NotStored;
+
+/// A stored answer, with what identifies the request that produced it.
 #[derive(Debug, Clone)]
 struct Stored {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    /// The first request's path and parameter fingerprint (kept with a [`ParameterCheck`]).
+    request: Option<(String, String)>,
 }
 
 impl Stored {
@@ -91,45 +128,93 @@ impl Store {
         }
     }
 
-    pub(super) fn begin(&self, request: &Request<Body>) -> Begin<'_> {
+    /// Decides what to do with `request` and gives it back (its body read and restored when
+    /// the parameters are compared).
+    pub(super) async fn begin(&self, request: Request<Body>) -> (Begin<'_>, Request<Body>) {
         if request.method() != Method::POST {
-            return Begin::Untracked;
+            return (Begin::Untracked, request);
         }
         let Some(key) = request
             .headers()
             .get(&self.rules.header)
             .and_then(|v| v.to_str().ok())
             .filter(|k| !k.trim().is_empty())
+            .map(str::to_owned)
         else {
-            return Begin::Untracked;
+            return (Begin::Untracked, request);
+        };
+        let path = request.uri().path().to_owned();
+        let (request, fingerprint) = match self.rules.parameters {
+            None => (request, None),
+            Some(check) => {
+                let (parts, body) = request.into_parts();
+                let Ok(body) = axum::body::to_bytes(body, MAX_COMPARED_BODY).await else {
+                    let refused = Begin::Answer {
+                        response: super::empty_response(StatusCode::PAYLOAD_TOO_LARGE),
+                        replay: false,
+                    };
+                    return (refused, Request::from_parts(parts, Body::empty()));
+                };
+                let fingerprint = (check.fingerprint)(&body);
+                (
+                    Request::from_parts(parts, Body::from(body)),
+                    Some(fingerprint),
+                )
+            }
         };
         let scoped = match self.rules.scope {
-            KeyScope::PathAndKey => format!("{} {key}", request.uri().path()),
-            KeyScope::Key => key.to_owned(),
+            KeyScope::PathAndKey => format!("{path} {key}"),
+            KeyScope::Key => key.clone(),
         };
         let mut entries = lock(&self.entries);
-        match entries.get(&scoped) {
+        let begin = match entries.get(&scoped) {
             Some(Entry::InFlight) => Begin::Answer {
                 response: (self.rules.in_flight)(),
                 replay: false,
             },
-            Some(Entry::Done(stored)) => match self.rules.reuse {
-                Some(reject) => Begin::Answer {
-                    response: reject(),
-                    replay: false,
-                },
-                None => Begin::Answer {
-                    response: stored.response(),
-                    replay: true,
-                },
-            },
+            Some(Entry::Done(stored)) => self.reuse(stored, &key, &path, fingerprint.as_deref()),
             None => {
                 entries.insert(scoped.clone(), Entry::InFlight);
                 Begin::Proceed(Guard {
                     store: self,
                     key: Some(scoped),
+                    request: fingerprint.map(|f| (path, f)),
                 })
             }
+        };
+        (begin, request)
+    }
+
+    /// The answer to a completed key used again.
+    fn reuse(
+        &self,
+        stored: &Stored,
+        key: &str,
+        path: &str,
+        fingerprint: Option<&str>,
+    ) -> Begin<'_> {
+        if let Some(reject) = self.rules.reuse {
+            return Begin::Answer {
+                response: reject(),
+                replay: false,
+            };
+        }
+        if let (Some(check), Some((first_path, first))) = (self.rules.parameters, &stored.request) {
+            if first_path != path || Some(first.as_str()) != fingerprint {
+                let mismatch = Mismatch {
+                    key,
+                    first_path,
+                    path,
+                };
+                return Begin::Answer {
+                    response: (check.mismatch)(&mismatch),
+                    replay: false,
+                };
+            }
+        }
+        Begin::Answer {
+            response: stored.response(),
+            replay: true,
         }
     }
 }
@@ -139,6 +224,8 @@ impl Store {
 pub(super) struct Guard<'a> {
     store: &'a Store,
     key: Option<String>,
+    /// The request's path and parameter fingerprint, stored with its answer.
+    request: Option<(String, String)>,
 }
 
 impl Guard<'_> {
@@ -147,7 +234,8 @@ impl Guard<'_> {
         let Some(key) = self.key.take() else {
             return response;
         };
-        if !(self.store.rules.stores)(response.status()) {
+        let not_stored = response.extensions().get::<NotStored>().is_some();
+        if not_stored || !(self.store.rules.stores)(response.status()) {
             lock(&self.store.entries).remove(&key);
             return response;
         }
@@ -163,6 +251,7 @@ impl Guard<'_> {
             status: parts.status,
             headers: parts.headers,
             body,
+            request: self.request.take(),
         };
         let response = stored.response();
         lock(&self.store.entries).insert(key, Entry::Done(stored));

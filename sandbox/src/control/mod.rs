@@ -20,9 +20,11 @@
 //! 2. [`Fault::Status`] answers at once; [`Fault::DropConnection`] without `after_processing`
 //!    closes the connection at once — neither reaches idempotency or the handler, as a load
 //!    balancer in front of the processor would;
-//! 3. idempotency: a replay or a concurrent duplicate is answered from the store;
+//! 3. idempotency: a replay, a concurrent duplicate or (with a [`ParameterCheck`]) a key reused
+//!    for another request is answered from the store;
 //! 4. [`Fault::Delay`] without `after_processing` waits here, while the key is in flight;
-//! 5. the simulator's handler runs; its answer is stored for replay when the rules say so;
+//! 5. the simulator's handler runs; its answer is stored for replay when the rules say so and
+//!    the answer does not carry [`NotStored`];
 //! 6. [`Fault::Delay`] / [`Fault::DropConnection`] with `after_processing` wait or drop now.
 
 mod idempotency;
@@ -41,7 +43,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use idempotency::{IdempotencyRules, KeyScope};
+pub use idempotency::{IdempotencyRules, KeyScope, Mismatch, NotStored, ParameterCheck};
 
 /// Path prefix of a simulator's helper routes, which bypass counting, faults and idempotency.
 pub const HELPER_PREFIX: &str = "/sim/";

@@ -102,11 +102,14 @@ async fn handle(
         _ => {}
     }
 
-    let response = match shared
-        .idempotency
-        .as_ref()
-        .map(|store| store.begin(&request))
-    {
+    let (begin, request) = match &shared.idempotency {
+        Some(store) => {
+            let (begin, request) = store.begin(request).await;
+            (Some(begin), request)
+        }
+        None => (None, request),
+    };
+    let response = match begin {
         None | Some(Begin::Untracked) => process(router, request, delay_before).await,
         Some(Begin::Answer { response, replay }) => {
             if replay {

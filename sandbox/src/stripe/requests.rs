@@ -1,0 +1,401 @@
+//! From checked parameters ([`Params`]) to the state's inputs: the checks that need more than
+//! a parameter's type (currencies, amount limits, URLs, parameters that exclude each other).
+//! Every failure here is a validation failure, never stored for idempotent replay.
+
+use paybridge_core::money::Currency;
+use serde_json::{Map, Value};
+
+use super::errors::ApiError;
+use super::model::{
+    initial_metadata, Capture, CaptureMethod, CardData, Confirmation, Increment, NewIntent,
+    NewRefund, PaymentMethodSource, RefundTarget, Update, MAX_AMOUNT,
+};
+use super::params::Params;
+
+/// Card options a PaymentIntent echoes in `payment_method_options[card]` (the others are
+/// inputs with another output shape, or secrets such as `cvc_token`).
+const ECHOED_CARD_OPTIONS: &[&str] = &[
+    "capture_method",
+    "network",
+    "request_extended_authorization",
+    "request_incremental_authorization",
+    "request_multicapture",
+    "request_overcapture",
+    "request_three_d_secure",
+    "require_cvc_recollection",
+    "setup_future_usage",
+    "statement_descriptor_suffix_kana",
+    "statement_descriptor_suffix_kanji",
+];
+
+/// Stripe's minimum charge amounts for the currencies it documents them for; any other
+/// currency accepts 1 \[U\].
+const MINIMUM_AMOUNTS: &[(&str, i64)] = &[
+    ("usd", 50),
+    ("eur", 50),
+    ("gbp", 30),
+    ("cad", 50),
+    ("aud", 50),
+    ("nzd", 50),
+    ("chf", 50),
+    ("sgd", 50),
+    ("jpy", 50),
+    ("hkd", 400),
+    ("sek", 300),
+    ("nok", 300),
+    ("dkk", 250),
+    ("mxn", 1000),
+];
+
+/// A lowercase ISO-4217 code paybridge knows. Stripe documents lowercase codes; the simulator
+/// refuses others so a connector sending `USD` is caught \[U: Stripe may accept any case\].
+pub(crate) fn currency(code: &str, param: &str) -> Result<String, ApiError> {
+    let lowercase = code.len() == 3 && code.bytes().all(|b| b.is_ascii_lowercase());
+    if lowercase && code.parse::<Currency>().is_ok() {
+        Ok(code.to_owned())
+    } else {
+        Err(ApiError::validation(format!(
+            "Invalid currency: {code}. Stripe currently supports lowercase ISO 4217 currency \
+             codes, e.g. usd."
+        ))
+        .param(param))
+    }
+}
+
+/// Checks an amount against the currency's minimum and Stripe's eight-digit maximum.
+pub(crate) fn amount(amount: i64, currency: &str, param: &str) -> Result<i64, ApiError> {
+    let minimum = MINIMUM_AMOUNTS
+        .iter()
+        .find(|(code, _)| *code == currency)
+        .map_or(1, |(_, minimum)| *minimum);
+    if amount < minimum {
+        return Err(ApiError::validation(format!(
+            "Amount must be at least {} {currency}",
+            super::model::display_amount(minimum, currency)
+        ))
+        .code("amount_too_small")
+        .param(param));
+    }
+    if amount > MAX_AMOUNT {
+        return Err(ApiError::validation(format!(
+            "Amount must be no more than {} {currency}",
+            super::model::display_amount(MAX_AMOUNT, currency)
+        ))
+        .code("amount_too_large")
+        .param(param));
+    }
+    Ok(amount)
+}
+
+fn exclusive(first: &str, second: &str) -> ApiError {
+    ApiError::validation(format!(
+        "You may only specify one of these parameters: {first}, {second}."
+    ))
+    .code("parameters_exclusive")
+    .param(second)
+}
+
+fn text(params: &Params, pointer: &str) -> Option<String> {
+    params.str(pointer).map(str::to_owned)
+}
+
+/// `POST /v1/payment_intents`.
+///
+/// With neither `payment_method_types` nor `automatic_payment_methods`, automatic payment
+/// methods are enabled with redirects allowed, as on API versions since 2023-08-16: confirming
+/// then needs a `return_url` (reference §2.2 \[U\]). `payment_method_types` is `["card"]`
+/// either way (the simulator's "Dashboard" enables cards only).
+pub(crate) fn new_intent(params: &Params) -> Result<NewIntent, ApiError> {
+    let currency = currency(params.str("/currency").unwrap_or_default(), "currency")?;
+    let amount = amount(
+        params.int("/amount").unwrap_or_default(),
+        &currency,
+        "amount",
+    )?;
+    let confirm = params.bool("/confirm").unwrap_or(false);
+    if !confirm && params.has("/return_url") {
+        return Err(
+            ApiError::validation("You can only pass in return_url when confirm=true.")
+                .param("return_url"),
+        );
+    }
+    if params.has("/payment_method_types") && params.has("/automatic_payment_methods") {
+        return Err(exclusive(
+            "payment_method_types",
+            "automatic_payment_methods",
+        ));
+    }
+    let automatic_payment_methods = match params.bool("/automatic_payment_methods/enabled") {
+        Some(enabled) => Some((
+            enabled,
+            text(params, "/automatic_payment_methods/allow_redirects")
+                .unwrap_or_else(|| "always".to_owned()),
+        )),
+        None if params.has("/payment_method_types") => None,
+        None => Some((true, "always".to_owned())),
+    };
+    let payment_method_types = match params.get("/payment_method_types") {
+        Some(_) => params.strings("/payment_method_types"),
+        None => vec!["card".to_owned()],
+    };
+    let mut confirmation = confirmation(params)?;
+    // On create the types are the intent's own, not a confirmation override.
+    confirmation.payment_method_types = None;
+    Ok(NewIntent {
+        amount,
+        currency,
+        capture_method: params
+            .str("/capture_method")
+            .and_then(CaptureMethod::parse)
+            .unwrap_or(CaptureMethod::Automatic),
+        confirmation_method: text(params, "/confirmation_method")
+            .unwrap_or_else(|| "automatic".to_owned()),
+        description: text(params, "/description"),
+        metadata: initial_metadata(params.hash("/metadata")),
+        statement_descriptor: text(params, "/statement_descriptor"),
+        statement_descriptor_suffix: text(params, "/statement_descriptor_suffix"),
+        automatic_payment_methods,
+        payment_method_types,
+        confirm,
+        confirmation,
+    })
+}
+
+/// The confirmation parameters of create and confirm.
+pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
+    if params.has("/payment_method") && params.has("/payment_method_data") {
+        return Err(exclusive("payment_method", "payment_method_data"));
+    }
+    let payment_method = match (
+        params.str("/payment_method"),
+        params.get("/payment_method_data"),
+    ) {
+        (Some(id), _) => Some(PaymentMethodSource::Id(id.to_owned())),
+        (None, Some(_)) => Some(PaymentMethodSource::Data(card_data(params)?)),
+        (None, None) => None,
+    };
+    let return_url = match params.str("/return_url") {
+        Some(url) if url::Url::parse(url).is_err() => {
+            return Err(ApiError::validation("Not a valid URL")
+                .code("url_invalid")
+                .param("return_url"))
+        }
+        url => url.map(str::to_owned),
+    };
+    let card_options = params.hash("/payment_method_options/card").map(|options| {
+        options
+            .iter()
+            .filter(|(name, _)| ECHOED_CARD_OPTIONS.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect::<Map<String, Value>>()
+    });
+    Ok(Confirmation {
+        payment_method,
+        capture_method: params.str("/capture_method").and_then(CaptureMethod::parse),
+        card_options,
+        payment_method_types: params
+            .get("/payment_method_types")
+            .map(|_| params.strings("/payment_method_types")),
+        return_url,
+        off_session: matches!(
+            params.str("/off_session"),
+            Some("true" | "one_off" | "recurring")
+        ),
+        error_on_requires_action: params.bool("/error_on_requires_action").unwrap_or(false),
+        receipt_email: text(params, "/receipt_email"),
+        setup_future_usage: text(params, "/setup_future_usage"),
+    })
+}
+
+fn card_data(params: &Params) -> Result<CardData, ApiError> {
+    if !params.has("/payment_method_data/card") {
+        return Err(
+            ApiError::validation("Missing required param: payment_method_data[card].")
+                .code("parameter_missing")
+                .param("payment_method_data[card]"),
+        );
+    }
+    Ok(CardData {
+        number: text(params, "/payment_method_data/card/number").unwrap_or_default(),
+        exp_month: params
+            .int("/payment_method_data/card/exp_month")
+            .unwrap_or_default(),
+        exp_year: params
+            .int("/payment_method_data/card/exp_year")
+            .unwrap_or_default(),
+        cvc: text(params, "/payment_method_data/card/cvc"),
+        billing_details: params
+            .hash("/payment_method_data/billing_details")
+            .cloned()
+            .unwrap_or_default(),
+        metadata: initial_metadata(params.hash("/payment_method_data/metadata")),
+        allow_redisplay: text(params, "/payment_method_data/allow_redisplay"),
+    })
+}
+
+/// `POST /v1/payment_intents/{id}`.
+pub(crate) fn update(params: &Params) -> Result<Update, ApiError> {
+    let amount = match params.int("/amount") {
+        // The currency's minimum is checked against the intent's currency by the caller.
+        Some(amount) if !(1..=MAX_AMOUNT).contains(&amount) => {
+            return Err(
+                ApiError::validation("Invalid amount: must be between 1 and 99999999.")
+                    .code("parameter_invalid_integer")
+                    .param("amount"),
+            )
+        }
+        amount => amount,
+    };
+    Ok(Update {
+        amount,
+        description: text(params, "/description"),
+        metadata: params.hash("/metadata").cloned(),
+        receipt_email: text(params, "/receipt_email"),
+        statement_descriptor: text(params, "/statement_descriptor"),
+        statement_descriptor_suffix: text(params, "/statement_descriptor_suffix"),
+    })
+}
+
+/// `POST /v1/payment_intents/{id}/capture`.
+pub(crate) fn capture(params: &Params) -> Capture {
+    Capture {
+        amount: params.int("/amount_to_capture"),
+        final_capture: params.bool("/final_capture").unwrap_or(true),
+        metadata: params.hash("/metadata").cloned(),
+        statement_descriptor: text(params, "/statement_descriptor"),
+        statement_descriptor_suffix: text(params, "/statement_descriptor_suffix"),
+    }
+}
+
+/// `POST /v1/payment_intents/{id}/increment_authorization`.
+pub(crate) fn increment(params: &Params) -> Increment {
+    Increment {
+        amount: params.int("/amount").unwrap_or_default(),
+        description: text(params, "/description"),
+        metadata: params.hash("/metadata").cloned(),
+        statement_descriptor: text(params, "/statement_descriptor"),
+    }
+}
+
+/// `POST /v1/refunds`: `payment_intent` or `charge` (both when they agree).
+pub(crate) fn new_refund(params: &Params) -> Result<NewRefund, ApiError> {
+    let intent = text(params, "/payment_intent");
+    let target = match (text(params, "/charge"), &intent) {
+        (Some(charge), _) => RefundTarget::Charge(charge),
+        (None, Some(intent)) => RefundTarget::PaymentIntent(intent.clone()),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "One of the following params should be provided for this request: \
+                 payment_intent or charge.",
+            )
+            .code("parameter_missing")
+            .param("payment_intent"))
+        }
+    };
+    let amount = match params.int("/amount") {
+        Some(amount) if amount < 1 => {
+            return Err(ApiError::validation("Refund amount must be at least 1.")
+                .code("amount_too_small")
+                .param("amount"))
+        }
+        amount => amount,
+    };
+    let currency = match params.str("/currency") {
+        Some(code) => Some(currency(code, "currency")?),
+        None => None,
+    };
+    Ok(NewRefund {
+        payment_intent: matches!(target, RefundTarget::Charge(_))
+            .then_some(intent)
+            .flatten(),
+        target,
+        amount,
+        currency,
+        reason: text(params, "/reason"),
+        metadata: initial_metadata(params.hash("/metadata")),
+        instructions_email: text(params, "/instructions_email"),
+    })
+}
+
+/// The `expand[]` paths of a request, each one of `allowed`.
+pub(crate) fn expand(params: &Params, allowed: &[&str]) -> Result<Vec<String>, ApiError> {
+    let paths = params.strings("/expand");
+    for (i, path) in paths.iter().enumerate() {
+        if !allowed.contains(&path.as_str()) {
+            return Err(ApiError::validation(format!(
+                "This property cannot be expanded ({path})."
+            ))
+            .param(&format!("expand[{i}]")));
+        }
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::stripe::params::{parse, CREATE_INTENT, CREATE_REFUND};
+
+    fn create(body: &str) -> Result<NewIntent, ApiError> {
+        new_intent(&parse(body.as_bytes(), CREATE_INTENT).unwrap())
+    }
+
+    #[test]
+    fn amounts_and_currencies_are_checked() {
+        let error = create("amount=49&currency=usd").unwrap_err().object();
+        assert_eq!(error["code"], "amount_too_small");
+        assert_eq!(error["message"], "Amount must be at least $0.50 usd");
+        let error = create("amount=100000000&currency=usd")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["code"], "amount_too_large");
+        let error = create("amount=100&currency=USD").unwrap_err().object();
+        assert_eq!(error["param"], "currency");
+        assert!(create("amount=1&currency=kwd").is_ok());
+    }
+
+    #[test]
+    fn automatic_payment_methods_are_the_default() {
+        let intent = create("amount=100&currency=usd").unwrap();
+        assert_eq!(
+            intent.automatic_payment_methods,
+            Some((true, "always".to_owned()))
+        );
+        let intent = create("amount=100&currency=usd&payment_method_types[]=card").unwrap();
+        assert_eq!(intent.automatic_payment_methods, None);
+        let error = create(
+            "amount=100&currency=usd&payment_method_types[]=card&automatic_payment_methods[enabled]=true",
+        )
+        .unwrap_err()
+        .object();
+        assert_eq!(error["code"], "parameters_exclusive");
+    }
+
+    #[test]
+    fn payment_method_sources_exclude_each_other() {
+        let error = create(
+            "amount=100&currency=usd&payment_method=pm_card_visa&payment_method_data[type]=card",
+        )
+        .unwrap_err()
+        .object();
+        assert_eq!(error["code"], "parameters_exclusive");
+        let error = create("amount=100&currency=usd&payment_method_data[type]=card")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["param"], "payment_method_data[card]");
+        let error = create("amount=100&currency=usd&confirm=true&return_url=not%20a%20url")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["code"], "url_invalid");
+    }
+
+    #[test]
+    fn refunds_need_a_target() {
+        let error = new_refund(&parse(b"amount=5", CREATE_REFUND).unwrap())
+            .unwrap_err()
+            .object();
+        assert_eq!(error["code"], "parameter_missing");
+    }
+}

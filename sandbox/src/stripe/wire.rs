@@ -1,0 +1,465 @@
+//! Stripe's JSON shapes for API version 2024-04-10: PaymentIntent, Charge, Refund,
+//! PaymentMethod, Event and the card errors, as the published OpenAPI document describes them.
+//! Expandable fields are ids unless the request expanded them.
+
+use serde_json::{json, Map, Value};
+use url::Url;
+
+use super::errors::ApiError;
+use super::model::{Charge, Intent, Object, PaymentError, PaymentMethod, Refund, Status};
+use super::state::State;
+use super::{cards, API_VERSION};
+
+/// `expand[]` paths a PaymentIntent accepts. `latest_charge.balance_transaction` is accepted
+/// and stays `null`: the simulator keeps no balance transactions.
+pub(crate) const INTENT_EXPANSIONS: &[&str] = &[
+    "latest_charge",
+    "payment_method",
+    "latest_charge.balance_transaction",
+];
+/// `expand[]` paths a Charge accepts.
+pub(crate) const CHARGE_EXPANSIONS: &[&str] = &["payment_intent", "balance_transaction"];
+/// `expand[]` paths a Refund accepts.
+pub(crate) const REFUND_EXPANSIONS: &[&str] = &["charge", "payment_intent", "balance_transaction"];
+
+/// What the answer expands, and where the simulator lives (for 3D Secure URLs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) state: &'a State,
+    pub(crate) base: &'a Url,
+    pub(crate) expand: &'a [String],
+}
+
+impl View<'_> {
+    /// Whether `path` is expanded, directly or as the parent of an expanded path
+    /// (`latest_charge.balance_transaction` expands `latest_charge`).
+    fn expands(&self, path: &str) -> bool {
+        self.expand.iter().any(|p| {
+            p.strip_prefix(path)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+
+    /// The same view without expansions (for nested objects).
+    fn plain(&self) -> Self {
+        View {
+            expand: &[],
+            ..*self
+        }
+    }
+}
+
+/// A PaymentIntent.
+pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
+    let latest_charge = match &intent.latest_charge {
+        Some(id) if view.expands("latest_charge") => view
+            .state
+            .charges
+            .get(id)
+            .map_or_else(|| json!(id), |c| charge(view.plain(), c)),
+        Some(id) => json!(id),
+        None => Value::Null,
+    };
+    let payment_method = match &intent.payment_method {
+        Some(id) if view.expands("payment_method") => view
+            .state
+            .payment_methods
+            .get(id)
+            .map_or_else(|| json!(id), payment_method),
+        Some(id) => json!(id),
+        None => Value::Null,
+    };
+    let next_action = if intent.status == Status::RequiresAction {
+        let url = view
+            .base
+            .join(&format!("sim/stripe/3ds/{}", intent.id))
+            .map(String::from)
+            .unwrap_or_default();
+        json!({
+            "type": "redirect_to_url",
+            "redirect_to_url": {"url": url, "return_url": intent.return_url},
+        })
+    } else {
+        Value::Null
+    };
+    let mut card_options = json!({
+        "installments": null,
+        "mandate_options": null,
+        "network": null,
+        "request_three_d_secure": "automatic",
+    });
+    if let Some(options) = card_options.as_object_mut() {
+        options.extend(intent.card_options.clone());
+    }
+    let automatic_payment_methods = intent.automatic_payment_methods.as_ref().map_or(
+        Value::Null,
+        |(enabled, redirects)| json!({"enabled": enabled, "allow_redirects": redirects}),
+    );
+    json!({
+        "id": intent.id,
+        "object": "payment_intent",
+        "amount": intent.amount,
+        "amount_capturable": intent.amount_capturable,
+        "amount_details": {"tip": {}},
+        "amount_received": intent.amount_received,
+        "application": null,
+        "application_fee_amount": null,
+        "automatic_payment_methods": automatic_payment_methods,
+        "canceled_at": intent.canceled_at,
+        "cancellation_reason": intent.cancellation_reason,
+        "capture_method": intent.capture_method.as_str(),
+        "client_secret": intent.client_secret,
+        "confirmation_method": intent.confirmation_method,
+        "created": intent.created,
+        "currency": intent.currency,
+        "customer": null,
+        "description": intent.description,
+        "invoice": null,
+        "last_payment_error": intent
+            .last_payment_error
+            .as_ref()
+            .map_or(Value::Null, |e| payment_error(view.state, e).object()),
+        "latest_charge": latest_charge,
+        "livemode": false,
+        "metadata": intent.metadata,
+        "next_action": next_action,
+        "on_behalf_of": null,
+        "payment_method": payment_method,
+        "payment_method_configuration_details": null,
+        "payment_method_options": {"card": card_options},
+        "payment_method_types": intent.payment_method_types,
+        "processing": null,
+        "receipt_email": intent.receipt_email,
+        "review": null,
+        "setup_future_usage": intent.setup_future_usage,
+        "shipping": null,
+        "statement_descriptor": intent.statement_descriptor,
+        "statement_descriptor_suffix": intent.statement_descriptor_suffix,
+        "status": intent.status.as_str(),
+        "transfer_data": null,
+        "transfer_group": null,
+    })
+}
+
+/// A card error (`last_payment_error`, or the body of a 402) with its charge and the
+/// PaymentMethod object.
+pub(crate) fn payment_error(state: &State, error: &PaymentError) -> ApiError {
+    let mut api = ApiError::declined(&error.decline);
+    if let Some(charge) = &error.charge {
+        api = api.with("charge", json!(charge));
+    }
+    if let Some(pm) = error
+        .payment_method
+        .as_ref()
+        .and_then(|id| state.payment_methods.get(id))
+    {
+        api = api
+            .with("payment_method", payment_method(pm))
+            .with("payment_method_type", json!("card"));
+    }
+    api
+}
+
+fn billing_details(given: &Map<String, Value>) -> Value {
+    let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
+    let address = given.get("address").and_then(Value::as_object);
+    let line = |name: &str| {
+        address
+            .and_then(|a| a.get(name))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    json!({
+        "address": {
+            "city": line("city"),
+            "country": line("country"),
+            "line1": line("line1"),
+            "line2": line("line2"),
+            "postal_code": line("postal_code"),
+            "state": line("state"),
+        },
+        "email": field("email"),
+        "name": field("name"),
+        "phone": field("phone"),
+    })
+}
+
+/// A PaymentMethod of type `card`.
+pub(crate) fn payment_method(pm: &PaymentMethod) -> Value {
+    let card = &pm.card;
+    let brand = cards::brand(card.network);
+    json!({
+        "id": pm.id,
+        "object": "payment_method",
+        "allow_redisplay": pm.allow_redisplay,
+        "billing_details": billing_details(&pm.billing_details),
+        "card": {
+            "brand": brand,
+            "checks": {
+                "address_line1_check": null,
+                "address_postal_code_check": null,
+                "cvc_check": card.cvc_check,
+            },
+            "country": "US",
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+            "fingerprint": card.fingerprint,
+            "funding": card.profile.funding,
+            "generated_from": null,
+            "last4": card.last4,
+            "networks": {"available": [brand], "preferred": null},
+            "three_d_secure_usage": {"supported": card.profile.supports_3ds},
+            "wallet": null,
+        },
+        "created": pm.created,
+        "customer": null,
+        "livemode": false,
+        "metadata": pm.metadata,
+        "type": "card",
+    })
+}
+
+fn available(on: bool) -> &'static str {
+    if on {
+        "available"
+    } else {
+        "unavailable"
+    }
+}
+
+/// A Charge.
+pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
+    let card = &charge.card;
+    let brand = cards::brand(card.network);
+    let failed = charge.decline.is_some();
+    let outcome = match &charge.decline {
+        Some(decline) => json!({
+            "network_status": if decline.outcome_type == "blocked" { "not_sent_to_network" } else { "declined_by_network" },
+            "reason": decline.decline_code,
+            "risk_level": if decline.outcome_type == "blocked" { "highest" } else { "normal" },
+            "risk_score": if decline.outcome_type == "blocked" { 95 } else { 20 },
+            "seller_message": decline.seller_message,
+            "type": decline.outcome_type,
+        }),
+        None => json!({
+            "network_status": "approved_by_network",
+            "reason": null,
+            "risk_level": "normal",
+            "risk_score": 20,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }),
+    };
+    let features = charge.features;
+    let overcapture_max = if features.overcapture {
+        super::model::overcapture_limit(charge.amount)
+    } else {
+        charge.amount
+    };
+    let mut card_details = json!({
+        "amount_authorized": if failed { Value::Null } else { json!(charge.amount) },
+        "brand": brand,
+        "checks": {
+            "address_line1_check": null,
+            "address_postal_code_check": null,
+            "cvc_check": card.cvc_check,
+        },
+        "country": "US",
+        "exp_month": card.exp_month,
+        "exp_year": card.exp_year,
+        "extended_authorization": {"status": if features.extended { "enabled" } else { "disabled" }},
+        "fingerprint": card.fingerprint,
+        "funding": card.profile.funding,
+        "incremental_authorization": {"status": available(features.incremental)},
+        "installments": null,
+        "last4": card.last4,
+        "mandate": null,
+        "multicapture": {"status": available(features.multicapture)},
+        "network": brand,
+        "network_token": {"used": false},
+        "overcapture": {
+            "maximum_amount_capturable": overcapture_max,
+            "status": available(features.overcapture),
+        },
+        "three_d_secure": if let Some(transaction) = &charge.three_d_secure {
+            json!({
+                "authentication_flow": "challenge",
+                "electronic_commerce_indicator": "05",
+                "exemption_indicator": null,
+                "result": "authenticated",
+                "result_reason": null,
+                "transaction_id": transaction,
+                "version": "2.2.0",
+            })
+        } else {
+            Value::Null
+        },
+        "wallet": null,
+    });
+    if let (Some(before), Some(details)) = (charge.capture_before, card_details.as_object_mut()) {
+        details.insert("capture_before".into(), json!(before));
+    }
+    let payment_intent = if view.expands("payment_intent") {
+        view.state
+            .intents
+            .get(&charge.payment_intent)
+            .map_or_else(|| json!(charge.payment_intent), |i| intent(view.plain(), i))
+    } else {
+        json!(charge.payment_intent)
+    };
+    let amount_refunded = charge.amount_refunded();
+    let mut body = json!({
+        "id": charge.id,
+        "object": "charge",
+        "amount": charge.amount,
+        "amount_captured": charge.amount_captured,
+        "amount_refunded": amount_refunded,
+        "application": null,
+        "application_fee": null,
+        "application_fee_amount": null,
+        "balance_transaction": null,
+        "billing_details": billing_details(&charge.billing_details),
+        "calculated_statement_descriptor": if failed { Value::Null } else { json!("PAYBRIDGE SIM") },
+        "captured": charge.captured,
+        "created": charge.created,
+        "currency": charge.currency,
+        "customer": null,
+        "description": charge.description,
+        "disputed": false,
+        "failure_balance_transaction": null,
+        "failure_code": charge.decline.map(|d| d.code),
+        "failure_message": charge.decline.map(|d| d.message),
+        "fraud_details": {},
+        "invoice": null,
+        "livemode": false,
+        "metadata": charge.metadata,
+    });
+    // Two halves: one `json!` of every field exceeds the macro's recursion limit.
+    let rest = json!({
+        "on_behalf_of": null,
+        "outcome": outcome,
+        "paid": !failed,
+        "payment_intent": payment_intent,
+        "payment_method": charge.payment_method,
+        "payment_method_details": {"card": card_details, "type": "card"},
+        "radar_options": {},
+        "receipt_email": null,
+        "receipt_number": null,
+        "receipt_url": null,
+        "refunded": !failed && amount_refunded >= charge.amount,
+        "review": null,
+        "shipping": null,
+        "source_transfer": null,
+        "statement_descriptor": charge.statement_descriptor,
+        "statement_descriptor_suffix": charge.statement_descriptor_suffix,
+        "status": if failed { "failed" } else { "succeeded" },
+        "transfer_data": null,
+        "transfer_group": null,
+    });
+    if let (Some(fields), Value::Object(rest)) = (body.as_object_mut(), rest) {
+        fields.extend(rest);
+    }
+    body
+}
+
+/// A Refund.
+pub(crate) fn refund(view: View<'_>, refund: &Refund) -> Value {
+    let charge = if view.expands("charge") {
+        view.state
+            .charges
+            .get(&refund.charge)
+            .map_or_else(|| json!(refund.charge), |c| charge(view.plain(), c))
+    } else {
+        json!(refund.charge)
+    };
+    let payment_intent = if view.expands("payment_intent") {
+        view.state
+            .intents
+            .get(&refund.payment_intent)
+            .map_or_else(|| json!(refund.payment_intent), |i| intent(view.plain(), i))
+    } else {
+        json!(refund.payment_intent)
+    };
+    let reference_status = match refund.status {
+        super::model::RefundStatus::Succeeded => "available",
+        _ => "pending",
+    };
+    let mut body = json!({
+        "id": refund.id,
+        "object": "refund",
+        "amount": refund.amount,
+        "balance_transaction": null,
+        "charge": charge,
+        "created": refund.created,
+        "currency": refund.currency,
+        "destination_details": {
+            "card": {
+                "reference_status": reference_status,
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+            "type": "card",
+        },
+        "metadata": refund.metadata,
+        "payment_intent": payment_intent,
+        "reason": refund.reason,
+        "receipt_number": null,
+        "source_transfer_reversal": null,
+        "status": refund.status.as_str(),
+        "transfer_reversal": null,
+    });
+    if let Some(fields) = body.as_object_mut() {
+        if let Some(reason) = refund.failure_reason {
+            fields.insert("failure_reason".into(), json!(reason));
+        }
+        if let Some(email) = &refund.instructions_email {
+            fields.insert("instructions_email".into(), json!(email));
+        }
+    }
+    body
+}
+
+/// The object an event carries, as it is now.
+pub(crate) fn object(view: View<'_>, object: &Object) -> Value {
+    let state = view.state;
+    match object {
+        Object::Intent(id) => state.intents.get(id).map(|i| intent(view, i)),
+        Object::Charge(id) => state.charges.get(id).map(|c| charge(view, c)),
+        Object::Refund(id) => state.refunds.get(id).map(|r| refund(view, r)),
+    }
+    .unwrap_or(Value::Null)
+}
+
+/// Where an event came from: the API request (`id`, `Idempotency-Key`) or nothing for the
+/// simulator's own changes (the customer's 3D Secure page, a refund failing later).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Origin {
+    pub(crate) request_id: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
+}
+
+/// An Event.
+pub(crate) fn event(
+    id: &str,
+    kind: &str,
+    created: i64,
+    object: Value,
+    previous: Option<&Value>,
+    origin: &Origin,
+) -> Value {
+    let mut data = json!({ "object": object });
+    if let (Some(previous), Some(fields)) = (previous, data.as_object_mut()) {
+        fields.insert("previous_attributes".into(), previous.clone());
+    }
+    json!({
+        "id": id,
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": created,
+        "data": data,
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": {"id": origin.request_id, "idempotency_key": origin.idempotency_key},
+        "type": kind,
+    })
+}
