@@ -58,6 +58,14 @@ impl WebhookReceiver {
             .map_err(|e: url::ParseError| e.to_string())
     }
 
+    /// Every delivery received so far.
+    pub fn all(&self) -> Vec<Received> {
+        self.received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Waits until a delivery satisfying `matches` arrives.
     pub async fn wait_for(
         &self,

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use crate::Target;
 
 pub mod checkout;
+pub mod stripe;
 // add-connector: modules
 
 /// A target on the simulator, started on demand.
@@ -27,6 +28,7 @@ pub struct ConnectorEntry {
 /// Every connector the suite runs.
 pub static CONNECTORS: &[ConnectorEntry] = &[
     checkout::ENTRY,
+    stripe::ENTRY,
     // add-connector: entries
 ];
 

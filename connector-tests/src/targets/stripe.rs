@@ -1,0 +1,88 @@
+//! Stripe on its simulator and on the live sandbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paybridge_core::secrecy::ExposeSecret;
+use paybridge_core::webhook::WebhookSecrets;
+use paybridge_core::*;
+use paybridge_sandbox::stripe::{self as sim, cards, StripeSimConfig};
+use paybridge_sandbox::SimulatorHandle;
+use paybridge_stripe::Stripe;
+
+use super::{ConnectorEntry, SimulatorTarget};
+use crate::{card, fast_retries, RedirectCustomer, Target, TestCards};
+
+/// Stripe's entry in the registry.
+pub const ENTRY: ConnectorEntry = ConnectorEntry {
+    name: "stripe",
+    live_variables: &["PAYBRIDGE_STRIPE_SECRET_KEY"],
+    simulator,
+    live,
+};
+
+/// Stripe's test cards (they work on the simulator and on Stripe's test mode alike).
+pub fn cards() -> TestCards {
+    TestCards {
+        approved: card(cards::VISA),
+        mastercard: Some(card(cards::MASTERCARD)),
+        visa: Some(card(cards::VISA)),
+        declined: Some((
+            card(cards::INSUFFICIENT_FUNDS),
+            DeclineCode::InsufficientFunds,
+        )),
+        three_ds: Some(card(cards::THREE_DS_REQUIRED)),
+    }
+}
+
+fn simulator() -> SimulatorTarget {
+    Box::pin(async {
+        let config = StripeSimConfig::default();
+        let handle = sim::start(config.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(target_at(&config, handle.base_url(), Some(handle)))
+    })
+}
+
+/// A target on a simulator with `config`, reached at `base_url` (the simulator's, or a proxy's
+/// in front of it); `simulator` is `None` when scenarios must not rely on its counters.
+pub fn target_at(
+    config: &StripeSimConfig,
+    base_url: url::Url,
+    simulator: Option<SimulatorHandle>,
+) -> Target {
+    let mut connector = ConnectorConfig::new(base_url, config.secret_key.clone());
+    connector.webhook_secrets = WebhookSecrets::new([config.webhook_secret.clone()]);
+    fast_retries(&mut connector);
+    Target {
+        label: "stripe (simulator)".into(),
+        config: connector,
+        build: Stripe::connector,
+        cards: cards(),
+        simulator,
+        customer: Some(Arc::new(RedirectCustomer)),
+        currency: Currency::USD,
+        secrets: vec![config.secret_key.clone(), config.webhook_secret.clone()],
+        settle_timeout: Duration::from_secs(5),
+    }
+}
+
+fn live() -> Result<Option<Target>, String> {
+    let Some(config) = Stripe::config_from_env().map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let secrets = vec![config.api_key.expose_secret().to_owned()];
+    Ok(Some(Target {
+        label: "stripe (live sandbox)".into(),
+        config,
+        build: Stripe::connector,
+        cards: cards(),
+        simulator: None,
+        // A live 3DS challenge needs a browser.
+        customer: None,
+        currency: Currency::USD,
+        secrets,
+        settle_timeout: Duration::from_secs(30),
+    }))
+}
