@@ -1,0 +1,1 @@
+//! Primer connector (in progress).
