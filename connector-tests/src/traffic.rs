@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use axum::Router;
 use url::Url;
 
+use crate::openapi::{OpenApi, SchemaViolation};
+
 /// One request and its response, as they crossed the proxy.
 #[derive(Debug, Clone)]
 pub struct RecordedExchange {
@@ -140,4 +142,50 @@ async fn forward(
 
 fn path_and_query(uri: &Uri) -> &str {
     uri.path_and_query().map_or("/", |pq| pq.as_str())
+}
+
+/// What [`check_against`] validated and found.
+#[derive(Debug, Default)]
+pub struct SchemaReport {
+    /// Request bodies validated against a documented schema.
+    pub requests: usize,
+    /// Response bodies validated against a documented schema.
+    pub responses: usize,
+    /// Every body that failed its schema (or was not JSON where JSON was expected).
+    pub violations: Vec<SchemaViolation>,
+}
+
+/// Validates every recorded JSON request and response body against `spec`. Bodies the
+/// document has no schema for are not counted.
+pub fn check_against(spec: &OpenApi, exchanges: &[RecordedExchange]) -> SchemaReport {
+    let mut report = SchemaReport::default();
+    for exchange in exchanges {
+        let place = || format!("{} {} {}", exchange.method, exchange.path, exchange.status);
+        let parse = |body: &[u8], what: &str| {
+            serde_json::from_slice::<serde_json::Value>(body).map_err(|_| SchemaViolation {
+                place: place(),
+                errors: vec![format!("{what} body is not JSON")],
+            })
+        };
+        if !exchange.request_body.is_empty() {
+            let checked = parse(&exchange.request_body, "request")
+                .and_then(|body| spec.check_request(&exchange.method, &exchange.path, &body));
+            match checked {
+                Ok(true) => report.requests += 1,
+                Ok(false) => {}
+                Err(v) => report.violations.push(v),
+            }
+        }
+        if !exchange.response_body.is_empty() {
+            let checked = parse(&exchange.response_body, "response").and_then(|body| {
+                spec.check_response(&exchange.method, &exchange.path, exchange.status, &body)
+            });
+            match checked {
+                Ok(true) => report.responses += 1,
+                Ok(false) => {}
+                Err(v) => report.violations.push(v),
+            }
+        }
+    }
+    report
 }
