@@ -58,9 +58,13 @@ pub struct TestCards {
 /// What the customer does when a payment needs them (e.g. opens the 3DS redirect).
 #[async_trait]
 pub trait Customer: Send + Sync {
-    /// Completes `action` successfully and returns the parameters the processor sent back
-    /// (for complete authorize).
-    async fn complete(&self, action: &NextAction) -> Result<BTreeMap<String, String>, String>;
+    /// Completes `action` for the payment `connector_payment_id` successfully and returns the
+    /// parameters the processor handed back (for complete authorize).
+    async fn complete(
+        &self,
+        connector_payment_id: &str,
+        action: &NextAction,
+    ) -> Result<BTreeMap<String, String>, String>;
 }
 
 /// A customer who follows a redirect URL with a plain GET, as a simulator's 3DS page accepts.
@@ -68,7 +72,11 @@ pub struct RedirectCustomer;
 
 #[async_trait]
 impl Customer for RedirectCustomer {
-    async fn complete(&self, action: &NextAction) -> Result<BTreeMap<String, String>, String> {
+    async fn complete(
+        &self,
+        _connector_payment_id: &str,
+        action: &NextAction,
+    ) -> Result<BTreeMap<String, String>, String> {
         let NextAction::RedirectToUrl { url } = action else {
             return Err(format!("cannot complete {action:?} with a redirect"));
         };

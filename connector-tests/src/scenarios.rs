@@ -1028,7 +1028,9 @@ fn three_ds_then_complete_authorize(t: &Target) -> ScenarioFuture<'_> {
         let Some(action) = &payment.next_action else {
             return Err("no next action for a 3DS payment".into());
         };
-        let redirect_params = customer.complete(action).await?;
+        let redirect_params = customer
+            .complete(&payment.connector_payment_id, action)
+            .await?;
         let completed = ctx
             .c
             .complete_authorize(&CompleteAuthorizeRequest {
