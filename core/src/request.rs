@@ -37,11 +37,21 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(key))
     }
 
-    /// A key derived from this one for a sub-operation, stable across retries.
+    /// A key derived from this one for a sub-operation, stable across retries and always
+    /// different from this key. A base too long to take the suffix is replaced by its SHA-256
+    /// (truncating it could give back the base key itself).
     pub fn derive(&self, suffix: &str) -> IdempotencyKey {
-        let mut key = format!("{}-{suffix}", self.0);
-        key.truncate(255);
-        IdempotencyKey(key)
+        let suffix: String = suffix
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(64)
+            .collect();
+        let key = format!("{}-{suffix}", self.0);
+        if key.len() <= 255 {
+            return IdempotencyKey(key);
+        }
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(self.0.as_bytes()));
+        IdempotencyKey(format!("{digest}-{suffix}"))
     }
 
     /// The key as sent in a header.
@@ -597,6 +607,12 @@ mod tests {
         assert!(IdempotencyKey::new("key with space").is_err());
         let key = IdempotencyKey::new("abc").expect("valid");
         assert_eq!(key.derive("refund").as_str(), "abc-refund");
+        let longest = IdempotencyKey::new("k".repeat(255)).expect("valid");
+        let derived = longest.derive("capture");
+        assert_ne!(derived, longest, "a derived key must never equal its base");
+        assert!(derived.as_str().len() <= 255 && derived.as_str().ends_with("-capture"));
+        assert_eq!(derived, longest.derive("capture"), "stable across retries");
+        assert!(IdempotencyKey::new(derived.as_str()).is_ok());
         assert_ne!(IdempotencyKey::generate(), IdempotencyKey::generate());
     }
 }
