@@ -1,1 +1,475 @@
-//! Primer connector (in progress).
+//! # paybridge-primer
+//!
+//! The Primer connector (Payments API, version 2.2): authorize with a payment-method token,
+//! incremental (adjusted) authorization, capture, void, cancel post capture, refund, payment and
+//! refund sync, complete authorize (resume), webhooks.
+//!
+//! Primer takes no raw card data: authorize needs a `paymentMethodToken` from Primer's client
+//! SDK (Universal or Headless Checkout) or its vault. A [`PaymentMethod::Card`] is refused before
+//! anything is sent.
+//!
+//! ## Capture
+//!
+//! Primer has no capture flag: whether a payment is captured right away is decided by the
+//! merchant's Workflow in the Primer dashboard (a "Capture payment" action). To keep paybridge's
+//! semantics whatever the Workflow does:
+//!
+//! - `CaptureMethod::Automatic` and Primer answers `AUTHORIZED` (no capture in the Workflow):
+//!   the connector chains `POST /payments/{id}/capture` in the same flow, with an idempotency
+//!   key derived from the authorize key (`{key}-capture`). Should that capture be refused, the
+//!   authorization is reported (`requires_capture`, or `processing` when the capture's outcome
+//!   is unknown) so the caller still holds the payment id and can capture or void it.
+//! - `CaptureMethod::Manual` and the Workflow captured anyway (`SETTLED`): the connector reports
+//!   what Primer says (`succeeded`); it never refunds behind the caller's back. Configure a
+//!   Workflow without a capture action for manual capture.
+//!
+//! ## Idempotency
+//!
+//! Every POST carries `X-Idempotency-Key`. Primer rejects any reuse of a processed key (409
+//! `IdempotencyKeyAlreadyExists` → [`ConnectorError::IdempotencyConflict`]), so the executor
+//! never retries a POST that got a 5xx or a 409 with the same key; sync the payment instead.
+//!
+//! ```
+//! use paybridge_core::*;
+//! use paybridge_primer::Primer;
+//!
+//! let mut config = ConnectorConfig::new(Primer::SANDBOX_URL.parse().unwrap(), "primer_api_key");
+//! config.extra.insert("api_version".into(), "2.2".into());
+//! let connector = Primer::connector(&config).unwrap();
+//! assert_eq!(connector.id(), "primer");
+//! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
+//! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
+//! ```
+
+mod mapping;
+mod webhook;
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paybridge_core::http::{endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, Step};
+use paybridge_core::secrecy::ExposeSecret;
+use paybridge_core::url::Url;
+use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
+use paybridge_core::*;
+
+pub use webhook::{SECONDARY_SIGNATURE_HEADER, SIGNATURE_HEADER};
+
+/// The Primer translator. Build it from a [`ConnectorConfig`] (optional `extra.api_version`,
+/// `extra.webhook_tolerance_seconds`), then join it to an executor with [`HttpConnector`] (or
+/// use [`Primer::connector`]).
+#[derive(Clone)]
+pub struct Primer {
+    base_url: Url,
+    /// `X-Api-Key`, validated and marked sensitive once.
+    api_key: HeaderValue,
+    /// `X-Api-Version`.
+    api_version: HeaderValue,
+    webhook_secrets: WebhookSecrets,
+    webhook_tolerance: Duration,
+}
+
+const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const API_VERSION: HeaderName = HeaderName::from_static("x-api-version");
+
+impl Primer {
+    /// The connector id.
+    pub const ID: &'static str = "primer";
+    /// The sandbox host.
+    pub const SANDBOX_URL: &'static str = "https://api.sandbox.primer.io/";
+    /// The live host.
+    pub const LIVE_URL: &'static str = "https://api.primer.io/";
+    /// The API version sent by default, the one the bundled OpenAPI describes.
+    pub const API_VERSION: &'static str = "2.2";
+    /// The default webhook `signedAt` tolerance.
+    pub const WEBHOOK_TOLERANCE: Duration = Duration::from_secs(300);
+
+    /// A translator for one Primer account.
+    pub fn new(config: &ConnectorConfig) -> Result<Self, ConfigError> {
+        let invalid = |key: &str, message: &str| ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        };
+        let mut api_key = HeaderValue::from_str(config.api_key.expose_secret())
+            .map_err(|_| invalid("api_key", "not valid header text"))?;
+        api_key.set_sensitive(true);
+        let version = config
+            .extra
+            .get("api_version")
+            .map_or(Self::API_VERSION, String::as_str);
+        let api_version = HeaderValue::from_str(version)
+            .map_err(|_| invalid("extra.api_version", "not valid header text"))?;
+        let webhook_tolerance = match config.extra.get("webhook_tolerance_seconds") {
+            None => Self::WEBHOOK_TOLERANCE,
+            Some(s) => Duration::from_secs(
+                s.trim()
+                    .parse()
+                    .map_err(|_| invalid("extra.webhook_tolerance_seconds", "expected seconds"))?,
+            ),
+        };
+        Ok(Primer {
+            base_url: config.base_url.clone(),
+            api_key,
+            api_version,
+            webhook_secrets: config.webhook_secrets.clone(),
+            webhook_tolerance,
+        })
+    }
+
+    /// A ready-to-use connector for a router's registry.
+    pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
+        let connector =
+            HttpConnector::new(Primer::new(config)?, config.execution).map_err(|e| {
+                ConfigError::Invalid {
+                    key: "primer".into(),
+                    message: e.to_string(),
+                }
+            })?;
+        Ok(connector.into_dyn())
+    }
+
+    /// Configuration from `PAYBRIDGE_PRIMER_API_KEY`, and optionally `_BASE_URL` (default the
+    /// sandbox) and `_WEBHOOK_SECRETS`; `None` when no key is set.
+    pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
+        ConnectorConfig::from_env("PAYBRIDGE_PRIMER", "API_KEY", Self::SANDBOX_URL, &[])
+    }
+
+    fn request(&self, request: HttpRequest) -> HttpRequest {
+        request
+            .with_header(API_KEY, self.api_key.clone())
+            .with_header(API_VERSION, self.api_version.clone())
+    }
+
+    /// `POST /payments/{id}/{action}` (or `/payments` with no id) with a JSON body.
+    fn post(
+        &self,
+        segments: &[&str],
+        key: &IdempotencyKey,
+        body: &impl serde::Serialize,
+    ) -> Result<HttpRequest, ConnectorError> {
+        let url = endpoint(&self.base_url, segments)?;
+        self.request(HttpRequest::post(url))
+            .idempotency_key(key)
+            .json(body)
+    }
+
+    /// `GET /payments/{id}`.
+    fn get(&self, payment_id: &str) -> Result<HttpRequest, ConnectorError> {
+        Ok(self.request(HttpRequest::get(endpoint(
+            &self.base_url,
+            &["payments", payment_id],
+        )?)))
+    }
+
+    /// A request answered with a Payment, mapped; with automatic capture, an `AUTHORIZED`
+    /// answer chains a capture (see the crate docs).
+    fn payment_exchange(
+        &self,
+        request: HttpRequest,
+        capture: CaptureMethod,
+        currency: Option<Currency>,
+        key: &IdempotencyKey,
+    ) -> Result<Exchange<PaymentResponse>, ConnectorError> {
+        // Only an automatic capture may need a second call, built from a copy of the config.
+        let chain =
+            (capture == CaptureMethod::Automatic).then(|| (self.clone(), key.derive("capture")));
+        Ok(Exchange::then(request, move |resp| {
+            let authorized = mapping::payment(mapping::body(&resp)?, currency, resp.status)?;
+            let Some((primer, key)) = chain.filter(|_| authorized.raw_status == "AUTHORIZED")
+            else {
+                return Ok(Step::Done(authorized));
+            };
+            let body = wire::CaptureRequest {
+                amount: Some(authorized.amounts.authorized.get()),
+                final_capture: true,
+            };
+            let capture = primer.post(
+                &["payments", &authorized.connector_payment_id, "capture"],
+                &key,
+                &body,
+            )?;
+            Ok(Step::Next(Box::new(Exchange::new(capture, move |resp| {
+                let captured = mapping::body(&resp)
+                    .and_then(|p| mapping::payment(p, Some(authorized.currency), resp.status));
+                match captured {
+                    Ok(payment) => Ok(payment),
+                    // Report the authorization: the caller keeps the id to capture or void.
+                    Err(e) => Ok(PaymentResponse {
+                        status: if e.outcome_unknown() {
+                            PaymentStatus::Processing
+                        } else {
+                            PaymentStatus::RequiresCapture
+                        },
+                        ..authorized
+                    }),
+                }
+            }))))
+        }))
+    }
+
+    /// `POST /payments/{id}/refund`, answered with the Payment: the newest REFUND transaction.
+    fn refund_exchange(
+        &self,
+        payment_id: &str,
+        key: &IdempotencyKey,
+        body: &wire::RefundRequest<'_>,
+    ) -> Result<Exchange<RefundResponse>, ConnectorError> {
+        let request = self.post(&["payments", payment_id, "refund"], key, body)?;
+        Ok(Exchange::new(request, |resp| {
+            let payment: wire::Payment = mapping::body(&resp)?;
+            mapping::refund(&payment, None, resp.status)?.ok_or_else(|| {
+                ConnectorError::invalid_response(resp.status, "no REFUND transaction in the answer")
+            })
+        }))
+    }
+}
+
+impl Translator for Primer {
+    fn id(&self) -> &'static str {
+        Self::ID
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        use CardNetwork::{Amex, Discover, Mastercard, Visa};
+        Capabilities::new(Self::ID)
+            .support(Flow::Authorize, [Condition::RequiresPaymentMethodToken])
+            .support(
+                Flow::IncrementalAuthorization,
+                [
+                    Condition::RequiresEstimatedAuthorization,
+                    Condition::BeforeAnyCapture,
+                    Condition::CardNetworks {
+                        networks: vec![Visa, Mastercard, Amex, Discover],
+                    },
+                    Condition::Note {
+                        text: "sends the final amount".into(),
+                    },
+                ],
+            )
+            .support(Flow::Capture, [Condition::Partial, Condition::Multiple])
+            .support(Flow::Void, [])
+            .support(Flow::CancelPostCapture, [])
+            .support(Flow::Refund, [Condition::Partial, Condition::Multiple])
+            .support(Flow::PaymentSync, [])
+            .support(Flow::RefundSync, [])
+            .support(Flow::CompleteAuthorize, [])
+            .support(Flow::Webhooks, [])
+    }
+
+    fn wire_profile(&self) -> WireProfile {
+        WireProfile {
+            idempotency_header: "x-idempotency-key",
+            key_reuse: KeyReuse::RejectsReuse,
+            retry_hint: mapping::retry_hint,
+            sensitive_fields: &["paymentMethodToken", "resumeToken"],
+        }
+    }
+
+    fn authorize(
+        &self,
+        req: &AuthorizeRequest,
+    ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
+        let PaymentMethod::Token(token) = &req.payment_method else {
+            return Err(ConnectorError::invalid(
+                "payment_method",
+                "Primer needs a payment-method token: tokenize the card with Primer's client SDK \
+                 (Universal or Headless Checkout) or use a vaulted token",
+            ));
+        };
+        let body = wire::PaymentRequest {
+            payment_method_token: token.as_str(),
+            amount: req.amount.get(),
+            currency_code: req.currency.code(),
+            order_id: &req.reference,
+            metadata: &req.metadata,
+            payment_method: wire::PaymentMethodOptions {
+                authorization_type: match req.effective_authorization_type() {
+                    AuthorizationType::Final => "FINAL",
+                    AuthorizationType::Estimated => "ESTIMATED",
+                },
+            },
+        };
+        let request = self.post(&["payments"], &req.idempotency_key, &body)?;
+        self.payment_exchange(
+            request,
+            req.capture_method,
+            Some(req.currency),
+            &req.idempotency_key,
+        )
+    }
+
+    fn increment_authorization(
+        &self,
+        req: &IncrementalAuthorizationRequest,
+    ) -> Result<Exchange<IncrementalAuthorizationResponse>, ConnectorError> {
+        // Primer takes the final amount, which is what the unified API passes.
+        let body = wire::AdjustRequest {
+            amount: req.new_total.get(),
+        };
+        let request = self.post(
+            &[
+                "payments",
+                &req.connector_payment_id,
+                "adjust-authorization",
+            ],
+            &req.idempotency_key,
+            &body,
+        )?;
+        let (previous, new_total, currency) = (req.current_authorized, req.new_total, req.currency);
+        Ok(Exchange::new(request, move |resp| {
+            let wire: wire::Payment = mapping::body(&resp)?;
+            let reason = wire.status_reason.clone();
+            let payment = mapping::payment(wire, Some(currency), resp.status)?;
+            let approved =
+                payment.status != PaymentStatus::Failed && payment.amounts.authorized == new_total;
+            let decline = (!approved).then(|| match payment.decline {
+                Some(decline) => decline,
+                None if reason.is_some() => mapping::decline(reason.as_ref()),
+                None => DeclineDetails::new(
+                    None,
+                    Some(format!(
+                        "authorized amount is {}, not {new_total}",
+                        payment.amounts.authorized
+                    )),
+                    DeclineCode::Generic,
+                ),
+            });
+            Ok(IncrementalAuthorizationResponse {
+                connector_authorization_id: None,
+                status: if approved {
+                    AuthorizationStatus::Success
+                } else {
+                    AuthorizationStatus::Failure
+                },
+                authorized: if approved { new_total } else { previous },
+                previously_authorized: previous,
+                expires_at: None,
+                decline,
+                raw_status: payment.raw_status,
+            })
+        }))
+    }
+
+    fn capture(&self, req: &CaptureRequest) -> Result<Exchange<CaptureResponse>, ConnectorError> {
+        let body = wire::CaptureRequest {
+            amount: req.amount.map(MinorUnit::get),
+            final_capture: req.final_capture,
+        };
+        let request = self.post(
+            &["payments", &req.connector_payment_id, "capture"],
+            &req.idempotency_key,
+            &body,
+        )?;
+        let (amount, currency) = (req.amount, req.currency);
+        Ok(Exchange::new(request, move |resp| {
+            let payment = mapping::payment(mapping::body(&resp)?, Some(currency), resp.status)?;
+            Ok(CaptureResponse {
+                connector_capture_id: None,
+                status: payment.status,
+                amount,
+                amounts: Some(payment.amounts),
+                raw_status: payment.raw_status,
+            })
+        }))
+    }
+
+    fn void(&self, req: &VoidRequest) -> Result<Exchange<VoidResponse>, ConnectorError> {
+        let body = wire::CancelRequest {
+            reason: req.reason.as_deref(),
+        };
+        let request = self.post(
+            &["payments", &req.connector_payment_id, "cancel"],
+            &req.idempotency_key,
+            &body,
+        )?;
+        Ok(Exchange::new(request, |resp| {
+            let payment = mapping::payment(mapping::body(&resp)?, None, resp.status)?;
+            Ok(VoidResponse {
+                connector_void_id: None,
+                status: payment.status,
+                raw_status: payment.raw_status,
+            })
+        }))
+    }
+
+    fn cancel_post_capture(
+        &self,
+        req: &CancelPostCaptureRequest,
+    ) -> Result<Exchange<CancelPostCaptureResponse>, ConnectorError> {
+        // Primer cancels only before settlement: undo a capture with a refund of it.
+        let body = wire::RefundRequest {
+            amount: Some(req.amount_captured.get()),
+            reason: req.reason.as_deref(),
+            order_id: None,
+        };
+        let refund =
+            self.refund_exchange(&req.connector_payment_id, &req.idempotency_key, &body)?;
+        Ok(refund.map(CancelPostCaptureResponse::from_refund))
+    }
+
+    fn refund(&self, req: &RefundRequest) -> Result<Exchange<RefundResponse>, ConnectorError> {
+        let body = wire::RefundRequest {
+            amount: req.amount.map(MinorUnit::get),
+            reason: req.reason.as_deref(),
+            order_id: req.reference.as_deref(),
+        };
+        self.refund_exchange(&req.connector_payment_id, &req.idempotency_key, &body)
+    }
+
+    fn sync_payment(
+        &self,
+        req: &PaymentSyncRequest,
+    ) -> Result<Exchange<PaymentSyncResponse>, ConnectorError> {
+        let request = self.get(&req.connector_payment_id)?;
+        Ok(Exchange::new(request, |resp| {
+            mapping::payment(mapping::body(&resp)?, None, resp.status)
+        }))
+    }
+
+    fn sync_refund(
+        &self,
+        req: &RefundSyncRequest,
+    ) -> Result<Exchange<RefundSyncResponse>, ConnectorError> {
+        // Primer has no refund resource: a refund is a REFUND transaction of the payment.
+        let request = self.get(&req.connector_payment_id)?;
+        let refund_id = req.connector_refund_id.clone();
+        Ok(Exchange::new(request, move |resp| {
+            let payment: wire::Payment = mapping::body(&resp)?;
+            let found = mapping::refund(&payment, Some(&refund_id), resp.status)?;
+            // Not listed yet: accepted but not processed.
+            Ok(found.unwrap_or(RefundResponse {
+                connector_refund_id: refund_id,
+                status: RefundStatus::Pending,
+                amount: None,
+                failure_reason: None,
+                raw_status: "NotListed".into(),
+            }))
+        }))
+    }
+
+    fn complete_authorize(
+        &self,
+        req: &CompleteAuthorizeRequest,
+    ) -> Result<Exchange<CompleteAuthorizeResponse>, ConnectorError> {
+        let resume_token = req.redirect_params.get("resumeToken").ok_or_else(|| {
+            ConnectorError::invalid(
+                "redirect_params",
+                "Primer needs the resumeToken the client SDK returned",
+            )
+        })?;
+        let body = wire::ResumeRequest { resume_token };
+        let request = self.post(
+            &["payments", &req.connector_payment_id, "resume"],
+            &req.idempotency_key,
+            &body,
+        )?;
+        self.payment_exchange(request, req.capture_method, None, &req.idempotency_key)
+    }
+
+    fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {
+        webhook::verify(&self.webhook_secrets, self.webhook_tolerance, webhook)
+    }
+}

@@ -1,0 +1,234 @@
+//! From Primer's answers to the unified vocabulary: statuses, amounts, declines, refunds and
+//! errors.
+
+use paybridge_core::http::HttpResponse;
+use paybridge_core::*;
+
+use crate::wire;
+
+/// A payment's unified status. `PARTIALLY_SETTLED` depends on whether anything is left to
+/// capture; unknown statuses fall back to `processing` (a sync will tell).
+pub fn status(payment: &wire::Payment, capturable: MinorUnit) -> PaymentStatus {
+    match payment.status.as_str() {
+        "PENDING" if payment.required_action.is_some() => PaymentStatus::RequiresCustomerAction,
+        "AUTHORIZED" => PaymentStatus::RequiresCapture,
+        "PARTIALLY_SETTLED" if !capturable.is_zero() => {
+            PaymentStatus::PartiallyCapturedAndCapturable
+        }
+        "PARTIALLY_SETTLED" => PaymentStatus::PartiallyCaptured,
+        "SETTLED" => PaymentStatus::Succeeded,
+        "DECLINED" | "FAILED" => PaymentStatus::Failed,
+        "CANCELLED" => PaymentStatus::Cancelled,
+        _ => PaymentStatus::Processing,
+    }
+}
+
+fn amount(value: Option<i64>, http_status: u16) -> Result<MinorUnit, ConnectorError> {
+    MinorUnit::new(value.unwrap_or(0)).map_err(|e| ConnectorError::invalid_response(http_status, e))
+}
+
+/// Amounts: authorized = `amount`, received = `processor.amountCaptured`, refunded =
+/// `processor.amountRefunded`, capturable = the rest while the payment can still be captured.
+pub fn amounts(
+    payment: &wire::Payment,
+    http_status: u16,
+) -> Result<PaymentAmounts, ConnectorError> {
+    let processor = payment.processor.as_ref();
+    let authorized = amount(payment.amount, http_status)?;
+    let received = amount(processor.and_then(|p| p.amount_captured), http_status)?;
+    let refunded = amount(processor.and_then(|p| p.amount_refunded), http_status)?;
+    for t in &payment.transactions {
+        amount(t.amount, http_status)?;
+    }
+    let capturable = match payment.status.as_str() {
+        "AUTHORIZED" | "PARTIALLY_SETTLED" => authorized.checked_sub(received).unwrap_or_default(),
+        _ => MinorUnit::ZERO,
+    };
+    Ok(PaymentAmounts {
+        authorized,
+        capturable,
+        received,
+        refunded,
+    })
+}
+
+/// Maps a whole Payment, checking its currency against the one asked for, when known.
+pub fn payment(
+    wire: wire::Payment,
+    expected: Option<Currency>,
+    http_status: u16,
+) -> Result<PaymentResponse, ConnectorError> {
+    let bad = |message: String| ConnectorError::invalid_response(http_status, message);
+    let currency = match (wire.currency_code.as_deref(), expected) {
+        (Some(code), expected) => {
+            let currency: Currency = code.parse().map_err(|e| bad(format!("{e}")))?;
+            if expected.is_some_and(|e| e != currency) {
+                return Err(bad(format!(
+                    "answered in {currency}, asked in {expected:?}"
+                )));
+            }
+            currency
+        }
+        (None, Some(currency)) => currency,
+        (None, None) => return Err(bad("payment has no currency".into())),
+    };
+    let amounts = amounts(&wire, http_status)?;
+    let status = status(&wire, amounts.capturable);
+    let id = id(wire.id, http_status)?;
+    let mut out = PaymentResponse::new(id, status, wire.status, currency);
+    out.amounts = amounts;
+    if status == PaymentStatus::RequiresCustomerAction {
+        out.next_action = wire
+            .required_action
+            .map(|data| NextAction::InvokeSdkClient { data });
+    }
+    let method = wire.payment_method.unwrap_or_default();
+    out.card_network = method
+        .payment_method_data
+        .and_then(|d| d.network)
+        .as_deref()
+        .and_then(network);
+    if status == PaymentStatus::RequiresCapture {
+        out.incremental_authorization_allowed =
+            Some(method.authorization_type.as_deref() == Some("ESTIMATED"));
+    }
+    if status == PaymentStatus::Failed {
+        out.decline = Some(decline(wire.status_reason.as_ref()));
+    }
+    Ok(out)
+}
+
+/// A processor id, which must not be empty: later calls put it in a URL path.
+pub fn id(id: String, http_status: u16) -> Result<String, ConnectorError> {
+    if id.trim().is_empty() {
+        return Err(ConnectorError::invalid_response(http_status, "empty id"));
+    }
+    Ok(id)
+}
+
+fn network(name: &str) -> Option<CardNetwork> {
+    match name.to_ascii_uppercase().replace([' ', '_'], "").as_str() {
+        "VISA" => Some(CardNetwork::Visa),
+        "MASTERCARD" => Some(CardNetwork::Mastercard),
+        "AMEX" | "AMERICANEXPRESS" => Some(CardNetwork::Amex),
+        "DISCOVER" => Some(CardNetwork::Discover),
+        "JCB" => Some(CardNetwork::Jcb),
+        "DINERS" | "DINERSCLUB" => Some(CardNetwork::Diners),
+        "UNIONPAY" => Some(CardNetwork::UnionPay),
+        _ => None,
+    }
+}
+
+/// Decline details from `statusReason`: the unified reason from `code`, else from `type` and
+/// `declineType`. `declineType` is kept as the advice code.
+pub fn decline(reason: Option<&wire::StatusReason>) -> DeclineDetails {
+    let reason = reason.cloned().unwrap_or_default();
+    let unified = match reason.code.as_deref().unwrap_or_default() {
+        "INSUFFICIENT_FUNDS" => DeclineCode::InsufficientFunds,
+        "EXPIRED_CARD" => DeclineCode::ExpiredCard,
+        "INVALID_CARD_NUMBER" => DeclineCode::InvalidCard,
+        "LOST_OR_STOLEN_CARD" => DeclineCode::LostOrStolen,
+        "SUSPECTED_FRAUD" => DeclineCode::Fraud,
+        "DO_NOT_HONOR" | "REFER_TO_CARD_ISSUER" => DeclineCode::DoNotHonor,
+        "WITHDRAWAL_LIMIT_EXCEEDED" => DeclineCode::LimitExceeded,
+        "ISSUER_TEMPORARILY_UNAVAILABLE" => DeclineCode::TryAgainLater,
+        "AUTHENTICATION_REQUIRED" => DeclineCode::AuthenticationRequired,
+        "ERROR" => DeclineCode::ProcessingError,
+        _ => match (reason.kind.as_deref(), reason.decline_type.as_deref()) {
+            (Some("APPLICATION_ERROR"), _) => DeclineCode::ProcessingError,
+            (Some("GATEWAY_REJECTED"), _) => DeclineCode::RiskRejected,
+            (_, Some("SOFT_DECLINE")) => DeclineCode::DoNotHonor,
+            _ => DeclineCode::Generic,
+        },
+    };
+    let mut details = DeclineDetails::new(reason.code, reason.message, unified);
+    details.advice_code = reason.decline_type;
+    details
+}
+
+/// The refund status of a REFUND transaction's `processorStatus`.
+pub fn refund_status(processor_status: Option<&str>) -> RefundStatus {
+    match processor_status {
+        Some("SETTLED") => RefundStatus::Succeeded,
+        Some("FAILED" | "DECLINED") => RefundStatus::Failed,
+        _ => RefundStatus::Pending,
+    }
+}
+
+/// The refund `refund_id` (or, with `None`, the newest refund) among the payment's REFUND
+/// transactions; `Ok(None)` when there is none.
+pub fn refund(
+    payment: &wire::Payment,
+    refund_id: Option<&str>,
+    http_status: u16,
+) -> Result<Option<RefundResponse>, ConnectorError> {
+    let mut refunds = payment.transactions.iter().filter(|t| t.is_refund());
+    let found = match refund_id {
+        Some(wanted) => refunds.rfind(|t| t.processor_transaction_id.as_deref() == Some(wanted)),
+        // The newest by date; on a tie (or no dates) the later in the list.
+        None => refunds.max_by(|a, b| a.date.cmp(&b.date)),
+    };
+    let Some(t) = found else { return Ok(None) };
+    let status = refund_status(t.processor_status.as_deref());
+    let raw_status = t.processor_status.clone().unwrap_or_default();
+    Ok(Some(RefundResponse {
+        connector_refund_id: id(
+            t.processor_transaction_id.clone().unwrap_or_default(),
+            http_status,
+        )?,
+        status,
+        amount: t.amount.map(|a| amount(Some(a), http_status)).transpose()?,
+        failure_reason: (status == RefundStatus::Failed).then(|| {
+            let reason = t.processor_status_reason.as_ref();
+            reason
+                .and_then(|r| r.message.clone().or(r.code.clone()))
+                .unwrap_or_else(|| raw_status.clone())
+        }),
+        raw_status,
+    }))
+}
+
+/// A non-2xx answer as a typed error, keeping `errorId`, `description` and `diagnosticsId`.
+pub fn error(resp: &HttpResponse) -> ConnectorError {
+    // Gateways answer 401/5xx with empty or HTML bodies: an odd body is not a parse failure.
+    let body: wire::ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
+    let error_id = body.error.error_id.unwrap_or_default();
+    let detail = ProcessorMessage {
+        http_status: Some(resp.status),
+        codes: (!error_id.is_empty())
+            .then(|| error_id.clone())
+            .into_iter()
+            .collect(),
+        message: body.error.description,
+        request_id: body.error.diagnostics_id,
+    };
+    let id = error_id.to_ascii_lowercase();
+    let state = ["state", "status", "notallowed", "cannot", "already"];
+    match resp.status {
+        // `IdempotencyKeyAlreadyExists` (409; older docs: 400
+        // `TransactionRequestIdempotencyKeyAlreadyExists`): the key was used, never replayed.
+        400..=499 if id.contains("idempotencykey") => {
+            ConnectorError::IdempotencyConflict { detail }
+        }
+        400 | 409 | 422 if state.iter().any(|s| id.contains(s)) || resp.status == 409 => {
+            ConnectorError::Rejected {
+                kind: RejectionKind::InvalidState,
+                detail,
+            }
+        }
+        _ => resp.error(detail),
+    }
+}
+
+/// Parses a 2xx JSON body or maps the error.
+pub fn body<T: serde::de::DeserializeOwned>(resp: &HttpResponse) -> Result<T, ConnectorError> {
+    if !resp.is_success() {
+        return Err(error(resp));
+    }
+    resp.json()
+}
+
+/// The retry hint: never retry a 409, whatever the policy (a reused key can only conflict).
+pub fn retry_hint(resp: &HttpResponse) -> Option<bool> {
+    (resp.status == 409).then_some(false)
+}
