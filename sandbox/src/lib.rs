@@ -10,6 +10,7 @@
 //!   processor-specific rules.
 //! - [`checkout`] simulates Checkout.com's payments API.
 //! - [`stripe`] simulates Stripe's PaymentIntents API (cards, API version 2024-04-10).
+//! - [`primer`] simulates Primer's Payments API (payment-method tokens, API version 2.2 shapes).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -28,6 +29,7 @@
 
 pub mod checkout;
 pub mod control;
+pub mod primer;
 pub mod stripe;
 // add-connector: simulators
 

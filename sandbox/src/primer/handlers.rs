@@ -1,0 +1,429 @@
+//! The HTTP routes: Primer's payments API and the simulator's `/sim/primer/` helpers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use paybridge_core::webhook::{hmac_sha256, SignatureEncoding};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::cards::Instrument;
+use super::state::{Payment, Rejection, State as SimState, Status};
+use super::wire::{self, Invalid};
+use super::{ids, PrimerSimConfig};
+use crate::control::{lock, Control, DeliveredWebhook, Operation};
+
+/// API versions accepted in `X-Api-Version` (answers are in 2.2 shapes).
+const VERSIONS: &[&str] = &["2.2", "2.3", "2.4"];
+
+/// The simulator's state, shared by every route.
+pub(crate) struct Sim {
+    pub(crate) config: PrimerSimConfig,
+    pub(crate) control: Control,
+    /// `notificationConfig.id` of every webhook.
+    pub(crate) notification_id: String,
+    pub(crate) state: Mutex<SimState>,
+}
+
+pub(crate) fn router(sim: Arc<Sim>) -> Router {
+    let api = Router::new()
+        .route("/payments", post(create_payment))
+        .route("/payments/{id}", get(get_payment))
+        .route("/payments/{id}/adjust-authorization", post(adjust))
+        .route("/payments/{id}/capture", post(capture))
+        .route("/payments/{id}/cancel", post(cancel))
+        .route("/payments/{id}/refund", post(refund))
+        .route("/payments/{id}/resume", post(resume))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), authenticate));
+    let helpers = Router::new()
+        .route("/sim/primer/payment-method-tokens", post(mint_token))
+        .route("/sim/primer/payments/{id}/3ds", post(complete_3ds));
+    api.merge(helpers).with_state(sim)
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A Primer error answer.
+fn error(status: StatusCode, error_id: &str, description: &str) -> Response {
+    (status, Json(wire::error_body(error_id, description))).into_response()
+}
+
+fn invalid(invalid: &Invalid) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(invalid.body())).into_response()
+}
+
+fn rejected(rejection: &Rejection) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        rejection.error_id,
+        &rejection.description,
+    )
+}
+
+/// 404 for an unknown payment \[U: the published document answers 400 `PaymentError` on some
+/// routes; 404 follows the status table\].
+fn not_found(id: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "PaymentNotFoundError",
+        &format!("The payment {id:?} could not be found"),
+    )
+}
+
+/// `X-Api-Key` must be the configured key (else 401 `Unauthorized`); `X-Api-Version` must be
+/// 2.2, 2.3 or 2.4 (else 400 `MissingApiVersion` / `UnsupportedApiVersion` \[U: Primer falls
+/// back to its earliest version; the simulator insists so connectors always pin one\]).
+async fn authenticate(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let authorized = headers
+        .get("x-api-key")
+        .is_some_and(|key| key.as_bytes() == sim.config.api_key.as_bytes());
+    if !authorized {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "The API key is missing or invalid",
+        );
+    }
+    match headers.get("x-api-version").map(|v| v.to_str()) {
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersion",
+            "The X-Api-Version header is required (2.2, 2.3 or 2.4)",
+        ),
+        Some(Ok(version)) if VERSIONS.contains(&version.trim()) => next.run(request).await,
+        Some(_) => error(
+            StatusCode::BAD_REQUEST,
+            "UnsupportedApiVersion",
+            "X-Api-Version must be 2.2, 2.3 or 2.4",
+        ),
+    }
+}
+
+/// The answer to an injected `Fault::Status`, in Primer's error shape \[U: errorIds\].
+pub(crate) fn fault_response(status: StatusCode) -> Response {
+    let (error_id, description) = match status.as_u16() {
+        400 => ("BadRequest", "The request could not be processed"),
+        401 => ("Unauthorized", "The API key is missing or invalid"),
+        403 => ("Forbidden", "The API key lacks the required scope"),
+        404 => ("EntityNotFound", "The entity could not be found"),
+        409 => ("Conflict", "The entity already exists"),
+        422 => ("RequestValidationError", "The request failed validation"),
+        429 => ("TooManyRequests", "Too many requests, retry later"),
+        _ if status.is_server_error() => ("InternalServerError", "An internal error occurred"),
+        _ => ("Error", "Simulated failure"),
+    };
+    error(status, error_id, description)
+}
+
+/// The `X-Idempotency-Key` of a request, when present and not blank.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_owned)
+}
+
+/// 409 `IdempotencyKeyAlreadyExists` when `key` was already processed, with the payment it
+/// acted on. Only answers of 200 consume a key \[U\]: a request refused with 4xx can be retried
+/// with the same key.
+fn reused(state: &SimState, key: Option<&str>) -> Option<Response> {
+    let key = key?;
+    let payment_id = state.keys.get(key)?;
+    let status = state
+        .payments
+        .get(payment_id)
+        .map(|p| p.status.as_str())
+        .unwrap_or_default();
+    let mut body = wire::error_body(
+        "IdempotencyKeyAlreadyExists",
+        &format!("The idempotency key {key:?} already exists for transaction"),
+    );
+    body["error"]["paymentId"] = json!(payment_id);
+    body["error"]["paymentStatus"] = json!(status);
+    Some((StatusCode::CONFLICT, Json(body)).into_response())
+}
+
+impl Sim {
+    /// Signs and emits one webhook. Called with the state lock held, so webhooks leave in the
+    /// order of the changes. `X-Signature-Primary` is base64 HMAC-SHA256 of the raw body
+    /// \[U: SHA-256\].
+    fn announce(&self, event_type: &str, payment: &Payment) {
+        let now = now();
+        let body = wire::webhook(
+            event_type,
+            &self.notification_id,
+            wire::payment(payment),
+            now,
+        )
+        .to_string()
+        .into_bytes();
+        let mac = hmac_sha256(self.config.webhook_secret.as_bytes(), &[&body]);
+        let headers = vec![
+            (CONTENT_TYPE.to_string(), "application/json".to_owned()),
+            (
+                "X-Signature-Primary".to_owned(),
+                SignatureEncoding::Base64.encode(&mac),
+            ),
+        ];
+        self.control
+            .emit_webhook(DeliveredWebhook { headers, body });
+    }
+
+    /// Runs `operation` on payment `id` with the rules every follow-up POST shares: a reused
+    /// key is refused first, then an invalid body (422), an unknown payment (404) and a state
+    /// rule (400). On success: the key is consumed, the operation counted, `PAYMENT.STATUS`
+    /// sent when the status changed (and `PAYMENT.REFUND` for a refund).
+    fn update<T>(
+        &self,
+        headers: &HeaderMap,
+        id: &str,
+        request: Result<T, Invalid>,
+        counted: Option<Operation>,
+        operation: impl FnOnce(&mut Payment, T, OffsetDateTime) -> Result<(), Rejection>,
+    ) -> Response {
+        let key = idempotency_key(headers);
+        let mut state = lock(&self.state);
+        if let Some(conflict) = reused(&state, key.as_deref()) {
+            return conflict;
+        }
+        let request = match request {
+            Ok(request) => request,
+            Err(problems) => return invalid(&problems),
+        };
+        let Some(payment) = state.payments.get_mut(id) else {
+            return not_found(id);
+        };
+        let before = payment.status;
+        let refunds = payment.refunded;
+        if let Err(rejection) = operation(payment, request, now()) {
+            return rejected(&rejection);
+        }
+        if let Some(operation) = counted {
+            self.control.record(operation);
+        }
+        if payment.status != before {
+            self.announce("PAYMENT.STATUS", payment);
+        }
+        if payment.refunded != refunds {
+            self.announce("PAYMENT.REFUND", payment);
+        }
+        let body = wire::payment(payment);
+        if let Some(key) = key {
+            state.keys.insert(key, id.to_owned());
+        }
+        (StatusCode::OK, Json(body)).into_response()
+    }
+}
+
+/// `POST /payments`. An unknown `paymentMethodToken` is 400 `InvalidPaymentMethodToken` \[U\];
+/// tokens are reusable (like vaulted tokens).
+async fn create_payment(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = idempotency_key(&headers);
+    let mut state = lock(&sim.state);
+    if let Some(conflict) = reused(&state, key.as_deref()) {
+        return conflict;
+    }
+    let request = match wire::payment_request(&body) {
+        Ok(request) => request,
+        Err(problems) => return invalid(&problems),
+    };
+    let Some(instrument) = state.tokens.get(&request.token).cloned() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidPaymentMethodToken",
+            &format!(
+                "The payment method token {:?} does not exist or has expired",
+                request.token
+            ),
+        );
+    };
+    let mut payment = Payment::create(request, instrument, now());
+    while state.payments.contains_key(&payment.id) {
+        payment.id = ids::payment_id();
+    }
+    sim.control.record(Operation::Authorization);
+    sim.announce("PAYMENT.STATUS", &payment);
+    if sim.config.auto_capture && payment.status == Status::Authorized {
+        // The workflow's "Capture payment" action: a full, final capture right away.
+        if payment.capture(None, true, now()).is_ok() {
+            sim.control.record(Operation::Capture);
+            sim.announce("PAYMENT.STATUS", &payment);
+        }
+    }
+    let body = wire::payment(&payment);
+    if let Some(key) = key {
+        state.keys.insert(key, payment.id.clone());
+    }
+    state.payments.insert(payment.id.clone(), payment);
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// `GET /payments/{id}`.
+async fn get_payment(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let state = lock(&sim.state);
+    match state.payments.get(&id) {
+        Some(payment) => (StatusCode::OK, Json(wire::payment(payment))).into_response(),
+        None => not_found(&id),
+    }
+}
+
+/// `POST /payments/{id}/adjust-authorization`.
+async fn adjust(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = wire::adjust_request(&body);
+    sim.update(
+        &headers,
+        &id,
+        request,
+        Some(Operation::Increment),
+        |p, amount, now| p.adjust(amount, now),
+    )
+}
+
+/// `POST /payments/{id}/capture`.
+async fn capture(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = wire::capture_request(&body);
+    sim.update(
+        &headers,
+        &id,
+        request,
+        Some(Operation::Capture),
+        |p, (amount, is_final), now| p.capture(amount, is_final, now),
+    )
+}
+
+/// `POST /payments/{id}/cancel`.
+async fn cancel(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = wire::cancel_request(&body);
+    sim.update(
+        &headers,
+        &id,
+        request,
+        Some(Operation::Void),
+        |p, (), now| p.cancel(now),
+    )
+}
+
+/// `POST /payments/{id}/refund`.
+async fn refund(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = wire::refund_request(&body);
+    sim.update(
+        &headers,
+        &id,
+        request,
+        Some(Operation::Refund),
+        |p, amount, now| p.refund(amount, now),
+    )
+}
+
+/// `POST /payments/{id}/resume`.
+async fn resume(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = wire::resume_request(&body);
+    let auto_capture = sim.config.auto_capture;
+    let response = sim.update(&headers, &id, request, None, |p, token, now| {
+        p.resume(&token, now)
+    });
+    if !auto_capture || response.status() != StatusCode::OK {
+        return response;
+    }
+    // The workflow's capture action after a successful resume.
+    let mut state = lock(&sim.state);
+    let Some(payment) = state.payments.get_mut(&id) else {
+        return response;
+    };
+    if payment.status == Status::Authorized && payment.capture(None, true, now()).is_ok() {
+        sim.control.record(Operation::Capture);
+        sim.announce("PAYMENT.STATUS", payment);
+        return (StatusCode::OK, Json(wire::payment(payment))).into_response();
+    }
+    response
+}
+
+/// `POST /sim/primer/payment-method-tokens`: mints a token for a sandbox test card (what the
+/// client SDK does); any other number is 422.
+async fn mint_token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let (number, month, year) = match wire::card_request(&body, now()) {
+        Ok(card) => card,
+        Err(problems) => return invalid(&problems),
+    };
+    let Some(instrument) = Instrument::for_card(&number, month, year) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidCardNumber",
+            "Only Primer sandbox test card numbers are accepted",
+        );
+    };
+    let token = ids::payment_method_token();
+    lock(&sim.state).tokens.insert(token.clone(), instrument);
+    (StatusCode::OK, Json(json!({"token": token}))).into_response()
+}
+
+/// `POST /sim/primer/payments/{id}/3ds?outcome=success|fail`: the customer finishes the 3DS
+/// challenge; answers the `resumeToken` the SDK would hand back. 404 unknown payment, 409 no
+/// challenge outstanding, 400 unknown outcome.
+async fn complete_3ds(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let success = match query.get("outcome").map(String::as_str) {
+        None | Some("success") => true,
+        Some("fail") => false,
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidOutcome",
+                "outcome must be success or fail",
+            )
+        }
+    };
+    let mut state = lock(&sim.state);
+    let Some(payment) = state.payments.get_mut(&id) else {
+        return not_found(&id);
+    };
+    match payment.complete_challenge(success) {
+        Some(token) => (StatusCode::OK, Json(json!({"resumeToken": token}))).into_response(),
+        None => error(
+            StatusCode::CONFLICT,
+            "NoPendingAuthentication",
+            &format!("Payment {id} is not waiting for 3DS authentication"),
+        ),
+    }
+}

@@ -1,0 +1,162 @@
+//! A stateful simulator of Primer's Payments API (API version 2.2 shapes), built from
+//! `shared/reference/processors.md` §3 and Primer's published OpenAPI document
+//! (`primer-v2.2-openapi.json`). It is an independent implementation of the processor's
+//! behaviour, not of any connector.
+//!
+//! \[U\] marks a choice where the reference leaves Primer's behaviour unconfirmed: the
+//! simulator does what Primer's documentation suggests, to be checked against the sandbox.
+//!
+//! # API
+//!
+//! Every API route needs `X-Api-Key: <api_key>` (else 401 `Unauthorized`) and
+//! `X-Api-Version` 2.2, 2.3 or 2.4 (missing → 400 `MissingApiVersion`, other →
+//! 400 `UnsupportedApiVersion` \[U: Primer falls back to its earliest version\]). Answers are in
+//! 2.2 shapes whatever the version. Errors are `{"error": {errorId, description,
+//! diagnosticsId}}`; body validation is 422 `RequestValidationError` with
+//! `validationErrors: [{model, errors: [{path: "$.amount", description}]}]` (the shape of the
+//! published examples).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /payments` | 200 Payment: `AUTHORIZED` (`SETTLED` with `auto_capture`), `DECLINED` / `FAILED` with `statusReason`, or `PENDING` with `requiredAction` (3DS); 400 `InvalidPaymentMethodToken` \[U\]; 422 |
+//! | `POST /payments/{id}/adjust-authorization` | 200 Payment with the new total `amount`; 400 `AuthorizationAdjustmentNotAllowed` / `InvalidAdjustmentAmount`; 404; 422 |
+//! | `POST /payments/{id}/capture` | 200 Payment `SETTLED` / `PARTIALLY_SETTLED`; 400 `PaymentNotCapturable` / `CaptureAmountExceedsAuthorizedAmount`; 404; 422 |
+//! | `POST /payments/{id}/cancel` | 200 Payment `CANCELLED`; 400 `PaymentNotCancellable`; 404 |
+//! | `POST /payments/{id}/refund` | 200 Payment with a REFUND transaction; 400 `PaymentNotRefundable` / `RefundAmountExceedsCapturedAmount`; 404; 422 |
+//! | `POST /payments/{id}/resume` | 200 Payment; 400 `PaymentNotResumable` / `InvalidResumeToken`; 404; 422 |
+//! | `GET /payments/{id}` | 200 Payment; 404 `PaymentNotFoundError` \[U: the document shows 400 `PaymentError`\] |
+//!
+//! # Behaviour
+//!
+//! - Payments are made with payment-method tokens only ([`tokens`], or minted by the helper).
+//!   `amount` (> 0 \[U\]), `currencyCode` (three capitals) and `orderId` are required, since
+//!   there are no client sessions to take them from \[U\]. Unknown fields are 422 (the document
+//!   forbids them). Tokens are reusable.
+//! - Outcomes by card (§3.8): authorized, declined (`statusReason` `ISSUER_DECLINED`,
+//!   `SOFT_DECLINE`, `DO_NOT_HONOR` \[U\]), failed (`APPLICATION_ERROR`, `ERROR` \[U\]),
+//!   3DS challenge (`PENDING`, `requiredAction.name` `3DS_AUTHENTICATION` \[U\] with a
+//!   `clientToken`; no transaction until resumed), frictionless 3DS (authorized).
+//! - `auto_capture` stands for a workflow with a "Capture payment" action: an authorized
+//!   payment is captured in full at once (`SETTLED`, two `PAYMENT.STATUS` webhooks).
+//! - The single SALE transaction's `processorStatus` follows the payment. Transactions carry
+//!   both `transactionType` and `type` (the documentation uses one, the examples the other).
+//! - Adjust: only an `ESTIMATED` payment that is `AUTHORIZED`, and only upwards (the new total
+//!   must exceed the current amount) \[U: decreases, limits\]. No webhook (no status change).
+//! - Capture: from `AUTHORIZED` or `PARTIALLY_SETTLED`; `amount` defaults to what is left;
+//!   more than what is left → 400. `final` defaults to true: a final partial capture settles
+//!   the payment and releases the rest \[U\]; `final: false` leaves it `PARTIALLY_SETTLED` for
+//!   further captures. Captures settle at once (never `SETTLING`).
+//! - Cancel: only `PENDING` or `AUTHORIZED` \[U: after a partial capture, finish with a final
+//!   capture\].
+//! - Refund: once something is captured; `amount` defaults to what is captured and not yet
+//!   refunded; more → 400. Refunds settle at once (`processorStatus: "SETTLED"`); the payment
+//!   stays `SETTLED`.
+//! - Idempotency: `X-Idempotency-Key` on any POST, global to the account. Once a request with
+//!   a key was answered 200 (including a DECLINED or FAILED payment), any reuse is 409
+//!   `IdempotencyKeyAlreadyExists` with `paymentId` and `paymentStatus`. A request refused
+//!   with 4xx does not consume its key \[U\]. Implemented here rather than with the control
+//!   layer's `IdempotencyRules::reuse`, whose answer cannot name the payment.
+//! - Webhooks: `PAYMENT.STATUS` on every status change (creation included) and
+//!   `PAYMENT.REFUND` when a refund settles, each `{eventType, date, notificationConfig: {id,
+//!   description}, version: "2.2", signedAt: "<unix seconds>", payment}`, with
+//!   `X-Signature-Primary`: base64 HMAC-SHA256 of the raw body keyed with `webhook_secret`
+//!   \[U: SHA-256\].
+//! - Counters: `authorizations` (payments created, any outcome), `increments` (adjustments),
+//!   `captures` (including auto-captures), `voids` (cancels), `refunds`.
+//!
+//! # Helper routes (`/sim/...`: no auth, not counted, never faulted)
+//!
+//! - `POST /sim/primer/payment-method-tokens` `{"number", "expirationMonth", "expirationYear",
+//!   "cvv"}` → 200 `{"token"}` for a sandbox test card; any other number, a past expiry or a
+//!   malformed body → 422.
+//! - `POST /sim/primer/payments/{id}/3ds?outcome=success|fail` → 200 `{"resumeToken"}` (a UUID,
+//!   what the SDK hands back) for a payment awaiting 3DS; 404 unknown, 409 not awaiting 3DS.
+//!   `POST /payments/{id}/resume` with it then authorizes the payment (success) or declines it
+//!   (fail: `HARD_DECLINE`, `AUTHENTICATION_REQUIRED` \[U\]).
+
+mod cards;
+mod handlers;
+mod ids;
+mod state;
+mod wire;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use url::Url;
+
+use crate::control::{self, ServeOptions, SimulatorHandle};
+
+/// Payment-method tokens the simulator knows from start, one per sandbox test card (§3.8).
+pub mod tokens {
+    /// Visa `4242424242424242`: authorized.
+    pub const VISA_AUTHORIZED: &str = "pmt_sim_visa_authorized";
+    /// Mastercard `5555555555554444`: authorized.
+    pub const MASTERCARD_AUTHORIZED: &str = "pmt_sim_mc_authorized";
+    /// Visa `4000000000000002`: declined.
+    pub const VISA_DECLINED: &str = "pmt_sim_visa_declined";
+    /// Mastercard `5100000000000008`: declined.
+    pub const MASTERCARD_DECLINED: &str = "pmt_sim_mc_declined";
+    /// Visa `4000000000000010`: failed.
+    pub const VISA_FAILED: &str = "pmt_sim_visa_failed";
+    /// Visa `4916994064252017`: 3DS challenge (`PENDING` until resumed).
+    pub const VISA_3DS_CHALLENGE: &str = "pmt_sim_visa_3ds_challenge";
+}
+
+/// The simulator's keys, webhook destination and workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimerSimConfig {
+    /// The only accepted `X-Api-Key`.
+    pub api_key: String,
+    /// The key of the `X-Signature-Primary` HMAC on webhooks.
+    pub webhook_secret: String,
+    /// Where webhooks are POSTed from the start (see
+    /// [`SimulatorHandle::set_webhook_target`]).
+    pub webhook_url: Option<Url>,
+    /// Whether the workflow captures authorized payments at once (else they stay
+    /// `AUTHORIZED` until `POST /payments/{id}/capture`).
+    pub auto_capture: bool,
+}
+
+impl Default for PrimerSimConfig {
+    /// `primer_sim_api_key`, `primer_sim_webhook_secret`, no webhook URL, manual capture.
+    fn default() -> Self {
+        PrimerSimConfig {
+            api_key: "primer_sim_api_key".to_owned(),
+            webhook_secret: "primer_sim_webhook_secret".to_owned(),
+            webhook_url: None,
+            auto_capture: false,
+        }
+    }
+}
+
+/// Starts the simulator on a free port of `127.0.0.1`.
+pub async fn start(config: PrimerSimConfig) -> std::io::Result<SimulatorHandle> {
+    start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config).await
+}
+
+/// Starts the simulator on `addr`.
+pub async fn start_on(
+    addr: SocketAddr,
+    config: PrimerSimConfig,
+) -> std::io::Result<SimulatorHandle> {
+    let options = ServeOptions {
+        // Primer's 409 names the payment, so idempotency lives in the handlers.
+        idempotency: None,
+        fault_response: handlers::fault_response,
+        webhook_target: config.webhook_url.clone(),
+    };
+    let state = state::State {
+        tokens: cards::preset().into_iter().collect(),
+        ..state::State::default()
+    };
+    control::start(addr, options, |control| {
+        handlers::router(Arc::new(handlers::Sim {
+            config,
+            control,
+            notification_id: uuid::Uuid::new_v4().to_string(),
+            state: Mutex::new(state),
+        }))
+    })
+    .await
+}

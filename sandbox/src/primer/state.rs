@@ -1,0 +1,426 @@
+//! Payments and their state rules, independent of HTTP.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use super::cards::{Instrument, Outcome};
+use super::ids;
+
+/// Primer's payment statuses (`SETTLING` is never used: captures settle at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Pending,
+    Failed,
+    Authorized,
+    PartiallySettled,
+    Settled,
+    Declined,
+    Cancelled,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "PENDING",
+            Status::Failed => "FAILED",
+            Status::Authorized => "AUTHORIZED",
+            Status::PartiallySettled => "PARTIALLY_SETTLED",
+            Status::Settled => "SETTLED",
+            Status::Declined => "DECLINED",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+/// `paymentMethod.authorizationType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthorizationType {
+    Estimated,
+    Final,
+}
+
+impl AuthorizationType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AuthorizationType::Estimated => "ESTIMATED",
+            AuthorizationType::Final => "FINAL",
+        }
+    }
+}
+
+/// `statusReason` of a DECLINED or FAILED payment or transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reason {
+    pub(crate) kind: &'static str,
+    pub(crate) decline_type: &'static str,
+    pub(crate) code: &'static str,
+    pub(crate) message: &'static str,
+}
+
+/// Issuer decline of the declined test cards \[U: type/code catalogue\].
+const ISSUER_DECLINE: Reason = Reason {
+    kind: "ISSUER_DECLINED",
+    decline_type: "SOFT_DECLINE",
+    code: "DO_NOT_HONOR",
+    message: "Do not honor",
+};
+/// Processor failure of the failing test cards \[U\].
+const PROCESSOR_FAILURE: Reason = Reason {
+    kind: "APPLICATION_ERROR",
+    decline_type: "SOFT_DECLINE",
+    code: "ERROR",
+    message: "The processor failed to process the payment",
+};
+/// A failed 3DS challenge \[U\].
+const AUTHENTICATION_FAILED: Reason = Reason {
+    kind: "ISSUER_DECLINED",
+    decline_type: "HARD_DECLINE",
+    code: "AUTHENTICATION_REQUIRED",
+    message: "3DS authentication failed",
+};
+
+/// `transactions[].transactionType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransactionType {
+    Sale,
+    Refund,
+}
+
+/// One processor transaction: the SALE (its status follows the payment) or a REFUND.
+#[derive(Debug, Clone)]
+pub(crate) struct Transaction {
+    pub(crate) date: OffsetDateTime,
+    pub(crate) kind: TransactionType,
+    pub(crate) amount: i64,
+    pub(crate) processor_transaction_id: String,
+    pub(crate) status: Status,
+    pub(crate) reason: Option<Reason>,
+}
+
+/// The 3DS state of a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ThreeDs {
+    /// No 3DS for this card.
+    NotPerformed,
+    /// Frictionless success.
+    Frictionless,
+    /// Challenge issued; `completed` holds the outcome (success?) and the resume token once the
+    /// customer finished it.
+    Challenge {
+        client_token: String,
+        completed: Option<(bool, String)>,
+    },
+    /// Challenge finished and the payment resumed with this outcome.
+    Done { success: bool },
+}
+
+/// What `POST /payments` asked for, validated.
+#[derive(Debug, Clone)]
+pub(crate) struct NewPayment {
+    pub(crate) token: String,
+    pub(crate) amount: i64,
+    pub(crate) currency: String,
+    pub(crate) order_id: String,
+    pub(crate) customer_id: Option<String>,
+    pub(crate) customer: Option<Value>,
+    pub(crate) metadata: Option<Map<String, Value>>,
+    pub(crate) authorization_type: AuthorizationType,
+    pub(crate) payment_type: Option<String>,
+    pub(crate) descriptor: Option<String>,
+}
+
+/// A payment.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment {
+    pub(crate) id: String,
+    pub(crate) date: OffsetDateTime,
+    pub(crate) date_updated: OffsetDateTime,
+    pub(crate) status: Status,
+    pub(crate) request: NewPayment,
+    pub(crate) instrument: Instrument,
+    pub(crate) captured: i64,
+    pub(crate) refunded: i64,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) three_ds: ThreeDs,
+    pub(crate) transactions: Vec<Transaction>,
+}
+
+/// A state rule refused the operation: 400 with this `errorId` and description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    pub(crate) error_id: &'static str,
+    pub(crate) description: String,
+}
+
+fn reject(error_id: &'static str, description: String) -> Rejection {
+    Rejection {
+        error_id,
+        description,
+    }
+}
+
+impl Payment {
+    /// A new payment, processed as the card dictates (authorized, declined, failed or pending
+    /// a 3DS challenge). Auto-capture is applied by the caller.
+    pub(crate) fn create(request: NewPayment, instrument: Instrument, now: OffsetDateTime) -> Self {
+        let mut payment = Payment {
+            id: ids::payment_id(),
+            date: now,
+            date_updated: now,
+            status: Status::Pending,
+            request,
+            instrument,
+            captured: 0,
+            refunded: 0,
+            reason: None,
+            three_ds: ThreeDs::NotPerformed,
+            transactions: Vec::new(),
+        };
+        match payment.instrument.outcome {
+            Outcome::Challenge => {
+                payment.three_ds = ThreeDs::Challenge {
+                    client_token: ids::client_token(),
+                    completed: None,
+                };
+            }
+            Outcome::Frictionless => {
+                payment.three_ds = ThreeDs::Frictionless;
+                payment.settle_sale(Status::Authorized, None, now);
+            }
+            Outcome::Authorize => payment.settle_sale(Status::Authorized, None, now),
+            Outcome::Decline => payment.settle_sale(Status::Declined, Some(ISSUER_DECLINE), now),
+            Outcome::Fail => payment.settle_sale(Status::Failed, Some(PROCESSOR_FAILURE), now),
+        }
+        payment
+    }
+
+    /// The processor's answer to the SALE: the payment takes `status` and gets its SALE
+    /// transaction.
+    fn settle_sale(&mut self, status: Status, reason: Option<Reason>, now: OffsetDateTime) {
+        self.status = status;
+        self.reason = reason.clone();
+        self.date_updated = now;
+        self.transactions.push(Transaction {
+            date: now,
+            kind: TransactionType::Sale,
+            amount: self.request.amount,
+            processor_transaction_id: ids::processor_transaction_id(),
+            status,
+            reason,
+        });
+    }
+
+    /// Moves the payment (and its SALE transaction) to `status`.
+    fn set_status(&mut self, status: Status, now: OffsetDateTime) {
+        self.status = status;
+        self.date_updated = now;
+        if let Some(sale) = self
+            .transactions
+            .iter_mut()
+            .find(|t| t.kind == TransactionType::Sale)
+        {
+            sale.status = status;
+        }
+    }
+
+    /// The 3DS client token while a challenge is outstanding (`requiredAction`).
+    pub(crate) fn pending_challenge(&self) -> Option<&str> {
+        match (&self.status, &self.three_ds) {
+            (Status::Pending, ThreeDs::Challenge { client_token, .. }) => Some(client_token),
+            _ => None,
+        }
+    }
+
+    /// The customer finished the 3DS challenge: returns the resume token for `/resume`.
+    pub(crate) fn complete_challenge(&mut self, success: bool) -> Option<String> {
+        if self.status != Status::Pending {
+            return None;
+        }
+        match &mut self.three_ds {
+            ThreeDs::Challenge { completed, .. } => {
+                let token = uuid::Uuid::new_v4().to_string();
+                *completed = Some((success, token.clone()));
+                Some(token)
+            }
+            _ => None,
+        }
+    }
+
+    /// `POST /payments/{id}/resume`.
+    pub(crate) fn resume(&mut self, token: &str, now: OffsetDateTime) -> Result<(), Rejection> {
+        let completed = match (&self.status, &self.three_ds) {
+            (Status::Pending, ThreeDs::Challenge { completed, .. }) => completed.clone(),
+            _ => {
+                return Err(reject(
+                    "PaymentNotResumable",
+                    format!(
+                        "Payment {} is {} and not waiting to be resumed",
+                        self.id,
+                        self.status.as_str()
+                    ),
+                ))
+            }
+        };
+        let success = match completed {
+            Some((success, expected)) if expected == token => success,
+            _ => {
+                return Err(reject(
+                    "InvalidResumeToken",
+                    format!("The resume token is not valid for payment {}", self.id),
+                ))
+            }
+        };
+        self.three_ds = ThreeDs::Done { success };
+        if success {
+            self.settle_sale(Status::Authorized, None, now);
+        } else {
+            self.settle_sale(Status::Declined, Some(AUTHENTICATION_FAILED), now);
+        }
+        Ok(())
+    }
+
+    /// `POST /payments/{id}/adjust-authorization` with the new total `amount`: only on an
+    /// ESTIMATED, AUTHORIZED payment, and only upwards \[U: decreases\].
+    pub(crate) fn adjust(&mut self, amount: i64, now: OffsetDateTime) -> Result<(), Rejection> {
+        if self.request.authorization_type != AuthorizationType::Estimated {
+            return Err(reject(
+                "AuthorizationAdjustmentNotAllowed",
+                format!(
+                    "Payment {} was not created with authorizationType ESTIMATED",
+                    self.id
+                ),
+            ));
+        }
+        if self.status != Status::Authorized {
+            return Err(reject(
+                "AuthorizationAdjustmentNotAllowed",
+                format!(
+                    "Payment {} is {}: only AUTHORIZED payments can be adjusted",
+                    self.id,
+                    self.status.as_str()
+                ),
+            ));
+        }
+        if amount <= self.request.amount {
+            return Err(reject(
+                "InvalidAdjustmentAmount",
+                format!(
+                    "The new amount {amount} must be greater than the authorized amount {}",
+                    self.request.amount
+                ),
+            ));
+        }
+        self.request.amount = amount;
+        self.date_updated = now;
+        if let Some(sale) = self
+            .transactions
+            .iter_mut()
+            .find(|t| t.kind == TransactionType::Sale)
+        {
+            sale.amount = amount;
+        }
+        Ok(())
+    }
+
+    /// `POST /payments/{id}/capture`: `amount` defaults to what is left; `is_final` (default
+    /// true) releases the rest.
+    pub(crate) fn capture(
+        &mut self,
+        amount: Option<i64>,
+        is_final: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), Rejection> {
+        if !matches!(self.status, Status::Authorized | Status::PartiallySettled) {
+            return Err(reject(
+                "PaymentNotCapturable",
+                format!(
+                    "Payment {} is {}: only AUTHORIZED or PARTIALLY_SETTLED payments can be captured",
+                    self.id,
+                    self.status.as_str()
+                ),
+            ));
+        }
+        let remaining = self.request.amount - self.captured;
+        let amount = amount.unwrap_or(remaining);
+        if amount > remaining {
+            return Err(reject(
+                "CaptureAmountExceedsAuthorizedAmount",
+                format!("Cannot capture {amount}: only {remaining} is left to capture"),
+            ));
+        }
+        self.captured += amount;
+        let status = if is_final || self.captured == self.request.amount {
+            Status::Settled
+        } else {
+            Status::PartiallySettled
+        };
+        self.set_status(status, now);
+        Ok(())
+    }
+
+    /// `POST /payments/{id}/cancel`: only PENDING or AUTHORIZED (nothing captured yet).
+    pub(crate) fn cancel(&mut self, now: OffsetDateTime) -> Result<(), Rejection> {
+        if !matches!(self.status, Status::Pending | Status::Authorized) {
+            return Err(reject(
+                "PaymentNotCancellable",
+                format!(
+                    "Payment {} is {}: only PENDING or AUTHORIZED payments can be cancelled",
+                    self.id,
+                    self.status.as_str()
+                ),
+            ));
+        }
+        self.set_status(Status::Cancelled, now);
+        Ok(())
+    }
+
+    /// `POST /payments/{id}/refund`: `amount` defaults to what is captured and not refunded.
+    /// The refund settles at once.
+    pub(crate) fn refund(
+        &mut self,
+        amount: Option<i64>,
+        now: OffsetDateTime,
+    ) -> Result<(), Rejection> {
+        let refundable = self.captured - self.refunded;
+        if !matches!(self.status, Status::Settled | Status::PartiallySettled) || refundable <= 0 {
+            return Err(reject(
+                "PaymentNotRefundable",
+                format!(
+                    "Payment {} is {} with nothing left to refund",
+                    self.id,
+                    self.status.as_str()
+                ),
+            ));
+        }
+        let amount = amount.unwrap_or(refundable);
+        if amount > refundable {
+            return Err(reject(
+                "RefundAmountExceedsCapturedAmount",
+                format!("Cannot refund {amount}: only {refundable} is left to refund"),
+            ));
+        }
+        self.refunded += amount;
+        self.date_updated = now;
+        self.transactions.push(Transaction {
+            date: now,
+            kind: TransactionType::Refund,
+            amount,
+            processor_transaction_id: ids::processor_transaction_id(),
+            status: Status::Settled,
+            reason: None,
+        });
+        Ok(())
+    }
+}
+
+/// Everything the simulator remembers.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) payments: HashMap<String, Payment>,
+    /// Payment-method tokens and their cards.
+    pub(crate) tokens: HashMap<String, Instrument>,
+    /// Idempotency keys already processed, with the payment each one acted on.
+    pub(crate) keys: HashMap<String, String>,
+}

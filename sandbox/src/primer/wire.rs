@@ -1,0 +1,573 @@
+//! Primer's JSON: request validation (422 `RequestValidationError` details), the Payment object
+//! in API 2.2 shape, error bodies and webhook envelopes.
+
+use serde_json::{json, Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::ids;
+use super::state::{AuthorizationType, NewPayment, Payment, Reason, ThreeDs, TransactionType};
+
+/// `processor.name` of every payment.
+pub(crate) const PROCESSOR_NAME: &str = "PRIMER_TEST";
+/// `processor.processorMerchantId` of every payment.
+pub(crate) const PROCESSOR_MERCHANT_ID: &str = "primer-sim-merchant";
+
+/// A timestamp as RFC 3339 (UTC).
+pub(crate) fn timestamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// `{"error": {errorId, description, diagnosticsId}}`.
+pub(crate) fn error_body(error_id: &str, description: &str) -> Value {
+    json!({"error": {
+        "errorId": error_id,
+        "description": description,
+        "diagnosticsId": ids::diagnostics_id(),
+    }})
+}
+
+/// The validation problems of one request body, reported as one `validationErrors` entry.
+#[derive(Debug)]
+pub(crate) struct Invalid {
+    model: &'static str,
+    errors: Vec<(String, String)>,
+}
+
+impl Invalid {
+    fn new(model: &'static str) -> Self {
+        Invalid {
+            model,
+            errors: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, field: &str, description: impl Into<String>) {
+        let path = if field.is_empty() {
+            "$".to_owned()
+        } else {
+            format!("$.{field}")
+        };
+        self.errors.push((path, description.into()));
+    }
+
+    /// The 422 body.
+    pub(crate) fn body(&self) -> Value {
+        let errors: Vec<Value> = self
+            .errors
+            .iter()
+            .map(|(path, description)| json!({"path": path, "description": description}))
+            .collect();
+        json!({"error": {
+            "errorId": "RequestValidationError",
+            "description": "We were unable to validate your request, please check your payload against https://primer.io/docs/api",
+            "diagnosticsId": ids::diagnostics_id(),
+            "validationErrors": [{"model": self.model, "errors": errors}],
+        }})
+    }
+
+    fn into_result<T>(self, value: T) -> Result<T, Invalid> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// Reads fields of one JSON object, collecting problems.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    prefix: &'static str,
+    invalid: Invalid,
+}
+
+impl<'a> Fields<'a> {
+    /// Parses `body` (an empty body counts as `{}`) and rejects fields outside `allowed`.
+    fn parse(
+        body: &[u8],
+        model: &'static str,
+        allowed: &[&str],
+        holder: &'a mut Map<String, Value>,
+    ) -> Result<Fields<'a>, Invalid> {
+        let mut invalid = Invalid::new(model);
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(map)) => *holder = map,
+                _ => {
+                    invalid.push("", "The request body must be a JSON object");
+                    return Err(invalid);
+                }
+            }
+        }
+        for key in holder.keys() {
+            if !allowed.contains(&key.as_str()) {
+                invalid.push(key, "Extra fields are not permitted");
+            }
+        }
+        Ok(Fields {
+            map: holder,
+            prefix: "",
+            invalid,
+        })
+    }
+
+    fn path(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    fn present(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    fn string(&mut self, name: &str, max: usize) -> Option<String> {
+        let value = self.present(name)?;
+        match value.as_str() {
+            Some(s) if s.chars().count() <= max => Some(s.to_owned()),
+            Some(_) => {
+                let path = self.path(name);
+                self.invalid
+                    .push(&path, format!("Value must be at most {max} characters"));
+                None
+            }
+            None => {
+                let path = self.path(name);
+                self.invalid.push(&path, "Value must be a valid string");
+                None
+            }
+        }
+    }
+
+    fn required_string(&mut self, name: &str, max: usize) -> Option<String> {
+        if self.present(name).is_none() {
+            let path = self.path(name);
+            self.invalid.push(&path, "Field required");
+            return None;
+        }
+        self.string(name, max).filter(|s| {
+            let empty = s.is_empty();
+            if empty {
+                let path = self.path(name);
+                self.invalid.push(&path, "Value must not be empty");
+            }
+            !empty
+        })
+    }
+
+    /// A positive integer amount (minor units).
+    fn amount(&mut self, name: &str) -> Option<i64> {
+        let value = self.present(name)?;
+        match value.as_i64() {
+            Some(amount) if amount > 0 => Some(amount),
+            _ => {
+                let path = self.path(name);
+                self.invalid
+                    .push(&path, "Value must be a positive integer (minor units)");
+                None
+            }
+        }
+    }
+
+    fn required_amount(&mut self, name: &str) -> Option<i64> {
+        if self.present(name).is_none() {
+            let path = self.path(name);
+            self.invalid.push(&path, "Field required");
+            return None;
+        }
+        self.amount(name)
+    }
+
+    fn boolean(&mut self, name: &str) -> Option<bool> {
+        let value = self.present(name)?;
+        let parsed = value.as_bool();
+        if parsed.is_none() {
+            let path = self.path(name);
+            self.invalid.push(&path, "Value must be a valid boolean");
+        }
+        parsed
+    }
+
+    fn object(&mut self, name: &str) -> Option<&'a Map<String, Value>> {
+        let value = self.present(name)?;
+        let parsed = value.as_object();
+        if parsed.is_none() {
+            let path = self.path(name);
+            self.invalid.push(&path, "Value must be a valid object");
+        }
+        parsed
+    }
+
+    fn one_of(&mut self, name: &str, allowed: &[&str]) -> Option<String> {
+        let value = self.string(name, 64)?;
+        if allowed.contains(&value.as_str()) {
+            Some(value)
+        } else {
+            let path = self.path(name);
+            self.invalid.push(
+                &path,
+                format!("Value must be one of {}", allowed.join(", ")),
+            );
+            None
+        }
+    }
+}
+
+/// The body of `POST /payments`. Without client sessions, `amount`, `currencyCode` and
+/// `orderId` are required here \[U: Primer can take them from the client session\].
+pub(crate) fn payment_request(body: &[u8]) -> Result<NewPayment, Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentCreationAPIRequest",
+        &[
+            "orderId",
+            "currencyCode",
+            "amount",
+            "order",
+            "paymentMethodToken",
+            "customerId",
+            "customer",
+            "metadata",
+            "paymentMethod",
+        ],
+        &mut holder,
+    )?;
+    let token = f.required_string("paymentMethodToken", 256);
+    let amount = f.required_amount("amount");
+    let currency = f.required_string("currencyCode", 3);
+    let currency = currency.filter(|c| {
+        let valid = c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
+        if !valid {
+            f.invalid
+                .push("currencyCode", "Value must be an ISO 4217 currency code");
+        }
+        valid
+    });
+    let order_id = f.required_string("orderId", 256);
+    let customer_id = f.string("customerId", 256);
+    let customer = f.object("customer").map(|c| Value::Object(c.clone()));
+    let metadata = f.object("metadata").cloned();
+    f.object("order");
+    let method = f.object("paymentMethod");
+    let (mut authorization_type, mut payment_type, mut descriptor) =
+        (AuthorizationType::Final, None, None);
+    if let Some(method) = method {
+        let mut m = Fields {
+            map: method,
+            prefix: "paymentMethod.",
+            invalid: Invalid::new("PaymentCreationAPIRequest"),
+        };
+        if m.one_of("authorizationType", &["ESTIMATED", "FINAL"])
+            .as_deref()
+            == Some("ESTIMATED")
+        {
+            authorization_type = AuthorizationType::Estimated;
+        }
+        payment_type = m.one_of(
+            "paymentType",
+            &["FIRST_PAYMENT", "ECOMMERCE", "SUBSCRIPTION", "UNSCHEDULED"],
+        );
+        descriptor = m.string("descriptor", 256);
+        m.boolean("vaultOnSuccess");
+        m.boolean("vaultOn3DS");
+        f.invalid.errors.append(&mut m.invalid.errors);
+    }
+    let (Some(token), Some(amount), Some(currency), Some(order_id)) =
+        (token, amount, currency, order_id)
+    else {
+        return Err(f.invalid);
+    };
+    f.invalid.into_result(NewPayment {
+        token,
+        amount,
+        currency,
+        order_id,
+        customer_id,
+        customer,
+        metadata,
+        authorization_type,
+        payment_type,
+        descriptor,
+    })
+}
+
+/// The body of `POST /payments/{id}/adjust-authorization`: the new total. `expand` (API 2.4)
+/// is accepted and ignored.
+pub(crate) fn adjust_request(body: &[u8]) -> Result<i64, Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentAdjustAuthorizationAPIRequest",
+        &["amount", "expand"],
+        &mut holder,
+    )?;
+    let amount = f.required_amount("amount");
+    match amount {
+        Some(amount) => f.invalid.into_result(amount),
+        None => Err(f.invalid),
+    }
+}
+
+/// The body of `POST /payments/{id}/capture`: `(amount, final)`, `final` defaulting to true.
+pub(crate) fn capture_request(body: &[u8]) -> Result<(Option<i64>, bool), Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentCaptureAPIRequest",
+        &["amount", "final", "order", "metadata"],
+        &mut holder,
+    )?;
+    let amount = f.amount("amount");
+    let is_final = f.boolean("final").unwrap_or(true);
+    f.object("order");
+    f.object("metadata");
+    f.invalid.into_result((amount, is_final))
+}
+
+/// The body of `POST /payments/{id}/cancel` (`reason` is accepted and not kept).
+pub(crate) fn cancel_request(body: &[u8]) -> Result<(), Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(body, "PaymentCancelAPIRequest", &["reason"], &mut holder)?;
+    f.string("reason", 1024);
+    f.invalid.into_result(())
+}
+
+/// The body of `POST /payments/{id}/refund`: the amount, when given.
+pub(crate) fn refund_request(body: &[u8]) -> Result<Option<i64>, Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentRefundAPIRequest",
+        &["amount", "orderId", "reason"],
+        &mut holder,
+    )?;
+    let amount = f.amount("amount");
+    f.string("orderId", 256);
+    f.string("reason", 1024);
+    f.invalid.into_result(amount)
+}
+
+/// The body of `POST /payments/{id}/resume`: the resume token.
+pub(crate) fn resume_request(body: &[u8]) -> Result<String, Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentResumeAPIRequest",
+        &["resumeToken"],
+        &mut holder,
+    )?;
+    match f.required_string("resumeToken", 256) {
+        Some(token) => f.invalid.into_result(token),
+        None => Err(f.invalid),
+    }
+}
+
+/// The helper's card: `(number, month, year)`.
+pub(crate) fn card_request(
+    body: &[u8],
+    today: OffsetDateTime,
+) -> Result<(String, u8, u16), Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "PaymentCard",
+        &[
+            "number",
+            "expirationMonth",
+            "expirationYear",
+            "cvv",
+            "cardholderName",
+        ],
+        &mut holder,
+    )?;
+    let number = f
+        .required_string("number", 19)
+        .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    let month = digits(&mut f, "expirationMonth").and_then(|m| {
+        let valid = (1..=12).contains(&m);
+        if !valid {
+            f.invalid.push("expirationMonth", "Month must be 1 to 12");
+        }
+        valid.then_some(m as u8)
+    });
+    let year = digits(&mut f, "expirationYear").and_then(|y| {
+        let y = if y < 100 { 2000 + y } else { y };
+        u16::try_from(y).ok()
+    });
+    if let Some(cvv) = f.required_string("cvv", 4) {
+        if cvv.len() != 3 || !cvv.bytes().all(|b| b.is_ascii_digit()) {
+            f.invalid.push("cvv", "CVV must be 3 digits");
+        }
+    }
+    f.string("cardholderName", 256);
+    let (Some(number), Some(month), Some(year)) = (number, month, year) else {
+        return Err(f.invalid);
+    };
+    let now = (today.year(), u8::from(today.month()));
+    if (i32::from(year), month) < now {
+        f.invalid.push("expirationYear", "The card has expired");
+    }
+    f.invalid.into_result((number, month, year))
+}
+
+/// A number written as digits (a string, as Primer writes expiry fields) or a JSON integer.
+fn digits(f: &mut Fields<'_>, name: &str) -> Option<u32> {
+    let parsed = match f.present(name) {
+        None => {
+            f.invalid.push(name, "Field required");
+            return None;
+        }
+        Some(Value::String(s))
+            if !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            s.parse().ok()
+        }
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n <= 9999),
+        Some(_) => None,
+    };
+    if parsed.is_none() {
+        f.invalid.push(name, "Value must be a number");
+    }
+    parsed
+}
+
+fn reason_json(reason: &Reason) -> Value {
+    json!({
+        "type": reason.kind,
+        "declineType": reason.decline_type,
+        "code": reason.code,
+        "message": reason.message,
+    })
+}
+
+/// The Payment object (API 2.2 shape).
+pub(crate) fn payment(payment: &Payment) -> Value {
+    let request = &payment.request;
+    let card = &payment.instrument;
+    let mut method = json!({
+        "paymentMethodToken": request.token,
+        "authorizationType": request.authorization_type.as_str(),
+        "isVaulted": false,
+        "paymentMethodType": "PAYMENT_CARD",
+        "paymentMethodData": {
+            "first6Digits": card.first6,
+            "last4Digits": card.last4,
+            "expirationMonth": card.expiration_month,
+            "expirationYear": card.expiration_year,
+            "network": card.network,
+            "isNetworkTokenized": false,
+        },
+        "threeDSecureAuthentication": three_ds(&payment.three_ds),
+    });
+    if let Some(payment_type) = &request.payment_type {
+        method["paymentType"] = json!(payment_type);
+    }
+    if let Some(descriptor) = &request.descriptor {
+        method["descriptor"] = json!(descriptor);
+    }
+    let transactions: Vec<Value> = payment
+        .transactions
+        .iter()
+        .map(|t| {
+            let kind = match t.kind {
+                TransactionType::Sale => "SALE",
+                TransactionType::Refund => "REFUND",
+            };
+            let mut transaction = json!({
+                "date": timestamp(t.date),
+                "amount": t.amount,
+                "currencyCode": request.currency,
+                "transactionType": kind,
+                "type": kind,
+                "processorTransactionId": t.processor_transaction_id,
+                "processorName": PROCESSOR_NAME,
+                "processorMerchantId": PROCESSOR_MERCHANT_ID,
+                "processorStatus": t.status.as_str(),
+            });
+            if let Some(reason) = &t.reason {
+                transaction["processorStatusReason"] = reason_json(reason);
+            }
+            transaction
+        })
+        .collect();
+    let mut body = json!({
+        "id": payment.id,
+        "date": timestamp(payment.date),
+        "dateUpdated": timestamp(payment.date_updated),
+        "status": payment.status.as_str(),
+        "orderId": request.order_id,
+        "currencyCode": request.currency,
+        "amount": request.amount,
+        "metadata": request.metadata.clone().unwrap_or_default(),
+        "cardTokenType": "CARD_PAN",
+        "paymentMethod": method,
+        "processor": {
+            "name": PROCESSOR_NAME,
+            "processorMerchantId": PROCESSOR_MERCHANT_ID,
+            "amountCaptured": payment.captured,
+            "amountRefunded": payment.refunded,
+        },
+        "transactions": transactions,
+    });
+    if let Some(customer_id) = &request.customer_id {
+        body["customerId"] = json!(customer_id);
+    }
+    if let Some(customer) = &request.customer {
+        body["customer"] = customer.clone();
+    }
+    if let Some(reason) = &payment.reason {
+        body["statusReason"] = reason_json(reason);
+    }
+    if let Some(client_token) = payment.pending_challenge() {
+        body["requiredAction"] = json!({
+            "name": "3DS_AUTHENTICATION",
+            "description": "Perform 3DS authentication with the Primer SDK, then resume the payment",
+            "clientToken": client_token,
+        });
+    }
+    body
+}
+
+fn three_ds(state: &ThreeDs) -> Value {
+    match state {
+        ThreeDs::NotPerformed => json!({"responseCode": "NOT_PERFORMED"}),
+        ThreeDs::Frictionless => json!({
+            "responseCode": "AUTH_SUCCESS",
+            "protocolVersion": "2.2.0",
+            "challengeIssued": false,
+        }),
+        ThreeDs::Challenge { .. } => json!({
+            "responseCode": "CHALLENGE",
+            "protocolVersion": "2.2.0",
+            "challengeIssued": true,
+        }),
+        ThreeDs::Done { success } => json!({
+            "responseCode": if *success { "AUTH_SUCCESS" } else { "AUTH_FAILED" },
+            "protocolVersion": "2.2.0",
+            "challengeIssued": true,
+        }),
+    }
+}
+
+/// A webhook envelope: `PAYMENT.STATUS` or `PAYMENT.REFUND` with the full payment.
+pub(crate) fn webhook(
+    event_type: &str,
+    notification_id: &str,
+    payment_body: Value,
+    now: OffsetDateTime,
+) -> Value {
+    json!({
+        "eventType": event_type,
+        "date": timestamp(now),
+        "notificationConfig": {
+            "id": notification_id,
+            "description": "paybridge Primer simulator",
+        },
+        "version": "2.2",
+        "signedAt": now.unix_timestamp().to_string(),
+        "payment": payment_body,
+    })
+}
