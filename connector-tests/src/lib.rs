@@ -121,23 +121,25 @@ impl Target {
         (self.build)(&self.config).map_err(|e| e.to_string())
     }
 
-    /// Card numbers used by this target (checked against the logs).
-    fn card_numbers(&self) -> Vec<String> {
+    /// The payment methods' secret values, checked against the logs: card numbers, and the
+    /// processor tokens (which can be charged, so they are masked too).
+    fn payment_method_secrets(&self) -> (Vec<String>, Vec<String>) {
         let cards = &self.cards;
-        [
+        let (mut numbers, mut tokens) = (Vec::new(), Vec::new());
+        let methods = [
             Some(&cards.approved),
             cards.mastercard.as_ref(),
             cards.visa.as_ref(),
             cards.declined.as_ref().map(|(pm, _)| pm),
             cards.three_ds.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|pm| match pm {
-            PaymentMethod::Card(card) => Some(card.number.expose().to_owned()),
-            PaymentMethod::Token(_) => None,
-        })
-        .collect()
+        ];
+        for method in methods.into_iter().flatten() {
+            match method {
+                PaymentMethod::Card(card) => numbers.push(card.number.expose().to_owned()),
+                PaymentMethod::Token(token) => tokens.push(token.as_str().to_owned()),
+            }
+        }
+        (numbers, tokens)
     }
 }
 

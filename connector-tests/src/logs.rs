@@ -60,9 +60,18 @@ pub fn check_for_secrets(logs: &LogCapture, target: &Target) -> Outcome {
         return Outcome::Skipped("the run made no processor call".into());
     }
     let mut leaks = Vec::new();
-    for pan in target.card_numbers() {
-        if text.contains(&pan) {
+    let (numbers, tokens) = target.payment_method_secrets();
+    for pan in &numbers {
+        if text.contains(pan.as_str()) {
             leaks.push(format!("card number {}…", &pan[..6]));
+        }
+    }
+    for token in &tokens {
+        if text.contains(token.as_str()) {
+            leaks.push(format!(
+                "payment method token {}…",
+                token.get(..4).unwrap_or_default()
+            ));
         }
     }
     for secret in &target.secrets {
@@ -77,9 +86,16 @@ pub fn check_for_secrets(logs: &LogCapture, target: &Target) -> Outcome {
     {
         leaks.push("the test CVC".to_owned());
     }
-    if !text.contains("\"number\":\"***\"") && !text.contains("[number]=***") {
-        leaks
-            .push("no masked card number field seen: bodies were not logged with names".to_owned());
+    // Bodies must be logged with names visible: the masked field proves both.
+    let masked_field = if numbers.is_empty() {
+        ["\":\"***\"", "]=***"]
+            .iter()
+            .any(|shape| text.contains(shape))
+    } else {
+        text.contains("\"number\":\"***\"") || text.contains("[number]=***")
+    };
+    if !masked_field {
+        leaks.push("no masked field seen: bodies were not logged with names".to_owned());
     }
     if leaks.is_empty() {
         Outcome::Passed

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use crate::Target;
 
 pub mod checkout;
+pub mod primer;
 pub mod stripe;
 // add-connector: modules
 
@@ -28,6 +29,7 @@ pub struct ConnectorEntry {
 /// Every connector the suite runs.
 pub static CONNECTORS: &[ConnectorEntry] = &[
     checkout::ENTRY,
+    primer::ENTRY,
     stripe::ENTRY,
     // add-connector: entries
 ];
