@@ -125,13 +125,7 @@ impl __TYPE__ {
 
     /// A ready-to-use connector for a router's registry.
     pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
-        let translator = __TYPE__::new(config)?;
-        let connector =
-            HttpConnector::new(translator, config.execution).map_err(|e| ConfigError::Invalid {
-                key: "__NAME__".into(),
-                message: e.to_string(),
-            })?;
-        Ok(connector.into_dyn())
+        HttpConnector::boxed(__TYPE__::new(config)?, config.execution)
     }
 
     /// Configuration from `PAYBRIDGE___ENV___API_KEY` and optionally `_BASE_URL` and

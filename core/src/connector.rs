@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::capabilities::{Capabilities, Flow};
-use crate::config::ExecutionSettings;
+use crate::config::{ConfigError, ExecutionSettings};
 use crate::error::ConnectorError;
 use crate::executor::{CallContext, Executor, WireProfile};
 use crate::http::{Exchange, Step};
@@ -210,6 +210,21 @@ impl<T: Translator> HttpConnector<T> {
     /// The translator.
     pub fn translator(&self) -> &T {
         &self.translator
+    }
+
+    /// Joins `translator` to a new executor and boxes it for a router's registry: what a
+    /// connector crate's `connector(&config)` returns.
+    pub fn boxed(
+        translator: T,
+        settings: ExecutionSettings,
+    ) -> Result<Arc<dyn Connector>, ConfigError> {
+        let id = translator.id();
+        HttpConnector::new(translator, settings)
+            .map(HttpConnector::into_dyn)
+            .map_err(|e| ConfigError::Invalid {
+                key: id.to_owned(),
+                message: e.to_string(),
+            })
     }
 
     /// Boxes this connector for a router's registry.

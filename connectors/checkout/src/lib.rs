@@ -73,14 +73,7 @@ impl Checkout {
 
     /// A ready-to-use connector for a router's registry.
     pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
-        let connector =
-            HttpConnector::new(Checkout::new(config)?, config.execution).map_err(|e| {
-                ConfigError::Invalid {
-                    key: "checkout".into(),
-                    message: e.to_string(),
-                }
-            })?;
-        Ok(connector.into_dyn())
+        HttpConnector::boxed(Checkout::new(config)?, config.execution)
     }
 
     /// Configuration from `PAYBRIDGE_CHECKOUT_SECRET_KEY`, `_PROCESSING_CHANNEL_ID`, and

@@ -121,14 +121,7 @@ impl Primer {
 
     /// A ready-to-use connector for a router's registry.
     pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
-        let connector =
-            HttpConnector::new(Primer::new(config)?, config.execution).map_err(|e| {
-                ConfigError::Invalid {
-                    key: "primer".into(),
-                    message: e.to_string(),
-                }
-            })?;
-        Ok(connector.into_dyn())
+        HttpConnector::boxed(Primer::new(config)?, config.execution)
     }
 
     /// Configuration from `PAYBRIDGE_PRIMER_API_KEY`, and optionally `_BASE_URL` (default the

@@ -103,14 +103,7 @@ impl Stripe {
 
     /// A ready-to-use connector for a router's registry.
     pub fn connector(config: &ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError> {
-        let connector =
-            HttpConnector::new(Stripe::new(config)?, config.execution).map_err(|e| {
-                ConfigError::Invalid {
-                    key: "stripe".into(),
-                    message: e.to_string(),
-                }
-            })?;
-        Ok(connector.into_dyn())
+        HttpConnector::boxed(Stripe::new(config)?, config.execution)
     }
 
     /// Configuration from `PAYBRIDGE_STRIPE_SECRET_KEY`, and optionally `_BASE_URL` (default
