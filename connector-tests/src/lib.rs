@@ -287,7 +287,7 @@ pub async fn conformance(name: &str) {
     }
 }
 
-/// A card with the suite's expiry and CVC ([`logs::TEST_CVC`], looked for in the logs).
+/// A card with the suite's expiry and CVC (the CVC the secrets check looks for in the logs).
 pub fn card(number: &str) -> PaymentMethod {
     let card = CardNumber::new(number).and_then(|number| {
         Ok(Card {
