@@ -145,6 +145,29 @@ impl ConnectorConfig {
         Ok(Some(config))
     }
 
+    /// Adds each `{prefix}_{NAME}` that is set to `extra`, under the lower-cased name: settings
+    /// a connector has defaults for (an API version, a webhook tolerance).
+    pub fn with_optional_env(self, prefix: &str, names: &[&str]) -> Self {
+        self.with_optional_lookup(prefix, names, |name| std::env::var(name).ok())
+    }
+
+    /// [`ConnectorConfig::with_optional_env`] with a custom variable lookup (for tests).
+    pub fn with_optional_lookup(
+        mut self,
+        prefix: &str,
+        names: &[&str],
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        for name in names {
+            if let Some(value) =
+                lookup(&format!("{prefix}_{name}")).filter(|v| !v.trim().is_empty())
+            {
+                self.extra.insert(name.to_ascii_lowercase(), value);
+            }
+        }
+        self
+    }
+
     /// Parses a TOML document with the fields of this struct.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Invalid {
@@ -206,6 +229,18 @@ mod tests {
             |name| vars.get(name).map(|v| (*v).to_owned()),
         );
         assert!(matches!(missing, Err(ConfigError::Missing(v)) if v == "PB_X_OTHER"));
+    }
+
+    #[test]
+    fn optional_settings_come_from_the_environment_when_set() {
+        let vars = BTreeMap::from([("PB_Y_API_VERSION", "2.4"), ("PB_Y_EMPTY", " ")]);
+        let config = ConnectorConfig::new("https://y.test".parse().expect("url"), "key")
+            .with_optional_lookup("PB_Y", &["API_VERSION", "EMPTY", "UNSET"], |name| {
+                vars.get(name).map(|v| (*v).to_owned())
+            });
+        assert_eq!(config.extra("api_version").ok(), Some("2.4"));
+        assert!(config.extra("empty").is_err());
+        assert!(config.extra("unset").is_err());
     }
 
     #[test]

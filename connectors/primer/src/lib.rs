@@ -125,9 +125,13 @@ impl Primer {
     }
 
     /// Configuration from `PAYBRIDGE_PRIMER_API_KEY`, and optionally `_BASE_URL` (default the
-    /// sandbox) and `_WEBHOOK_SECRETS`; `None` when no key is set.
+    /// sandbox), `_WEBHOOK_SECRETS`, `_API_VERSION` and `_WEBHOOK_TOLERANCE_SECONDS`; `None` when
+    /// no key is set.
     pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
-        ConnectorConfig::from_env("PAYBRIDGE_PRIMER", "API_KEY", Self::SANDBOX_URL, &[])
+        let config =
+            ConnectorConfig::from_env("PAYBRIDGE_PRIMER", "API_KEY", Self::SANDBOX_URL, &[])?;
+        let optional = ["API_VERSION", "WEBHOOK_TOLERANCE_SECONDS"];
+        Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_PRIMER", &optional)))
     }
 
     fn request(&self, request: HttpRequest) -> HttpRequest {

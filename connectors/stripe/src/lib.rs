@@ -107,10 +107,13 @@ impl Stripe {
     }
 
     /// Configuration from `PAYBRIDGE_STRIPE_SECRET_KEY`, and optionally `_BASE_URL` (default
-    /// [`Stripe::API_URL`]) and `_WEBHOOK_SECRETS` (comma-separated `whsec_…`); `None` when no
-    /// key is set.
+    /// [`Stripe::API_URL`]), `_WEBHOOK_SECRETS` (comma-separated `whsec_…`), `_STRIPE_VERSION`
+    /// and `_WEBHOOK_TOLERANCE_SECONDS`; `None` when no key is set.
     pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
-        ConnectorConfig::from_env("PAYBRIDGE_STRIPE", "SECRET_KEY", Self::API_URL, &[])
+        let config =
+            ConnectorConfig::from_env("PAYBRIDGE_STRIPE", "SECRET_KEY", Self::API_URL, &[])?;
+        let optional = ["STRIPE_VERSION", "WEBHOOK_TOLERANCE_SECONDS"];
+        Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_STRIPE", &optional)))
     }
 
     fn headers(&self, request: HttpRequest) -> HttpRequest {
