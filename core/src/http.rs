@@ -243,7 +243,9 @@ impl HttpResponse {
 
     /// The usual meaning of a non-2xx status, for a connector to start from and refine with the
     /// processor's codes: 401 authentication, 400/422 validation, 403 forbidden, 404 not found,
-    /// 409 idempotency conflict, 429 rate limit, 5xx processor error.
+    /// 409 a conflict with the resource's current state, 429 rate limit, 5xx processor error.
+    /// Idempotency conflicts are told apart by the processor's codes (Stripe's
+    /// `idempotency_key_in_use`, Primer's `IdempotencyKeyAlreadyExists`), so connectors map those.
     pub fn error(&self, detail: ProcessorMessage) -> ConnectorError {
         let detail = ProcessorMessage {
             http_status: Some(self.status),
@@ -259,7 +261,10 @@ impl HttpResponse {
                 kind: RejectionKind::NotFound,
                 detail,
             },
-            409 => ConnectorError::IdempotencyConflict { detail },
+            409 => ConnectorError::Rejected {
+                kind: RejectionKind::InvalidState,
+                detail,
+            },
             429 => ConnectorError::RateLimited {
                 retry_after: self.retry_after(),
                 detail,
@@ -433,7 +438,13 @@ mod tests {
                 )
             }),
             (409, |e| {
-                matches!(e, ConnectorError::IdempotencyConflict { .. })
+                matches!(
+                    e,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::InvalidState,
+                        ..
+                    }
+                )
             }),
             (422, |e| {
                 matches!(

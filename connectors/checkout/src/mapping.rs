@@ -179,12 +179,6 @@ pub fn error(resp: &HttpResponse) -> ConnectorError {
             kind: RejectionKind::InvalidState,
             detail,
         },
-        // Checkout only documents 429 for rate limits and concurrent use of one key; 409 is not
-        // an idempotency signal here.
-        409 => ConnectorError::Rejected {
-            kind: RejectionKind::InvalidState,
-            detail,
-        },
         _ => resp.error(detail),
     }
 }

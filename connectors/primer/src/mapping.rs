@@ -210,12 +210,10 @@ pub fn error(resp: &HttpResponse) -> ConnectorError {
         400..=499 if id.contains("idempotencykey") => {
             ConnectorError::IdempotencyConflict { detail }
         }
-        400 | 409 | 422 if state.iter().any(|s| id.contains(s)) || resp.status == 409 => {
-            ConnectorError::Rejected {
-                kind: RejectionKind::InvalidState,
-                detail,
-            }
-        }
+        400 | 422 if state.iter().any(|s| id.contains(s)) => ConnectorError::Rejected {
+            kind: RejectionKind::InvalidState,
+            detail,
+        },
         _ => resp.error(detail),
     }
 }
