@@ -1025,7 +1025,7 @@ async fn a_refund_on_the_refund_fails_card_fails_when_next_retrieved() {
             None,
         )
         .await;
-    assert_eq!(refund.str("/status"), "pending", "{refund:?}");
+    assert_eq!(refund.str("/status"), "succeeded", "{refund:?}");
     let refund_id = refund.str("/id");
     let failed = sim.get(&format!("/v1/refunds/{refund_id}")).await;
     assert_eq!(failed.str("/status"), "failed");
@@ -1044,7 +1044,7 @@ async fn a_refund_on_the_refund_fails_card_fails_when_next_retrieved() {
     );
     let event = events(&sim.handle).pop().unwrap();
     assert_eq!(event["data"]["object"]["object"], "refund");
-    assert_eq!(event["data"]["previous_attributes"]["status"], "pending");
+    assert_eq!(event["data"]["previous_attributes"]["status"], "succeeded");
     assert!(event["request"]["id"].is_null());
     // Stays failed; the amount is refundable again.
     assert_eq!(

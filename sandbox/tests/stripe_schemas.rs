@@ -160,7 +160,7 @@ async fn every_answer_matches_the_published_schemas() {
         &capture,
     );
 
-    // Refunds: succeeded, expanded, pending then failed.
+    // Refunds: succeeded, expanded, succeeded then failed.
     let refund = sim
         .post(
             "/v1/refunds",
@@ -187,18 +187,18 @@ async fn every_answer_matches_the_published_schemas() {
         .pay(cards::PM_CARD_REFUND_FAIL, 1000, false, &[])
         .await
         .str("/id");
-    let pending = sim
+    let failing_refund = sim
         .post("/v1/refunds", &[("payment_intent", &failing)], None)
         .await;
-    assert_eq!(pending.str("/status"), "pending");
-    spec.ok("post", "/v1/refunds", &pending);
+    assert_eq!(failing_refund.str("/status"), "succeeded");
+    spec.ok("post", "/v1/refunds", &failing_refund);
     let failed = sim
-        .get(&format!("/v1/refunds/{}", pending.str("/id")))
+        .get(&format!("/v1/refunds/{}", failing_refund.str("/id")))
         .await;
     assert_eq!(failed.str("/status"), "failed");
     spec.ok(
         "get",
-        &format!("/v1/refunds/{}", pending.str("/id")),
+        &format!("/v1/refunds/{}", failing_refund.str("/id")),
         &failed,
     );
 

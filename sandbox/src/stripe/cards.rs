@@ -62,7 +62,7 @@ pub const AUTHENTICATION_REQUIRED_ON_SETUP: &str = "4000002500003155";
 /// `payment_method_options[card][request_three_d_secure]` is `any` or `challenge`.
 pub const THREE_DS_OPTIONAL: &str = "4000000000003055";
 
-/// Approved; a refund is accepted `pending` and fails (`expired_or_canceled_card`) when next
+/// Approved; a refund is answered `succeeded` and fails (`expired_or_canceled_card`) when next
 /// retrieved.
 pub const REFUND_FAILS: &str = "4000000000005126";
 

@@ -470,7 +470,7 @@ async fn create_refund(
     })())
 }
 
-/// `GET /v1/refunds/{id}`. A pending refund of [`cards::REFUND_FAILS`] fails now.
+/// `GET /v1/refunds/{id}`. A succeeded refund of [`cards::REFUND_FAILS`] fails now.
 async fn retrieve_refund(
     State(sim): State<Arc<Sim>>,
     Path(id): Path<String>,

@@ -86,10 +86,10 @@
 //! - **Refunds** by `payment_intent` or `charge`, `amount` defaulting to what remains: more than
 //!   remains → 400 `amount_too_large`; nothing left → 400 `charge_already_refunded`; an intent
 //!   without a captured charge → 400 `payment_intent_unexpected_state`. On
-//!   [`cards::REFUND_FAILS`] a refund is answered `pending` and is `failed` with
-//!   `failure_reason: expired_or_canceled_card` when next retrieved (`refund.updated`,
-//!   `refund.failed`, `charge.refund.updated`), its amount refundable again \[U: Stripe answers
-//!   `succeeded` first and fails it asynchronously\].
+//!   [`cards::REFUND_FAILS`] a refund is answered `succeeded`, as Stripe does, and is `failed`
+//!   with `failure_reason: expired_or_canceled_card` when next retrieved (`refund.updated`,
+//!   `refund.failed`, `charge.refund.updated`), its amount refundable again (Stripe fails it
+//!   asynchronously; retrieving is the simulator's moment for "later").
 //! - **Idempotency** as Stripe documents it: `Idempotency-Key` (≤ 255 characters) on a POST
 //!   stores the first answer (status and body, 402s and 500s included) and replays it; the
 //!   same key on another path or with other parameters (compared decoded, in any order) → 400

@@ -70,7 +70,6 @@ impl CaptureMethod {
 /// A refund's `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RefundStatus {
-    Pending,
     Succeeded,
     Failed,
 }
@@ -78,7 +77,6 @@ pub(crate) enum RefundStatus {
 impl RefundStatus {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            RefundStatus::Pending => "pending",
             RefundStatus::Succeeded => "succeeded",
             RefundStatus::Failed => "failed",
         }

@@ -84,7 +84,6 @@ impl State {
             .param("amount"));
         }
 
-        let fails = charge.card.profile.refund_fails;
         let refund = Refund {
             id: ids::new("re"),
             created: unix(now),
@@ -95,11 +94,8 @@ impl State {
             reason: new.reason,
             metadata: new.metadata,
             instructions_email: new.instructions_email,
-            status: if fails {
-                RefundStatus::Pending
-            } else {
-                RefundStatus::Succeeded
-            },
+            // Stripe answers even a refund that will fail `succeeded` first.
+            status: RefundStatus::Succeeded,
             failure_reason: None,
         };
         if let Some(charge) = self.charges.get_mut(&charge_id) {
@@ -114,22 +110,30 @@ impl State {
         Ok((id, events))
     }
 
-    /// Moves a pending refund of a [`super::cards::REFUND_FAILS`] card to `failed` (called when the
-    /// refund is retrieved): its amount becomes refundable again.
+    /// Moves a succeeded refund of a [`super::cards::REFUND_FAILS`] card to `failed` (called when
+    /// the refund is retrieved), as Stripe does asynchronously: its amount becomes refundable
+    /// again.
     pub(crate) fn settle_refund(&mut self, id: &str) -> Vec<Event> {
+        let Some(refund) = self.refunds.get(id) else {
+            return Vec::new();
+        };
+        let fails = self
+            .charges
+            .get(&refund.charge)
+            .is_some_and(|charge| charge.card.profile.refund_fails);
+        if !fails || refund.status != RefundStatus::Succeeded {
+            return Vec::new();
+        }
         let Some(refund) = self.refunds.get_mut(id) else {
             return Vec::new();
         };
-        if refund.status != RefundStatus::Pending {
-            return Vec::new();
-        }
         refund.status = RefundStatus::Failed;
         refund.failure_reason = Some("expired_or_canceled_card");
         let (charge, amount) = (refund.charge.clone(), refund.amount);
         if let Some(charge) = self.charges.get_mut(&charge) {
             charge.refunded -= amount;
         }
-        let previous = || Some(serde_json::json!({ "status": "pending" }));
+        let previous = || Some(serde_json::json!({ "status": "succeeded" }));
         vec![
             Event::refund("refund.updated", id, previous()),
             Event::refund("refund.failed", id, previous()),
