@@ -236,3 +236,31 @@ pub fn arbitrary_body() -> impl Strategy<Value = Vec<u8>> {
         "[\\[\\]{}\":,0-9a-z_ .eE+-]{0,256}".prop_map(String::into_bytes),
     ]
 }
+
+/// A real-shaped processor answer: its status and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// The status the processor sends it with.
+    pub status: u16,
+    /// The body, as the processor sends it.
+    pub body: &'static str,
+}
+
+/// A mutated answer: a sample from `samples`, mutated with [`edits`], usually with its own
+/// status and sometimes with any other.
+pub fn mutated_answer(
+    samples: impl Strategy<Value = Sample>,
+    known: &'static [&'static str],
+) -> impl Strategy<Value = (u16, Vec<u8>)> {
+    (
+        samples,
+        proptest::option::weighted(0.2, 100_u16..600),
+        edits(known),
+    )
+        .prop_map(|(sample, status, (values, bytes))| {
+            (
+                status.unwrap_or(sample.status),
+                mutate(sample.body, &values, &bytes),
+            )
+        })
+}

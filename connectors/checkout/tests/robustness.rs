@@ -13,7 +13,7 @@ use paybridge_checkout::{Checkout, SIGNATURE_HEADER};
 use paybridge_core::http::{Exchange, HeaderMap, HeaderValue, HttpResponse, Step};
 use paybridge_core::webhook::hmac_sha256;
 use paybridge_core::*;
-use paybridge_testkit::mutation::{arbitrary_body, edits, mutate};
+use paybridge_testkit::mutation::{arbitrary_body, edits, mutate, mutated_answer, Sample};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::ValueTree;
@@ -53,13 +53,6 @@ fn m(v: i64) -> MinorUnit {
 
 // ---------------------------------------------------------------------------------------------
 // Real-shaped Checkout.com answers (fields as in its API reference, ids made up).
-
-/// One recorded answer: the status Checkout sends it with, and its body.
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    status: u16,
-    body: &'static str,
-}
 
 const PAYMENT_APPROVED: Sample = Sample {
     status: 201,
@@ -478,23 +471,14 @@ const KNOWN_STRINGS: &[&str] = &[
 ];
 
 /// A mutated answer for `op`: mostly one of its own successes, else an error or another
-/// flow's answer; usually with the status Checkout sends it with.
+/// flow's answer.
 fn mutated_response(op: Op) -> impl Strategy<Value = (u16, Vec<u8>)> {
-    (
-        prop_oneof![
-            3 => select(op.successes()),
-            1 => select(ERRORS.to_vec()),
-            1 => select(EVERY_SAMPLE.to_vec()),
-        ],
-        proptest::option::weighted(0.2, 100_u16..600),
-        edits(KNOWN_STRINGS),
-    )
-        .prop_map(|(sample, status, (values, bytes))| {
-            (
-                status.unwrap_or(sample.status),
-                mutate(sample.body, &values, &bytes),
-            )
-        })
+    let samples = prop_oneof![
+        3 => select(op.successes()),
+        1 => select(ERRORS.to_vec()),
+        1 => select(EVERY_SAMPLE.to_vec()),
+    ];
+    mutated_answer(samples, KNOWN_STRINGS)
 }
 
 macro_rules! flow_properties {

@@ -11,7 +11,7 @@ use paybridge_core::http::{Exchange, HeaderMap, HeaderValue, HttpResponse, Step}
 use paybridge_core::webhook::hmac_sha256;
 use paybridge_core::*;
 use paybridge_primer::{Primer, SIGNATURE_HEADER};
-use paybridge_testkit::mutation::{arbitrary_body, edits, mutate};
+use paybridge_testkit::mutation::{arbitrary_body, edits, mutate, mutated_answer, Sample};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::TestCaseError;
@@ -241,14 +241,8 @@ impl Op {
 }
 
 fn mutated() -> impl Strategy<Value = (u16, Vec<u8>)> {
-    (
-        select(SAMPLES.to_vec()),
-        proptest::option::weighted(0.2, 100_u16..600),
-        edits(KNOWN_STRINGS),
-    )
-        .prop_map(|((status, body), other, (values, bytes))| {
-            (other.unwrap_or(status), mutate(body, &values, &bytes))
-        })
+    let samples = select(SAMPLES.to_vec()).prop_map(|(status, body)| Sample { status, body });
+    mutated_answer(samples, KNOWN_STRINGS)
 }
 
 proptest! {
