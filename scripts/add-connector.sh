@@ -253,7 +253,6 @@ render >"connector-tests/src/targets/$name.rs" <<'EOF'
 use std::time::Duration;
 
 use paybridge___NAME__::__TYPE__;
-use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::*;
 use paybridge_sandbox::__NAME__::{self as sim, __TYPE__SimConfig};
 
@@ -300,21 +299,8 @@ fn simulator() -> SimulatorTarget {
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let Some(config) = __TYPE__::config_from_env().map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let secrets = vec![config.api_key.expose_secret().to_owned()];
-    Ok(Some(Target {
-        label: "__NAME__ (live sandbox)".into(),
-        config,
-        build: __TYPE__::connector,
-        cards: cards(),
-        simulator: None,
-        customer: None,
-        currency: Currency::USD,
-        secrets,
-        settle_timeout: Duration::from_secs(30),
-    }))
+    let config = __TYPE__::config_from_env().map_err(|e| e.to_string())?;
+    Ok(config.map(|config| Target::live("__NAME__", config, __TYPE__::connector, cards(), Currency::USD)))
 }
 EOF
 

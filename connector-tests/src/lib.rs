@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::*;
 use paybridge_sandbox::SimulatorHandle;
 
@@ -116,6 +117,30 @@ pub struct Target {
 }
 
 impl Target {
+    /// A live-sandbox target for connector `name`: no simulator (fault and counter scenarios are
+    /// skipped), no customer (a live 3DS challenge needs a browser), the API key as the secret
+    /// to look for in the logs, and a settle timeout for a real processor.
+    pub fn live(
+        name: &str,
+        config: ConnectorConfig,
+        build: BuildConnector,
+        cards: TestCards,
+        currency: Currency,
+    ) -> Target {
+        let secrets = vec![config.api_key.expose_secret().to_owned()];
+        Target {
+            label: format!("{name} (live sandbox)"),
+            config,
+            build,
+            cards,
+            simulator: None,
+            customer: None,
+            currency,
+            secrets,
+            settle_timeout: Duration::from_secs(30),
+        }
+    }
+
     /// The connector, built from the target's configuration.
     pub fn connector(&self) -> Result<Arc<dyn Connector>, String> {
         (self.build)(&self.config).map_err(|e| e.to_string())

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paybridge_checkout::Checkout;
-use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
 use paybridge_sandbox::checkout::{self as sim, cards, CheckoutSimConfig};
@@ -76,20 +75,14 @@ pub fn target_at(
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let Some(config) = Checkout::config_from_env().map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let secrets = vec![config.api_key.expose_secret().to_owned()];
-    Ok(Some(Target {
-        label: "checkout (live sandbox)".into(),
-        config,
-        build: Checkout::connector,
-        cards: cards(),
-        simulator: None,
-        // A live 3DS challenge needs a browser.
-        customer: None,
-        currency: Currency::USD,
-        secrets,
-        settle_timeout: Duration::from_secs(30),
+    let config = Checkout::config_from_env().map_err(|e| e.to_string())?;
+    Ok(config.map(|config| {
+        Target::live(
+            "checkout",
+            config,
+            Checkout::connector,
+            cards(),
+            Currency::USD,
+        )
     }))
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
 use paybridge_primer::Primer;
@@ -129,22 +128,18 @@ fn live() -> Result<Option<Target>, String> {
         "set PAYBRIDGE_PRIMER_PAYMENT_METHOD_TOKEN to a vaulted sandbox token".to_owned()
     })?;
     let approved = PaymentMethodToken::new(approved).map_err(|e| e.to_string())?;
-    let secrets = vec![config.api_key.expose_secret().to_owned()];
-    Ok(Some(Target {
-        label: "primer (live sandbox)".into(),
+    let cards = TestCards {
+        approved: PaymentMethod::Token(approved),
+        mastercard: None,
+        visa: None,
+        declined: None,
+        three_ds: None,
+    };
+    Ok(Some(Target::live(
+        "primer",
         config,
-        build: Primer::connector,
-        cards: TestCards {
-            approved: PaymentMethod::Token(approved),
-            mastercard: None,
-            visa: None,
-            declined: None,
-            three_ds: None,
-        },
-        simulator: None,
-        customer: None,
-        currency: Currency::EUR,
-        secrets,
-        settle_timeout: Duration::from_secs(30),
-    }))
+        Primer::connector,
+        cards,
+        Currency::EUR,
+    )))
 }

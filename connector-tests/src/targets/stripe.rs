@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
 use paybridge_sandbox::stripe::{self as sim, cards, StripeSimConfig};
@@ -69,20 +68,7 @@ pub fn target_at(
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let Some(config) = Stripe::config_from_env().map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let secrets = vec![config.api_key.expose_secret().to_owned()];
-    Ok(Some(Target {
-        label: "stripe (live sandbox)".into(),
-        config,
-        build: Stripe::connector,
-        cards: cards(),
-        simulator: None,
-        // A live 3DS challenge needs a browser.
-        customer: None,
-        currency: Currency::USD,
-        secrets,
-        settle_timeout: Duration::from_secs(30),
-    }))
+    let config = Stripe::config_from_env().map_err(|e| e.to_string())?;
+    Ok(config
+        .map(|config| Target::live("stripe", config, Stripe::connector, cards(), Currency::USD)))
 }
