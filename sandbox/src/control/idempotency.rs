@@ -42,8 +42,9 @@ pub struct IdempotencyRules {
     pub stores: fn(StatusCode) -> bool,
     /// The answer to a request whose key is still being processed (a concurrent duplicate).
     pub in_flight: fn() -> Response,
-    /// When set, a completed key is never replayed: every reuse gets this answer (Primer's 409).
-    pub reuse: Option<fn() -> Response>,
+    /// When set, a completed key is never replayed: every reuse gets this answer, built from
+    /// the first answer's body (Primer's 409 names the payment the key created).
+    pub reuse: Option<fn(&[u8]) -> Response>,
     /// When set, a completed key is replayed only to a request with the same path and the same
     /// parameters; any other reuse gets the check's answer (Stripe's `idempotency_error`).
     pub parameters: Option<ParameterCheck>,
@@ -195,7 +196,7 @@ impl Store {
     ) -> Begin<'_> {
         if let Some(reject) = self.rules.reuse {
             return Begin::Answer {
-                response: reject(),
+                response: reject(&stored.body),
                 replay: false,
             };
         }

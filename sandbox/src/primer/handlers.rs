@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use paybridge_core::webhook::{hmac_sha256, SignatureEncoding};
-use serde_json::json;
+use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::cards::Instrument;
@@ -126,34 +126,26 @@ pub(crate) fn fault_response(status: StatusCode) -> Response {
     error(status, error_id, description)
 }
 
-/// The `X-Idempotency-Key` of a request, when present and not blank.
-fn idempotency_key(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned)
-}
-
-/// 409 `IdempotencyKeyAlreadyExists` when `key` was already processed, with the payment it
-/// acted on. Only answers of 200 consume a key \[U\]: a request refused with 4xx can be retried
-/// with the same key.
-fn reused(state: &SimState, key: Option<&str>) -> Option<Response> {
-    let key = key?;
-    let payment_id = state.keys.get(key)?;
-    let status = state
-        .payments
-        .get(payment_id)
-        .map(|p| p.status.as_str())
-        .unwrap_or_default();
+/// 409 `IdempotencyKeyAlreadyExists` for a key whose request was answered `first`, naming the
+/// payment it created or acted on.
+pub(crate) fn key_reused(first: &[u8]) -> Response {
+    let first: Value = serde_json::from_slice(first).unwrap_or_default();
     let mut body = wire::error_body(
         "IdempotencyKeyAlreadyExists",
-        &format!("The idempotency key {key:?} already exists for transaction"),
+        "The idempotency key already exists for a transaction",
     );
-    body["error"]["paymentId"] = json!(payment_id);
-    body["error"]["paymentStatus"] = json!(status);
-    Some((StatusCode::CONFLICT, Json(body)).into_response())
+    body["error"]["paymentId"] = first["id"].clone();
+    body["error"]["paymentStatus"] = first["status"].clone();
+    (StatusCode::CONFLICT, Json(body)).into_response()
+}
+
+/// 409 `IdempotencyKeyAlreadyExists` for a key whose first request is still being processed.
+pub(crate) fn key_in_flight() -> Response {
+    error(
+        StatusCode::CONFLICT,
+        "IdempotencyKeyAlreadyExists",
+        "The idempotency key is in use by a request still being processed",
+    )
 }
 
 impl Sim {
@@ -182,23 +174,18 @@ impl Sim {
             .emit_webhook(DeliveredWebhook { headers, body });
     }
 
-    /// Runs `operation` on payment `id` with the rules every follow-up POST shares: a reused
-    /// key is refused first, then an invalid body (422), an unknown payment (404) and a state
-    /// rule (400). On success: the key is consumed, the operation counted, `PAYMENT.STATUS`
+    /// Runs `operation` on payment `id` with the rules every follow-up POST shares (a reused
+    /// key was already refused by the control layer): an invalid body (422), an unknown payment
+    /// (404) and a state rule (400). On success: the operation counted, `PAYMENT.STATUS`
     /// sent when the status changed (and `PAYMENT.REFUND` for a refund).
     fn update<T>(
         &self,
-        headers: &HeaderMap,
         id: &str,
         request: Result<T, Invalid>,
         counted: Option<Operation>,
         operation: impl FnOnce(&mut Payment, T, OffsetDateTime) -> Result<(), Rejection>,
     ) -> Response {
-        let key = idempotency_key(headers);
         let mut state = lock(&self.state);
-        if let Some(conflict) = reused(&state, key.as_deref()) {
-            return conflict;
-        }
         let request = match request {
             Ok(request) => request,
             Err(problems) => return invalid(&problems),
@@ -221,21 +208,14 @@ impl Sim {
             self.announce("PAYMENT.REFUND", payment);
         }
         let body = wire::payment(payment);
-        if let Some(key) = key {
-            state.keys.insert(key, id.to_owned());
-        }
         (StatusCode::OK, Json(body)).into_response()
     }
 }
 
 /// `POST /payments`. An unknown `paymentMethodToken` is 400 `InvalidPaymentMethodToken` \[U\];
 /// tokens are reusable (like vaulted tokens).
-async fn create_payment(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
-    let key = idempotency_key(&headers);
+async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let mut state = lock(&sim.state);
-    if let Some(conflict) = reused(&state, key.as_deref()) {
-        return conflict;
-    }
     let request = match wire::payment_request(&body) {
         Ok(request) => request,
         Err(problems) => return invalid(&problems),
@@ -264,9 +244,6 @@ async fn create_payment(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: B
         }
     }
     let body = wire::payment(&payment);
-    if let Some(key) = key {
-        state.keys.insert(key, payment.id.clone());
-    }
     state.payments.insert(payment.id.clone(), payment);
     (StatusCode::OK, Json(body)).into_response()
 }
@@ -281,15 +258,9 @@ async fn get_payment(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Res
 }
 
 /// `POST /payments/{id}/adjust-authorization`.
-async fn adjust(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn adjust(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::adjust_request(&body);
     sim.update(
-        &headers,
         &id,
         request,
         Some(Operation::Increment),
@@ -298,15 +269,9 @@ async fn adjust(
 }
 
 /// `POST /payments/{id}/capture`.
-async fn capture(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn capture(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::capture_request(&body);
     sim.update(
-        &headers,
         &id,
         request,
         Some(Operation::Capture),
@@ -315,51 +280,26 @@ async fn capture(
 }
 
 /// `POST /payments/{id}/cancel`.
-async fn cancel(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn cancel(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::cancel_request(&body);
-    sim.update(
-        &headers,
-        &id,
-        request,
-        Some(Operation::Void),
-        |p, (), now| p.cancel(now),
-    )
+    sim.update(&id, request, Some(Operation::Void), |p, (), now| {
+        p.cancel(now)
+    })
 }
 
 /// `POST /payments/{id}/refund`.
-async fn refund(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn refund(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::refund_request(&body);
-    sim.update(
-        &headers,
-        &id,
-        request,
-        Some(Operation::Refund),
-        |p, amount, now| p.refund(amount, now),
-    )
+    sim.update(&id, request, Some(Operation::Refund), |p, amount, now| {
+        p.refund(amount, now)
+    })
 }
 
 /// `POST /payments/{id}/resume`.
-async fn resume(
-    State(sim): State<Arc<Sim>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn resume(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::resume_request(&body);
     let auto_capture = sim.config.auto_capture;
-    let response = sim.update(&headers, &id, request, None, |p, token, now| {
-        p.resume(&token, now)
-    });
+    let response = sim.update(&id, request, None, |p, token, now| p.resume(&token, now));
     if !auto_capture || response.status() != StatusCode::OK {
         return response;
     }

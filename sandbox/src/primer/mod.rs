@@ -85,7 +85,9 @@ use std::sync::{Arc, Mutex};
 
 use url::Url;
 
-use crate::control::{self, ServeOptions, SimulatorHandle};
+use axum::http::{HeaderName, StatusCode};
+
+use crate::control::{self, IdempotencyRules, KeyScope, ServeOptions, SimulatorHandle};
 
 /// Payment-method tokens the simulator knows from start, one per sandbox test card (§3.8).
 pub mod tokens {
@@ -142,7 +144,16 @@ pub async fn start_on(
 ) -> std::io::Result<SimulatorHandle> {
     let options = ServeOptions {
         // Primer's 409 names the payment, so idempotency lives in the handlers.
-        idempotency: None,
+        // Any reuse of a key whose request was answered 200 is refused (409), never replayed;
+        // a refused request does not use its key up \[U\].
+        idempotency: Some(IdempotencyRules {
+            header: HeaderName::from_static("x-idempotency-key"),
+            scope: KeyScope::Key,
+            stores: |status| status == StatusCode::OK,
+            in_flight: handlers::key_in_flight,
+            reuse: Some(handlers::key_reused),
+            parameters: None,
+        }),
         fault_response: handlers::fault_response,
         webhook_target: config.webhook_url.clone(),
     };

@@ -421,6 +421,4 @@ pub(crate) struct State {
     pub(crate) payments: HashMap<String, Payment>,
     /// Payment-method tokens and their cards.
     pub(crate) tokens: HashMap<String, Instrument>,
-    /// Idempotency keys already processed, with the payment each one acted on.
-    pub(crate) keys: HashMap<String, String>,
 }
