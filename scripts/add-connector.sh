@@ -263,6 +263,7 @@ use crate::{card, fast_retries, Target, TestCards};
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
     name: "__NAME__",
     live_variables: &["PAYBRIDGE___ENV___API_KEY"],
+    build: __TYPE__::connector,
     simulator,
     live,
 };

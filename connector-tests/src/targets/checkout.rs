@@ -19,6 +19,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
         "PAYBRIDGE_CHECKOUT_SECRET_KEY",
         "PAYBRIDGE_CHECKOUT_PROCESSING_CHANNEL_ID",
     ],
+    build: Checkout::connector,
     simulator,
     live,
 };

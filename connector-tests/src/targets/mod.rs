@@ -20,6 +20,8 @@ pub struct ConnectorEntry {
     pub name: &'static str,
     /// The environment variables a live run needs (the first one switches it on).
     pub live_variables: &'static [&'static str],
+    /// Builds the connector from a configuration (simulator, live sandbox, or a router's file).
+    pub build: crate::BuildConnector,
     /// Starts the connector's simulator and describes the target on it.
     pub simulator: fn() -> SimulatorTarget,
     /// The live-sandbox target, or `None` when its credentials are not set.

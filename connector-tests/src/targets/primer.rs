@@ -22,6 +22,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
         "PAYBRIDGE_PRIMER_API_KEY",
         "PAYBRIDGE_PRIMER_PAYMENT_METHOD_TOKEN",
     ],
+    build: Primer::connector,
     simulator,
     live,
 };

@@ -16,6 +16,7 @@ use crate::{card, fast_retries, RedirectCustomer, Target, TestCards};
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
     name: "stripe",
     live_variables: &["PAYBRIDGE_STRIPE_SECRET_KEY"],
+    build: Stripe::connector,
     simulator,
     live,
 };
