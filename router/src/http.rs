@@ -1,0 +1,673 @@
+//! The HTTP surface: routes, `api-key` authentication, `Idempotency-Key` handling, JSON bodies
+//! and errors. Handlers only parse and answer; the work is in [`crate::payments`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use paybridge_core::IncomingWebhook;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Merchants;
+use crate::error::ApiError;
+use crate::model::*;
+use crate::payments::{now, Caller, Payments};
+use crate::store::IdempotencyRecord;
+
+/// The OpenAPI document of this API.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// Every route: method and path template, as the OpenAPI document lists them.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("GET", "/connectors"),
+    ("POST", "/payments"),
+    ("GET", "/payments/{payment_id}"),
+    ("POST", "/payments/{payment_id}/capture"),
+    ("POST", "/payments/{payment_id}/cancel"),
+    ("POST", "/payments/{payment_id}/incremental_authorization"),
+    ("POST", "/payments/{payment_id}/extend_authorization"),
+    ("POST", "/payments/{payment_id}/cancel_post_capture"),
+    ("POST", "/payments/{payment_id}/complete_authorize"),
+    ("PUT", "/payments/{payment_id}/update_metadata"),
+    ("GET", "/payments/{payment_id}/eligibility"),
+    ("POST", "/payments/session_tokens"),
+    ("POST", "/payments/{payment_id}/3ds/authentication"),
+    ("POST", "/refunds"),
+    ("GET", "/refunds/{refund_id}"),
+    ("POST", "/webhooks/{connector}"),
+];
+
+/// Shared by every handler.
+pub struct AppState {
+    /// The payment service.
+    pub payments: Payments,
+    /// Who may call.
+    pub merchants: Merchants,
+}
+
+type Shared = Arc<AppState>;
+
+/// The API as an axum router.
+pub fn app(state: Shared) -> axum::Router {
+    axum::Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .route("/connectors", get(connectors))
+        .route("/payments", post(create_payment))
+        .route("/payments/session_tokens", post(session_tokens))
+        .route("/payments/{payment_id}", get(retrieve_payment))
+        .route("/payments/{payment_id}/capture", post(capture))
+        .route("/payments/{payment_id}/cancel", post(cancel))
+        .route(
+            "/payments/{payment_id}/incremental_authorization",
+            post(increment),
+        )
+        .route("/payments/{payment_id}/extend_authorization", post(extend))
+        .route(
+            "/payments/{payment_id}/cancel_post_capture",
+            post(cancel_post_capture),
+        )
+        .route(
+            "/payments/{payment_id}/complete_authorize",
+            post(complete_authorize),
+        )
+        .route(
+            "/payments/{payment_id}/update_metadata",
+            put(update_metadata),
+        )
+        .route("/payments/{payment_id}/eligibility", get(eligibility))
+        .route(
+            "/payments/{payment_id}/3ds/authentication",
+            post(external_authentication),
+        )
+        .route("/refunds", post(create_refund))
+        .route("/refunds/{refund_id}", get(retrieve_refund))
+        .route("/webhooks/{connector}", post(webhook))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(trace))
+        .with_state(state)
+}
+
+/// One log line per request: method, path, status, time. Never headers or bodies (api keys,
+/// card data).
+async fn trace(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        kind: crate::error::ErrorType::NotFound,
+        code: "route_not_found".into(),
+        message: format!("no route {}; see GET /openapi.json", uri.path()),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        kind: crate::error::ErrorType::InvalidRequest,
+        code: "method_not_allowed".into(),
+        message: format!("{method} is not allowed on {}", uri.path()),
+    }
+}
+
+async fn health(State(state): State<Shared>) -> Response {
+    match state.payments.store().ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(err) => ApiError::internal(format_args!("health: {err}")).into_response(),
+    }
+}
+
+async fn openapi() -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+async fn connectors(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authenticate(&state, &headers, false)?;
+    let matrix: Vec<_> = state
+        .payments
+        .connectors()
+        .values()
+        .map(|c| c.capabilities().clone())
+        .collect();
+    Ok(axum::Json(serde_json::json!({ "connectors": matrix })).into_response())
+}
+
+/// The caller from the `api-key` header (and `Idempotency-Key` when `idempotent`).
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    idempotent: bool,
+) -> Result<Caller, ApiError> {
+    let key = headers
+        .get("api-key")
+        .ok_or_else(|| ApiError::unauthenticated("the api-key header is missing"))?
+        .to_str()
+        .map_err(|_| ApiError::unauthenticated("the api-key header is not valid text"))?;
+    let merchant_id = state
+        .merchants
+        .authenticate(key)
+        .ok_or_else(|| ApiError::unauthenticated("the api-key is not valid"))?;
+    let idempotency_key = if idempotent {
+        match headers.get("idempotency-key") {
+            None => None,
+            Some(value) => {
+                let key = value.to_str().ok().filter(|k| {
+                    !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic())
+                });
+                Some(key.map(str::to_owned).ok_or_else(|| {
+                    ApiError::invalid(
+                        "invalid_idempotency_key",
+                        "Idempotency-Key must be 1 to 255 printable ASCII characters",
+                    )
+                })?)
+            }
+        }
+    } else {
+        None
+    };
+    Ok(Caller {
+        merchant_id: merchant_id.to_owned(),
+        idempotency_key,
+    })
+}
+
+/// Parses a JSON body; an empty body reads as `{}`. Errors name the field.
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    // serde would read a JSON array as a struct's fields in order: only objects are bodies.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid(
+            "invalid_body",
+            "the request body must be a JSON object",
+        ));
+    }
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(value)| value)
+        .map_err(|rejection| {
+            let text = rejection.body_text();
+            let code = match rejection {
+                axum::extract::rejection::JsonRejection::JsonSyntaxError(_) => "malformed_json",
+                _ => "invalid_body",
+            };
+            ApiError::invalid(code, text)
+        })
+}
+
+/// Runs a POST under its `Idempotency-Key`: the same key and body replay the stored answer;
+/// the same key with another request is refused.
+async fn idempotent<F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+    body: &Bytes,
+    run: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Value, ApiError>>,
+{
+    let Some(key) = caller.idempotency_key.as_deref() else {
+        return answer(run().await).1;
+    };
+    let fingerprint = {
+        let mut hash = Sha256::new();
+        hash.update(method.as_bytes());
+        hash.update(b" ");
+        hash.update(path.as_bytes());
+        hash.update(b"\n");
+        hash.update(body);
+        hex::encode(hash.finalize())
+    };
+    let store = state.payments.store();
+    match store
+        .claim_idempotency_key(&caller.merchant_id, key, &fingerprint, &now())
+        .await
+    {
+        Err(err) => ApiError::from(err).into_response(),
+        Ok(Some(IdempotencyRecord::Done {
+            fingerprint: stored,
+            status,
+            body,
+        })) if stored == fingerprint => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (
+                status,
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Ok(Some(IdempotencyRecord::InFlight {
+            fingerprint: stored,
+        })) if stored == fingerprint => ApiError::idempotency(
+            "idempotency_request_in_progress",
+            format!("a request with Idempotency-Key '{key}' is still running; retry later"),
+        )
+        .into_response(),
+        Ok(Some(_)) => ApiError::idempotency(
+            "idempotency_key_reused",
+            format!(
+                "Idempotency-Key '{key}' was already used for a different request; \
+                 use a new key for a new request"
+            ),
+        )
+        .into_response(),
+        Ok(None) => {
+            let (stored, response) = answer(run().await);
+            let outcome = match stored {
+                Some((status, text)) => {
+                    store
+                        .complete_idempotency_key(&caller.merchant_id, key, status, &text)
+                        .await
+                }
+                // A fault of ours: let a retry run again.
+                None => {
+                    store
+                        .release_idempotency_key(&caller.merchant_id, key)
+                        .await
+                }
+            };
+            if let Err(err) = outcome {
+                tracing::error!(error = %err, "idempotency record not written");
+            }
+            response
+        }
+    }
+}
+
+/// The response, and what to store for replay (`None` for internal errors).
+fn answer(result: Result<Value, ApiError>) -> (Option<(u16, String)>, Response) {
+    let (status, body) = match result {
+        Ok(value) => (StatusCode::OK, value),
+        Err(err) if err.status == StatusCode::INTERNAL_SERVER_ERROR => {
+            return (None, err.into_response())
+        }
+        Err(err) => (err.status, err.body()),
+    };
+    let text = body.to_string();
+    let response = (
+        status,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text.clone(),
+    )
+        .into_response();
+    (Some((status.as_u16(), text)), response)
+}
+
+fn json<T: serde::Serialize>(value: T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(ApiError::internal)
+}
+
+async fn create_payment(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match authenticate(&state, &headers, true) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    idempotent(&state, &caller, "POST", "/payments", &body, || async {
+        let request: CreatePaymentRequest = parse(&body)?;
+        json(state.payments.create(&caller, request).await?)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncQuery {
+    #[serde(default)]
+    force_sync: bool,
+}
+
+fn sync_query(
+    query: Result<Query<SyncQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<bool, ApiError> {
+    query
+        .map(|Query(q)| q.force_sync)
+        .map_err(|e| ApiError::invalid("invalid_query", e.body_text()))
+}
+
+async fn retrieve_payment(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(payment_id): Path<String>,
+    query: Result<Query<SyncQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<PaymentObject>, ApiError> {
+    let caller = authenticate(&state, &headers, false)?;
+    let force_sync = sync_query(query)?;
+    Ok(axum::Json(
+        state
+            .payments
+            .retrieve(&caller, &payment_id, force_sync)
+            .await?,
+    ))
+}
+
+/// A POST on one payment: authenticate, then parse the body and run `op` under the
+/// idempotency key.
+async fn payment_post<B, T, F, Fut>(
+    state: Shared,
+    headers: HeaderMap,
+    payment_id: String,
+    operation: &str,
+    body: Bytes,
+    op: F,
+) -> Response
+where
+    B: DeserializeOwned,
+    T: serde::Serialize,
+    F: FnOnce(Shared, Caller, String, B) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let caller = match authenticate(&state, &headers, true) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    let path = format!("/payments/{payment_id}/{operation}");
+    idempotent(
+        &state.clone(),
+        &caller.clone(),
+        "POST",
+        &path,
+        &body,
+        || async {
+            let request: B = parse(&body)?;
+            json(op(state, caller, payment_id, request).await?)
+        },
+    )
+    .await
+}
+
+async fn capture(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "capture",
+        b,
+        |s, c, id, body: CaptureBody| async move { s.payments.capture(&c, &id, body).await },
+    )
+    .await
+}
+
+async fn cancel(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "cancel",
+        b,
+        |s, c, id, body: CancelBody| async move { s.payments.cancel(&c, &id, body).await },
+    )
+    .await
+}
+
+async fn increment(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "incremental_authorization",
+        b,
+        |s, c, id, body: IncrementalAuthorizationBody| async move {
+            s.payments.increment(&c, &id, body).await
+        },
+    )
+    .await
+}
+
+async fn extend(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "extend_authorization",
+        b,
+        |s, c, id, _: EmptyBody| async move { s.payments.extend(&c, &id).await },
+    )
+    .await
+}
+
+async fn cancel_post_capture(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(s, h, id, "cancel_post_capture", b, |s, c, id, body: CancelBody| async move {
+        s.payments.cancel_post_capture(&c, &id, body).await
+    })
+    .await
+}
+
+async fn complete_authorize(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "complete_authorize",
+        b,
+        |s, c, id, body: CompleteAuthorizeBody| async move {
+            s.payments.complete_authorize(&c, &id, body).await
+        },
+    )
+    .await
+}
+
+async fn external_authentication(
+    State(s): State<Shared>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> Response {
+    payment_post(
+        s,
+        h,
+        id,
+        "3ds/authentication",
+        b,
+        |s, c, id, _: EmptyBody| async move { s.payments.external_authentication(&c, &id).await },
+    )
+    .await
+}
+
+async fn update_metadata(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(payment_id): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<PaymentObject>, ApiError> {
+    let caller = authenticate(&state, &headers, false)?;
+    let body: UpdateMetadataBody = parse(&body)?;
+    Ok(axum::Json(
+        state
+            .payments
+            .update_metadata(&caller, &payment_id, body)
+            .await?,
+    ))
+}
+
+async fn eligibility(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(payment_id): Path<String>,
+) -> Result<axum::Json<Eligibility>, ApiError> {
+    let caller = authenticate(&state, &headers, false)?;
+    Ok(axum::Json(
+        state.payments.eligibility(&caller, &payment_id).await?,
+    ))
+}
+
+async fn session_tokens(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match authenticate(&state, &headers, true) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    idempotent(
+        &state,
+        &caller,
+        "POST",
+        "/payments/session_tokens",
+        &body,
+        || async {
+            let request: SessionTokensBody = parse(&body)?;
+            state.payments.session_tokens(&caller, request).await
+        },
+    )
+    .await
+}
+
+async fn create_refund(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match authenticate(&state, &headers, true) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    idempotent(&state, &caller, "POST", "/refunds", &body, || async {
+        let request: CreateRefundBody = parse(&body)?;
+        json(state.payments.refund(&caller, request).await?)
+    })
+    .await
+}
+
+async fn retrieve_refund(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(refund_id): Path<String>,
+    query: Result<Query<SyncQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<RefundObject>, ApiError> {
+    let caller = authenticate(&state, &headers, false)?;
+    let force_sync = sync_query(query)?;
+    Ok(axum::Json(
+        state
+            .payments
+            .retrieve_refund(&caller, &refund_id, force_sync)
+            .await?,
+    ))
+}
+
+/// `POST /webhooks/{connector}`: verify, de-duplicate by event id, apply.
+async fn webhook(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(connector_name): Path<String>,
+    body: Bytes,
+) -> Result<axum::Json<Value>, ApiError> {
+    let connector = state
+        .payments
+        .connectors()
+        .get(&connector_name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format_args!("connector {connector_name}")))?;
+    let incoming = IncomingWebhook {
+        headers: &headers,
+        body: &body,
+        received_at: time::OffsetDateTime::now_utc(),
+    };
+    let event = connector.verify_webhook(&incoming).map_err(|err| {
+        tracing::warn!(connector = %connector_name, error = %err, "webhook refused");
+        ApiError::invalid(
+            "webhook_verification_failed",
+            format!("the webhook could not be verified: {err}"),
+        )
+    })?;
+    let store = state.payments.store();
+    let fresh = store
+        .record_webhook_event(&connector_name, &event.event_id, &event.raw_type, &now())
+        .await?;
+    if !fresh {
+        return Ok(axum::Json(serde_json::json!({
+            "status": "duplicate", "event_id": event.event_id, "payment_id": null
+        })));
+    }
+    match state.payments.apply_webhook(&connector_name, &event).await {
+        Ok(applied) => {
+            let (payment_id, changed) = match &applied {
+                Some((id, changed)) => (Some(id.as_str()), *changed),
+                None => (None, false),
+            };
+            let status = if changed { "applied" } else { "ignored" };
+            store
+                .webhook_outcome(&connector_name, &event.event_id, payment_id, status)
+                .await?;
+            Ok(axum::Json(serde_json::json!({
+                "status": status, "event_id": event.event_id, "payment_id": payment_id
+            })))
+        }
+        Err(err) => {
+            // Not processed: forget the event so the processor's redelivery is.
+            store
+                .forget_webhook_event(&connector_name, &event.event_id)
+                .await?;
+            Err(err)
+        }
+    }
+}

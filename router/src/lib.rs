@@ -1,0 +1,220 @@
+//! # paybridge-router
+//!
+//! The reference router: the payments API of the seed documents over HTTP (axum), persisted in
+//! SQL (sqlx; SQLite by default), routing each payment to a paybridge connector chosen by
+//! name. With no processor credentials it starts the sandbox simulators in-process, so it runs
+//! out of the box:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), String> {
+//! use paybridge_router::{start, RouterConfig};
+//!
+//! let mut config = RouterConfig::default();
+//! config.database_url = "sqlite::memory:".into();
+//! config.listen = "127.0.0.1:0".parse().unwrap();
+//! let router = start(config).await?;
+//! let (merchant, key) = router.demo_credentials().expect("no merchants configured");
+//! println!("{} serving {merchant} with api-key {key}", router.base_url());
+//! router.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! - [`http`]: routes, authentication, idempotency, JSON errors.
+//! - [`payments`]: the operations, their state checks, and what the processor's answer does to
+//!   the stored payment.
+//! - [`store`]: the SQL schema and queries.
+//! - [`webhooks`]: what a verified webhook does to a stored payment.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod locks;
+pub mod model;
+pub mod payments;
+pub mod store;
+pub mod webhooks;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use paybridge_connector_tests::targets::CONNECTORS;
+use paybridge_core::ConnectorConfig;
+use paybridge_sandbox::SimulatorHandle;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{LogFormat, RouterConfig};
+pub use error::ApiError;
+
+use auth::{MerchantKey, Merchants};
+use payments::{Connectors, Payments};
+use store::Store;
+
+/// Where a connector's configuration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectorSource {
+    /// The `[connectors.<name>]` table of the configuration.
+    Config,
+    /// The connector's live-sandbox environment variables.
+    Environment,
+    /// An in-process simulator.
+    Simulator,
+}
+
+/// A running router.
+pub struct Running {
+    addr: SocketAddr,
+    demo: Option<(String, String)>,
+    sources: BTreeMap<String, ConnectorSource>,
+    simulators: BTreeMap<String, SimulatorHandle>,
+    store: Store,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{addr}`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The demo merchant and its API key, when no merchant was configured.
+    pub fn demo_credentials(&self) -> Option<(&str, &str)> {
+        self.demo.as_ref().map(|(m, k)| (m.as_str(), k.as_str()))
+    }
+
+    /// Each connector and where its configuration came from.
+    pub fn connector_sources(&self) -> &BTreeMap<String, ConnectorSource> {
+        &self.sources
+    }
+
+    /// The in-process simulator of `connector`, when one was started.
+    pub fn simulator(&self, connector: &str) -> Option<&SimulatorHandle> {
+        self.simulators.get(connector)
+    }
+
+    /// Stops accepting requests, lets the running ones finish, then stops the simulators and
+    /// closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Err(err)) => tracing::error!(error = %err, "server error"),
+            Err(err) => tracing::error!(error = %err, "server task failed"),
+            Ok(Ok(())) => {}
+        }
+        for (_, simulator) in self.simulators {
+            simulator.shutdown().await;
+        }
+        self.store.close().await;
+    }
+}
+
+/// Opens the database, configures the connectors (starting simulators where needed), and
+/// serves the API.
+pub async fn start(config: RouterConfig) -> Result<Running, String> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+
+    for name in config.connectors.keys() {
+        if !CONNECTORS.iter().any(|c| c.name == name) {
+            return Err(format!(
+                "[connectors.{name}]: no such connector; known: {}",
+                CONNECTORS
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let mut connectors = Connectors::new();
+    let mut sources = BTreeMap::new();
+    let mut simulators = BTreeMap::new();
+    for entry in CONNECTORS {
+        let (mut connector_config, source) = if let Some(c) = config.connectors.get(entry.name) {
+            (c.clone(), ConnectorSource::Config)
+        } else if let Some(target) = (entry.live)()? {
+            (target.config, ConnectorSource::Environment)
+        } else if config.simulators {
+            let target = (entry.simulator)().await?;
+            if let Some(handle) = target.simulator {
+                let hook = format!("{public_url}/webhooks/{}", entry.name);
+                handle.set_webhook_target(Some(hook.parse().map_err(|e| format!("{hook}: {e}"))?));
+                simulators.insert(entry.name.to_owned(), handle);
+            }
+            (target.config, ConnectorSource::Simulator)
+        } else {
+            continue;
+        };
+        apply_timeout(&mut connector_config, config.connector_timeout_ms);
+        let connector =
+            (entry.build)(&connector_config).map_err(|e| format!("{}: {e}", entry.name))?;
+        connectors.insert(entry.name.to_owned(), connector);
+        sources.insert(entry.name.to_owned(), source);
+    }
+
+    let mut merchants = config.merchant_keys()?;
+    let mut demo = None;
+    if merchants.is_empty() {
+        let key = format!("dev_{}", uuid::Uuid::new_v4().simple());
+        merchants = Merchants::new(vec![MerchantKey::from_key("merchant_demo", &key)]);
+        demo = Some(("merchant_demo".to_owned(), key));
+    }
+
+    let state = Arc::new(http::AppState {
+        payments: Payments::new(store.clone(), connectors),
+        merchants,
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = http::app(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        demo,
+        sources,
+        simulators,
+        store,
+        stop,
+        task,
+    })
+}
+
+fn apply_timeout(config: &mut ConnectorConfig, timeout_ms: Option<u64>) {
+    if let Some(ms) = timeout_ms {
+        config.execution.timeouts.request = Duration::from_millis(ms);
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,66 @@
+//! The router binary: `cargo run --release -p paybridge-router`.
+//!
+//! Configuration: `PAYBRIDGE_ROUTER_CONFIG` (a TOML file) and `PAYBRIDGE_ROUTER_*` variables; see
+//! `paybridge_router::config`. Logs: `RUST_LOG` filters (default `info`).
+
+use paybridge_router::{start, LogFormat, RouterConfig};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    let config = match RouterConfig::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("paybridge-router: {err}");
+            std::process::exit(2);
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format {
+        LogFormat::Json => subscriber.json().init(),
+        LogFormat::Text => subscriber.init(),
+    }
+    let router = match start(config).await {
+        Ok(router) => router,
+        Err(err) => {
+            eprintln!("paybridge-router: {err}");
+            std::process::exit(1);
+        }
+    };
+    println!("paybridge router listening on {}", router.base_url());
+    for (connector, source) in router.connector_sources() {
+        println!("  connector {connector}: {source:?}");
+    }
+    if let Some((merchant, key)) = router.demo_credentials() {
+        println!("  demo merchant {merchant}, api-key: {key}");
+        println!(
+            "  try: curl -H 'api-key: {key}' {}/connectors",
+            router.base_url()
+        );
+    }
+    shutdown_signal().await;
+    println!("shutting down: finishing requests in flight");
+    router.shutdown().await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

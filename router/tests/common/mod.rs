@@ -1,0 +1,255 @@
+//! A router on ephemeral ports with the in-process simulators, a SQLite file of its own, two
+//! merchants, and a client that checks every answer against the router's OpenAPI document.
+
+#![allow(dead_code, missing_docs)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use paybridge_connector_tests::openapi::OpenApi;
+use paybridge_connector_tests::targets;
+use paybridge_core::PaymentMethod;
+use paybridge_router::config::MerchantConfig;
+use paybridge_router::{start, RouterConfig, Running};
+use serde_json::{json, Value};
+
+pub const KEY: &str = "test_key_merchant_one";
+pub const OTHER_KEY: &str = "test_key_merchant_two";
+/// Short enough for the timeout tests, long enough for a loaded CI machine.
+pub const CONNECTOR_TIMEOUT_MS: u64 = 1500;
+
+pub struct TestRouter {
+    pub running: Running,
+    pub client: reqwest::Client,
+    pub base: String,
+    _db: TempDb,
+}
+
+/// A SQLite file removed at drop.
+struct TempDb(PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+fn openapi() -> &'static OpenApi {
+    static DOC: OnceLock<OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        OpenApi::load(&path).expect("router/openapi.json loads")
+    })
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// The error code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+}
+
+impl TestRouter {
+    pub async fn start() -> TestRouter {
+        let path =
+            std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
+        let config = RouterConfig {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            database_url: format!("sqlite://{}?mode=rwc", path.display()),
+            merchants: vec![
+                MerchantConfig {
+                    merchant_id: "merchant_one".into(),
+                    api_key: Some(KEY.into()),
+                    api_key_sha256: None,
+                },
+                MerchantConfig {
+                    merchant_id: "merchant_two".into(),
+                    api_key: Some(OTHER_KEY.into()),
+                    api_key_sha256: None,
+                },
+            ],
+            connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),
+            ..RouterConfig::default()
+        };
+        let running = start(config).await.expect("router starts");
+        let base = running.base_url();
+        TestRouter {
+            running,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            base,
+            _db: TempDb(path),
+        }
+    }
+
+    /// A call as merchant one with a JSON body.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let raw = body.map(|b| b.to_string());
+        self.raw(method, path, Some(KEY), None, raw.as_deref())
+            .await
+    }
+
+    /// Any call; checks the answer against the OpenAPI document.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        api_key: Option<&str>,
+        idempotency_key: Option<&str>,
+        body: Option<&str>,
+    ) -> Answer {
+        let method_value = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method_value, format!("{}{path}", self.base));
+        if let Some(key) = api_key {
+            request = request.header("api-key", key);
+        }
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.expect("router answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path} answered non-JSON ({e}): {text}"));
+        let doc_path = path.split('?').next().unwrap_or(path);
+        if status >= 400 {
+            if let Err(v) = openapi().check_component("ErrorBody", &body) {
+                panic!("{method} {path} {status}: error body off the document: {v:?}\n{body:#}");
+            }
+        }
+        let routed = !matches!(
+            body["error"]["code"].as_str(),
+            Some("route_not_found" | "method_not_allowed")
+        );
+        if routed {
+            if let Err(v) = openapi().check_response(method, doc_path, status, &body) {
+                panic!("{method} {path} {status}: answer off the document: {v:?}\n{body:#}");
+            }
+        }
+        Answer {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Creates a payment and asserts it was answered 200.
+    pub async fn create(&self, body: Value) -> Value {
+        let answer = self.call("POST", "/payments", Some(body)).await;
+        assert_eq!(answer.status, 200, "create: {:#}", answer.body);
+        answer.body
+    }
+
+    pub fn simulator(&self, connector: &str) -> &paybridge_sandbox::SimulatorHandle {
+        self.running
+            .simulator(connector)
+            .expect("simulator started")
+    }
+}
+
+/// The connectors under test (every registered one).
+pub fn connectors() -> Vec<&'static str> {
+    targets::CONNECTORS.iter().map(|c| c.name).collect()
+}
+
+/// Which test card.
+#[derive(Debug, Clone, Copy)]
+pub enum TestCard {
+    Approved,
+    Mastercard,
+    Declined,
+    ThreeDs,
+}
+
+fn test_cards(connector: &str) -> paybridge_connector_tests::TestCards {
+    match connector {
+        "checkout" => targets::checkout::cards(),
+        "stripe" => targets::stripe::cards(),
+        "primer" => targets::primer::cards(),
+        other => panic!("no test cards for {other}"),
+    }
+}
+
+/// The payment-method fields of a create request for `card` on `connector`, or `None` when the
+/// connector's simulator has no such card.
+pub fn payment_fields(connector: &str, card: TestCard) -> Option<Value> {
+    let cards = test_cards(connector);
+    let method = match card {
+        TestCard::Approved => Some(cards.approved),
+        TestCard::Mastercard => cards.mastercard,
+        TestCard::Declined => cards.declined.map(|(m, _)| m),
+        TestCard::ThreeDs => cards.three_ds,
+    }?;
+    Some(match method {
+        PaymentMethod::Card(card) => json!({
+            "payment_method": "card",
+            "payment_method_data": {"card": {
+                "card_number": card.number.expose(),
+                "card_exp_month": card.expiry.month().to_string(),
+                "card_exp_year": card.expiry.year().to_string(),
+                "card_cvc": card.cvc.as_ref().map(|c| c.expose().to_owned()),
+            }}
+        }),
+        PaymentMethod::Token(token) => json!({"payment_token": token.as_str()}),
+    })
+}
+
+/// A create request body: `amount` USD on `connector` with `card`, manual capture when `manual`.
+pub fn payment(connector: &str, amount: i64, manual: bool, card: TestCard) -> Value {
+    let mut body = json!({
+        "amount": amount,
+        "currency": "USD",
+        "connector": connector,
+        "capture_method": if manual { "manual" } else { "automatic" },
+        "return_url": "https://shop.example/return",
+    });
+    let fields = payment_fields(connector, card).expect("the simulator has this card");
+    merge(&mut body, fields);
+    body
+}
+
+pub fn merge(target: &mut Value, extra: Value) {
+    if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+        target.extend(extra);
+    }
+}
+
+pub fn id(value: &Value) -> String {
+    value["payment_id"].as_str().expect("payment_id").to_owned()
+}
+
+/// Polls `GET path` until `done` holds, for up to 5 s.
+pub async fn eventually(router: &TestRouter, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let answer = router.call("GET", path, None).await;
+        if done(&answer.body) || std::time::Instant::now() > deadline {
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
