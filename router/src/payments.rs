@@ -235,6 +235,16 @@ impl Payments {
         request.capture_method = capture_method;
         request.request_incremental_authorization = body.request_incremental_authorization;
         request.request_extended_authorization = body.request_extended_authorization;
+        // A connector that extends only estimated authorizations gets one when an extension may
+        // be asked for later.
+        if body.request_extended_authorization
+            && connector
+                .capabilities()
+                .conditions(Flow::ExtendAuthorization)
+                .contains(&Condition::RequiresEstimatedAuthorization)
+        {
+            request.authorization_type = AuthorizationType::Estimated;
+        }
         request.description = body.description.clone();
         request.metadata = connector_metadata(&metadata);
         request.return_url = return_url;
@@ -1268,6 +1278,22 @@ fn extend_check(record: &PaymentRecord, caps: &Capabilities) -> Check {
                     ))
                 }
                 _ => Check::ok(),
+            }
+        })
+        .then(|| {
+            let estimated = record.payment.request_incremental_authorization != 0
+                || record.payment.request_extended_authorization != 0;
+            let needs_estimated = caps
+                .conditions(Flow::ExtendAuthorization)
+                .contains(&Condition::RequiresEstimatedAuthorization);
+            if needs_estimated && !estimated {
+                Check::state(format!(
+                    "connector {} extends estimated authorizations only; create the payment with \
+                     request_extended_authorization: true",
+                    caps.connector
+                ))
+            } else {
+                Check::ok()
             }
         })
 }

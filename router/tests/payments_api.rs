@@ -214,7 +214,8 @@ async fn cancel_post_capture_void_and_decline_on_every_connector() {
                 "{connector}: {declined:#}"
             );
             assert_eq!(
-                declined["unified_code"], "insufficient_funds",
+                declined["unified_code"].as_str(),
+                decline_code(connector).as_deref(),
                 "{connector}: {declined:#}"
             );
             assert_eq!(declined["attempts"][0]["status"], "failure");
@@ -253,27 +254,29 @@ async fn three_ds_redirect_then_complete_authorize() {
             "{connector}"
         );
 
-        // The customer completes the challenge at the simulator (the redirect URL).
-        if let Some(url) = created["next_action"]["redirect_to_url"].as_str() {
-            let _ = router.client.get(url).send().await;
-        }
-        let connector_id = created["connector_transaction_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let params = complete_customer_action(&router, connector, &created).await;
         let completed = router
             .call(
                 "POST",
                 &format!("/payments/{pid}/complete_authorize"),
-                Some(json!({"redirect_params": {"cko-session-id": connector_id}})),
+                Some(json!({"redirect_params": params})),
             )
             .await;
         assert_eq!(completed.status, 200, "{connector}: {:#}", completed.body);
-        let status = completed.body["status"].as_str().unwrap_or_default();
-        assert!(
-            ["requires_capture", "requires_customer_action", "processing"].contains(&status),
+        assert_eq!(
+            completed.body["status"], "requires_capture",
             "{connector}: {:#}",
             completed.body
+        );
+        assert_eq!(completed.body["amount_capturable"], 2500, "{connector}");
+        assert_eq!(completed.body["next_action"], Value::Null, "{connector}");
+        let captured = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(
+            captured.body["status"], "succeeded",
+            "{connector}: {:#}",
+            captured.body
         );
     }
     router.running.shutdown().await;
@@ -282,9 +285,28 @@ async fn three_ds_redirect_then_complete_authorize() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metadata_extension_session_tokens_and_external_3ds() {
     let router = TestRouter::start().await;
-    let created = router
+    // An authorization that is not estimated cannot be extended at Checkout.com.
+    let final_auth = id(&router
         .create(payment("checkout", 5000, true, TestCard::Mastercard))
+        .await);
+    let refused = router
+        .call(
+            "POST",
+            &format!("/payments/{final_auth}/extend_authorization"),
+            Some(json!({})),
+        )
         .await;
+    assert_eq!(refused.status, 409, "{:#}", refused.body);
+    assert!(
+        refused.message().contains("request_extended_authorization"),
+        "{}",
+        refused.message()
+    );
+
+    let mut body = payment("checkout", 5000, true, TestCard::Mastercard);
+    body["request_extended_authorization"] = json!(true);
+    let created = router.create(body).await;
+    assert_eq!(created["request_extended_authorization"], true);
     let pid = id(&created);
 
     let updated = router

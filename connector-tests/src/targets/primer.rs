@@ -48,7 +48,8 @@ pub fn cards() -> TestCards {
 /// The customer passing the simulator's 3DS check; answers the `resumeToken` Primer's client
 /// SDK would hand back.
 pub struct SimulatedSdkCustomer {
-    base_url: url::Url,
+    /// The Primer simulator's base URL.
+    pub base_url: url::Url,
 }
 
 #[async_trait]

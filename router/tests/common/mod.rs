@@ -171,6 +171,55 @@ impl TestRouter {
     }
 }
 
+/// Completes the customer's 3DS step for a payment created through the router, as the
+/// connector's conformance target does (a redirect, or Primer's SDK on the simulator); returns
+/// the parameters to pass to complete_authorize.
+pub async fn complete_customer_action(
+    router: &TestRouter,
+    connector: &str,
+    payment: &Value,
+) -> serde_json::Map<String, Value> {
+    use paybridge_connector_tests::Customer;
+    use paybridge_core::NextAction;
+    let action = &payment["next_action"];
+    let next = match action["type"].as_str() {
+        Some("redirect_to_url") => NextAction::RedirectToUrl {
+            url: action["redirect_to_url"].as_str().expect("url").to_owned(),
+        },
+        _ => NextAction::InvokeSdkClient {
+            data: action["next_action_data"].clone(),
+        },
+    };
+    let connector_id = payment["connector_transaction_id"]
+        .as_str()
+        .expect("connector id");
+    let params = if connector == "primer" {
+        let customer = targets::primer::SimulatedSdkCustomer {
+            base_url: router.simulator("primer").base_url(),
+        };
+        customer.complete(connector_id, &next).await
+    } else {
+        paybridge_connector_tests::RedirectCustomer
+            .complete(connector_id, &next)
+            .await
+    }
+    .expect("the customer completes the challenge");
+    params
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
+}
+
+/// The unified decline code of the connector's declining test card.
+pub fn decline_code(connector: &str) -> Option<String> {
+    test_cards(connector).declined.map(|(_, code)| {
+        serde_json::to_value(code)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    })
+}
+
 /// The connectors under test (every registered one).
 pub fn connectors() -> Vec<&'static str> {
     targets::CONNECTORS.iter().map(|c| c.name).collect()
