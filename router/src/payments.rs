@@ -407,6 +407,7 @@ impl Payments {
         request.idempotency_key = caller.connector_key(&capture_id);
         request.final_capture = final_capture;
         let outcome = connector.capture(&request).await;
+        let accepted = matches!(&outcome, Ok(r) if r.status == PaymentStatus::Processing);
         let index = record.captures.len() - 1;
         let result = match outcome {
             Ok(response) => {
@@ -453,12 +454,16 @@ impl Payments {
         };
         self.save(&mut record).await?;
         result?;
-        self.settle(&connector, &mut record).await;
+        if accepted {
+            self.settle(&connector, &mut record).await;
+        }
         Ok(payment_object(&record))
     }
 
-    /// When an operation was only accepted (`processing`), one immediate sync usually settles
-    /// it; if the sync fails, the payment stays `processing` for a later sync or webhook.
+    /// When the processor only accepted an operation (answered `processing`), one immediate
+    /// sync usually settles it; if the sync fails, the payment stays `processing` for a later
+    /// sync or webhook. (An unknown outcome is not synced at once: the processor may still be
+    /// working on it, and the merchant decides when to ask.)
     async fn settle(&self, connector: &Arc<dyn Connector>, record: &mut PaymentRecord) {
         let processing = record.payment.status == status_name(PaymentStatus::Processing);
         if processing
@@ -490,7 +495,9 @@ impl Payments {
             reason: body.cancellation_reason.clone(),
         };
         record.payment.cancellation_reason = body.cancellation_reason;
-        match connector.void(&request).await {
+        let outcome = connector.void(&request).await;
+        let accepted = matches!(&outcome, Ok(r) if r.status == PaymentStatus::Processing);
+        match outcome {
             Ok(response) => {
                 record.payment.status = status_name(response.status);
                 if response.status == PaymentStatus::Cancelled {
@@ -505,7 +512,9 @@ impl Payments {
             Err(err) => return Err(ApiError::from_connector(&err)),
         }
         self.save(&mut record).await?;
-        self.settle(&connector, &mut record).await;
+        if accepted {
+            self.settle(&connector, &mut record).await;
+        }
         Ok(payment_object(&record))
     }
 

@@ -1,0 +1,357 @@
+//! Money never moves twice or goes missing: concurrent captures and refunds on one payment,
+//! processor timeouts resolved by a sync, and webhooks from the simulators applied once.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures_like::join_all;
+use paybridge_sandbox::Fault;
+use serde_json::{json, Value};
+
+/// A tiny `join_all` over spawned tasks (no extra dependency).
+mod futures_like {
+    pub async fn join_all<T: Send + 'static>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+        let mut out = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            out.push(task.await.expect("task"));
+        }
+        out
+    }
+}
+
+async fn capture_conditions(router: &TestRouter, connector: &str) -> Vec<Value> {
+    let matrix = router.call("GET", "/connectors", None).await;
+    matrix.body["connectors"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["connector"] == connector)
+        .and_then(|c| c["flows"]["capture"]["conditions"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// Fires `count` copies of one POST at once; returns the statuses and bodies.
+async fn fire(router: &TestRouter, path: &str, body: Value, count: usize) -> Vec<(u16, Value)> {
+    let tasks = (0..count)
+        .map(|_| {
+            let client = router.client.clone();
+            let url = format!("{}{path}", router.base);
+            let body = body.to_string();
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .header("api-key", KEY)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("answer");
+                let status = response.status().as_u16();
+                (status, response.json::<Value>().await.expect("json"))
+            })
+        })
+        .collect();
+    join_all(tasks).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_captures_never_exceed_the_authorization() {
+    let router = TestRouter::start().await;
+    for connector in connectors() {
+        let multiple = capture_conditions(&router, connector)
+            .await
+            .iter()
+            .any(|c| c["type"] == "multiple");
+        let pid = id(&router
+            .create(payment(connector, 5000, true, TestCard::Approved))
+            .await);
+        let requests_before = router.simulator(connector).counters().requests;
+        let body = if multiple {
+            json!({"amount_to_capture": 200, "final_capture": false})
+        } else {
+            json!({"amount_to_capture": 5000})
+        };
+        let answers = fire(&router, &format!("/payments/{pid}/capture"), body, 50).await;
+        let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
+        for (status, body) in &answers {
+            assert!(
+                *status == 200 || *status == 400 || *status == 409,
+                "{connector}: {status} {body:#}"
+            );
+        }
+        let expected = if multiple { 25 } else { 1 };
+        assert_eq!(accepted, expected, "{connector}: {answers:#?}");
+        // The router refused the excess itself: only the accepted captures reached the processor.
+        let counters = router.simulator(connector).counters();
+        assert_eq!(
+            counters.captures, expected as u64,
+            "{connector}: {counters:?}"
+        );
+        assert!(
+            counters.requests - requests_before <= 2 * expected as u64,
+            "{connector}: a capture and at most one settling sync each: {counters:?}"
+        );
+
+        let stored = router
+            .call("GET", &format!("/payments/{pid}"), None)
+            .await
+            .body;
+        assert_eq!(stored["amount_received"], 5000, "{connector}: {stored:#}");
+        let captured: i64 = stored["captures"]
+            .as_array()
+            .expect("captures")
+            .iter()
+            .filter(|c| c["status"] == "charged")
+            .map(|c| c["amount"].as_i64().expect("amount"))
+            .sum();
+        assert_eq!(captured, 5000, "{connector}");
+        // The processor agrees.
+        let synced = router
+            .call("GET", &format!("/payments/{pid}?force_sync=true"), None)
+            .await
+            .body;
+        assert_eq!(synced["amount_received"], 5000, "{connector}: {synced:#}");
+        assert_eq!(synced["status"], "succeeded", "{connector}");
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_refunds_never_exceed_the_capture() {
+    let router = TestRouter::start().await;
+    for connector in connectors() {
+        let sale = router
+            .create(payment(connector, 5000, false, TestCard::Approved))
+            .await;
+        assert_eq!(sale["status"], "succeeded", "{connector}");
+        let pid = id(&sale);
+        let requests_before = router.simulator(connector).counters().requests;
+        let answers = fire(
+            &router,
+            "/refunds",
+            json!({"payment_id": pid, "amount": 150}),
+            50,
+        )
+        .await;
+        let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
+        assert_eq!(accepted, 33, "{connector}: 33 × 150 = 4950 fit in 5000");
+        for (status, body) in answers.iter().filter(|(s, _)| *s != 200) {
+            assert_eq!(*status, 400, "{connector}: {body:#}");
+            assert_eq!(
+                body["error"]["code"], "amount_exceeds_refundable",
+                "{connector}"
+            );
+        }
+        let stored = router
+            .call("GET", &format!("/payments/{pid}"), None)
+            .await
+            .body;
+        let refunded: i64 = stored["refunds"]
+            .as_array()
+            .expect("refunds")
+            .iter()
+            .filter(|r| r["status"] != "failed")
+            .map(|r| r["amount"].as_i64().expect("amount"))
+            .sum();
+        assert_eq!(refunded, 4950, "{connector}");
+        let counters = router.simulator(connector).counters();
+        assert_eq!(counters.refunds, 33, "{connector}: {counters:?}");
+        assert!(
+            counters.requests - requests_before <= 66,
+            "{connector}: a refund and at most one sync each: {counters:?}"
+        );
+        let eligibility = router
+            .call("GET", &format!("/payments/{pid}/eligibility"), None)
+            .await;
+        assert_eq!(eligibility.body["operations"]["refund"]["max_amount"], 50);
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_that_times_out_is_pending_until_a_sync_resolves_it() {
+    let router = TestRouter::start().await;
+    for connector in connectors() {
+        let sim = router.simulator(connector);
+        // Webhooks would resolve it too; this test is about the sync.
+        sim.set_webhook_target(None);
+        let pid = id(&router
+            .create(payment(connector, 3000, true, TestCard::Approved))
+            .await);
+        sim.inject(Fault::Delay {
+            duration: Duration::from_millis(CONNECTOR_TIMEOUT_MS + 1500),
+            after_processing: true,
+        });
+        let answer = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(answer.status, 200, "{connector}: {:#}", answer.body);
+        let payment = &answer.body;
+        assert_eq!(payment["status"], "processing", "{connector}: {payment:#}");
+        assert_eq!(payment["captures"][0]["status"], "pending", "{connector}");
+        assert!(
+            payment["captures"][0]["error_message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("sync"),
+            "{connector}: {payment:#}"
+        );
+        assert_eq!(
+            payment["amount_received"], 0,
+            "{connector}: nothing invented"
+        );
+        assert_eq!(
+            payment["amount_capturable"], 0,
+            "{connector}: the amount is reserved"
+        );
+        // Nothing else may be captured or voided while the outcome is unknown.
+        let again = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(again.status, 409, "{connector}");
+        let void = router
+            .call("POST", &format!("/payments/{pid}/cancel"), Some(json!({})))
+            .await;
+        assert_eq!(void.status, 409, "{connector}");
+
+        let synced = router
+            .call("GET", &format!("/payments/{pid}?force_sync=true"), None)
+            .await;
+        assert_eq!(synced.status, 200, "{connector}: {:#}", synced.body);
+        assert_eq!(
+            synced.body["status"], "succeeded",
+            "{connector}: {:#}",
+            synced.body
+        );
+        assert_eq!(synced.body["amount_received"], 3000, "{connector}");
+        assert_eq!(
+            synced.body["captures"][0]["status"], "charged",
+            "{connector}"
+        );
+        assert_eq!(synced.body["captures"].as_array().map(Vec::len), Some(1));
+        sim.clear_faults();
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_that_times_out_is_never_invented() {
+    let router = TestRouter::start().await;
+    let sim = router.simulator("checkout");
+    sim.inject(Fault::Delay {
+        duration: Duration::from_millis(CONNECTOR_TIMEOUT_MS + 1500),
+        after_processing: false,
+    });
+    let created = router
+        .create(payment("checkout", 900, true, TestCard::Approved))
+        .await;
+    assert_eq!(created["status"], "processing", "{created:#}");
+    assert_eq!(created["error_code"], "outcome_unknown");
+    assert_eq!(created["attempts"][0]["status"], "pending");
+    assert_eq!(created["amount_capturable"], 0);
+    let pid = id(&created);
+    let capture = router
+        .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+        .await;
+    assert_eq!(capture.status, 409, "{:#}", capture.body);
+    // Without the processor's id a sync cannot find it; the answer says how to reconcile.
+    let sync = router
+        .call("GET", &format!("/payments/{pid}?force_sync=true"), None)
+        .await;
+    assert_eq!(sync.status, 409, "{:#}", sync.body);
+    assert!(sync.message().contains(&pid), "{}", sync.message());
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulator_webhooks_update_stored_payments_once() {
+    let router = TestRouter::start().await;
+    for connector in connectors() {
+        let sim = router.simulator(connector);
+        let pid = id(&router
+            .create(payment(connector, 2000, true, TestCard::Approved))
+            .await);
+        // The capture happens at the processor but its answer is lost: only the webhook tells.
+        sim.inject(Fault::Delay {
+            duration: Duration::from_millis(CONNECTOR_TIMEOUT_MS + 1500),
+            after_processing: true,
+        });
+        let answer = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(
+            answer.body["captures"][0]["status"], "pending",
+            "{connector}"
+        );
+        let settled = eventually(&router, &format!("/payments/{pid}"), |p| {
+            p["status"] == "succeeded"
+        })
+        .await;
+        assert_eq!(
+            settled["status"], "succeeded",
+            "{connector}: the webhook applied: {settled:#}"
+        );
+        assert_eq!(settled["amount_received"], 2000, "{connector}");
+        assert_eq!(settled["captures"][0]["status"], "charged", "{connector}");
+
+        // A redelivered event is recognised and changes nothing.
+        let delivered = sim.webhooks();
+        let last = delivered.last().expect("the simulator sent webhooks");
+        let mut request = router
+            .client
+            .post(format!("{}/webhooks/{connector}", router.base));
+        for (name, value) in &last.headers {
+            request = request.header(name, value);
+        }
+        let again = request
+            .body(last.body.clone())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(again.status(), 200);
+        let again: Value = again.json().await.expect("json");
+        assert_eq!(again["status"], "duplicate", "{connector}: {again:#}");
+        let after = router
+            .call("GET", &format!("/payments/{pid}"), None)
+            .await
+            .body;
+        assert_eq!(after["amount_received"], 2000, "{connector}");
+        assert_eq!(
+            after["updated"], settled["updated"],
+            "{connector}: untouched"
+        );
+
+        // A forged one (body changed after signing) is refused and changes nothing.
+        let mut forged_body = last.body.clone();
+        let text = String::from_utf8_lossy(&forged_body).replace("2000", "9000");
+        forged_body = text.into_bytes();
+        let mut request = router
+            .client
+            .post(format!("{}/webhooks/{connector}", router.base));
+        for (name, value) in &last.headers {
+            request = request.header(name, value);
+        }
+        let forged = request.body(forged_body).send().await.expect("answer");
+        assert_eq!(forged.status(), 400, "{connector}");
+        let forged: Value = forged.json().await.expect("json");
+        assert_eq!(
+            forged["error"]["code"], "webhook_verification_failed",
+            "{connector}"
+        );
+        let unsigned = router
+            .client
+            .post(format!("{}/webhooks/{connector}", router.base))
+            .body(last.body.clone())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(unsigned.status(), 400, "{connector}");
+    }
+    let unknown = router
+        .raw("POST", "/webhooks/adyen", None, None, Some("{}"))
+        .await;
+    assert_eq!(unknown.status, 404);
+    router.running.shutdown().await;
+}
