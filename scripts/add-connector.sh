@@ -264,6 +264,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
     name: "__NAME__",
     live_variables: &["PAYBRIDGE___ENV___API_KEY"],
     build: __TYPE__::connector,
+    cards,
     simulator,
     live,
 };
@@ -331,4 +332,5 @@ echo "  connectors/$name/                      translator ($type), wire and mapp
 echo "  sandbox/src/$name.rs                   simulator skeleton"
 echo "  connector-tests/src/targets/$name.rs   suite target (live: PAYBRIDGE_${env}_API_KEY)"
 echo "  connector-tests/tests/$name.rs         suite test"
+echo "The router (router/) builds connectors from the same registry: it routes to '$name' as soon as it builds."
 echo "Next: cargo test -p paybridge-connector-tests --test $name"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI check that the scaffold never rots: runs scripts/add-connector.sh in a temporary copy of the
 # workspace and checks that the workspace builds, clippy is clean, the new crate's tests and the
-# conformance suite pass for the new connector, that only the expected files changed, and that
+# conformance suite pass for the new connector, the router picks it up, that only the expected files changed, and that
 # bad or taken names are refused.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,4 +57,7 @@ cargo fmt --all -- --check
 cargo test --quiet -p paybridge-demo
 out="$(cargo test -p paybridge-connector-tests --test demo -- --nocapture 2>&1)" || { echo "$out"; fail "the suite failed for the scaffold"; }
 grep -q "capabilities_agree_with_behaviour *passed" <<<"$out" || { echo "$out"; fail "NotSupported was not asserted"; }
+# The router builds connectors from the same registry: it lists the new one, and its tests skip
+# it until it supports the flows they drive.
+out="$(cargo test -p paybridge-router 2>&1)" || { echo "$out"; fail "the router's tests failed with the scaffold"; }
 echo "check-add-connector: the scaffold builds, is clippy-clean and passes the suite"

@@ -59,7 +59,7 @@ async fn fire(router: &TestRouter, path: &str, body: Value, count: usize) -> Vec
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_captures_never_exceed_the_authorization() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let multiple = capture_conditions(&router, connector)
             .await
             .iter()
@@ -121,7 +121,7 @@ async fn fifty_concurrent_captures_never_exceed_the_authorization() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_refunds_never_exceed_the_capture() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "refund"]).await {
         let sale = router
             .create(payment(connector, 5000, false, TestCard::Approved))
             .await;
@@ -173,7 +173,7 @@ async fn fifty_concurrent_refunds_never_exceed_the_capture() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_that_times_out_is_pending_until_a_sync_resolves_it() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let sim = router.simulator(connector);
         // Webhooks would resolve it too; this test is about the sync.
         sim.set_webhook_target(None);
@@ -268,7 +268,7 @@ async fn an_authorization_that_times_out_is_never_invented() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulator_webhooks_update_stored_payments_once() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "capture", "webhooks"]).await {
         let sim = router.simulator(connector);
         let pid = id(&router
             .create(payment(connector, 2000, true, TestCard::Approved))

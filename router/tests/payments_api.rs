@@ -22,7 +22,17 @@ async fn supports(router: &TestRouter, connector: &str, flow: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn estimated_authorization_increment_capture_refund_on_every_connector() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(
+        &router,
+        &[
+            "authorize",
+            "incremental_authorization",
+            "capture",
+            "refund",
+        ],
+    )
+    .await
+    {
         let mut body = payment(connector, 6540, true, TestCard::Approved);
         merge(
             &mut body,
@@ -144,7 +154,7 @@ async fn estimated_authorization_increment_capture_refund_on_every_connector() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_post_capture_void_and_decline_on_every_connector() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "void", "payment_sync"]).await {
         if supports(&router, connector, "cancel_post_capture").await {
             let sale = router
                 .create(payment(connector, 4200, false, TestCard::Approved))
@@ -227,7 +237,8 @@ async fn cancel_post_capture_void_and_decline_on_every_connector() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_ds_redirect_then_complete_authorize() {
     let router = TestRouter::start().await;
-    for connector in connectors() {
+    for connector in connectors_with(&router, &["authorize", "complete_authorize", "capture"]).await
+    {
         let Some(fields) = payment_fields(connector, TestCard::ThreeDs) else {
             continue;
         };

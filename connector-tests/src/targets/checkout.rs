@@ -20,6 +20,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
         "PAYBRIDGE_CHECKOUT_PROCESSING_CHANNEL_ID",
     ],
     build: Checkout::connector,
+    cards,
     simulator,
     live,
 };

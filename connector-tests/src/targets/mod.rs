@@ -22,6 +22,8 @@ pub struct ConnectorEntry {
     pub live_variables: &'static [&'static str],
     /// Builds the connector from a configuration (simulator, live sandbox, or a router's file).
     pub build: crate::BuildConnector,
+    /// The simulator's test cards (for tests that drive the connector through a router).
+    pub cards: fn() -> crate::TestCards,
     /// Starts the connector's simulator and describes the target on it.
     pub simulator: fn() -> SimulatorTarget,
     /// The live-sandbox target, or `None` when its credentials are not set.

@@ -23,6 +23,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
         "PAYBRIDGE_PRIMER_PAYMENT_METHOD_TOKEN",
     ],
     build: Primer::connector,
+    cards,
     simulator,
     live,
 };

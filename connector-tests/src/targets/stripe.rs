@@ -17,6 +17,7 @@ pub const ENTRY: ConnectorEntry = ConnectorEntry {
     name: "stripe",
     live_variables: &["PAYBRIDGE_STRIPE_SECRET_KEY"],
     build: Stripe::connector,
+    cards,
     simulator,
     live,
 };

@@ -225,6 +225,24 @@ pub fn connectors() -> Vec<&'static str> {
     targets::CONNECTORS.iter().map(|c| c.name).collect()
 }
 
+/// The registered connectors that support every one of `flows` (names as in `GET
+/// /connectors`), so a freshly scaffolded connector is skipped until it implements them.
+pub async fn connectors_with(router: &TestRouter, flows: &[&str]) -> Vec<&'static str> {
+    let matrix = router.call("GET", "/connectors", None).await;
+    let listed = matrix.body["connectors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    connectors()
+        .into_iter()
+        .filter(|name| {
+            listed.iter().any(|c| {
+                c["connector"] == *name && flows.iter().all(|f| c["flows"][*f]["supported"] == true)
+            })
+        })
+        .collect()
+}
+
 /// Which test card.
 #[derive(Debug, Clone, Copy)]
 pub enum TestCard {
@@ -235,12 +253,8 @@ pub enum TestCard {
 }
 
 fn test_cards(connector: &str) -> paybridge_connector_tests::TestCards {
-    match connector {
-        "checkout" => targets::checkout::cards(),
-        "stripe" => targets::stripe::cards(),
-        "primer" => targets::primer::cards(),
-        other => panic!("no test cards for {other}"),
-    }
+    let entry = targets::connector(connector).expect("a registered connector");
+    (entry.cards)()
 }
 
 /// The payment-method fields of a create request for `card` on `connector`, or `None` when the
