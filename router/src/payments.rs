@@ -1862,9 +1862,15 @@ mod tests {
 
     #[test]
     fn amounts_outside_the_range_name_the_field() {
-        assert_eq!(amount("amount", 0).unwrap_err().code, "invalid_amount");
-        assert_eq!(amount("amount", -5).unwrap_err().code, "invalid_amount");
-        let err = amount("amount_to_capture", MAX_AMOUNT + 1).unwrap_err();
+        assert_eq!(
+            amount("amount", 0).expect_err("zero").code,
+            "invalid_amount"
+        );
+        assert_eq!(
+            amount("amount", -5).expect_err("negative").code,
+            "invalid_amount"
+        );
+        let err = amount("amount_to_capture", MAX_AMOUNT + 1).expect_err("too large");
         assert_eq!(err.code, "amount_too_large");
         assert!(err.message.contains("amount_to_capture"));
         assert_eq!(amount("amount", 1).map(MinorUnit::get), Ok(1));
