@@ -66,20 +66,11 @@ pub fn app(state: Shared) -> axum::Router {
         .route("/payments", post(create_payment))
         .route("/payments/session_tokens", post(session_tokens))
         .route("/payments/{payment_id}", get(retrieve_payment))
-        .route("/payments/{payment_id}/capture", post(capture))
-        .route("/payments/{payment_id}/cancel", post(cancel))
+        // capture, cancel, incremental_authorization, extend_authorization,
+        // cancel_post_capture, complete_authorize
         .route(
-            "/payments/{payment_id}/incremental_authorization",
-            post(increment),
-        )
-        .route("/payments/{payment_id}/extend_authorization", post(extend))
-        .route(
-            "/payments/{payment_id}/cancel_post_capture",
-            post(cancel_post_capture),
-        )
-        .route(
-            "/payments/{payment_id}/complete_authorize",
-            post(complete_authorize),
+            "/payments/{payment_id}/{operation}",
+            post(payment_operation),
         )
         .route(
             "/payments/{payment_id}/update_metadata",
@@ -117,11 +108,15 @@ async fn trace(request: Request, next: Next) -> Response {
 }
 
 async fn not_found(uri: Uri) -> ApiError {
+    route_not_found(uri.path())
+}
+
+fn route_not_found(path: &str) -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         kind: crate::error::ErrorType::NotFound,
         code: "route_not_found".into(),
-        message: format!("no route {}; see GET /openapi.json", uri.path()),
+        message: format!("no route {path}; see GET /openapi.json"),
     }
 }
 
@@ -387,156 +382,58 @@ async fn retrieve_payment(
     ))
 }
 
-/// A POST on one payment: authenticate, then parse the body and run `op` under the
-/// idempotency key.
-async fn payment_post<B, T, F, Fut>(
-    state: Shared,
+/// `POST /payments/{payment_id}/{operation}`: one handler for the operations on a payment, so
+/// each shares authentication, body parsing and the idempotency key.
+async fn payment_operation(
+    State(state): State<Shared>,
     headers: HeaderMap,
-    payment_id: String,
-    operation: &str,
+    Path((payment_id, operation)): Path<(String, String)>,
     body: Bytes,
-    op: F,
-) -> Response
-where
-    B: DeserializeOwned,
-    T: serde::Serialize,
-    F: FnOnce(Shared, Caller, String, B) -> Fut,
-    Fut: std::future::Future<Output = Result<T, ApiError>>,
-{
+) -> Response {
     let caller = match authenticate(&state, &headers, true) {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
     let path = format!("/payments/{payment_id}/{operation}");
-    idempotent(
-        &state.clone(),
-        &caller.clone(),
-        "POST",
-        &path,
-        &body,
-        || async {
-            let request: B = parse(&body)?;
-            json(op(state, caller, payment_id, request).await?)
-        },
-    )
-    .await
-}
-
-async fn capture(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "capture",
-        b,
-        |s, c, id, body: CaptureBody| async move { s.payments.capture(&c, &id, body).await },
-    )
-    .await
-}
-
-async fn cancel(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "cancel",
-        b,
-        |s, c, id, body: CancelBody| async move { s.payments.cancel(&c, &id, body).await },
-    )
-    .await
-}
-
-async fn increment(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "incremental_authorization",
-        b,
-        |s, c, id, body: IncrementalAuthorizationBody| async move {
-            s.payments.increment(&c, &id, body).await
-        },
-    )
-    .await
-}
-
-async fn extend(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "extend_authorization",
-        b,
-        |s, c, id, _: EmptyBody| async move { s.payments.extend(&c, &id).await },
-    )
-    .await
-}
-
-async fn cancel_post_capture(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(s, h, id, "cancel_post_capture", b, |s, c, id, body: CancelBody| async move {
-        s.payments.cancel_post_capture(&c, &id, body).await
+    idempotent(&state, &caller, "POST", &path, &body, || async {
+        let (p, c, id) = (&state.payments, &caller, payment_id.as_str());
+        match operation.as_str() {
+            "capture" => json(p.capture(c, id, parse(&body)?).await?),
+            "cancel" => json(p.cancel(c, id, parse(&body)?).await?),
+            "incremental_authorization" => json(p.increment(c, id, parse(&body)?).await?),
+            "extend_authorization" => {
+                let EmptyBody {} = parse(&body)?;
+                json(p.extend(c, id).await?)
+            }
+            "cancel_post_capture" => json(p.cancel_post_capture(c, id, parse(&body)?).await?),
+            "complete_authorize" => json(p.complete_authorize(c, id, parse(&body)?).await?),
+            _ => Err(route_not_found(&path)),
+        }
     })
     .await
 }
 
-async fn complete_authorize(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
-) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "complete_authorize",
-        b,
-        |s, c, id, body: CompleteAuthorizeBody| async move {
-            s.payments.complete_authorize(&c, &id, body).await
-        },
-    )
-    .await
-}
-
+/// `POST /payments/{payment_id}/3ds/authentication`.
 async fn external_authentication(
-    State(s): State<Shared>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    b: Bytes,
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(payment_id): Path<String>,
+    body: Bytes,
 ) -> Response {
-    payment_post(
-        s,
-        h,
-        id,
-        "3ds/authentication",
-        b,
-        |s, c, id, _: EmptyBody| async move { s.payments.external_authentication(&c, &id).await },
-    )
+    let caller = match authenticate(&state, &headers, true) {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    let path = format!("/payments/{payment_id}/3ds/authentication");
+    idempotent(&state, &caller, "POST", &path, &body, || async {
+        let EmptyBody {} = parse(&body)?;
+        json(
+            state
+                .payments
+                .external_authentication(&caller, &payment_id)
+                .await?,
+        )
+    })
     .await
 }
 

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use paybridge_core::*;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
+use tokio::sync::OwnedMutexGuard;
 
 use crate::error::ApiError;
 use crate::locks::PaymentLocks;
@@ -102,6 +103,18 @@ impl Payments {
             .ok_or_else(|| ApiError::not_found(format_args!("payment {payment_id}")))
     }
 
+    /// Takes the payment's lock, then loads it and its connector.
+    async fn open(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+    ) -> Result<(OwnedMutexGuard<()>, PaymentRecord, Arc<dyn Connector>), ApiError> {
+        let guard = self.locks.lock(payment_id).await;
+        let record = self.load(caller, payment_id).await?;
+        let connector = self.connector(&record.payment.connector)?.clone();
+        Ok((guard, record, connector))
+    }
+
     async fn save(&self, record: &mut PaymentRecord) -> Result<(), ApiError> {
         record.payment.version += 1;
         record.payment.updated = now();
@@ -124,9 +137,7 @@ impl Payments {
         if !force_sync {
             return Ok(payment_object(&self.load(caller, payment_id).await?));
         }
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         self.sync(&connector, &mut record).await?;
         Ok(payment_object(&record))
     }
@@ -348,9 +359,7 @@ impl Payments {
         payment_id: &str,
         body: CaptureBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         capture_check(&record, connector.capabilities()).into_result()?;
         let capturable = record.payment.amount_capturable;
         let amount = match body.amount_to_capture {
@@ -485,9 +494,7 @@ impl Payments {
         payment_id: &str,
         body: CancelBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         cancel_check(&record, connector.capabilities()).into_result()?;
         let request = VoidRequest {
             idempotency_key: caller.connector_key(&format!("{payment_id}-void")),
@@ -525,9 +532,7 @@ impl Payments {
         payment_id: &str,
         body: IncrementalAuthorizationBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         increment_check(&record, connector.capabilities()).into_result()?;
         let current = record.payment.amount;
         let new_total = amount("amount", body.amount)?.get();
@@ -615,9 +620,7 @@ impl Payments {
         caller: &Caller,
         payment_id: &str,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         extend_check(&record, connector.capabilities()).into_result()?;
         let request = ExtendAuthorizationRequest {
             idempotency_key: caller.connector_key(&new_id("ext")),
@@ -665,9 +668,7 @@ impl Payments {
         payment_id: &str,
         body: CancelBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         cancel_post_capture_check(&record, connector.capabilities()).into_result()?;
         let refund_id = new_id("ref");
         let received = record.payment.amount_received;
@@ -719,10 +720,12 @@ impl Payments {
         payment_id: &str,
         body: CompleteAuthorizeBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
         complete_check(&record, connector.capabilities()).into_result()?;
+        if settled_by_webhook(&record) {
+            self.sync(&connector, &mut record).await?;
+            return Ok(payment_object(&record));
+        }
         let request = CompleteAuthorizeRequest {
             idempotency_key: caller.connector_key(&format!("{payment_id}-complete")),
             connector_payment_id: connector_id(&record)?,
@@ -900,9 +903,7 @@ impl Payments {
         body: CreateRefundBody,
     ) -> Result<RefundObject, ApiError> {
         let payment_id = body.payment_id.clone();
-        let _guard = self.locks.lock(&payment_id).await;
-        let mut record = self.load(caller, &payment_id).await?;
-        let connector = self.connector(&record.payment.connector)?.clone();
+        let (_guard, mut record, connector) = self.open(caller, &payment_id).await?;
         refund_check(&record, connector.capabilities()).into_result()?;
         let refundable = refundable(&record);
         let amount = match body.amount {
@@ -1353,12 +1354,22 @@ fn refund_check(record: &PaymentRecord, caps: &Capabilities) -> Check {
 
 fn complete_check(record: &PaymentRecord, caps: &Capabilities) -> Check {
     supports(caps, Flow::CompleteAuthorize).then(|| {
+        if settled_by_webhook(record) {
+            return Check::ok();
+        }
         in_status(
             record,
             &[PaymentStatus::RequiresCustomerAction],
             "complete authorize",
         )
     })
+}
+
+/// The customer's action is still recorded as pending but a webhook already moved the payment
+/// on (it can arrive before the customer's browser returns): completing means syncing.
+fn settled_by_webhook(record: &PaymentRecord) -> bool {
+    record.payment.next_action.is_some()
+        && status_of(record).is_some_and(|s| s != PaymentStatus::RequiresCustomerAction)
 }
 
 fn sync_check(record: &PaymentRecord, caps: &Capabilities) -> Check {

@@ -15,22 +15,51 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         "card_exp_year": "2031", "card_cvc": "9137", "card_holder_name": "Jane Doe"}});
     let mut body = payment("checkout", 2500, true, TestCard::Approved);
     body["payment_method_data"] = card.clone();
-    let first = router.raw("POST", "/payments", Some(KEY), Some("log-test-1"), Some(&body.to_string())).await;
+    let first = router
+        .raw(
+            "POST",
+            "/payments",
+            Some(KEY),
+            Some("log-test-1"),
+            Some(&body.to_string()),
+        )
+        .await;
     assert_eq!(first.status, 200, "{:#}", first.body);
     let pid = id(&first.body);
-    router.call("POST", &format!("/payments/{pid}/capture"), Some(json!({}))).await;
-    router.call("POST", "/refunds", Some(json!({"payment_id": pid, "amount": 100}))).await;
+    router
+        .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+        .await;
+    router
+        .call(
+            "POST",
+            "/refunds",
+            Some(json!({"payment_id": pid, "amount": 100})),
+        )
+        .await;
     let mut stripe = payment("stripe", 2500, false, TestCard::Approved);
     stripe["payment_method_data"] = card;
     router.call("POST", "/payments", Some(stripe)).await;
-    router.create(payment("primer", 2500, false, TestCard::Approved)).await;
-    router.raw("GET", "/connectors", Some("wrong-key-do-not-log"), None, None).await;
+    router
+        .create(payment("primer", 2500, false, TestCard::Approved))
+        .await;
+    router
+        .raw(
+            "GET",
+            "/connectors",
+            Some("wrong-key-do-not-log"),
+            None,
+            None,
+        )
+        .await;
     // Let the simulators' webhooks arrive.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let text = logs.text();
     assert!(text.contains("/payments"), "the requests were logged");
-    assert!(text.contains("processor_call"), "the processor calls were logged");
+    assert!(
+        text.contains("processor_call"),
+        "the processor calls were logged"
+    );
     let mut secrets = vec![
         "4242424242424242".to_owned(),
         "\"9137\"".to_owned(),
@@ -40,7 +69,9 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
     ];
     for connector in connectors() {
         let entry = paybridge_connector_tests::targets::connector(connector).expect("entry");
-        let target = (entry.simulator)().await.expect("a target shows the simulator's secrets");
+        let target = (entry.simulator)()
+            .await
+            .expect("a target shows the simulator's secrets");
         secrets.extend(target.secrets.iter().cloned());
         if let Some(sim) = target.simulator {
             sim.shutdown().await;
@@ -52,7 +83,10 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         secrets.push(token);
     }
     for secret in &secrets {
-        assert!(!text.contains(secret.as_str()), "a secret reached the logs: {secret}");
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret reached the logs: {secret}"
+        );
     }
     router.running.shutdown().await;
 }

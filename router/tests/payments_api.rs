@@ -488,3 +488,51 @@ async fn health_connectors_and_the_served_document() {
     assert_eq!(value["info"]["title"], "paybridge router");
     router.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complete_authorize_after_the_webhook_already_told_the_outcome() {
+    let router = TestRouter::start().await;
+    for connector in
+        connectors_with(&router, &["authorize", "complete_authorize", "webhooks"]).await
+    {
+        let Some(fields) = payment_fields(connector, TestCard::ThreeDs) else {
+            continue;
+        };
+        let mut body = json!({
+            "amount": 1800, "currency": "USD", "connector": connector, "capture_method": "manual",
+            "authentication_type": "three_ds", "return_url": "https://shop.example/back",
+        });
+        merge(&mut body, fields);
+        let created = router.create(body).await;
+        let pid = id(&created);
+        let params = complete_customer_action(&router, connector, &created).await;
+        // The processor's webhook arrives before the customer's browser comes back.
+        let moved = eventually(&router, &format!("/payments/{pid}"), |p| {
+            p["status"] != "requires_customer_action"
+        })
+        .await;
+        if moved["status"] == "requires_customer_action" {
+            continue; // this processor sends no webhook for the authentication
+        }
+        let completed = router
+            .call(
+                "POST",
+                &format!("/payments/{pid}/complete_authorize"),
+                Some(json!({"redirect_params": params})),
+            )
+            .await;
+        assert_eq!(completed.status, 200, "{connector}: {:#}", completed.body);
+        assert_eq!(completed.body["status"], "requires_capture", "{connector}");
+        assert_eq!(completed.body["next_action"], Value::Null, "{connector}");
+        // Now it is complete: a second call is refused.
+        let again = router
+            .call(
+                "POST",
+                &format!("/payments/{pid}/complete_authorize"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(again.status, 409, "{connector}: {:#}", again.body);
+    }
+    router.running.shutdown().await;
+}
