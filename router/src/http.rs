@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Merchants;
 use crate::error::ApiError;
 use crate::model::*;
-use crate::payments::{now, Caller, Payments};
+use crate::payments::{format_time, now, Caller, Payments};
 use crate::store::IdempotencyRecord;
 
 /// The OpenAPI document of this API.
@@ -46,6 +46,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/refunds/{refund_id}"),
     ("POST", "/webhooks/{connector}"),
 ];
+
+/// How long a request may hold its idempotency key unanswered before a retry takes it over
+/// (longer than any connector call with its retries).
+const IN_FLIGHT_TAKEOVER: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Shared by every handler.
 pub struct AppState {
@@ -250,8 +254,16 @@ where
         hex::encode(hash.finalize())
     };
     let store = state.payments.store();
+    let now = time::OffsetDateTime::now_utc();
+    let stale_before = format_time(now - IN_FLIGHT_TAKEOVER);
     match store
-        .claim_idempotency_key(&caller.merchant_id, key, &fingerprint, &now())
+        .claim_idempotency_key(
+            &caller.merchant_id,
+            key,
+            &fingerprint,
+            &format_time(now),
+            &stale_before,
+        )
         .await
     {
         Err(err) => ApiError::from(err).into_response(),

@@ -1765,7 +1765,8 @@ pub(crate) fn now() -> String {
     format_time(OffsetDateTime::now_utc())
 }
 
-fn format_time(t: OffsetDateTime) -> String {
+/// `t` as stored and shown.
+pub(crate) fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",

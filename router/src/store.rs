@@ -470,13 +470,16 @@ impl Store {
             .map(|_| ())
     }
 
-    /// Claims `key` for a new request: `None` when claimed, else the existing record.
+    /// Claims `key` for a new request: `None` when claimed, else the existing record. A claim
+    /// still unanswered since before `stale_before` (its router died mid-request) is taken over,
+    /// so the client's retry runs again, reaching the processor with the same derived key.
     pub async fn claim_idempotency_key(
         &self,
         merchant_id: &str,
         key: &str,
         fingerprint: &str,
         now: &str,
+        stale_before: &str,
     ) -> Result<Option<IdempotencyRecord>, sqlx::Error> {
         let inserted = sqlx::query(
             "INSERT INTO idempotency_records (merchant_id, idempotency_key, request_fingerprint, \
@@ -490,6 +493,21 @@ impl Store {
         .execute(&self.pool)
         .await?;
         if inserted.rows_affected() == 1 {
+            return Ok(None);
+        }
+        let taken_over = sqlx::query(
+            "UPDATE idempotency_records SET created_at = $1 WHERE merchant_id = $2 \
+             AND idempotency_key = $3 AND request_fingerprint = $4 AND status_code IS NULL \
+             AND created_at < $5",
+        )
+        .bind(now)
+        .bind(merchant_id)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(stale_before)
+        .execute(&self.pool)
+        .await?;
+        if taken_over.rows_affected() == 1 {
             return Ok(None);
         }
         let row = sqlx::query(
@@ -698,4 +716,53 @@ fn refund_from_row(r: &AnyRow) -> Result<RefundObject, sqlx::Error> {
         created_at: r.try_get(13)?,
         updated_at: r.try_get(14)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_abandoned_idempotency_claim_is_taken_over_by_the_same_request_only() {
+        let store = Store::connect("sqlite::memory:").await.expect("store");
+        let t1 = "2026-01-01T00:00:00.000Z";
+        let t2 = "2026-01-01T00:01:00.000Z";
+        let t3 = "2026-01-01T00:05:00.000Z";
+        let claim = |fp: &'static str, now: &'static str, stale_before: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .claim_idempotency_key("m1", "k1", fp, now, stale_before)
+                    .await
+                    .expect("claim")
+            }
+        };
+        assert_eq!(claim("fp-a", t1, "2025-12-31T23:58:00.000Z").await, None);
+        // Still fresh: the retry waits.
+        assert_eq!(
+            claim("fp-a", t2, t1).await,
+            Some(IdempotencyRecord::InFlight {
+                fingerprint: "fp-a".into()
+            })
+        );
+        // Another request under the same key is never let in, stale or not.
+        assert!(matches!(
+            claim("fp-b", t3, t3).await,
+            Some(IdempotencyRecord::InFlight { .. })
+        ));
+        // Stale: the same request takes the key over.
+        assert_eq!(claim("fp-a", t3, t2).await, None);
+        store
+            .complete_idempotency_key("m1", "k1", 200, "{}")
+            .await
+            .expect("complete");
+        assert_eq!(
+            claim("fp-a", t3, t3).await,
+            Some(IdempotencyRecord::Done {
+                fingerprint: "fp-a".into(),
+                status: 200,
+                body: "{}".into()
+            })
+        );
+    }
 }
