@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Merchants;
 use crate::error::ApiError;
 use crate::model::*;
-use crate::payments::{format_time, now, Caller, Payments};
+use crate::payments::{format_time, Caller, Payments};
 use crate::store::IdempotencyRecord;
 
 /// The OpenAPI document of this API.
@@ -548,35 +548,11 @@ async fn webhook(
             format!("the webhook could not be verified: {err}"),
         )
     })?;
-    let store = state.payments.store();
-    let fresh = store
-        .record_webhook_event(&connector_name, &event.event_id, &event.raw_type, &now())
+    let (status, payment_id) = state
+        .payments
+        .receive_webhook(&connector_name, &event)
         .await?;
-    if !fresh {
-        return Ok(axum::Json(serde_json::json!({
-            "status": "duplicate", "event_id": event.event_id, "payment_id": null
-        })));
-    }
-    match state.payments.apply_webhook(&connector_name, &event).await {
-        Ok(applied) => {
-            let (payment_id, changed) = match &applied {
-                Some((id, changed)) => (Some(id.as_str()), *changed),
-                None => (None, false),
-            };
-            let status = if changed { "applied" } else { "ignored" };
-            store
-                .webhook_outcome(&connector_name, &event.event_id, payment_id, status)
-                .await?;
-            Ok(axum::Json(serde_json::json!({
-                "status": status, "event_id": event.event_id, "payment_id": payment_id
-            })))
-        }
-        Err(err) => {
-            // Not processed: forget the event so the processor's redelivery is.
-            store
-                .forget_webhook_event(&connector_name, &event.event_id)
-                .await?;
-            Err(err)
-        }
-    }
+    Ok(axum::Json(serde_json::json!({
+        "status": status, "event_id": event.event_id, "payment_id": payment_id
+    })))
 }

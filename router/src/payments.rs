@@ -328,13 +328,7 @@ impl Payments {
             modified_at: created,
         };
         self.store.insert_payment(&payment, &attempt).await?;
-        let mut record = PaymentRecord {
-            payment,
-            attempts: vec![attempt],
-            captures: Vec::new(),
-            increments: Vec::new(),
-            refunds: Vec::new(),
-        };
+        let mut record = PaymentRecord::inserted(payment, attempt);
 
         match connector.authorize(&request).await {
             Ok(response) => apply_payment(&mut record, &response),
@@ -1049,35 +1043,63 @@ impl Payments {
         Ok(record.refunds[index].clone())
     }
 
-    /// Applies a verified webhook event to the payment it concerns. Returns the payment id and
-    /// whether the event changed it, or `None` when no stored payment matches.
-    pub async fn apply_webhook(
+    /// Records a verified webhook event and applies it to the payment it concerns, under the
+    /// payment's lock. Answers `duplicate` (the event id was seen before), `applied` (the
+    /// payment changed) or `ignored` (no such payment, or nothing to change), with the payment.
+    pub async fn receive_webhook(
         &self,
         connector: &str,
         event: &WebhookEvent,
-    ) -> Result<Option<(String, bool)>, ApiError> {
-        let Some(connector_payment_id) = &event.connector_payment_id else {
-            return Ok(None);
+    ) -> Result<(&'static str, Option<String>), ApiError> {
+        let owner = match &event.connector_payment_id {
+            Some(id) => {
+                self.store
+                    .payment_owner_by_connector_id(connector, id)
+                    .await?
+            }
+            None => None,
         };
-        let Some(found) = self
+        let _guard = match &owner {
+            Some((payment_id, _)) => Some(self.locks.lock(payment_id).await),
+            None => None,
+        };
+        let payment_id = owner.as_ref().map(|(id, _)| id.clone());
+        let fresh = self
             .store
-            .payment_by_connector_id(connector, connector_payment_id)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let payment_id = found.payment.payment_id.clone();
-        let _guard = self.locks.lock(&payment_id).await;
-        let caller = Caller {
-            merchant_id: found.payment.merchant_id.clone(),
-            idempotency_key: None,
-        };
-        let mut record = self.load(&caller, &payment_id).await?;
-        let changed = crate::webhooks::apply(&mut record, event);
-        if changed {
-            self.save(&mut record).await?;
+            .record_webhook_event(connector, event, payment_id.as_deref(), &now())
+            .await?;
+        if !fresh {
+            return Ok(("duplicate", payment_id));
         }
-        Ok(Some((payment_id, changed)))
+        let Some((payment_id, merchant_id)) = owner else {
+            return Ok(("ignored", None));
+        };
+        let applied = async {
+            let caller = Caller {
+                merchant_id,
+                idempotency_key: None,
+            };
+            let mut record = self.load(&caller, &payment_id).await?;
+            if !crate::webhooks::apply(&mut record, event) {
+                return Ok("ignored");
+            }
+            self.save(&mut record).await?;
+            self.store
+                .webhook_outcome(connector, &event.event_id, "applied")
+                .await?;
+            Ok::<_, ApiError>("applied")
+        }
+        .await;
+        match applied {
+            Ok(status) => Ok((status, Some(payment_id))),
+            Err(err) => {
+                // Not processed: forget the event so the processor's redelivery is.
+                self.store
+                    .forget_webhook_event(connector, &event.event_id)
+                    .await?;
+                Err(err)
+            }
+        }
     }
 }
 

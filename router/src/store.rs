@@ -8,9 +8,11 @@
 //! both spend the same capturable or refundable amount.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::AnyConnection;
 use sqlx::{AnyPool, Row};
 
 use crate::model::{AttemptObject, CaptureObject, IncrementalAuthorizationObject, RefundObject};
@@ -73,6 +75,48 @@ pub struct PaymentRecord {
     pub increments: Vec<IncrementalAuthorizationObject>,
     /// Refunds, oldest first.
     pub refunds: Vec<RefundObject>,
+    /// The child rows as last read or written, so a save writes only those that changed.
+    stored: Arc<StoredChildren>,
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct StoredChildren {
+    attempts: Vec<AttemptObject>,
+    captures: Vec<CaptureObject>,
+    increments: Vec<IncrementalAuthorizationObject>,
+    refunds: Vec<RefundObject>,
+}
+
+impl PaymentRecord {
+    /// A payment just inserted with its first attempt.
+    pub fn inserted(payment: PaymentRow, attempt: AttemptObject) -> Self {
+        let stored = StoredChildren {
+            attempts: vec![attempt.clone()],
+            ..StoredChildren::default()
+        };
+        PaymentRecord {
+            payment,
+            attempts: vec![attempt],
+            captures: Vec::new(),
+            increments: Vec::new(),
+            refunds: Vec::new(),
+            stored: Arc::new(stored),
+        }
+    }
+
+    fn mark_stored(&mut self) {
+        self.stored = Arc::new(StoredChildren {
+            attempts: self.attempts.clone(),
+            captures: self.captures.clone(),
+            increments: self.increments.clone(),
+            refunds: self.refunds.clone(),
+        });
+    }
+}
+
+/// The rows of `current` that are not, as they are, in `stored`.
+fn changed<'a, T: PartialEq>(current: &'a [T], stored: &'a [T]) -> impl Iterator<Item = &'a T> {
+    current.iter().filter(move |row| !stored.contains(row))
 }
 
 /// A stored idempotency record.
@@ -107,6 +151,9 @@ pub enum Written {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite files: checkpoints the write-ahead log from its own connection, off the path of
+    /// the requests (a checkpoint fsyncs the database file).
+    checkpointer: Option<Arc<tokio::task::JoinHandle<()>>>,
 }
 
 const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, connector_transaction_id, \
@@ -131,6 +178,9 @@ impl Store {
             // database must be one connection anyway (each would have its own).
             .max_connections(if sqlite { 1 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
+            // The connection is in-process (SQLite) or checked by its use; a ping per
+            // acquisition would double the round trips.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite {
@@ -148,6 +198,11 @@ impl Store {
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
+                        // Checkpoints run in the background (below); this is only a bound
+                        // should that task fail (~40 MB of log).
+                        sqlx::query("PRAGMA wal_autocheckpoint = 10000")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -155,7 +210,25 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        let file = sqlite && !url.contains(":memory:") && !url.contains("mode=memory");
+        let checkpointer = if file {
+            let mut conn = <AnyConnection as sqlx::Connection>::connect(url).await?;
+            Some(Arc::new(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                loop {
+                    tick.tick().await;
+                    if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&mut conn)
+                        .await
+                    {
+                        tracing::warn!(error = %err, "WAL checkpoint failed");
+                    }
+                }
+            })))
+        } else {
+            None
+        };
+        Ok(Store { pool, checkpointer })
     }
 
     /// `Ok` when the database answers.
@@ -208,36 +281,35 @@ impl Store {
         let sql = format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1 AND merchant_id = $2"
         );
+        // One connection for the payment and its children: one hand-off to the pool.
+        let mut conn = self.pool.acquire().await?;
         let row: Option<PaymentRow> = sqlx::query_as(&sql)
             .bind(payment_id)
             .bind(merchant_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         match row {
-            Some(payment) => self.with_children(payment).await.map(Some),
+            Some(payment) => Self::with_children(&mut conn, payment).await.map(Some),
             None => Ok(None),
         }
     }
 
-    /// The payment a processor knows as `connector_transaction_id`.
-    pub async fn payment_by_connector_id(
+    /// The payment id and merchant of the payment a processor knows as
+    /// `connector_transaction_id`.
+    pub async fn payment_owner_by_connector_id(
         &self,
         connector: &str,
         connector_transaction_id: &str,
-    ) -> Result<Option<PaymentRecord>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments \
-             WHERE connector = $1 AND connector_transaction_id = $2"
-        );
-        let row: Option<PaymentRow> = sqlx::query_as(&sql)
-            .bind(connector)
-            .bind(connector_transaction_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            Some(payment) => self.with_children(payment).await.map(Some),
-            None => Ok(None),
-        }
+    ) -> Result<Option<(String, String)>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT payment_id, merchant_id FROM payments \
+             WHERE connector = $1 AND connector_transaction_id = $2",
+        )
+        .bind(connector)
+        .bind(connector_transaction_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
     /// The payment id and merchant of refund `refund_id`.
@@ -252,7 +324,10 @@ impl Store {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
-    async fn with_children(&self, payment: PaymentRow) -> Result<PaymentRecord, sqlx::Error> {
+    async fn with_children(
+        conn: &mut AnyConnection,
+        payment: PaymentRow,
+    ) -> Result<PaymentRecord, sqlx::Error> {
         let id = payment.payment_id.as_str();
         let attempts = sqlx::query(
             "SELECT attempt_id, status, amount, currency, connector, connector_transaction_id, \
@@ -261,7 +336,7 @@ impl Store {
              ORDER BY created_at, attempt_id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(attempt_from_row)
@@ -272,7 +347,7 @@ impl Store {
              WHERE payment_id = $1 ORDER BY capture_sequence",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(capture_from_row)
@@ -283,7 +358,7 @@ impl Store {
              WHERE payment_id = $1 ORDER BY created_at, authorization_id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(increment_from_row)
@@ -295,23 +370,26 @@ impl Store {
              ORDER BY created_at, refund_id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(refund_from_row)
         .collect::<Result<_, _>>()?;
-        Ok(PaymentRecord {
+        let mut record = PaymentRecord {
             payment,
             attempts,
             captures,
             increments,
             refunds,
-        })
+            stored: Arc::default(),
+        };
+        record.mark_stored();
+        Ok(record)
     }
 
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
     /// the payment row and every child row, in one transaction.
-    pub async fn save(&self, record: &PaymentRecord) -> Result<Written, sqlx::Error> {
+    pub async fn save(&self, record: &mut PaymentRecord) -> Result<Written, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let assignments = PAYMENT_COLUMNS
             .split(", ")
@@ -330,10 +408,11 @@ impl Store {
             return Ok(Written::Stale);
         }
         let id = record.payment.payment_id.as_str();
-        for attempt in &record.attempts {
+        let stored = record.stored.clone();
+        for attempt in changed(&record.attempts, &stored.attempts) {
             upsert_attempt(&mut tx, id, attempt).await?;
         }
-        for capture in &record.captures {
+        for capture in changed(&record.captures, &stored.captures) {
             sqlx::query(
                 "INSERT INTO captures (capture_id, payment_id, status, amount, currency, connector, \
                  connector_capture_id, capture_sequence, error_code, error_message, created_at, \
@@ -358,7 +437,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for inc in &record.increments {
+        for inc in changed(&record.increments, &stored.increments) {
             sqlx::query(
                 "INSERT INTO incremental_authorizations (authorization_id, payment_id, amount, \
                  previously_authorized_amount, status, error_code, error_message, created_at, \
@@ -379,7 +458,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        for refund in &record.refunds {
+        for refund in changed(&record.refunds, &stored.refunds) {
             sqlx::query(
                 "INSERT INTO refunds (refund_id, payment_id, merchant_id, amount, currency, status, \
                  reason, metadata, connector, connector_refund_id, error_code, error_message, \
@@ -411,25 +490,28 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        record.mark_stored();
         Ok(Written::Yes)
     }
 
-    /// Records a webhook event; `false` when `(connector, event_id)` was already recorded.
+    /// Records a webhook event as `ignored`; `false` when `(connector, event_id)` was already
+    /// recorded.
     pub async fn record_webhook_event(
         &self,
         connector: &str,
-        event_id: &str,
-        event_type: &str,
+        event: &paybridge_core::WebhookEvent,
+        payment_id: Option<&str>,
         received_at: &str,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "INSERT INTO webhook_events (connector, event_id, event_type, payment_id, outcome, \
-             received_at) VALUES ($1, $2, $3, NULL, 'received', $4) \
+             received_at) VALUES ($1, $2, $3, $4, 'ignored', $5) \
              ON CONFLICT (connector, event_id) DO NOTHING",
         )
         .bind(connector)
-        .bind(event_id)
-        .bind(event_type)
+        .bind(&event.event_id)
+        .bind(&event.raw_type)
+        .bind(payment_id)
         .bind(received_at)
         .execute(&self.pool)
         .await?;
@@ -441,20 +523,15 @@ impl Store {
         &self,
         connector: &str,
         event_id: &str,
-        payment_id: Option<&str>,
         outcome: &str,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE webhook_events SET payment_id = $1, outcome = $2 \
-             WHERE connector = $3 AND event_id = $4",
-        )
-        .bind(payment_id)
-        .bind(outcome)
-        .bind(connector)
-        .bind(event_id)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        sqlx::query("UPDATE webhook_events SET outcome = $1 WHERE connector = $2 AND event_id = $3")
+            .bind(outcome)
+            .bind(connector)
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     /// Forgets a recorded webhook event, so a redelivery is processed (its first processing
@@ -571,8 +648,11 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Closes the pool.
+    /// Stops the checkpoints and closes the pool.
     pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.abort();
+        }
         self.pool.close().await;
     }
 }
