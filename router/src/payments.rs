@@ -327,8 +327,8 @@ impl Payments {
             created_at: created.clone(),
             modified_at: created,
         };
-        self.store.insert_payment(&payment, &attempt).await?;
         let mut record = PaymentRecord::inserted(payment, attempt);
+        self.store.insert_payment(&record).await?;
 
         match connector.authorize(&request).await {
             Ok(response) => apply_payment(&mut record, &response),

@@ -7,8 +7,9 @@
 //! crash never leaves half an operation and two router instances sharing one database cannot
 //! both spend the same capturable or refundable amount.
 
+use std::collections::{HashMap, VecDeque};
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
@@ -81,6 +82,8 @@ pub struct PaymentRecord {
 
 #[derive(Debug, Default, PartialEq)]
 struct StoredChildren {
+    /// The payment version these are the children of.
+    version: i64,
     attempts: Vec<AttemptObject>,
     captures: Vec<CaptureObject>,
     increments: Vec<IncrementalAuthorizationObject>,
@@ -91,6 +94,7 @@ impl PaymentRecord {
     /// A payment just inserted with its first attempt.
     pub fn inserted(payment: PaymentRow, attempt: AttemptObject) -> Self {
         let stored = StoredChildren {
+            version: payment.version,
             attempts: vec![attempt.clone()],
             ..StoredChildren::default()
         };
@@ -104,8 +108,20 @@ impl PaymentRecord {
         }
     }
 
+    fn from_stored(payment: PaymentRow, stored: Arc<StoredChildren>) -> Self {
+        PaymentRecord {
+            payment,
+            attempts: stored.attempts.clone(),
+            captures: stored.captures.clone(),
+            increments: stored.increments.clone(),
+            refunds: stored.refunds.clone(),
+            stored,
+        }
+    }
+
     fn mark_stored(&mut self) {
         self.stored = Arc::new(StoredChildren {
+            version: self.payment.version,
             attempts: self.attempts.clone(),
             captures: self.captures.clone(),
             increments: self.increments.clone(),
@@ -117,6 +133,59 @@ impl PaymentRecord {
 /// The rows of `current` that are not, as they are, in `stored`.
 fn changed<'a, T: PartialEq>(current: &'a [T], stored: &'a [T]) -> impl Iterator<Item = &'a T> {
     current.iter().filter(move |row| !stored.contains(row))
+}
+
+/// The children of recently used payments. Child rows are only ever written in the transaction
+/// that moves their payment's `version` on (`insert_payment`, `save`), so children cached for
+/// the version a payment row has now are exactly the stored ones, whichever router instance
+/// wrote them, and a load reads the payment row alone: one statement instead of five.
+#[derive(Debug, Default)]
+struct ChildrenCache {
+    entries: Mutex<CacheEntries>,
+}
+
+#[derive(Debug, Default)]
+struct CacheEntries {
+    by_payment: HashMap<String, Arc<StoredChildren>>,
+    /// Insertion order, for eviction.
+    order: VecDeque<String>,
+}
+
+impl ChildrenCache {
+    /// Payments kept; a payment's operations come close together, older ones are read again.
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, payment_id: &str, version: i64) -> Option<Arc<StoredChildren>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .by_payment
+            .get(payment_id)
+            .filter(|children| children.version == version)
+            .cloned()
+    }
+
+    fn put(&self, payment_id: &str, children: Arc<StoredChildren>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries
+            .by_payment
+            .insert(payment_id.to_owned(), children)
+            .is_none()
+        {
+            entries.order.push_back(payment_id.to_owned());
+            while entries.order.len() > Self::CAPACITY {
+                if let Some(oldest) = entries.order.pop_front() {
+                    entries.by_payment.remove(&oldest);
+                }
+            }
+        }
+    }
+
+    fn remove(&self, payment_id: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.by_payment.remove(payment_id).is_some() {
+            entries.order.retain(|id| id != payment_id);
+        }
+    }
 }
 
 /// A stored idempotency record.
@@ -154,6 +223,9 @@ pub struct Store {
     /// SQLite files: checkpoints the write-ahead log from its own connection, off the path of
     /// the requests (a checkpoint fsyncs the database file).
     checkpointer: Option<Arc<tokio::task::JoinHandle<()>>>,
+    children: Arc<ChildrenCache>,
+    /// SQLite (batched writes) rather than PostgreSQL.
+    sqlite: bool,
 }
 
 const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, connector_transaction_id, \
@@ -228,7 +300,12 @@ impl Store {
         } else {
             None
         };
-        Ok(Store { pool, checkpointer })
+        Ok(Store {
+            pool,
+            checkpointer,
+            children: Arc::default(),
+            sqlite,
+        })
     }
 
     /// `Ok` when the database answers.
@@ -240,22 +317,30 @@ impl Store {
     }
 
     /// Inserts a new payment with its first attempt.
-    pub async fn insert_payment(
-        &self,
-        payment: &PaymentRow,
-        attempt: &AttemptObject,
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let placeholders = (1..=34)
+    pub async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), sqlx::Error> {
+        let (payment, attempt) = match record.attempts.as_slice() {
+            [attempt] => (&record.payment, attempt),
+            _ => {
+                return Err(sqlx::Error::Protocol(
+                    "a new payment has one attempt".into(),
+                ))
+            }
+        };
+        let placeholders = (1..=PAYMENT_COLUMNS.split(", ").count())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({placeholders})");
-        bind_payment(sqlx::query(&sql), payment)
-            .execute(&mut *tx)
-            .await?;
-        upsert_attempt(&mut tx, &payment.payment_id, attempt).await?;
-        tx.commit().await
+        let insert = Statement {
+            sql: format!("INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({placeholders})"),
+            params: payment_params(payment),
+        };
+        let rows = vec![self.attempt_row(&payment.payment_id, attempt)];
+        if !self.write(insert, rows).await? {
+            return Err(sqlx::Error::Protocol("the payment was not inserted".into()));
+        }
+        self.children
+            .put(&payment.payment_id, record.stored.clone());
+        Ok(())
     }
 
     /// Deletes a payment that never reached the processor (its request failed validation).
@@ -269,7 +354,9 @@ impl Store {
             .bind(payment_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.children.remove(payment_id);
+        Ok(())
     }
 
     /// The payment `payment_id` of `merchant_id`, with its children.
@@ -288,10 +375,15 @@ impl Store {
             .bind(merchant_id)
             .fetch_optional(&mut *conn)
             .await?;
-        match row {
-            Some(payment) => Self::with_children(&mut conn, payment).await.map(Some),
-            None => Ok(None),
+        let Some(payment) = row else {
+            return Ok(None);
+        };
+        if let Some(children) = self.children.get(payment_id, payment.version) {
+            return Ok(Some(PaymentRecord::from_stored(payment, children)));
         }
+        let record = Self::with_children(&mut conn, payment).await?;
+        self.children.put(payment_id, record.stored.clone());
+        Ok(Some(record))
     }
 
     /// The payment id and merchant of the payment a processor knows as
@@ -388,110 +480,293 @@ impl Store {
     }
 
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
-    /// the payment row and every child row, in one transaction.
+    /// the payment row and the child rows that changed, in one transaction.
     pub async fn save(&self, record: &mut PaymentRecord) -> Result<Written, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let assignments = PAYMENT_COLUMNS
-            .split(", ")
-            .enumerate()
-            .map(|(i, column)| format!("{} = ${}", column.trim(), i + 1))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql =
-            format!("UPDATE payments SET {assignments} WHERE payment_id = $1 AND version = $35");
-        let done = bind_payment(sqlx::query(&sql), &record.payment)
-            .bind(record.payment.version - 1)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
+        let update = payment_update(&record.payment);
+        let id = record.payment.payment_id.as_str();
+        let (stored, updated) = (&record.stored, record.payment.updated.as_str());
+        let mut rows = Vec::new();
+        rows.extend(changed(&record.attempts, &stored.attempts).map(|a| self.attempt_row(id, a)));
+        rows.extend(
+            changed(&record.captures, &stored.captures).map(|c| self.capture_row(id, updated, c)),
+        );
+        rows.extend(
+            changed(&record.increments, &stored.increments)
+                .map(|i| self.increment_row(id, updated, i)),
+        );
+        let merchant_id = record.payment.merchant_id.as_str();
+        rows.extend(
+            changed(&record.refunds, &stored.refunds).map(|r| self.refund_row(id, merchant_id, r)),
+        );
+        if !self.write(update, rows).await? {
             return Ok(Written::Stale);
         }
-        let id = record.payment.payment_id.as_str();
-        let stored = record.stored.clone();
-        for attempt in changed(&record.attempts, &stored.attempts) {
-            upsert_attempt(&mut tx, id, attempt).await?;
-        }
-        for capture in changed(&record.captures, &stored.captures) {
-            sqlx::query(
-                "INSERT INTO captures (capture_id, payment_id, status, amount, currency, connector, \
-                 connector_capture_id, capture_sequence, error_code, error_message, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (capture_id) DO UPDATE SET status = excluded.status, \
-                 connector_capture_id = excluded.connector_capture_id, \
-                 error_code = excluded.error_code, error_message = excluded.error_message, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(&capture.capture_id)
-            .bind(id)
-            .bind(&capture.status)
-            .bind(capture.amount)
-            .bind(&capture.currency)
-            .bind(&capture.connector)
-            .bind(&capture.connector_capture_id)
-            .bind(capture.capture_sequence)
-            .bind(&capture.error_code)
-            .bind(&capture.error_message)
-            .bind(&capture.created_at)
-            .bind(&record.payment.updated)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for inc in changed(&record.increments, &stored.increments) {
-            sqlx::query(
-                "INSERT INTO incremental_authorizations (authorization_id, payment_id, amount, \
-                 previously_authorized_amount, status, error_code, error_message, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (authorization_id) DO UPDATE SET status = excluded.status, \
-                 error_code = excluded.error_code, error_message = excluded.error_message, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(&inc.authorization_id)
-            .bind(id)
-            .bind(inc.amount)
-            .bind(inc.previously_authorized_amount)
-            .bind(&inc.status)
-            .bind(&inc.error_code)
-            .bind(&inc.error_message)
-            .bind(&inc.created_at)
-            .bind(&record.payment.updated)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for refund in changed(&record.refunds, &stored.refunds) {
-            sqlx::query(
-                "INSERT INTO refunds (refund_id, payment_id, merchant_id, amount, currency, status, \
-                 reason, metadata, connector, connector_refund_id, error_code, error_message, \
-                 unified_code, unified_message, created_at, updated_at) VALUES ($1, $2, $3, $4, \
-                 $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                 ON CONFLICT (refund_id) DO UPDATE SET status = excluded.status, \
-                 connector_refund_id = excluded.connector_refund_id, \
-                 error_code = excluded.error_code, error_message = excluded.error_message, \
-                 unified_code = excluded.unified_code, unified_message = excluded.unified_message, \
-                 updated_at = excluded.updated_at",
-            )
-            .bind(&refund.refund_id)
-            .bind(id)
-            .bind(&record.payment.merchant_id)
-            .bind(refund.amount)
-            .bind(&refund.currency)
-            .bind(&refund.status)
-            .bind(&refund.reason)
-            .bind(refund.metadata.to_string())
-            .bind(&refund.connector)
-            .bind(&refund.connector_refund_id)
-            .bind(&refund.error_code)
-            .bind(&refund.error_message)
-            .bind(&refund.unified_code)
-            .bind(&refund.unified_message)
-            .bind(&refund.created_at)
-            .bind(&refund.updated_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
         record.mark_stored();
+        self.children
+            .put(&record.payment.payment_id, record.stored.clone());
         Ok(Written::Yes)
+    }
+
+    /// Runs `head` and then, if `head` changed one row, `rows`, in one transaction. `false`
+    /// when `head` changed nothing (and so nothing was written).
+    ///
+    /// SQLite gets the whole transaction as one batch, so the one connection is held for a
+    /// single hand-off to its thread instead of one per statement (the connection is what
+    /// every write waits for); `rows` then carry the guard `changes() = 1`, which chains: each
+    /// row is written only if the statement before it wrote one, back to `head`.
+    async fn write(&self, head: Statement, rows: Vec<Statement>) -> Result<bool, sqlx::Error> {
+        if !self.sqlite {
+            let mut tx = self.pool.begin().await?;
+            let done = head.query().execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            for row in &rows {
+                row.query().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            return Ok(true);
+        }
+        let mut batch = Statement {
+            sql: String::from("BEGIN IMMEDIATE;\n"),
+            params: Vec::new(),
+        };
+        batch.append(head);
+        batch.sql.push_str("SELECT changes();\n");
+        for row in rows {
+            batch.append(row);
+        }
+        batch.sql.push_str("COMMIT;");
+        let mut conn = self.pool.acquire().await?;
+        // Run to the end even if the request that asked for it is dropped: a batch stopped
+        // half-way would leave its transaction open on the connection.
+        tokio::spawn(async move {
+            match batch.query().fetch_all(&mut *conn).await {
+                Ok(answer) => {
+                    let changed: i64 = match answer.first() {
+                        Some(row) => row.try_get(0)?,
+                        None => 0,
+                    };
+                    Ok(changed == 1)
+                }
+                Err(err) => {
+                    // Fails when the error already ended the transaction; either way none is open.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    Err(err)
+                }
+            }
+        })
+        .await
+        .map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    fn attempt_row(&self, payment_id: &str, a: &AttemptObject) -> Statement {
+        self.upsert(
+            "attempts",
+            &[
+                "attempt_id",
+                "payment_id",
+                "status",
+                "amount",
+                "currency",
+                "connector",
+                "connector_transaction_id",
+                "capture_method",
+                "payment_method",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "created_at",
+                "modified_at",
+            ],
+            &[
+                "status",
+                "connector_transaction_id",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "modified_at",
+            ],
+            vec![
+                text(&a.attempt_id),
+                text(payment_id),
+                text(&a.status),
+                Param::Int(Some(a.amount)),
+                text(&a.currency),
+                text(&a.connector),
+                opt_text(&a.connector_transaction_id),
+                text(&a.capture_method),
+                text(&a.payment_method),
+                opt_text(&a.error_code),
+                opt_text(&a.error_message),
+                opt_text(&a.unified_code),
+                opt_text(&a.unified_message),
+                text(&a.created_at),
+                text(&a.modified_at),
+            ],
+        )
+    }
+
+    fn capture_row(&self, payment_id: &str, updated: &str, c: &CaptureObject) -> Statement {
+        self.upsert(
+            "captures",
+            &[
+                "capture_id",
+                "payment_id",
+                "status",
+                "amount",
+                "currency",
+                "connector",
+                "connector_capture_id",
+                "capture_sequence",
+                "error_code",
+                "error_message",
+                "created_at",
+                "updated_at",
+            ],
+            &[
+                "status",
+                "connector_capture_id",
+                "error_code",
+                "error_message",
+                "updated_at",
+            ],
+            vec![
+                text(&c.capture_id),
+                text(payment_id),
+                text(&c.status),
+                Param::Int(Some(c.amount)),
+                text(&c.currency),
+                text(&c.connector),
+                opt_text(&c.connector_capture_id),
+                Param::Int(Some(c.capture_sequence)),
+                opt_text(&c.error_code),
+                opt_text(&c.error_message),
+                text(&c.created_at),
+                text(updated),
+            ],
+        )
+    }
+
+    fn increment_row(
+        &self,
+        payment_id: &str,
+        updated: &str,
+        i: &IncrementalAuthorizationObject,
+    ) -> Statement {
+        self.upsert(
+            "incremental_authorizations",
+            &[
+                "authorization_id",
+                "payment_id",
+                "amount",
+                "previously_authorized_amount",
+                "status",
+                "error_code",
+                "error_message",
+                "created_at",
+                "updated_at",
+            ],
+            &["status", "error_code", "error_message", "updated_at"],
+            vec![
+                text(&i.authorization_id),
+                text(payment_id),
+                Param::Int(Some(i.amount)),
+                Param::Int(Some(i.previously_authorized_amount)),
+                text(&i.status),
+                opt_text(&i.error_code),
+                opt_text(&i.error_message),
+                text(&i.created_at),
+                text(updated),
+            ],
+        )
+    }
+
+    fn refund_row(&self, payment_id: &str, merchant_id: &str, r: &RefundObject) -> Statement {
+        self.upsert(
+            "refunds",
+            &[
+                "refund_id",
+                "payment_id",
+                "merchant_id",
+                "amount",
+                "currency",
+                "status",
+                "reason",
+                "metadata",
+                "connector",
+                "connector_refund_id",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "created_at",
+                "updated_at",
+            ],
+            &[
+                "status",
+                "connector_refund_id",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "updated_at",
+            ],
+            vec![
+                text(&r.refund_id),
+                text(payment_id),
+                text(merchant_id),
+                Param::Int(Some(r.amount)),
+                text(&r.currency),
+                text(&r.status),
+                opt_text(&r.reason),
+                Param::Text(Some(r.metadata.to_string())),
+                text(&r.connector),
+                opt_text(&r.connector_refund_id),
+                opt_text(&r.error_code),
+                opt_text(&r.error_message),
+                opt_text(&r.unified_code),
+                opt_text(&r.unified_message),
+                text(&r.created_at),
+                text(&r.updated_at),
+            ],
+        )
+    }
+
+    /// Inserts a child row (its key is the first column), or updates `update` on the row with
+    /// that key. In a SQLite batch the row carries the guard of [`Store::write`].
+    fn upsert(
+        &self,
+        table: &str,
+        columns: &[&str],
+        update: &[&str],
+        params: Vec<Param>,
+    ) -> Statement {
+        let values = (1..=columns.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let source = if self.sqlite {
+            format!("SELECT {values} WHERE changes() = 1")
+        } else {
+            format!("VALUES ({values})")
+        };
+        let assignments = update
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Statement {
+            sql: format!(
+                "INSERT INTO {table} ({}) {source} ON CONFLICT ({}) DO UPDATE SET {assignments}",
+                columns.join(", "),
+                columns[0],
+            ),
+            params,
+        }
     }
 
     /// Records a webhook event as `ignored`; `false` when `(connector, event_id)` was already
@@ -657,80 +932,117 @@ impl Store {
     }
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-fn bind_payment<'q>(query: AnyQuery<'q>, p: &'q PaymentRow) -> AnyQuery<'q> {
-    query
-        .bind(&p.payment_id)
-        .bind(&p.merchant_id)
-        .bind(&p.connector)
-        .bind(&p.connector_transaction_id)
-        .bind(&p.status)
-        .bind(p.amount)
-        .bind(&p.currency)
-        .bind(&p.capture_method)
-        .bind(p.amount_capturable)
-        .bind(p.amount_received)
-        .bind(&p.payment_method)
-        .bind(&p.card_network)
-        .bind(&p.card_last4)
-        .bind(&p.metadata)
-        .bind(&p.description)
-        .bind(&p.return_url)
-        .bind(p.request_incremental_authorization)
-        .bind(p.incremental_authorization_allowed)
-        .bind(p.authorization_count)
-        .bind(p.request_extended_authorization)
-        .bind(p.extended_authorization_applied)
-        .bind(&p.extended_authorization_last_applied_at)
-        .bind(&p.capture_before)
-        .bind(&p.expires_on)
-        .bind(&p.next_action)
-        .bind(&p.error_code)
-        .bind(&p.error_message)
-        .bind(&p.unified_code)
-        .bind(&p.unified_message)
-        .bind(&p.cancellation_reason)
-        .bind(&p.connector_key)
-        .bind(p.version)
-        .bind(&p.created)
-        .bind(&p.updated)
+/// One SQL statement with its parameters, numbered `$1`, `$2`, … in `sql`.
+#[derive(Debug)]
+struct Statement {
+    sql: String,
+    params: Vec<Param>,
 }
 
-async fn upsert_attempt(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    payment_id: &str,
-    a: &AttemptObject,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO attempts (attempt_id, payment_id, status, amount, currency, connector, \
-         connector_transaction_id, capture_method, payment_method, error_code, error_message, \
-         unified_code, unified_message, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (attempt_id) DO UPDATE SET status = excluded.status, \
-         connector_transaction_id = excluded.connector_transaction_id, \
-         error_code = excluded.error_code, error_message = excluded.error_message, \
-         unified_code = excluded.unified_code, unified_message = excluded.unified_message, \
-         modified_at = excluded.modified_at",
-    )
-    .bind(&a.attempt_id)
-    .bind(payment_id)
-    .bind(&a.status)
-    .bind(a.amount)
-    .bind(&a.currency)
-    .bind(&a.connector)
-    .bind(&a.connector_transaction_id)
-    .bind(&a.capture_method)
-    .bind(&a.payment_method)
-    .bind(&a.error_code)
-    .bind(&a.error_message)
-    .bind(&a.unified_code)
-    .bind(&a.unified_message)
-    .bind(&a.created_at)
-    .bind(&a.modified_at)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+/// A value bound to a statement.
+#[derive(Debug)]
+enum Param {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+fn text(value: &str) -> Param {
+    Param::Text(Some(value.to_owned()))
+}
+
+fn opt_text(value: &Option<String>) -> Param {
+    Param::Text(value.clone())
+}
+
+impl Statement {
+    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        self.params
+            .iter()
+            .fold(sqlx::query(&self.sql), |query, param| match param {
+                Param::Int(value) => query.bind(*value),
+                Param::Text(value) => query.bind(value.as_deref()),
+            })
+    }
+
+    /// Appends `next` as one more statement of a batch, its parameters renumbered to follow
+    /// this one's.
+    fn append(&mut self, next: Statement) {
+        let offset = self.params.len();
+        let mut rest = next.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            self.sql.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            match rest[..digits].parse::<usize>() {
+                Ok(n) => self.sql.push_str(&(n + offset).to_string()),
+                Err(_) => self.sql.push_str(&rest[..digits]),
+            }
+            rest = &rest[digits..];
+        }
+        self.sql.push_str(rest);
+        self.sql.push_str(";\n");
+        self.params.extend(next.params);
+    }
+}
+
+/// Writes `payment` over the stored row if that still has the version before `payment`'s.
+fn payment_update(payment: &PaymentRow) -> Statement {
+    let columns = PAYMENT_COLUMNS.split(", ").collect::<Vec<_>>();
+    let assignments = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut params = payment_params(payment);
+    params.push(Param::Int(Some(payment.version - 1)));
+    Statement {
+        sql: format!(
+            "UPDATE payments SET {assignments} WHERE payment_id = $1 AND version = ${}",
+            columns.len() + 1
+        ),
+        params,
+    }
+}
+
+/// The payment's columns in the order of `PAYMENT_COLUMNS`.
+fn payment_params(p: &PaymentRow) -> Vec<Param> {
+    vec![
+        text(&p.payment_id),
+        text(&p.merchant_id),
+        text(&p.connector),
+        opt_text(&p.connector_transaction_id),
+        text(&p.status),
+        Param::Int(Some(p.amount)),
+        text(&p.currency),
+        text(&p.capture_method),
+        Param::Int(Some(p.amount_capturable)),
+        Param::Int(Some(p.amount_received)),
+        text(&p.payment_method),
+        opt_text(&p.card_network),
+        opt_text(&p.card_last4),
+        text(&p.metadata),
+        opt_text(&p.description),
+        opt_text(&p.return_url),
+        Param::Int(Some(p.request_incremental_authorization)),
+        Param::Int(p.incremental_authorization_allowed),
+        Param::Int(Some(p.authorization_count)),
+        Param::Int(Some(p.request_extended_authorization)),
+        Param::Int(p.extended_authorization_applied),
+        opt_text(&p.extended_authorization_last_applied_at),
+        opt_text(&p.capture_before),
+        opt_text(&p.expires_on),
+        opt_text(&p.next_action),
+        opt_text(&p.error_code),
+        opt_text(&p.error_message),
+        opt_text(&p.unified_code),
+        opt_text(&p.unified_message),
+        opt_text(&p.cancellation_reason),
+        text(&p.connector_key),
+        Param::Int(Some(p.version)),
+        text(&p.created),
+        text(&p.updated),
+    ]
 }
 
 fn attempt_from_row(r: &AnyRow) -> Result<AttemptObject, sqlx::Error> {
@@ -846,5 +1158,233 @@ mod tests {
                 body: "{}".into()
             })
         );
+    }
+
+    const T0: &str = "2026-01-01T00:00:00.000Z";
+
+    fn new_payment(payment_id: &str) -> PaymentRecord {
+        let payment = PaymentRow {
+            payment_id: payment_id.into(),
+            merchant_id: "m1".into(),
+            connector: "stripe".into(),
+            connector_transaction_id: Some("pi_1".into()),
+            status: "requires_capture".into(),
+            amount: 1000,
+            currency: "USD".into(),
+            capture_method: "manual".into(),
+            amount_capturable: 1000,
+            amount_received: 0,
+            payment_method: "card".into(),
+            card_network: None,
+            card_last4: Some("4242".into()),
+            metadata: "{}".into(),
+            description: None,
+            return_url: None,
+            request_incremental_authorization: 0,
+            incremental_authorization_allowed: None,
+            authorization_count: 1,
+            request_extended_authorization: 0,
+            extended_authorization_applied: None,
+            extended_authorization_last_applied_at: None,
+            capture_before: None,
+            expires_on: None,
+            next_action: None,
+            error_code: None,
+            error_message: None,
+            unified_code: None,
+            unified_message: None,
+            cancellation_reason: None,
+            connector_key: "k".into(),
+            version: 0,
+            created: T0.into(),
+            updated: T0.into(),
+        };
+        let attempt = AttemptObject {
+            attempt_id: format!("{payment_id}_1"),
+            status: "authorized".into(),
+            amount: 1000,
+            currency: "USD".into(),
+            connector: "stripe".into(),
+            connector_transaction_id: Some("pi_1".into()),
+            capture_method: "manual".into(),
+            payment_method: "card".into(),
+            error_code: None,
+            error_message: None,
+            unified_code: None,
+            unified_message: None,
+            created_at: T0.into(),
+            modified_at: T0.into(),
+        };
+        PaymentRecord::inserted(payment, attempt)
+    }
+
+    fn capture(record: &mut PaymentRecord, capture_id: &str, amount: i64) {
+        record.captures.push(CaptureObject {
+            capture_id: capture_id.into(),
+            status: "charged".into(),
+            amount,
+            currency: "USD".into(),
+            connector: "stripe".into(),
+            connector_capture_id: None,
+            capture_sequence: record.captures.len() as i64 + 1,
+            error_code: None,
+            error_message: None,
+            created_at: T0.into(),
+        });
+        record.payment.amount_received += amount;
+        record.payment.amount_capturable -= amount;
+        record.payment.version += 1;
+    }
+
+    /// A database file shared by two stores, as by two router instances.
+    struct SharedFile(std::path::PathBuf);
+
+    impl SharedFile {
+        fn new(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "paybridge-store-{name}-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ));
+            SharedFile(path)
+        }
+
+        fn url(&self) -> String {
+            format!("sqlite://{}?mode=rwc", self.0.display())
+        }
+    }
+
+    impl Drop for SharedFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_save_from_a_stale_version_writes_nothing_and_no_cache_hides_the_winner() {
+        let file = SharedFile::new("stale");
+        let a = Store::connect(&file.url()).await.expect("store a");
+        let b = Store::connect(&file.url()).await.expect("store b");
+        a.insert_payment(&new_payment("pay_1"))
+            .await
+            .expect("insert");
+
+        let mut seen_by_a = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        let mut seen_by_b = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        capture(&mut seen_by_b, "cap_b", 600);
+        assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
+        // A still holds version 0 and its cache has the children of version 0.
+        capture(&mut seen_by_a, "cap_a", 700);
+        assert_eq!(a.save(&mut seen_by_a).await.expect("save"), Written::Stale);
+
+        for store in [&a, &b] {
+            let now = store
+                .payment("m1", "pay_1")
+                .await
+                .expect("load")
+                .expect("found");
+            assert_eq!(now.payment.version, 1);
+            assert_eq!(now.payment.amount_received, 600);
+            let ids: Vec<&str> = now.captures.iter().map(|c| c.capture_id.as_str()).collect();
+            assert_eq!(ids, ["cap_b"], "the stale save wrote no capture");
+        }
+        a.close().await;
+        b.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_write_that_fails_half_way_leaves_nothing_and_the_store_usable() {
+        let file = SharedFile::new("half");
+        let store = Store::connect(&file.url()).await.expect("store");
+        store
+            .insert_payment(&new_payment("pay_1"))
+            .await
+            .expect("insert");
+        let before = store
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+
+        // The payment row is written first, then a capture the schema refuses (no payment id).
+        let mut record = before.clone();
+        capture(&mut record, "cap_1", 400);
+        let mut update = record.clone();
+        update.payment.amount_received = 400;
+        let payment = payment_update(&update.payment);
+        let mut bad = store.capture_row("pay_1", T0, &record.captures[0]);
+        bad.params[1] = Param::Text(None);
+        let err = store.write(payment, vec![bad]).await.expect_err("refused");
+        assert!(err.to_string().contains("NOT NULL"), "{err}");
+
+        let after = store
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+        assert_eq!(after, before, "nothing of the failed write is stored");
+        // The connection is not left inside the failed transaction.
+        assert_eq!(store.save(&mut record).await.expect("save"), Written::Yes);
+        let other = Store::connect(&file.url()).await.expect("second store");
+        let seen = other
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+        assert_eq!(seen.payment.amount_received, 400);
+        assert_eq!(seen.captures.len(), 1);
+        store.close().await;
+        other.close().await;
+    }
+
+    #[tokio::test]
+    async fn inserting_a_taken_payment_id_fails_and_keeps_the_first() {
+        let store = Store::connect("sqlite::memory:").await.expect("store");
+        store
+            .insert_payment(&new_payment("pay_1"))
+            .await
+            .expect("insert");
+        let mut second = new_payment("pay_1");
+        second.payment.amount = 5;
+        store
+            .insert_payment(&second)
+            .await
+            .expect_err("the id is taken");
+        let stored = store
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+        assert_eq!(stored.payment.amount, 1000);
+        store
+            .insert_payment(&new_payment("pay_2"))
+            .await
+            .expect("the store still writes");
+    }
+
+    #[test]
+    fn batched_statements_number_their_parameters_after_the_ones_before() {
+        let mut batch = Statement {
+            sql: String::new(),
+            params: vec![],
+        };
+        for sql in [
+            "UPDATE t SET a = $1 WHERE b = $2",
+            "INSERT INTO u VALUES ($1, $2, $10)",
+        ] {
+            let params = (0..sql.matches('$').count())
+                .map(|i| Param::Int(Some(i as i64)))
+                .collect();
+            batch.append(Statement {
+                sql: sql.into(),
+                params,
+            });
+        }
+        assert_eq!(
+            batch.sql,
+            "UPDATE t SET a = $1 WHERE b = $2;\nINSERT INTO u VALUES ($3, $4, $12);\n"
+        );
+        assert_eq!(batch.params.len(), 5);
     }
 }
