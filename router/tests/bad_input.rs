@@ -337,6 +337,13 @@ async fn api_keys_and_merchant_isolation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_replay_or_conflict() {
+    // Keys unique to this run, so the test also holds on a database kept between runs.
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let (order, cap_1, cap_2) = (
+        format!("order-{run}"),
+        format!("cap-1-{run}"),
+        format!("cap-2-{run}"),
+    );
     let router = TestRouter::start().await;
     let body = payment("stripe", 1200, true, TestCard::Approved).to_string();
     let first = router
@@ -344,7 +351,7 @@ async fn idempotency_keys_replay_or_conflict() {
             "POST",
             "/payments",
             Some(KEY),
-            Some("order-42"),
+            Some(order.as_str()),
             Some(&body),
         )
         .await;
@@ -354,7 +361,7 @@ async fn idempotency_keys_replay_or_conflict() {
             "POST",
             "/payments",
             Some(KEY),
-            Some("order-42"),
+            Some(order.as_str()),
             Some(&body),
         )
         .await;
@@ -379,7 +386,7 @@ async fn idempotency_keys_replay_or_conflict() {
             "POST",
             "/payments",
             Some(KEY),
-            Some("order-42"),
+            Some(order.as_str()),
             Some(&other_body),
         )
         .await;
@@ -396,7 +403,7 @@ async fn idempotency_keys_replay_or_conflict() {
             "POST",
             "/payments",
             Some(OTHER_KEY),
-            Some("order-42"),
+            Some(order.as_str()),
             Some(&body),
         )
         .await;
@@ -408,18 +415,42 @@ async fn idempotency_keys_replay_or_conflict() {
     let capture = format!("/payments/{pid}/capture");
     let half = "{\"amount_to_capture\": 600}";
     let one = router
-        .raw("POST", &capture, Some(KEY), Some("cap-1"), Some(half))
+        .raw(
+            "POST",
+            &capture,
+            Some(KEY),
+            Some(cap_1.as_str()),
+            Some(half),
+        )
         .await;
     let two = router
-        .raw("POST", &capture, Some(KEY), Some("cap-1"), Some(half))
+        .raw(
+            "POST",
+            &capture,
+            Some(KEY),
+            Some(cap_1.as_str()),
+            Some(half),
+        )
         .await;
     assert_eq!(one.body, two.body);
     assert_eq!(two.body["captures"].as_array().map(Vec::len), Some(1));
     let refused = router
-        .raw("POST", &capture, Some(KEY), Some("cap-2"), Some(half))
+        .raw(
+            "POST",
+            &capture,
+            Some(KEY),
+            Some(cap_2.as_str()),
+            Some(half),
+        )
         .await;
     let replayed = router
-        .raw("POST", &capture, Some(KEY), Some("cap-2"), Some(half))
+        .raw(
+            "POST",
+            &capture,
+            Some(KEY),
+            Some(cap_2.as_str()),
+            Some(half),
+        )
         .await;
     assert_eq!(refused.status, replayed.status);
     assert_eq!(refused.body, replayed.body);

@@ -69,7 +69,10 @@ impl TestRouter {
             std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
         let config = RouterConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            database_url: format!("sqlite://{}?mode=rwc", path.display()),
+            // Opt-in: the same tests on another database (a fresh PostgreSQL database with the
+            // `postgres` feature); by default a SQLite file of its own per router.
+            database_url: std::env::var("PAYBRIDGE_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", path.display())),
             merchants: vec![
                 MerchantConfig {
                     merchant_id: "merchant_one".into(),
