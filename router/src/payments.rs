@@ -21,7 +21,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::error::ApiError;
 use crate::locks::PaymentLocks;
 use crate::model::*;
-use crate::store::{PaymentRecord, PaymentRow, Store, Written};
+use crate::store::{PaymentRecord, PaymentRow, ReceivedWebhook, Store, Written};
 
 /// The connectors the router routes to, by id.
 pub type Connectors = BTreeMap<String, Arc<dyn Connector>>;
@@ -116,9 +116,18 @@ impl Payments {
     }
 
     async fn save(&self, record: &mut PaymentRecord) -> Result<(), ApiError> {
+        self.save_with_event(record, None).await
+    }
+
+    /// [`Payments::save`], recording the webhook event that made the change with it.
+    async fn save_with_event(
+        &self,
+        record: &mut PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<(), ApiError> {
         record.payment.version += 1;
         record.payment.updated = now();
-        match self.store.save(record).await? {
+        match self.store.save_with_event(record, applied).await? {
             Written::Yes => Ok(()),
             Written::Stale => Err(ApiError::invalid_state(
                 "concurrent_modification",
@@ -1043,9 +1052,10 @@ impl Payments {
         Ok(record.refunds[index].clone())
     }
 
-    /// Records a verified webhook event and applies it to the payment it concerns, under the
-    /// payment's lock. Answers `duplicate` (the event id was seen before), `applied` (the
-    /// payment changed) or `ignored` (no such payment, or nothing to change), with the payment.
+    /// Applies a verified webhook event to the payment it concerns, under the payment's lock,
+    /// and records it. Answers `duplicate` (the event id was seen before), `applied` (the
+    /// payment changed; stored with the event in one transaction) or `ignored` (no such
+    /// payment, or nothing to change), with the payment.
     pub async fn receive_webhook(
         &self,
         connector: &str,
@@ -1064,42 +1074,37 @@ impl Payments {
             None => None,
         };
         let payment_id = owner.as_ref().map(|(id, _)| id.clone());
-        let fresh = self
+        if self
             .store
-            .record_webhook_event(connector, event, payment_id.as_deref(), &now())
-            .await?;
-        if !fresh {
+            .webhook_event_seen(connector, &event.event_id)
+            .await?
+        {
             return Ok(("duplicate", payment_id));
         }
-        let Some((payment_id, merchant_id)) = owner else {
-            return Ok(("ignored", None));
+        let received_at = now();
+        let received = ReceivedWebhook {
+            connector,
+            event,
+            payment_id: payment_id.as_deref(),
+            received_at: &received_at,
         };
-        let applied = async {
+        if let Some((payment_id, merchant_id)) = &owner {
             let caller = Caller {
-                merchant_id,
+                merchant_id: merchant_id.clone(),
                 idempotency_key: None,
             };
-            let mut record = self.load(&caller, &payment_id).await?;
-            if !crate::webhooks::apply(&mut record, event) {
-                return Ok("ignored");
-            }
-            self.save(&mut record).await?;
-            self.store
-                .webhook_outcome(connector, &event.event_id, "applied")
-                .await?;
-            Ok::<_, ApiError>("applied")
-        }
-        .await;
-        match applied {
-            Ok(status) => Ok((status, Some(payment_id))),
-            Err(err) => {
-                // Not processed: forget the event so the processor's redelivery is.
-                self.store
-                    .forget_webhook_event(connector, &event.event_id)
-                    .await?;
-                Err(err)
+            let mut record = self.load(&caller, payment_id).await?;
+            if crate::webhooks::apply(&mut record, event) {
+                self.save_with_event(&mut record, Some(&received)).await?;
+                return Ok(("applied", Some(payment_id.clone())));
             }
         }
+        let status = if self.store.record_ignored_webhook(&received).await? {
+            "ignored"
+        } else {
+            "duplicate"
+        };
+        Ok((status, payment_id))
     }
 }
 

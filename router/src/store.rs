@@ -207,6 +207,19 @@ pub enum IdempotencyRecord {
     },
 }
 
+/// A verified webhook event as the store records it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedWebhook<'a> {
+    /// The connector it came from.
+    pub connector: &'a str,
+    /// The event.
+    pub event: &'a paybridge_core::WebhookEvent,
+    /// The stored payment it concerns, if any.
+    pub payment_id: Option<&'a str>,
+    /// When it arrived.
+    pub received_at: &'a str,
+}
+
 /// The outcome of a compare-and-swap write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Written {
@@ -482,6 +495,17 @@ impl Store {
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
     /// the payment row and the child rows that changed, in one transaction.
     pub async fn save(&self, record: &mut PaymentRecord) -> Result<Written, sqlx::Error> {
+        self.save_with_event(record, None).await
+    }
+
+    /// [`Store::save`], recording in the same transaction the webhook event that made the
+    /// change as `applied`: the change and the event's record are stored together or not at
+    /// all, so a redelivery after a failure is applied, never skipped as a duplicate.
+    pub async fn save_with_event(
+        &self,
+        record: &mut PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<Written, sqlx::Error> {
         let update = payment_update(&record.payment);
         let id = record.payment.payment_id.as_str();
         let (stored, updated) = (&record.stored, record.payment.updated.as_str());
@@ -498,6 +522,7 @@ impl Store {
         rows.extend(
             changed(&record.refunds, &stored.refunds).map(|r| self.refund_row(id, merchant_id, r)),
         );
+        rows.extend(applied.map(|event| self.webhook_event_row(event, "applied")));
         if !self.write(update, rows).await? {
             return Ok(Written::Stale);
         }
@@ -564,48 +589,35 @@ impl Store {
     fn attempt_row(&self, payment_id: &str, a: &AttemptObject) -> Statement {
         self.upsert(
             "attempts",
-            &[
-                "attempt_id",
-                "payment_id",
-                "status",
-                "amount",
-                "currency",
-                "connector",
-                "connector_transaction_id",
-                "capture_method",
-                "payment_method",
-                "error_code",
-                "error_message",
-                "unified_code",
-                "unified_message",
-                "created_at",
-                "modified_at",
-            ],
-            &[
-                "status",
-                "connector_transaction_id",
-                "error_code",
-                "error_message",
-                "unified_code",
-                "unified_message",
-                "modified_at",
-            ],
+            "attempt_id",
             vec![
-                text(&a.attempt_id),
-                text(payment_id),
-                text(&a.status),
-                Param::Int(Some(a.amount)),
-                text(&a.currency),
-                text(&a.connector),
-                opt_text(&a.connector_transaction_id),
-                text(&a.capture_method),
-                text(&a.payment_method),
-                opt_text(&a.error_code),
-                opt_text(&a.error_message),
-                opt_text(&a.unified_code),
-                opt_text(&a.unified_message),
-                text(&a.created_at),
-                text(&a.modified_at),
+                ("attempt_id", text(&a.attempt_id)),
+                ("payment_id", text(payment_id)),
+                ("status", text(&a.status)),
+                ("amount", Param::Int(Some(a.amount))),
+                ("currency", text(&a.currency)),
+                ("connector", text(&a.connector)),
+                (
+                    "connector_transaction_id",
+                    opt_text(&a.connector_transaction_id),
+                ),
+                ("capture_method", text(&a.capture_method)),
+                ("payment_method", text(&a.payment_method)),
+                ("error_code", opt_text(&a.error_code)),
+                ("error_message", opt_text(&a.error_message)),
+                ("unified_code", opt_text(&a.unified_code)),
+                ("unified_message", opt_text(&a.unified_message)),
+                ("created_at", text(&a.created_at)),
+                ("modified_at", text(&a.modified_at)),
+            ],
+            &[
+                "status",
+                "connector_transaction_id",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "modified_at",
             ],
         )
     }
@@ -613,40 +625,27 @@ impl Store {
     fn capture_row(&self, payment_id: &str, updated: &str, c: &CaptureObject) -> Statement {
         self.upsert(
             "captures",
-            &[
-                "capture_id",
-                "payment_id",
-                "status",
-                "amount",
-                "currency",
-                "connector",
-                "connector_capture_id",
-                "capture_sequence",
-                "error_code",
-                "error_message",
-                "created_at",
-                "updated_at",
-            ],
-            &[
-                "status",
-                "connector_capture_id",
-                "error_code",
-                "error_message",
-                "updated_at",
-            ],
+            "capture_id",
             vec![
-                text(&c.capture_id),
-                text(payment_id),
-                text(&c.status),
-                Param::Int(Some(c.amount)),
-                text(&c.currency),
-                text(&c.connector),
-                opt_text(&c.connector_capture_id),
-                Param::Int(Some(c.capture_sequence)),
-                opt_text(&c.error_code),
-                opt_text(&c.error_message),
-                text(&c.created_at),
-                text(updated),
+                ("capture_id", text(&c.capture_id)),
+                ("payment_id", text(payment_id)),
+                ("status", text(&c.status)),
+                ("amount", Param::Int(Some(c.amount))),
+                ("currency", text(&c.currency)),
+                ("connector", text(&c.connector)),
+                ("connector_capture_id", opt_text(&c.connector_capture_id)),
+                ("capture_sequence", Param::Int(Some(c.capture_sequence))),
+                ("error_code", opt_text(&c.error_code)),
+                ("error_message", opt_text(&c.error_message)),
+                ("created_at", text(&c.created_at)),
+                ("updated_at", text(updated)),
+            ],
+            &[
+                "status",
+                "connector_capture_id",
+                "error_code",
+                "error_message",
+                "updated_at",
             ],
         )
     }
@@ -659,92 +658,88 @@ impl Store {
     ) -> Statement {
         self.upsert(
             "incremental_authorizations",
-            &[
-                "authorization_id",
-                "payment_id",
-                "amount",
-                "previously_authorized_amount",
-                "status",
-                "error_code",
-                "error_message",
-                "created_at",
-                "updated_at",
+            "authorization_id",
+            vec![
+                ("authorization_id", text(&i.authorization_id)),
+                ("payment_id", text(payment_id)),
+                ("amount", Param::Int(Some(i.amount))),
+                (
+                    "previously_authorized_amount",
+                    Param::Int(Some(i.previously_authorized_amount)),
+                ),
+                ("status", text(&i.status)),
+                ("error_code", opt_text(&i.error_code)),
+                ("error_message", opt_text(&i.error_message)),
+                ("created_at", text(&i.created_at)),
+                ("updated_at", text(updated)),
             ],
             &["status", "error_code", "error_message", "updated_at"],
-            vec![
-                text(&i.authorization_id),
-                text(payment_id),
-                Param::Int(Some(i.amount)),
-                Param::Int(Some(i.previously_authorized_amount)),
-                text(&i.status),
-                opt_text(&i.error_code),
-                opt_text(&i.error_message),
-                text(&i.created_at),
-                text(updated),
-            ],
         )
     }
 
     fn refund_row(&self, payment_id: &str, merchant_id: &str, r: &RefundObject) -> Statement {
         self.upsert(
             "refunds",
-            &[
-                "refund_id",
-                "payment_id",
-                "merchant_id",
-                "amount",
-                "currency",
-                "status",
-                "reason",
-                "metadata",
-                "connector",
-                "connector_refund_id",
-                "error_code",
-                "error_message",
-                "unified_code",
-                "unified_message",
-                "created_at",
-                "updated_at",
-            ],
-            &[
-                "status",
-                "connector_refund_id",
-                "error_code",
-                "error_message",
-                "unified_code",
-                "unified_message",
-                "updated_at",
-            ],
+            "refund_id",
             vec![
-                text(&r.refund_id),
-                text(payment_id),
-                text(merchant_id),
-                Param::Int(Some(r.amount)),
-                text(&r.currency),
-                text(&r.status),
-                opt_text(&r.reason),
-                Param::Text(Some(r.metadata.to_string())),
-                text(&r.connector),
-                opt_text(&r.connector_refund_id),
-                opt_text(&r.error_code),
-                opt_text(&r.error_message),
-                opt_text(&r.unified_code),
-                opt_text(&r.unified_message),
-                text(&r.created_at),
-                text(&r.updated_at),
+                ("refund_id", text(&r.refund_id)),
+                ("payment_id", text(payment_id)),
+                ("merchant_id", text(merchant_id)),
+                ("amount", Param::Int(Some(r.amount))),
+                ("currency", text(&r.currency)),
+                ("status", text(&r.status)),
+                ("reason", opt_text(&r.reason)),
+                ("metadata", Param::Text(Some(r.metadata.to_string()))),
+                ("connector", text(&r.connector)),
+                ("connector_refund_id", opt_text(&r.connector_refund_id)),
+                ("error_code", opt_text(&r.error_code)),
+                ("error_message", opt_text(&r.error_message)),
+                ("unified_code", opt_text(&r.unified_code)),
+                ("unified_message", opt_text(&r.unified_message)),
+                ("created_at", text(&r.created_at)),
+                ("updated_at", text(&r.updated_at)),
+            ],
+            &[
+                "status",
+                "connector_refund_id",
+                "error_code",
+                "error_message",
+                "unified_code",
+                "unified_message",
+                "updated_at",
             ],
         )
     }
 
-    /// Inserts a child row (its key is the first column), or updates `update` on the row with
-    /// that key. In a SQLite batch the row carries the guard of [`Store::write`].
+    fn webhook_event_row(&self, event: &ReceivedWebhook<'_>, outcome: &str) -> Statement {
+        self.upsert(
+            "webhook_events",
+            "connector, event_id",
+            vec![
+                ("connector", text(event.connector)),
+                ("event_id", text(&event.event.event_id)),
+                ("event_type", text(&event.event.raw_type)),
+                (
+                    "payment_id",
+                    Param::Text(event.payment_id.map(str::to_owned)),
+                ),
+                ("outcome", text(outcome)),
+                ("received_at", text(event.received_at)),
+            ],
+            &["outcome"],
+        )
+    }
+
+    /// Inserts `row`, or updates its `update` columns on the row that has its `key`. In a
+    /// SQLite batch the row carries the guard of [`Store::write`].
     fn upsert(
         &self,
         table: &str,
-        columns: &[&str],
+        key: &str,
+        row: Vec<(&str, Param)>,
         update: &[&str],
-        params: Vec<Param>,
     ) -> Statement {
+        let (columns, params): (Vec<&str>, Vec<Param>) = row.into_iter().unzip();
         let values = (1..=columns.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
@@ -761,67 +756,47 @@ impl Store {
             .join(", ");
         Statement {
             sql: format!(
-                "INSERT INTO {table} ({}) {source} ON CONFLICT ({}) DO UPDATE SET {assignments}",
+                "INSERT INTO {table} ({}) {source} ON CONFLICT ({key}) DO UPDATE SET {assignments}",
                 columns.join(", "),
-                columns[0],
             ),
             params,
         }
     }
 
-    /// Records a webhook event as `ignored`; `false` when `(connector, event_id)` was already
-    /// recorded.
-    pub async fn record_webhook_event(
+    /// Whether the event `(connector, event_id)` was received before.
+    pub async fn webhook_event_seen(
         &self,
         connector: &str,
-        event: &paybridge_core::WebhookEvent,
-        payment_id: Option<&str>,
-        received_at: &str,
+        event_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let row =
+            sqlx::query("SELECT 1 FROM webhook_events WHERE connector = $1 AND event_id = $2")
+                .bind(connector)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Records a webhook event that changed no payment; `false` when `(connector, event_id)`
+    /// was already recorded (a duplicate delivered at the same time).
+    pub async fn record_ignored_webhook(
+        &self,
+        event: &ReceivedWebhook<'_>,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "INSERT INTO webhook_events (connector, event_id, event_type, payment_id, outcome, \
              received_at) VALUES ($1, $2, $3, $4, 'ignored', $5) \
              ON CONFLICT (connector, event_id) DO NOTHING",
         )
-        .bind(connector)
-        .bind(&event.event_id)
-        .bind(&event.raw_type)
-        .bind(payment_id)
-        .bind(received_at)
+        .bind(event.connector)
+        .bind(&event.event.event_id)
+        .bind(&event.event.raw_type)
+        .bind(event.payment_id)
+        .bind(event.received_at)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Notes what was done with a recorded webhook event.
-    pub async fn webhook_outcome(
-        &self,
-        connector: &str,
-        event_id: &str,
-        outcome: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE webhook_events SET outcome = $1 WHERE connector = $2 AND event_id = $3")
-            .bind(outcome)
-            .bind(connector)
-            .bind(event_id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
-
-    /// Forgets a recorded webhook event, so a redelivery is processed (its first processing
-    /// failed).
-    pub async fn forget_webhook_event(
-        &self,
-        connector: &str,
-        event_id: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM webhook_events WHERE connector = $1 AND event_id = $2")
-            .bind(connector)
-            .bind(event_id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
     }
 
     /// Claims `key` for a new request: `None` when claimed, else the existing record. A claim
@@ -1361,6 +1336,92 @@ mod tests {
             .insert_payment(&new_payment("pay_2"))
             .await
             .expect("the store still writes");
+    }
+
+    fn captured_event(event_id: &str) -> paybridge_core::WebhookEvent {
+        paybridge_core::WebhookEvent {
+            event_id: event_id.into(),
+            kind: paybridge_core::WebhookEventKind::Captured,
+            raw_type: "charge.captured".into(),
+            connector_payment_id: Some("pi_1".into()),
+            connector_action_id: None,
+            payment_status: None,
+            amount: None,
+            currency: None,
+            decline: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_applied_webhook_event_is_recorded_with_the_change_or_not_at_all() {
+        let file = SharedFile::new("event");
+        let a = Store::connect(&file.url()).await.expect("store a");
+        let b = Store::connect(&file.url()).await.expect("store b");
+        a.insert_payment(&new_payment("pay_1"))
+            .await
+            .expect("insert");
+        let mut stale = a
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+        let mut fresh = b
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("found");
+        capture(&mut fresh, "cap_b", 300);
+        assert_eq!(b.save(&mut fresh).await.expect("save"), Written::Yes);
+
+        let (lost, kept) = (captured_event("evt_lost"), captured_event("evt_kept"));
+        let received = |event| ReceivedWebhook {
+            connector: "stripe",
+            event,
+            payment_id: Some("pay_1"),
+            received_at: T0,
+        };
+        capture(&mut stale, "cap_a", 300);
+        let written = a
+            .save_with_event(&mut stale, Some(&received(&lost)))
+            .await
+            .expect("save");
+        assert_eq!(written, Written::Stale);
+        assert!(
+            !a.webhook_event_seen("stripe", "evt_lost")
+                .await
+                .expect("seen"),
+            "an event whose change was not stored is not recorded, so its redelivery applies"
+        );
+
+        capture(&mut fresh, "cap_c", 200);
+        let written = b
+            .save_with_event(&mut fresh, Some(&received(&kept)))
+            .await
+            .expect("save");
+        assert_eq!(written, Written::Yes);
+        assert!(a
+            .webhook_event_seen("stripe", "evt_kept")
+            .await
+            .expect("seen"));
+        let outcome: String = sqlx::query_scalar(
+            "SELECT outcome FROM webhook_events WHERE connector = 'stripe' AND event_id = 'evt_kept'",
+        )
+        .fetch_one(&a.pool)
+        .await
+        .expect("outcome");
+        assert_eq!(outcome, "applied");
+        // An event that changed nothing is recorded once; its twin is a duplicate.
+        let ignored = captured_event("evt_ignored");
+        assert!(a
+            .record_ignored_webhook(&received(&ignored))
+            .await
+            .expect("record"));
+        assert!(!a
+            .record_ignored_webhook(&received(&ignored))
+            .await
+            .expect("record"));
+        a.close().await;
+        b.close().await;
     }
 
     #[test]
