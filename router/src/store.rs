@@ -7,10 +7,11 @@
 //! crash never leaves half an operation and two router instances sharing one database cannot
 //! both spend the same capturable or refundable amount.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
@@ -398,12 +399,8 @@ impl Store {
                 ))
             }
         };
-        let placeholders = (1..=PAYMENT_COLUMNS.split(", ").count())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let insert = Statement {
-            sql: format!("INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({placeholders})"),
+            sql: Cow::Borrowed(&PAYMENT_SQL.insert),
             params: payment_params(payment),
         };
         let rows = vec![self.attempt_row(&payment.payment_id, attempt)];
@@ -438,11 +435,8 @@ impl Store {
         merchant_id: &str,
         payment_id: &str,
     ) -> Result<Option<PaymentRecord>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1 AND merchant_id = $2"
-        );
         let mut conn = self.conn().await?;
-        let row: Option<PaymentRow> = sqlx::query_as(&sql)
+        let row: Option<PaymentRow> = sqlx::query_as(&PAYMENT_SQL.select)
             .bind(payment_id)
             .bind(merchant_id)
             .fetch_optional(&mut *conn)
@@ -614,15 +608,15 @@ impl Store {
             return Ok(true);
         }
         let mut batch = Statement {
-            sql: String::from("BEGIN IMMEDIATE;\n"),
+            sql: Cow::Owned(String::from("BEGIN IMMEDIATE;\n")),
             params: Vec::new(),
         };
         batch.append(head);
-        batch.sql.push_str("SELECT changes();\n");
+        batch.sql.to_mut().push_str("SELECT changes();\n");
         for row in rows {
             batch.append(row);
         }
-        batch.sql.push_str("COMMIT;");
+        batch.sql.to_mut().push_str("COMMIT;");
         let mut conn = self.conn().await?;
         // Run to the end even if the request that asked for it is dropped: a batch stopped
         // half-way would leave its transaction open on the connection.
@@ -794,31 +788,21 @@ impl Store {
     /// SQLite batch the row carries the guard of [`Store::write`].
     fn upsert(
         &self,
-        table: &str,
-        key: &str,
-        row: Vec<(&str, Param)>,
-        update: &[&str],
+        table: &'static str,
+        key: &'static str,
+        row: Vec<(&'static str, Param)>,
+        update: &'static [&'static str],
     ) -> Statement {
-        let (columns, params): (Vec<&str>, Vec<Param>) = row.into_iter().unzip();
-        let values = (1..=columns.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let source = if self.sqlite() {
-            format!("SELECT {values} WHERE changes() = 1")
-        } else {
-            format!("VALUES ({values})")
+        let (columns, params): (Vec<&'static str>, Vec<Param>) = row.into_iter().unzip();
+        let shape = UpsertShape {
+            sqlite: self.sqlite(),
+            table,
+            key,
+            columns,
+            update,
         };
-        let assignments = update
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         Statement {
-            sql: format!(
-                "INSERT INTO {table} ({}) {source} ON CONFLICT ({key}) DO UPDATE SET {assignments}",
-                columns.join(", "),
-            ),
+            sql: Cow::Borrowed(shape.sql()),
             params,
         }
     }
@@ -980,8 +964,90 @@ impl Store {
 /// One SQL statement with its parameters, numbered `$1`, `$2`, … in `sql`.
 #[derive(Debug)]
 struct Statement {
-    sql: String,
+    sql: Cow<'static, str>,
     params: Vec<Param>,
+}
+
+/// The payments table's statements, built once from `PAYMENT_COLUMNS`.
+struct PaymentSql {
+    insert: String,
+    select: String,
+    /// Writes every column if the stored row still has the version before (the last parameter).
+    update: String,
+}
+
+static PAYMENT_SQL: LazyLock<PaymentSql> = LazyLock::new(|| {
+    let columns = PAYMENT_COLUMNS.split(", ").collect::<Vec<_>>();
+    let placeholders = (1..=columns.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let assignments = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    PaymentSql {
+        insert: format!("INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({placeholders})"),
+        select: format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1 AND merchant_id = $2"
+        ),
+        update: format!(
+            "UPDATE payments SET {assignments} WHERE payment_id = $1 AND version = ${}",
+            columns.len() + 1
+        ),
+    }
+});
+
+/// What an upsert's SQL is made of; the text is built once per shape (the code has a handful).
+#[derive(PartialEq)]
+struct UpsertShape {
+    sqlite: bool,
+    table: &'static str,
+    key: &'static str,
+    columns: Vec<&'static str>,
+    update: &'static [&'static str],
+}
+
+impl UpsertShape {
+    /// `INSERT … ON CONFLICT (key) DO UPDATE …`; on SQLite the row carries the guard of
+    /// [`Store::write`]. Built texts are kept for the life of the process (one per shape).
+    fn sql(self) -> &'static str {
+        static BUILT: Mutex<Vec<(UpsertShape, &'static str)>> = Mutex::new(Vec::new());
+        let mut built = BUILT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, sql)) = built.iter().find(|(shape, _)| *shape == self) {
+            return sql;
+        }
+        let values = (1..=self.columns.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let source = if self.sqlite {
+            format!("SELECT {values} WHERE changes() = 1")
+        } else {
+            format!("VALUES ({values})")
+        };
+        let assignments = self
+            .update
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql: &'static str = Box::leak(
+            format!(
+                "INSERT INTO {} ({}) {source} ON CONFLICT ({}) DO UPDATE SET {assignments}",
+                self.table,
+                self.columns.join(", "),
+                self.key,
+            )
+            .into_boxed_str(),
+        );
+        built.push((self, sql));
+        sql
+    }
 }
 
 /// A value bound to a statement.
@@ -1013,39 +1079,30 @@ impl Statement {
     /// this one's.
     fn append(&mut self, next: Statement) {
         let offset = self.params.len();
-        let mut rest = next.sql.as_str();
+        let sql = self.sql.to_mut();
+        let mut rest = &*next.sql;
         while let Some(at) = rest.find('$') {
-            self.sql.push_str(&rest[..=at]);
+            sql.push_str(&rest[..=at]);
             rest = &rest[at + 1..];
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
             match rest[..digits].parse::<usize>() {
-                Ok(n) => self.sql.push_str(&(n + offset).to_string()),
-                Err(_) => self.sql.push_str(&rest[..digits]),
+                Ok(n) => sql.push_str(&(n + offset).to_string()),
+                Err(_) => sql.push_str(&rest[..digits]),
             }
             rest = &rest[digits..];
         }
-        self.sql.push_str(rest);
-        self.sql.push_str(";\n");
+        sql.push_str(rest);
+        sql.push_str(";\n");
         self.params.extend(next.params);
     }
 }
 
 /// Writes `payment` over the stored row if that still has the version before `payment`'s.
 fn payment_update(payment: &PaymentRow) -> Statement {
-    let columns = PAYMENT_COLUMNS.split(", ").collect::<Vec<_>>();
-    let assignments = columns
-        .iter()
-        .enumerate()
-        .map(|(i, column)| format!("{column} = ${}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut params = payment_params(payment);
     params.push(Param::Int(Some(payment.version - 1)));
     Statement {
-        sql: format!(
-            "UPDATE payments SET {assignments} WHERE payment_id = $1 AND version = ${}",
-            columns.len() + 1
-        ),
+        sql: Cow::Borrowed(&PAYMENT_SQL.update),
         params,
     }
 }
@@ -1501,9 +1558,37 @@ mod tests {
     }
 
     #[test]
+    fn upsert_text_is_built_once_per_shape_and_guarded_only_on_sqlite() {
+        let shape = |sqlite| UpsertShape {
+            sqlite,
+            table: "captures",
+            key: "capture_id",
+            columns: vec!["capture_id", "status"],
+            update: &["status"],
+        };
+        let sqlite = shape(true).sql();
+        assert_eq!(
+            sqlite,
+            "INSERT INTO captures (capture_id, status) SELECT $1, $2 WHERE changes() = 1 \
+             ON CONFLICT (capture_id) DO UPDATE SET status = excluded.status"
+        );
+        assert!(std::ptr::eq(sqlite, shape(true).sql()), "built once");
+        assert_eq!(
+            shape(false).sql(),
+            "INSERT INTO captures (capture_id, status) VALUES ($1, $2) \
+             ON CONFLICT (capture_id) DO UPDATE SET status = excluded.status"
+        );
+        let mut other = shape(true);
+        other.columns.push("amount");
+        assert!(other
+            .sql()
+            .contains("(capture_id, status, amount) SELECT $1, $2, $3"));
+    }
+
+    #[test]
     fn batched_statements_number_their_parameters_after_the_ones_before() {
         let mut batch = Statement {
-            sql: String::new(),
+            sql: Cow::Owned(String::new()),
             params: vec![],
         };
         for sql in [
@@ -1514,7 +1599,7 @@ mod tests {
                 .map(|i| Param::Int(Some(i as i64)))
                 .collect();
             batch.append(Statement {
-                sql: sql.into(),
+                sql: Cow::Borrowed(sql),
                 params,
             });
         }
