@@ -239,7 +239,7 @@ async fn idempotent<F, Fut>(
 ) -> Response
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Value, ApiError>>,
+    Fut: std::future::Future<Output = Result<JsonText, ApiError>>,
 {
     let Some(key) = caller.idempotency_key.as_deref() else {
         return answer(run().await).1;
@@ -306,6 +306,8 @@ where
             let (stored, response) = answer(run().await);
             let outcome = match stored {
                 Some((status, text)) => {
+                    // Serialized by serde_json above, so UTF-8.
+                    let text = String::from_utf8_lossy(&text);
                     store
                         .complete_idempotency_key(&caller.merchant_id, key, status, &text)
                         .await
@@ -325,16 +327,20 @@ where
     }
 }
 
+/// An answer already serialized as JSON (serialized once, straight from its type).
+struct JsonText(String);
+
 /// The response, and what to store for replay (`None` for internal errors).
-fn answer(result: Result<Value, ApiError>) -> (Option<(u16, String)>, Response) {
-    let (status, body) = match result {
-        Ok(value) => (StatusCode::OK, value),
+fn answer(result: Result<JsonText, ApiError>) -> (Option<(u16, Bytes)>, Response) {
+    let (status, text) = match result {
+        Ok(JsonText(text)) => (StatusCode::OK, text),
         Err(err) if err.status == StatusCode::INTERNAL_SERVER_ERROR => {
             return (None, err.into_response())
         }
-        Err(err) => (err.status, err.body()),
+        Err(err) => (err.status, err.body().to_string()),
     };
-    let text = body.to_string();
+    // Shared, not copied, between the response and the replay record.
+    let text = Bytes::from(text);
     let response = (
         status,
         [(
@@ -347,8 +353,10 @@ fn answer(result: Result<Value, ApiError>) -> (Option<(u16, String)>, Response) 
     (Some((status.as_u16(), text)), response)
 }
 
-fn json<T: serde::Serialize>(value: T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(ApiError::internal)
+fn json<T: serde::Serialize>(value: T) -> Result<JsonText, ApiError> {
+    serde_json::to_string(&value)
+        .map(JsonText)
+        .map_err(ApiError::internal)
 }
 
 async fn create_payment(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
@@ -489,7 +497,7 @@ async fn session_tokens(State(state): State<Shared>, headers: HeaderMap, body: B
         &body,
         || async {
             let request: SessionTokensBody = parse(&body)?;
-            state.payments.session_tokens(&caller, request).await
+            json(state.payments.session_tokens(&caller, request).await?)
         },
     )
     .await
