@@ -607,16 +607,7 @@ impl Store {
             tx.commit().await?;
             return Ok(true);
         }
-        let mut batch = Statement {
-            sql: Cow::Owned(String::from("BEGIN IMMEDIATE;\n")),
-            params: Vec::new(),
-        };
-        batch.append(head);
-        batch.sql.to_mut().push_str("SELECT changes();\n");
-        for row in rows {
-            batch.append(row);
-        }
-        batch.sql.to_mut().push_str("COMMIT;");
+        let batch = Statement::sqlite_transaction(head, rows);
         let mut conn = self.conn().await?;
         // Run to the end even if the request that asked for it is dropped: a batch stopped
         // half-way would leave its transaction open on the connection.
@@ -1073,6 +1064,56 @@ impl Statement {
                 Param::Int(value) => query.bind(*value),
                 Param::Text(value) => query.bind(value.as_deref()),
             })
+    }
+
+    /// `head`, `SELECT changes()` and `rows` as one SQLite transaction in one batch. The text
+    /// depends only on the statements' texts, which are built once, so it is kept by their
+    /// addresses (the code has a few dozen combinations; the first 256 are kept).
+    fn sqlite_transaction(head: Statement, rows: Vec<Statement>) -> Statement {
+        static BUILT: LazyLock<Mutex<HashMap<Vec<usize>, &'static str>>> =
+            LazyLock::new(Mutex::default);
+        const KEPT: usize = 256;
+        let parts = || std::iter::once(&head).chain(&rows);
+        let key: Option<Vec<usize>> = parts()
+            .map(|part| match &part.sql {
+                Cow::Borrowed(sql) => Some(sql.as_ptr() as usize),
+                Cow::Owned(_) => None,
+            })
+            .collect();
+        let lock = || {
+            BUILT
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        let params = parts().map(|part| part.params.len()).sum();
+        if let Some(sql) = key.as_ref().and_then(|key| lock().get(key).copied()) {
+            let mut batch = Statement {
+                sql: Cow::Borrowed(sql),
+                params: Vec::with_capacity(params),
+            };
+            batch.params.extend(head.params);
+            rows.into_iter()
+                .for_each(|row| batch.params.extend(row.params));
+            return batch;
+        }
+        let mut batch = Statement {
+            sql: Cow::Owned(String::from("BEGIN IMMEDIATE;\n")),
+            params: Vec::with_capacity(params),
+        };
+        batch.append(head);
+        batch.sql.to_mut().push_str("SELECT changes();\n");
+        for row in rows {
+            batch.append(row);
+        }
+        batch.sql.to_mut().push_str("COMMIT;");
+        if let Some(key) = key {
+            let mut built = lock();
+            if built.len() < KEPT {
+                let sql: &'static str = Box::leak(batch.sql.clone().into_owned().into_boxed_str());
+                built.insert(key, sql);
+            }
+        }
+        batch
     }
 
     /// Appends `next` as one more statement of a batch, its parameters renumbered to follow
@@ -1583,6 +1624,42 @@ mod tests {
         assert!(other
             .sql()
             .contains("(capture_id, status, amount) SELECT $1, $2, $3"));
+    }
+
+    #[test]
+    fn a_kept_transaction_text_is_the_one_built_and_takes_the_new_parameters() {
+        let statement = |sql: &'static str, first: i64| Statement {
+            sql: Cow::Borrowed(sql),
+            params: (first..first + 2).map(|v| Param::Int(Some(v))).collect(),
+        };
+        let build = |base: i64| {
+            Statement::sqlite_transaction(
+                statement("UPDATE kept SET a = $1 WHERE b = $2", base),
+                vec![statement("INSERT INTO kept_rows SELECT $1, $2", base + 2)],
+            )
+        };
+        let first = build(0);
+        let again = build(10);
+        let expected = "BEGIN IMMEDIATE;\nUPDATE kept SET a = $1 WHERE b = $2;\n\
+                        SELECT changes();\nINSERT INTO kept_rows SELECT $3, $4;\nCOMMIT;";
+        assert_eq!(first.sql, expected);
+        assert_eq!(again.sql, expected);
+        assert!(
+            matches!(again.sql, Cow::Borrowed(_)),
+            "the second is the kept text"
+        );
+        let values = |batch: &Statement| {
+            batch
+                .params
+                .iter()
+                .map(|p| match p {
+                    Param::Int(v) => v.unwrap_or(-1),
+                    Param::Text(_) => -1,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(values(&first), [0, 1, 2, 3]);
+        assert_eq!(values(&again), [10, 11, 12, 13]);
     }
 
     #[test]
