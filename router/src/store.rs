@@ -251,7 +251,9 @@ enum Connections {
     /// load); an in-memory database must be one connection anyway. Not a pool of one: sqlx's
     /// pool pings every connection returned to it, one more round trip to SQLite's thread per
     /// use, during which the connection serves nobody (measured: 1.2–1.5× the throughput
-    /// without it).
+    /// without it). Held for the store's life: a pool also closed idle and old connections,
+    /// which for `sqlite::memory:` dropped the database. A SQLite connection does not fail the
+    /// way a network one does; should its thread die, statements fail and `/health` says so.
     /// `None` once closed.
     Sqlite(Arc<tokio::sync::Mutex<Option<AnyConnection>>>),
     /// PostgreSQL: a pool, whose connections run statements in parallel.
