@@ -1381,6 +1381,22 @@ mod tests {
         record.payment.version += 1;
     }
 
+    /// Polls `request` up to `polls` times, pausing between polls, and drops it unfinished.
+    async fn drop_after_polls<F: std::future::Future>(request: F, polls: usize) {
+        let mut request = std::pin::pin!(request);
+        for _ in 0..polls {
+            let done = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(request.as_mut().poll(cx).is_ready())
+            })
+            .await;
+            if done {
+                return;
+            }
+            // Blocks this test's thread, not SQLite's: the statement sent runs meanwhile.
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+
     /// A database file shared by two stores, as by two router instances.
     struct SharedFile(std::path::PathBuf);
 
@@ -1487,6 +1503,40 @@ mod tests {
             other.payment("m1", "pay_1").await,
             Err(sqlx::Error::PoolClosed)
         ));
+    }
+
+    #[tokio::test]
+    async fn cancelled_statements_leave_the_connection_usable_and_no_transaction_open() {
+        let file = SharedFile::new("cancelled");
+        let a = Store::connect(&file.url()).await.expect("store a");
+        let b = Store::connect(&file.url()).await.expect("store b");
+        a.insert_payment(&new_payment("pay_1"))
+            .await
+            .expect("insert");
+        // Requests dropped at every point: waiting for the connection, inside a statement,
+        // between the statements of a transaction (a delete of nothing still takes SQLite's
+        // write lock until its transaction ends). Each is polled `polls` times, with a pause
+        // between polls for SQLite's thread to answer, then dropped.
+        for polls in 1..40 {
+            drop_after_polls(a.delete_unsent_payment("pay_none"), polls).await;
+            drop_after_polls(a.payment("m1", "pay_1"), polls).await;
+        }
+        // Another connection writes at once: no transaction of `a` holds the write lock (one
+        // would make this wait for busy_timeout and fail).
+        let mut record = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        capture(&mut record, "cap_b", 300);
+        let written = tokio::time::timeout(Duration::from_secs(2), b.save(&mut record))
+            .await
+            .expect("not blocked by a transaction left open")
+            .expect("save");
+        assert_eq!(written, Written::Yes);
+        // And `a`'s connection still reads and writes.
+        let mut record = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        assert_eq!(record.payment.amount_received, 300);
+        capture(&mut record, "cap_a", 200);
+        assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
+        a.close().await;
+        b.close().await;
     }
 
     #[tokio::test]
