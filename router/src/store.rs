@@ -1424,14 +1424,21 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_save_from_a_stale_version_writes_nothing_and_no_cache_hides_the_winner() {
-        let file = SharedFile::new("stale");
+    /// Two stores on one file, as two router instances, and payment `pay_1` inserted by the
+    /// first. The file is deleted when the first value is dropped.
+    async fn two_stores_with_a_payment(name: &str) -> (SharedFile, Store, Store) {
+        let file = SharedFile::new(name);
         let a = Store::connect(&file.url()).await.expect("store a");
         let b = Store::connect(&file.url()).await.expect("store b");
         a.insert_payment(&new_payment("pay_1"))
             .await
             .expect("insert");
+        (file, a, b)
+    }
+
+    #[tokio::test]
+    async fn a_save_from_a_stale_version_writes_nothing_and_no_cache_hides_the_winner() {
+        let (_file, a, b) = two_stores_with_a_payment("stale").await;
 
         let mut seen_by_a = a.payment("m1", "pay_1").await.expect("load").expect("a");
         let mut seen_by_b = b.payment("m1", "pay_1").await.expect("load").expect("b");
@@ -1509,12 +1516,7 @@ mod tests {
 
     #[tokio::test]
     async fn cancelled_statements_leave_the_connection_usable_and_no_transaction_open() {
-        let file = SharedFile::new("cancelled");
-        let a = Store::connect(&file.url()).await.expect("store a");
-        let b = Store::connect(&file.url()).await.expect("store b");
-        a.insert_payment(&new_payment("pay_1"))
-            .await
-            .expect("insert");
+        let (_file, a, b) = two_stores_with_a_payment("cancelled").await;
         // Requests dropped at every point: waiting for the connection, inside a statement,
         // between the statements of a transaction (a delete of nothing still takes SQLite's
         // write lock until its transaction ends). Each is polled `polls` times, with a pause
@@ -1582,12 +1584,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_applied_webhook_event_is_recorded_with_the_change_or_not_at_all() {
-        let file = SharedFile::new("event");
-        let a = Store::connect(&file.url()).await.expect("store a");
-        let b = Store::connect(&file.url()).await.expect("store b");
-        a.insert_payment(&new_payment("pay_1"))
-            .await
-            .expect("insert");
+        let (_file, a, b) = two_stores_with_a_payment("event").await;
         let mut stale = a
             .payment("m1", "pay_1")
             .await
