@@ -96,19 +96,16 @@ struct StoredChildren {
 impl PaymentRecord {
     /// A payment just inserted with its first attempt.
     pub fn inserted(payment: PaymentRow, attempt: AttemptObject) -> Self {
-        let stored = StoredChildren {
-            version: payment.version,
-            attempts: vec![attempt.clone()],
-            ..StoredChildren::default()
-        };
-        PaymentRecord {
+        let mut record = PaymentRecord {
             payment,
             attempts: vec![attempt],
             captures: Vec::new(),
             increments: Vec::new(),
             refunds: Vec::new(),
-            stored: Arc::new(stored),
-        }
+            stored: Arc::default(),
+        };
+        record.mark_stored();
+        record
     }
 
     fn from_stored(payment: PaymentRow, stored: Arc<StoredChildren>) -> Self {

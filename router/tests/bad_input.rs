@@ -414,44 +414,18 @@ async fn idempotency_keys_replay_or_conflict() {
     let pid = id(&first.body);
     let capture = format!("/payments/{pid}/capture");
     let half = "{\"amount_to_capture\": 600}";
-    let one = router
-        .raw(
-            "POST",
-            &capture,
-            Some(KEY),
-            Some(cap_1.as_str()),
-            Some(half),
-        )
-        .await;
-    let two = router
-        .raw(
-            "POST",
-            &capture,
-            Some(KEY),
-            Some(cap_1.as_str()),
-            Some(half),
-        )
-        .await;
+    // The same request sent twice with one key: the first answer, then its replay.
+    let twice = |key: String| {
+        let (router, capture) = (&router, &capture);
+        async move {
+            let send = || router.raw("POST", capture, Some(KEY), Some(&key), Some(half));
+            (send().await, send().await)
+        }
+    };
+    let (one, two) = twice(cap_1).await;
     assert_eq!(one.body, two.body);
     assert_eq!(two.body["captures"].as_array().map(Vec::len), Some(1));
-    let refused = router
-        .raw(
-            "POST",
-            &capture,
-            Some(KEY),
-            Some(cap_2.as_str()),
-            Some(half),
-        )
-        .await;
-    let replayed = router
-        .raw(
-            "POST",
-            &capture,
-            Some(KEY),
-            Some(cap_2.as_str()),
-            Some(half),
-        )
-        .await;
+    let (refused, replayed) = twice(cap_2).await;
     assert_eq!(refused.status, replayed.status);
     assert_eq!(refused.body, replayed.body);
     let bad_key = router
