@@ -39,6 +39,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The router binary's allocator, so the router measured here allocates as the shipped one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use paybridge_connector_tests::targets;
 use paybridge_core::{
     AuthorizeRequest, CaptureMethod, CaptureRequest, Connector, Currency, Flow, MinorUnit,

@@ -6,6 +6,11 @@
 use paybridge_router::{start, LogFormat, RouterConfig};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's malloc: under load glibc's was a tenth of the router's CPU
+/// (docs/benchmarks.md, "Router").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let config = match RouterConfig::from_env() {
