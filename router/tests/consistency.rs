@@ -324,9 +324,7 @@ async fn simulator_webhooks_update_stored_payments_once() {
         );
 
         // A forged one (body changed after signing) is refused and changes nothing.
-        let mut forged_body = last.body.clone();
-        let text = String::from_utf8_lossy(&forged_body).replace("2000", "9000");
-        forged_body = text.into_bytes();
+        let forged_body = String::from_utf8_lossy(&last.body).replace("2000", "9000");
         let mut request = router
             .client
             .post(format!("{}/webhooks/{connector}", router.base));

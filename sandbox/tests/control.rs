@@ -435,7 +435,7 @@ async fn webhooks_are_delivered_to_the_target_in_order() {
     for ((headers, body), sent) in got.iter().zip(&emitted) {
         assert_eq!(
             body.as_ref(),
-            sent.body.as_slice(),
+            &sent.body[..],
             "delivered exactly as emitted"
         );
         let signature = headers["cko-signature"].to_str().unwrap();
@@ -462,7 +462,7 @@ async fn webhooks_are_delivered_to_the_target_in_order() {
     let got = wait_for(&received, 3).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(received.lock().unwrap().len(), 3);
-    assert_eq!(got[2].1.as_ref(), sim.handle.webhooks()[3].body.as_slice());
+    assert_eq!(got[2].1.as_ref(), &sim.handle.webhooks()[3].body[..]);
     assert_eq!(sim.handle.webhooks().len(), 4);
     sim.handle.shutdown().await;
     server.abort();

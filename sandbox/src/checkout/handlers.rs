@@ -161,8 +161,10 @@ impl Sim {
                     SignatureEncoding::Hex.encode(&mac),
                 ),
             ];
-            self.control
-                .emit_webhook(DeliveredWebhook { headers, body });
+            self.control.emit_webhook(DeliveredWebhook {
+                headers,
+                body: body.into(),
+            });
         }
     }
 

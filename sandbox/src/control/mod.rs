@@ -39,6 +39,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Router;
+use bytes::Bytes;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -115,8 +116,8 @@ pub enum Operation {
 pub struct DeliveredWebhook {
     /// Header names and values, in sending order.
     pub headers: Vec<(String, String)>,
-    /// The raw body (the signed bytes).
-    pub body: Vec<u8>,
+    /// The raw body (the signed bytes), shared by the outbox's log and its delivery.
+    pub body: Bytes,
 }
 
 /// How [`start`] serves a simulator.

@@ -170,8 +170,10 @@ impl Sim {
                 SignatureEncoding::Base64.encode(&mac),
             ),
         ];
-        self.control
-            .emit_webhook(DeliveredWebhook { headers, body });
+        self.control.emit_webhook(DeliveredWebhook {
+            headers,
+            body: body.into(),
+        });
     }
 
     /// Runs `operation` on payment `id` with the rules every follow-up POST shares (a reused

@@ -232,7 +232,7 @@ impl Sim {
     /// after the state's.)
     pub(super) fn announce(&self, state: &mut Store, events: &[Event], origin: &Origin) {
         let now = now();
-        let rendered: Vec<(String, Value)> = events
+        let rendered: Vec<(String, Bytes)> = events
             .iter()
             .map(|event| {
                 let id = ids::new("evt");
@@ -245,18 +245,17 @@ impl Sim {
                     event.previous.as_ref(),
                     origin,
                 );
-                (id, body)
+                (id, Bytes::from(body.to_string()))
             })
             .collect();
         for (id, body) in rendered {
-            let raw = body.to_string().into_bytes();
-            state.events.insert(id, body);
-            self.control.emit_webhook(self.sign(raw, now));
+            state.events.insert(id, body.clone());
+            self.control.emit_webhook(self.sign(body, now));
         }
     }
 
     /// `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "{t}.{body}")>`.
-    fn sign(&self, body: Vec<u8>, now: OffsetDateTime) -> DeliveredWebhook {
+    fn sign(&self, body: Bytes, now: OffsetDateTime) -> DeliveredWebhook {
         let timestamp = now.unix_timestamp().to_string();
         let mac = hmac_sha256(
             self.config.webhook_secret.as_bytes(),
@@ -302,6 +301,16 @@ impl Sim {
 
 fn ok(body: Value) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+/// 200 with JSON already rendered.
+fn json_text(body: Bytes) -> Response {
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// Runs a handler body that fails with an [`ApiError`].
@@ -522,6 +531,6 @@ async fn retrieve_event(
             .events
             .get(&id)
             .ok_or_else(|| ApiError::missing("event", &id, "id"))?;
-        Ok(ok(event.clone()))
+        Ok(json_text(event.clone()))
     })())
 }

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use bytes::Bytes;
+
+use serde_json::Map;
 use time::OffsetDateTime;
 
 use super::cards::{self, Authorization, Decline};
@@ -32,8 +34,8 @@ pub(crate) struct State {
     pub(crate) charges: HashMap<String, Charge>,
     pub(crate) refunds: HashMap<String, Refund>,
     pub(crate) payment_methods: HashMap<String, PaymentMethod>,
-    /// Every event sent, rendered, for `GET /v1/events/{id}`.
-    pub(crate) events: HashMap<String, Value>,
+    /// Every event sent, as the bytes sent, for `GET /v1/events/{id}`.
+    pub(crate) events: HashMap<String, Bytes>,
 }
 
 /// Unix seconds, as Stripe's timestamps.
@@ -721,7 +723,7 @@ mod tests {
                 card_options: Some(
                     options
                         .iter()
-                        .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+                        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
                         .collect(),
                 ),
                 ..Confirmation::default()
