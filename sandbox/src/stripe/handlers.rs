@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use super::checks::{authenticate, check_idempotency_key, check_version, header};
 use super::errors::ApiError;
 use super::hooks::{self, injected_error, InjectedError};
-use super::model::{Event, PaymentError};
+use super::model::{Event, Object, PaymentError};
 use super::params::{self, Spec};
 use super::state::State as Store;
 use super::wire::{self, Origin, View};
@@ -232,22 +232,31 @@ impl Sim {
     /// after the state's.)
     pub(super) fn announce(&self, state: &mut Store, events: &[Event], origin: &Origin) {
         let now = now();
-        let rendered: Vec<(String, Bytes)> = events
-            .iter()
-            .map(|event| {
-                let id = ids::new("evt");
-                let object = wire::object(self.view(state, &[]), &event.object);
-                let body = wire::event(
-                    &id,
-                    event.kind,
-                    now.unix_timestamp(),
-                    object,
-                    event.previous.as_ref(),
-                    origin,
-                );
-                (id, Bytes::from(body.to_string()))
-            })
-            .collect();
+        // Events of one change often carry the same object, as it is now: rendered once.
+        let mut objects: Vec<(&Object, Value)> = Vec::with_capacity(events.len());
+        let mut rendered = Vec::with_capacity(events.len());
+        for event in events {
+            let index = match objects.iter().position(|(o, _)| *o == &event.object) {
+                Some(index) => index,
+                None => {
+                    let object = wire::object(self.view(state, &[]), &event.object);
+                    objects.push((&event.object, object));
+                    objects.len() - 1
+                }
+            };
+            let id = ids::new("evt");
+            let body = wire::EventBody::new(
+                &id,
+                event.kind,
+                now.unix_timestamp(),
+                &objects[index].1,
+                event.previous.as_ref(),
+                origin,
+            );
+            // Plain data (strings, numbers, `Value`s) always serializes.
+            let body = serde_json::to_vec(&body).unwrap_or_default();
+            rendered.push((id, Bytes::from(body)));
+        }
         for (id, body) in rendered {
             state.events.insert(id, body.clone());
             self.control.emit_webhook(self.sign(body, now));

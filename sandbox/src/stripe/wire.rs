@@ -2,6 +2,7 @@
 //! PaymentMethod, Event and the card errors, as the published OpenAPI document describes them.
 //! Expandable fields are ids unless the request expanded them.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use url::Url;
 
@@ -47,6 +48,17 @@ impl View<'_> {
             ..*self
         }
     }
+}
+
+/// Moves `fields` into the object `body`. `json!` copies every `Value` it interpolates (through
+/// serde), and those copies of nested objects were most of the simulator's rendering time.
+fn with_fields<const N: usize>(mut body: Value, fields: [(&str, Value); N]) -> Value {
+    if let Value::Object(map) = &mut body {
+        for (name, value) in fields {
+            map.insert(name.to_owned(), value);
+        }
+    }
+    body
 }
 
 /// A PaymentIntent.
@@ -95,7 +107,11 @@ pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
         Value::Null,
         |(enabled, redirects)| json!({"enabled": enabled, "allow_redirects": redirects}),
     );
-    json!({
+    let last_payment_error = intent
+        .last_payment_error
+        .as_ref()
+        .map_or(Value::Null, |e| payment_error(view.state, e).object());
+    let body = json!({
         "id": intent.id,
         "object": "payment_intent",
         "amount": intent.amount,
@@ -115,18 +131,9 @@ pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
         "customer": null,
         "description": intent.description,
         "invoice": null,
-        "last_payment_error": intent
-            .last_payment_error
-            .as_ref()
-            .map_or(Value::Null, |e| payment_error(view.state, e).object()),
-        "latest_charge": latest_charge,
         "livemode": false,
-        "metadata": intent.metadata,
-        "next_action": next_action,
         "on_behalf_of": null,
-        "payment_method": payment_method,
         "payment_method_configuration_details": null,
-        "payment_method_options": {"card": card_options},
         "payment_method_types": intent.payment_method_types,
         "processing": null,
         "receipt_email": intent.receipt_email,
@@ -138,7 +145,21 @@ pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
         "status": intent.status.as_str(),
         "transfer_data": null,
         "transfer_group": null,
-    })
+    });
+    with_fields(
+        body,
+        [
+            ("last_payment_error", last_payment_error),
+            ("latest_charge", latest_charge),
+            ("metadata", Value::Object(intent.metadata.clone())),
+            ("next_action", next_action),
+            ("payment_method", payment_method),
+            (
+                "payment_method_options",
+                with_fields(json!({}), [("card", card_options)]),
+            ),
+        ],
+    )
 }
 
 /// A card error (`last_payment_error`, or the body of a 402) with its charge and the
@@ -161,38 +182,33 @@ pub(crate) fn payment_error(state: &State, error: &PaymentError) -> ApiError {
 }
 
 fn billing_details(given: &Map<String, Value>) -> Value {
-    let field = |name: &str| given.get(name).cloned().unwrap_or(Value::Null);
-    let address = given.get("address").and_then(Value::as_object);
-    let line = |name: &str| {
-        address
-            .and_then(|a| a.get(name))
-            .cloned()
-            .unwrap_or(Value::Null)
+    let fields = |from: Option<&Map<String, Value>>, names: &[&str]| -> Map<String, Value> {
+        names
+            .iter()
+            .map(|&name| {
+                let value = from.and_then(|m| m.get(name)).cloned();
+                (name.to_owned(), value.unwrap_or(Value::Null))
+            })
+            .collect()
     };
-    json!({
-        "address": {
-            "city": line("city"),
-            "country": line("country"),
-            "line1": line("line1"),
-            "line2": line("line2"),
-            "postal_code": line("postal_code"),
-            "state": line("state"),
-        },
-        "email": field("email"),
-        "name": field("name"),
-        "phone": field("phone"),
-    })
+    let address = given.get("address").and_then(Value::as_object);
+    let address = fields(
+        address,
+        &["city", "country", "line1", "line2", "postal_code", "state"],
+    );
+    let mut details = fields(Some(given), &["email", "name", "phone"]);
+    details.insert("address".to_owned(), Value::Object(address));
+    Value::Object(details)
 }
 
 /// A PaymentMethod of type `card`.
 pub(crate) fn payment_method(pm: &PaymentMethod) -> Value {
     let card = &pm.card;
     let brand = cards::brand(card.network);
-    json!({
+    let body = json!({
         "id": pm.id,
         "object": "payment_method",
         "allow_redisplay": pm.allow_redisplay,
-        "billing_details": billing_details(&pm.billing_details),
         "card": {
             "brand": brand,
             "checks": {
@@ -214,9 +230,15 @@ pub(crate) fn payment_method(pm: &PaymentMethod) -> Value {
         "created": pm.created,
         "customer": null,
         "livemode": false,
-        "metadata": pm.metadata,
         "type": "card",
-    })
+    });
+    with_fields(
+        body,
+        [
+            ("billing_details", billing_details(&pm.billing_details)),
+            ("metadata", Value::Object(pm.metadata.clone())),
+        ],
+    )
 }
 
 fn available(on: bool) -> &'static str {
@@ -256,7 +278,7 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
     } else {
         charge.amount
     };
-    let mut card_details = json!({
+    let card_details = json!({
         "amount_authorized": if failed { Value::Null } else { json!(charge.amount) },
         "brand": brand,
         "checks": {
@@ -281,21 +303,21 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
             "maximum_amount_capturable": overcapture_max,
             "status": available(features.overcapture),
         },
-        "three_d_secure": if let Some(transaction) = &charge.three_d_secure {
-            json!({
-                "authentication_flow": "challenge",
-                "electronic_commerce_indicator": "05",
-                "exemption_indicator": null,
-                "result": "authenticated",
-                "result_reason": null,
-                "transaction_id": transaction,
-                "version": "2.2.0",
-            })
-        } else {
-            Value::Null
-        },
         "wallet": null,
     });
+    let three_d_secure = match &charge.three_d_secure {
+        Some(transaction) => json!({
+            "authentication_flow": "challenge",
+            "electronic_commerce_indicator": "05",
+            "exemption_indicator": null,
+            "result": "authenticated",
+            "result_reason": null,
+            "transaction_id": transaction,
+            "version": "2.2.0",
+        }),
+        None => Value::Null,
+    };
+    let mut card_details = with_fields(card_details, [("three_d_secure", three_d_secure)]);
     if let (Some(before), Some(details)) = (charge.capture_before, card_details.as_object_mut()) {
         details.insert("capture_before".into(), json!(before));
     }
@@ -318,7 +340,6 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
         "application_fee": null,
         "application_fee_amount": null,
         "balance_transaction": null,
-        "billing_details": billing_details(&charge.billing_details),
         "calculated_statement_descriptor": if failed { Value::Null } else { json!("PAYBRIDGE SIM") },
         "captured": charge.captured,
         "created": charge.created,
@@ -332,16 +353,12 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
         "fraud_details": {},
         "invoice": null,
         "livemode": false,
-        "metadata": charge.metadata,
     });
     // Two halves: one `json!` of every field exceeds the macro's recursion limit.
     let rest = json!({
         "on_behalf_of": null,
-        "outcome": outcome,
         "paid": !failed,
-        "payment_intent": payment_intent,
         "payment_method": charge.payment_method,
-        "payment_method_details": {"card": card_details, "type": "card"},
         "radar_options": {},
         "receipt_email": null,
         "receipt_number": null,
@@ -359,7 +376,17 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
     if let (Some(fields), Value::Object(rest)) = (body.as_object_mut(), rest) {
         fields.extend(rest);
     }
-    body
+    let payment_method_details = with_fields(json!({"type": "card"}), [("card", card_details)]);
+    with_fields(
+        body,
+        [
+            ("billing_details", billing_details(&charge.billing_details)),
+            ("metadata", Value::Object(charge.metadata.clone())),
+            ("outcome", outcome),
+            ("payment_intent", payment_intent),
+            ("payment_method_details", payment_method_details),
+        ],
+    )
 }
 
 /// A Refund.
@@ -384,12 +411,11 @@ pub(crate) fn refund(view: View<'_>, refund: &Refund) -> Value {
         super::model::RefundStatus::Succeeded => "available",
         _ => "pending",
     };
-    let mut body = json!({
+    let body = json!({
         "id": refund.id,
         "object": "refund",
         "amount": refund.amount,
         "balance_transaction": null,
-        "charge": charge,
         "created": refund.created,
         "currency": refund.currency,
         "destination_details": {
@@ -400,14 +426,20 @@ pub(crate) fn refund(view: View<'_>, refund: &Refund) -> Value {
             },
             "type": "card",
         },
-        "metadata": refund.metadata,
-        "payment_intent": payment_intent,
         "reason": refund.reason,
         "receipt_number": null,
         "source_transfer_reversal": null,
         "status": refund.status.as_str(),
         "transfer_reversal": null,
     });
+    let mut body = with_fields(
+        body,
+        [
+            ("charge", charge),
+            ("metadata", Value::Object(refund.metadata.clone())),
+            ("payment_intent", payment_intent),
+        ],
+    );
     if let Some(fields) = body.as_object_mut() {
         if let Some(reason) = refund.failure_reason {
             fields.insert("failure_reason".into(), json!(reason));
@@ -432,34 +464,60 @@ pub(crate) fn object(view: View<'_>, object: &Object) -> Value {
 
 /// Where an event came from: the API request (`id`, `Idempotency-Key`) or nothing for the
 /// simulator's own changes (the customer's 3D Secure page, a refund failing later).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub(crate) struct Origin {
+    #[serde(rename = "id")]
     pub(crate) request_id: Option<String>,
     pub(crate) idempotency_key: Option<String>,
 }
 
-/// An Event.
-pub(crate) fn event(
-    id: &str,
-    kind: &str,
-    created: i64,
-    object: Value,
-    previous: Option<&Value>,
-    origin: &Origin,
-) -> Value {
-    let mut data = json!({ "object": object });
-    if let (Some(previous), Some(fields)) = (previous, data.as_object_mut()) {
-        fields.insert("previous_attributes".into(), previous.clone());
+/// An Event, rendered straight to text: the object it carries is borrowed, not copied.
+#[derive(Debug, Serialize)]
+pub(crate) struct EventBody<'a> {
+    pub(crate) api_version: &'static str,
+    pub(crate) created: i64,
+    pub(crate) data: EventData<'a>,
+    pub(crate) id: &'a str,
+    pub(crate) livemode: bool,
+    pub(crate) object: &'static str,
+    pub(crate) pending_webhooks: u32,
+    pub(crate) request: &'a Origin,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'a str,
+}
+
+/// An Event's `data`.
+#[derive(Debug, Serialize)]
+pub(crate) struct EventData<'a> {
+    pub(crate) object: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) previous_attributes: Option<&'a Value>,
+}
+
+impl<'a> EventBody<'a> {
+    /// Event `id` of type `kind`, carrying `object` (and, for `*.updated`, the `previous`
+    /// values of the fields that changed).
+    pub(crate) fn new(
+        id: &'a str,
+        kind: &'a str,
+        created: i64,
+        object: &'a Value,
+        previous: Option<&'a Value>,
+        origin: &'a Origin,
+    ) -> Self {
+        EventBody {
+            api_version: API_VERSION,
+            created,
+            data: EventData {
+                object,
+                previous_attributes: previous,
+            },
+            id,
+            livemode: false,
+            object: "event",
+            pending_webhooks: 1,
+            request: origin,
+            kind,
+        }
     }
-    json!({
-        "id": id,
-        "object": "event",
-        "api_version": API_VERSION,
-        "created": created,
-        "data": data,
-        "livemode": false,
-        "pending_webhooks": 1,
-        "request": {"id": origin.request_id, "idempotency_key": origin.idempotency_key},
-        "type": kind,
-    })
 }
