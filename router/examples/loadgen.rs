@@ -39,10 +39,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The router binary's allocator, so the router measured here allocates as the shipped one.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use paybridge_connector_tests::targets;
 use paybridge_core::{
     AuthorizeRequest, CaptureMethod, CaptureRequest, Connector, Currency, Flow, MinorUnit,
@@ -51,6 +47,10 @@ use paybridge_core::{
 use paybridge_router::config::MerchantConfig;
 use paybridge_router::{start, RouterConfig};
 use serde_json::json;
+
+/// The router binary's allocator, so the router measured here allocates as the shipped one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const API_KEY: &str = "loadgen_key";
 const AMOUNT: i64 = 1000;

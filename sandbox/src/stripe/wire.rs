@@ -474,24 +474,24 @@ pub(crate) struct Origin {
 /// An Event, rendered straight to text: the object it carries is borrowed, not copied.
 #[derive(Debug, Serialize)]
 pub(crate) struct EventBody<'a> {
-    pub(crate) api_version: &'static str,
-    pub(crate) created: i64,
-    pub(crate) data: EventData<'a>,
-    pub(crate) id: &'a str,
-    pub(crate) livemode: bool,
-    pub(crate) object: &'static str,
-    pub(crate) pending_webhooks: u32,
-    pub(crate) request: &'a Origin,
+    api_version: &'static str,
+    created: i64,
+    data: EventData<'a>,
+    id: &'a str,
+    livemode: bool,
+    object: &'static str,
+    pending_webhooks: u32,
+    request: &'a Origin,
     #[serde(rename = "type")]
-    pub(crate) kind: &'a str,
+    kind: &'a str,
 }
 
 /// An Event's `data`.
 #[derive(Debug, Serialize)]
-pub(crate) struct EventData<'a> {
-    pub(crate) object: &'a Value,
+struct EventData<'a> {
+    object: &'a Value,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) previous_attributes: Option<&'a Value>,
+    previous_attributes: Option<&'a Value>,
 }
 
 impl<'a> EventBody<'a> {
