@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::OwnedMutexGuard;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorType};
 use crate::locks::PaymentLocks;
 use crate::model::*;
 use crate::store::{PaymentRecord, PaymentRow, ReceivedWebhook, Store, Written};
@@ -113,6 +113,21 @@ impl Payments {
         let record = self.load(caller, payment_id).await?;
         let connector = self.connector(&record.payment.connector)?.clone();
         Ok((guard, record, connector))
+    }
+
+    /// Takes the payment's lock and gives the copies of it that an operation which writes
+    /// first runs on ([`Copies`]).
+    async fn copies<'a>(&'a self, caller: &'a Caller, payment_id: &'a str) -> Copies<'a> {
+        let guard = self.locks.lock(payment_id).await;
+        Copies {
+            payments: self,
+            caller,
+            payment_id,
+            remembered: self
+                .store
+                .remembered_payment(&caller.merchant_id, payment_id),
+            _guard: guard,
+        }
     }
 
     async fn save(&self, record: &mut PaymentRecord) -> Result<(), ApiError> {
@@ -362,8 +377,26 @@ impl Payments {
         payment_id: &str,
         body: CaptureBody,
     ) -> Result<PaymentObject, ApiError> {
-        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
-        capture_check(&record, connector.capabilities()).into_result()?;
+        let mut copies = self.copies(caller, payment_id).await;
+        loop {
+            let (mut record, connector) = copies.next().await?;
+            let answer = self
+                .capture_on(caller, &mut record, &connector, &body)
+                .await;
+            if copies.answered(&record, &answer) {
+                return answer;
+            }
+        }
+    }
+
+    async fn capture_on(
+        &self,
+        caller: &Caller,
+        record: &mut PaymentRecord,
+        connector: &Arc<dyn Connector>,
+        body: &CaptureBody,
+    ) -> Result<PaymentObject, ApiError> {
+        capture_check(record, connector.capabilities()).into_result()?;
         let capturable = record.payment.amount_capturable;
         let amount = match body.amount_to_capture {
             None => capturable,
@@ -409,10 +442,10 @@ impl Payments {
             created_at: now(),
         });
         record.payment.amount_capturable -= amount;
-        self.save(&mut record).await?;
+        self.save(record).await?;
 
         let mut request = CaptureRequest::new(
-            connector_id(&record)?,
+            connector_id(record)?,
             currency(&record.payment.currency)?,
             Some(minor(amount)?),
         );
@@ -464,12 +497,12 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
-        self.save(&mut record).await?;
+        self.save(record).await?;
         result?;
         if accepted {
-            self.settle(&connector, &mut record).await;
+            self.settle(connector, record).await;
         }
-        Ok(payment_object(&record))
+        Ok(payment_object(record))
     }
 
     /// When the processor only accepted an operation (answered `processing`), one immediate
@@ -535,8 +568,26 @@ impl Payments {
         payment_id: &str,
         body: IncrementalAuthorizationBody,
     ) -> Result<PaymentObject, ApiError> {
-        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
-        increment_check(&record, connector.capabilities()).into_result()?;
+        let mut copies = self.copies(caller, payment_id).await;
+        loop {
+            let (mut record, connector) = copies.next().await?;
+            let answer = self
+                .increment_on(caller, &mut record, &connector, &body)
+                .await;
+            if copies.answered(&record, &answer) {
+                return answer;
+            }
+        }
+    }
+
+    async fn increment_on(
+        &self,
+        caller: &Caller,
+        record: &mut PaymentRecord,
+        connector: &Arc<dyn Connector>,
+        body: &IncrementalAuthorizationBody,
+    ) -> Result<PaymentObject, ApiError> {
+        increment_check(record, connector.capabilities()).into_result()?;
         let current = record.payment.amount;
         let new_total = amount("amount", body.amount)?.get();
         if new_total <= current {
@@ -557,15 +608,15 @@ impl Payments {
             previously_authorized_amount: current,
             created_at: now(),
         });
-        self.save(&mut record).await?;
+        self.save(record).await?;
 
         let request = IncrementalAuthorizationRequest {
             idempotency_key: caller.connector_key(&authorization_id),
-            connector_payment_id: connector_id(&record)?,
+            connector_payment_id: connector_id(record)?,
             currency: currency(&record.payment.currency)?,
             current_authorized: minor(current)?,
             new_total: minor(new_total)?,
-            reason: body.reason,
+            reason: body.reason.clone(),
             card_network: card_network(&record.payment),
         };
         let index = record.increments.len() - 1;
@@ -612,9 +663,9 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
-        self.save(&mut record).await?;
+        self.save(record).await?;
         result?;
-        Ok(payment_object(&record))
+        Ok(payment_object(record))
     }
 
     /// `POST /payments/{id}/extend_authorization`.
@@ -671,26 +722,44 @@ impl Payments {
         payment_id: &str,
         body: CancelBody,
     ) -> Result<PaymentObject, ApiError> {
-        let (_guard, mut record, connector) = self.open(caller, payment_id).await?;
-        cancel_post_capture_check(&record, connector.capabilities()).into_result()?;
+        let mut copies = self.copies(caller, payment_id).await;
+        loop {
+            let (mut record, connector) = copies.next().await?;
+            let answer = self
+                .cancel_post_capture_on(caller, &mut record, &connector, &body)
+                .await;
+            if copies.answered(&record, &answer) {
+                return answer;
+            }
+        }
+    }
+
+    async fn cancel_post_capture_on(
+        &self,
+        caller: &Caller,
+        record: &mut PaymentRecord,
+        connector: &Arc<dyn Connector>,
+        body: &CancelBody,
+    ) -> Result<PaymentObject, ApiError> {
+        cancel_post_capture_check(record, connector.capabilities()).into_result()?;
         let refund_id = new_id("ref");
         let received = record.payment.amount_received;
         record.refunds.push(new_refund(
-            &record,
+            record,
             &refund_id,
             received,
             body.cancellation_reason.clone(),
             Map::new(),
         ));
         record.payment.cancellation_reason = body.cancellation_reason.clone();
-        self.save(&mut record).await?;
+        self.save(record).await?;
 
         let request = CancelPostCaptureRequest {
             idempotency_key: caller.connector_key(&refund_id),
-            connector_payment_id: connector_id(&record)?,
+            connector_payment_id: connector_id(record)?,
             currency: currency(&record.payment.currency)?,
             amount_captured: minor(received)?,
-            reason: body.cancellation_reason,
+            reason: body.cancellation_reason.clone(),
         };
         let index = record.refunds.len() - 1;
         let result = match connector.cancel_post_capture(&request).await {
@@ -711,9 +780,9 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
-        self.save(&mut record).await?;
+        self.save(record).await?;
         result?;
-        Ok(payment_object(&record))
+        Ok(payment_object(record))
     }
 
     /// `POST /payments/{id}/complete_authorize`.
@@ -754,20 +823,33 @@ impl Payments {
         payment_id: &str,
         body: UpdateMetadataBody,
     ) -> Result<PaymentObject, ApiError> {
-        let _guard = self.locks.lock(payment_id).await;
-        let mut record = self.load(caller, payment_id).await?;
+        let mut copies = self.copies(caller, payment_id).await;
+        loop {
+            let (mut record, _) = copies.next().await?;
+            let answer = self.update_metadata_on(&mut record, &body).await;
+            if copies.answered(&record, &answer) {
+                return answer;
+            }
+        }
+    }
+
+    async fn update_metadata_on(
+        &self,
+        record: &mut PaymentRecord,
+        body: &UpdateMetadataBody,
+    ) -> Result<PaymentObject, ApiError> {
         let mut metadata: Map<String, Value> =
             serde_json::from_str(&record.payment.metadata).unwrap_or_default();
-        for (key, value) in body.metadata {
+        for (key, value) in &body.metadata {
             if value.is_null() {
-                metadata.remove(&key);
+                metadata.remove(key);
             } else {
-                metadata.insert(key, value);
+                metadata.insert(key.clone(), value.clone());
             }
         }
         record.payment.metadata = Value::Object(metadata).to_string();
-        self.save(&mut record).await?;
-        Ok(payment_object(&record))
+        self.save(record).await?;
+        Ok(payment_object(record))
     }
 
     /// `GET /payments/{id}/eligibility`.
@@ -906,9 +988,25 @@ impl Payments {
         body: CreateRefundBody,
     ) -> Result<RefundObject, ApiError> {
         let payment_id = body.payment_id.clone();
-        let (_guard, mut record, connector) = self.open(caller, &payment_id).await?;
-        refund_check(&record, connector.capabilities()).into_result()?;
-        let refundable = refundable(&record);
+        let mut copies = self.copies(caller, &payment_id).await;
+        loop {
+            let (mut record, connector) = copies.next().await?;
+            let answer = self.refund_on(caller, &mut record, &connector, &body).await;
+            if copies.answered(&record, &answer) {
+                return answer;
+            }
+        }
+    }
+
+    async fn refund_on(
+        &self,
+        caller: &Caller,
+        record: &mut PaymentRecord,
+        connector: &Arc<dyn Connector>,
+        body: &CreateRefundBody,
+    ) -> Result<RefundObject, ApiError> {
+        refund_check(record, connector.capabilities()).into_result()?;
+        let refundable = refundable(record);
         let amount = match body.amount {
             None => refundable,
             Some(asked) => {
@@ -922,24 +1020,24 @@ impl Payments {
                 asked
             }
         };
-        let metadata = body.metadata.unwrap_or_default();
+        let metadata = body.metadata.clone().unwrap_or_default();
         let refund_id = new_id("ref");
         record.refunds.push(new_refund(
-            &record,
+            record,
             &refund_id,
             amount,
             body.reason.clone(),
             metadata.clone(),
         ));
-        self.save(&mut record).await?;
+        self.save(record).await?;
 
         let mut request = RefundRequest::new(
-            connector_id(&record)?,
+            connector_id(record)?,
             currency(&record.payment.currency)?,
             Some(minor(amount)?),
         );
         request.idempotency_key = caller.connector_key(&refund_id);
-        request.reason = body.reason;
+        request.reason = body.reason.clone();
         request.reference = Some(refund_id.clone());
         request.metadata = connector_metadata(&metadata);
         let index = record.refunds.len() - 1;
@@ -959,11 +1057,11 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
-        self.save(&mut record).await?;
+        self.save(record).await?;
         result?;
         if record.refunds[index].status == "pending" {
             if let Some(connector_refund_id) = record.refunds[index].connector_refund_id.clone() {
-                self.sync_refund(&connector, &mut record, index, connector_refund_id)
+                self.sync_refund(connector, record, index, connector_refund_id)
                     .await;
             }
         }
@@ -1069,42 +1167,98 @@ impl Payments {
             }
             None => None,
         };
-        let _guard = match &owner {
-            Some((payment_id, _)) => Some(self.locks.lock(payment_id).await),
-            None => None,
+        let Some((payment_id, merchant_id)) = owner else {
+            let received_at = now();
+            let received = ReceivedWebhook {
+                connector,
+                event,
+                payment_id: None,
+                received_at: &received_at,
+            };
+            let recorded = self.store.record_ignored_webhook(&received, None).await?;
+            return Ok((if recorded { "ignored" } else { "duplicate" }, None));
         };
-        let payment_id = owner.as_ref().map(|(id, _)| id.clone());
-        if self
-            .store
-            .webhook_event_seen(connector, &event.event_id)
-            .await?
-        {
-            return Ok(("duplicate", payment_id));
+        let caller = Caller {
+            merchant_id,
+            idempotency_key: None,
+        };
+        let mut copies = self.copies(&caller, &payment_id).await;
+        loop {
+            let (mut record, _) = copies.next().await?;
+            let answer = self
+                .webhook_on(connector, event, &payment_id, &mut record)
+                .await;
+            if copies.answered(&record, &answer) {
+                return answer.map(|status| (status, Some(payment_id.clone())));
+            }
         }
+    }
+
+    async fn webhook_on(
+        &self,
+        connector: &str,
+        event: &WebhookEvent,
+        payment_id: &str,
+        record: &mut PaymentRecord,
+    ) -> Result<&'static str, ApiError> {
         let received_at = now();
         let received = ReceivedWebhook {
             connector,
             event,
-            payment_id: payment_id.as_deref(),
+            payment_id: Some(payment_id),
             received_at: &received_at,
         };
-        if let Some((payment_id, merchant_id)) = &owner {
-            let caller = Caller {
-                merchant_id: merchant_id.clone(),
-                idempotency_key: None,
-            };
-            let mut record = self.load(&caller, payment_id).await?;
-            if crate::webhooks::apply(&mut record, event) {
-                self.save_with_event(&mut record, Some(&received)).await?;
-                return Ok(("applied", Some(payment_id.clone())));
+        if crate::webhooks::apply(record, event) {
+            if self
+                .store
+                .webhook_event_seen(connector, &event.event_id)
+                .await?
+            {
+                return Ok("duplicate");
             }
+            self.save_with_event(record, Some(&received)).await?;
+            return Ok("applied");
         }
-        let status = if self.store.record_ignored_webhook(&received).await? {
-            "ignored"
-        } else {
-            "duplicate"
+        // Most events change nothing; recording one also checks the copy it was checked against.
+        let recorded = self
+            .store
+            .record_ignored_webhook(&received, Some(record))
+            .await?;
+        Ok(if recorded { "ignored" } else { "duplicate" })
+    }
+}
+
+/// The copies of one payment an operation runs on, under the payment's lock: the one the store
+/// remembers when it has one ([`Store::remembered_payment`]), else or then a fresh read.
+///
+/// The remembered copy saves a read of the database and is current unless another router
+/// instance sharing the database changed the payment. So an operation run on it must write the
+/// payment before it does anything that cannot be undone (call a processor): a stale copy fails
+/// that first write (the version compare). An operation that ended, either way, without a
+/// confirmed write ran on a copy nobody confirmed, and runs again on a fresh read; only a fault
+/// of the database is answered as it is (a write may have happened).
+struct Copies<'a> {
+    payments: &'a Payments,
+    caller: &'a Caller,
+    payment_id: &'a str,
+    remembered: Option<PaymentRecord>,
+    _guard: OwnedMutexGuard<()>,
+}
+
+impl Copies<'_> {
+    /// The remembered copy the first time, a fresh read after; with the payment's connector.
+    async fn next(&mut self) -> Result<(PaymentRecord, Arc<dyn Connector>), ApiError> {
+        let record = match self.remembered.take() {
+            Some(record) => record,
+            None => self.payments.load(self.caller, self.payment_id).await?,
         };
-        Ok((status, payment_id))
+        let connector = self.payments.connector(&record.payment.connector)?.clone();
+        Ok((record, connector))
+    }
+
+    /// Whether `answer`, of an operation run on `record`, stands (else it runs again).
+    fn answered<T>(&self, record: &PaymentRecord, answer: &Result<T, ApiError>) -> bool {
+        !record.unconfirmed() || matches!(answer, Err(err) if err.kind == ErrorType::Internal)
     }
 }
 

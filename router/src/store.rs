@@ -79,14 +79,17 @@ pub struct PaymentRecord {
     pub increments: Vec<IncrementalAuthorizationObject>,
     /// Refunds, oldest first.
     pub refunds: Vec<RefundObject>,
-    /// The child rows as last read or written, so a save writes only those that changed.
-    stored: Arc<StoredChildren>,
+    /// The payment as last read or written, so a save writes only the child rows that changed.
+    stored: Arc<Stored>,
+    /// Taken from the store's memory ([`Store::remembered_payment`]) and not written since: no
+    /// database has confirmed it is current.
+    unconfirmed: bool,
 }
 
-#[derive(Debug, Default, PartialEq)]
-struct StoredChildren {
-    /// The payment version these are the children of.
-    version: i64,
+/// A payment as last read from or written to the database.
+#[derive(Debug, PartialEq)]
+struct Stored {
+    payment: PaymentRow,
     attempts: Vec<AttemptObject>,
     captures: Vec<CaptureObject>,
     increments: Vec<IncrementalAuthorizationObject>,
@@ -96,19 +99,20 @@ struct StoredChildren {
 impl PaymentRecord {
     /// A payment just inserted with its first attempt.
     pub fn inserted(payment: PaymentRow, attempt: AttemptObject) -> Self {
-        let mut record = PaymentRecord {
-            payment,
-            attempts: vec![attempt],
-            captures: Vec::new(),
-            increments: Vec::new(),
-            refunds: Vec::new(),
-            stored: Arc::default(),
-        };
-        record.mark_stored();
-        record
+        Self::from_stored(
+            payment.clone(),
+            Arc::new(Stored {
+                payment,
+                attempts: vec![attempt],
+                captures: Vec::new(),
+                increments: Vec::new(),
+                refunds: Vec::new(),
+            }),
+        )
     }
 
-    fn from_stored(payment: PaymentRow, stored: Arc<StoredChildren>) -> Self {
+    /// `payment` with the children `stored` has (of the same version).
+    fn from_stored(payment: PaymentRow, stored: Arc<Stored>) -> Self {
         PaymentRecord {
             payment,
             attempts: stored.attempts.clone(),
@@ -116,17 +120,26 @@ impl PaymentRecord {
             increments: stored.increments.clone(),
             refunds: stored.refunds.clone(),
             stored,
+            unconfirmed: false,
         }
     }
 
+    /// Whether this copy came from the store's memory and has not been written since, so no
+    /// database has confirmed it: another router instance sharing the database may have
+    /// changed the payment. Its first save fails with [`Written::Stale`] if so.
+    pub fn unconfirmed(&self) -> bool {
+        self.unconfirmed
+    }
+
     fn mark_stored(&mut self) {
-        self.stored = Arc::new(StoredChildren {
-            version: self.payment.version,
+        self.stored = Arc::new(Stored {
+            payment: self.payment.clone(),
             attempts: self.attempts.clone(),
             captures: self.captures.clone(),
             increments: self.increments.clone(),
             refunds: self.refunds.clone(),
         });
+        self.unconfirmed = false;
     }
 }
 
@@ -135,54 +148,108 @@ fn changed<'a, T: PartialEq>(current: &'a [T], stored: &'a [T]) -> impl Iterator
     current.iter().filter(move |row| !stored.contains(row))
 }
 
-/// The children of recently used payments. Child rows are only ever written in the transaction
-/// that moves their payment's `version` on (`insert_payment`, `save`), so children cached for
-/// the version a payment row has now are exactly the stored ones, whichever router instance
-/// wrote them, and a load reads the payment row alone: one statement instead of five.
+/// Recently used payments as this store last read or wrote them.
+///
+/// Child rows are only ever written in the transaction that moves their payment's `version` on
+/// (`insert_payment`, `save`), so the children kept for the version a payment row has now are
+/// exactly the stored ones, whichever router instance wrote them: a load reads the payment row
+/// alone, one statement instead of five. The operations that write before they call a
+/// processor skip even that read ([`Store::remembered_payment`]): their first write compares
+/// the version, which tells them when another instance has moved the payment on.
 #[derive(Debug, Default)]
-struct ChildrenCache {
+struct PaymentCache {
     entries: Mutex<CacheEntries>,
 }
 
 #[derive(Debug, Default)]
 struct CacheEntries {
-    by_payment: HashMap<String, Arc<StoredChildren>>,
+    by_payment: HashMap<String, Arc<Stored>>,
+    /// Payment ids by connector and the processor's id (`"{connector} {id}"`), for webhooks.
+    by_connector_id: HashMap<String, String>,
     /// Insertion order, for eviction.
     order: VecDeque<String>,
 }
 
-impl ChildrenCache {
-    /// Payments kept; a payment's operations come close together, older ones are read again.
+fn connector_id_key(connector: &str, connector_transaction_id: &str) -> String {
+    format!("{connector} {connector_transaction_id}")
+}
+
+impl Stored {
+    /// Its key in [`CacheEntries::by_connector_id`], once the processor has named it.
+    fn connector_id_key(&self) -> Option<String> {
+        let p = &self.payment;
+        let id = p.connector_transaction_id.as_deref()?;
+        Some(connector_id_key(&p.connector, id))
+    }
+}
+
+impl CacheEntries {
+    fn remove(&mut self, payment_id: &str) -> Option<Arc<Stored>> {
+        let stored = self.by_payment.remove(payment_id)?;
+        if let Some(key) = stored.connector_id_key() {
+            self.by_connector_id.remove(&key);
+        }
+        Some(stored)
+    }
+}
+
+impl PaymentCache {
+    /// Payments kept (a few kilobytes each); a payment's operations come close together, older
+    /// ones are read again.
     const CAPACITY: usize = 10_000;
 
-    fn get(&self, payment_id: &str, version: i64) -> Option<Arc<StoredChildren>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .by_payment
-            .get(payment_id)
-            .filter(|children| children.version == version)
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, payment_id: &str) -> Option<Arc<Stored>> {
+        self.lock().by_payment.get(payment_id).cloned()
+    }
+
+    fn payment_id_by_connector_id(
+        &self,
+        connector: &str,
+        connector_transaction_id: &str,
+    ) -> Option<String> {
+        self.lock()
+            .by_connector_id
+            .get(&connector_id_key(connector, connector_transaction_id))
             .cloned()
     }
 
-    fn put(&self, payment_id: &str, children: Arc<StoredChildren>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries
-            .by_payment
-            .insert(payment_id.to_owned(), children)
-            .is_none()
-        {
-            entries.order.push_back(payment_id.to_owned());
-            while entries.order.len() > Self::CAPACITY {
-                if let Some(oldest) = entries.order.pop_front() {
-                    entries.by_payment.remove(&oldest);
+    fn put(&self, stored: Arc<Stored>) {
+        let payment_id = stored.payment.payment_id.clone();
+        let key = stored.connector_id_key();
+        let mut entries = self.lock();
+        if let Some(key) = &key {
+            entries
+                .by_connector_id
+                .insert(key.clone(), payment_id.clone());
+        }
+        match entries.by_payment.insert(payment_id.clone(), stored) {
+            Some(before) => {
+                // The processor's id is set once; should it ever change, forget the old one.
+                if let Some(old) = before
+                    .connector_id_key()
+                    .filter(|old| Some(old) != key.as_ref())
+                {
+                    entries.by_connector_id.remove(&old);
+                }
+            }
+            None => {
+                entries.order.push_back(payment_id);
+                while entries.order.len() > Self::CAPACITY {
+                    if let Some(oldest) = entries.order.pop_front() {
+                        entries.remove(&oldest);
+                    }
                 }
             }
         }
     }
 
     fn remove(&self, payment_id: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.by_payment.remove(payment_id).is_some() {
+        let mut entries = self.lock();
+        if entries.remove(payment_id).is_some() {
             entries.order.retain(|id| id != payment_id);
         }
     }
@@ -236,7 +303,8 @@ pub struct Store {
     /// SQLite files: checkpoints the write-ahead log from its own connection, off the path of
     /// the requests (a checkpoint fsyncs the database file).
     checkpointer: Option<Arc<tokio::task::JoinHandle<()>>>,
-    children: Arc<ChildrenCache>,
+    /// Recently used payments.
+    cache: Arc<PaymentCache>,
 }
 
 /// Where statements run.
@@ -317,7 +385,7 @@ impl Store {
             return Ok(Store {
                 connections: Connections::Pool(pool),
                 checkpointer: None,
-                children: Arc::default(),
+                cache: Arc::default(),
             });
         }
         let mut conn = AnyConnection::connect_with(&options).await?;
@@ -358,7 +426,7 @@ impl Store {
         Ok(Store {
             connections: Connections::Sqlite(Arc::new(tokio::sync::Mutex::new(Some(conn)))),
             checkpointer,
-            children: Arc::default(),
+            cache: Arc::default(),
         })
     }
 
@@ -408,8 +476,7 @@ impl Store {
         if !self.write(insert, rows).await? {
             return Err(sqlx::Error::Protocol("the payment was not inserted".into()));
         }
-        self.children
-            .put(&payment.payment_id, record.stored.clone());
+        self.cache.put(record.stored.clone());
         Ok(())
     }
 
@@ -426,7 +493,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.children.remove(payment_id);
+        self.cache.remove(payment_id);
         Ok(())
     }
 
@@ -445,12 +512,29 @@ impl Store {
         let Some(payment) = row else {
             return Ok(None);
         };
-        if let Some(children) = self.children.get(payment_id, payment.version) {
-            return Ok(Some(PaymentRecord::from_stored(payment, children)));
+        if let Some(stored) = self.cache.get(payment_id) {
+            if stored.payment.version == payment.version {
+                return Ok(Some(PaymentRecord::from_stored(payment, stored)));
+            }
         }
         let record = Self::with_children(&mut conn, payment).await?;
-        self.children.put(payment_id, record.stored.clone());
+        self.cache.put(record.stored.clone());
         Ok(Some(record))
+    }
+
+    /// The payment `payment_id` of `merchant_id` as this store last read or wrote it, without
+    /// reading the database; `None` when not kept. The copy is [`PaymentRecord::unconfirmed`]:
+    /// another router instance sharing the database may have changed the payment since, so
+    /// only operations that write before doing anything else may start from it (their first
+    /// save compares the version and answers [`Written::Stale`] if so).
+    pub fn remembered_payment(&self, merchant_id: &str, payment_id: &str) -> Option<PaymentRecord> {
+        let stored = self.cache.get(payment_id)?;
+        if stored.payment.merchant_id != merchant_id {
+            return None;
+        }
+        let mut record = PaymentRecord::from_stored(stored.payment.clone(), stored);
+        record.unconfirmed = true;
+        Some(record)
     }
 
     /// The payment id and merchant of the payment a processor knows as
@@ -460,6 +544,15 @@ impl Store {
         connector: &str,
         connector_transaction_id: &str,
     ) -> Result<Option<(String, String)>, sqlx::Error> {
+        // Which payment a processor id names never changes once set, so memory answers.
+        let remembered = self
+            .cache
+            .payment_id_by_connector_id(connector, connector_transaction_id)
+            .and_then(|payment_id| self.cache.get(&payment_id));
+        if let Some(stored) = remembered {
+            let p = &stored.payment;
+            return Ok(Some((p.payment_id.clone(), p.merchant_id.clone())));
+        }
         let row = sqlx::query(
             "SELECT payment_id, merchant_id FROM payments \
              WHERE connector = $1 AND connector_transaction_id = $2",
@@ -534,16 +627,14 @@ impl Store {
         .iter()
         .map(refund_from_row)
         .collect::<Result<_, _>>()?;
-        let mut record = PaymentRecord {
-            payment,
+        let stored = Stored {
+            payment: payment.clone(),
             attempts,
             captures,
             increments,
             refunds,
-            stored: Arc::default(),
         };
-        record.mark_stored();
-        Ok(record)
+        Ok(PaymentRecord::from_stored(payment, Arc::new(stored)))
     }
 
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
@@ -581,8 +672,7 @@ impl Store {
             return Ok(Written::Stale);
         }
         record.mark_stored();
-        self.children
-            .put(&record.payment.payment_id, record.stored.clone());
+        self.cache.put(record.stored.clone());
         Ok(Written::Yes)
     }
 
@@ -816,23 +906,53 @@ impl Store {
 
     /// Records a webhook event that changed no payment; `false` when `(connector, event_id)`
     /// was already recorded (a duplicate delivered at the same time).
+    ///
+    /// `checked_against` is the payment the event was found to change nothing in. When that copy
+    /// is [`PaymentRecord::unconfirmed`], the event is recorded only if the payment still has
+    /// the copy's version (`false` too if not), which then confirms the copy: an event ignored
+    /// on a copy from memory was ignored on the stored payment.
     pub async fn record_ignored_webhook(
         &self,
         event: &ReceivedWebhook<'_>,
+        checked_against: Option<&mut PaymentRecord>,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "INSERT INTO webhook_events (connector, event_id, event_type, payment_id, outcome, \
-             received_at) VALUES ($1, $2, $3, $4, 'ignored', $5) \
-             ON CONFLICT (connector, event_id) DO NOTHING",
-        )
-        .bind(event.connector)
-        .bind(&event.event.event_id)
-        .bind(&event.event.raw_type)
-        .bind(event.payment_id)
-        .bind(event.received_at)
-        .execute(&mut *self.conn().await?)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        const INSERT: &str = "INSERT INTO webhook_events (connector, event_id, event_type, \
+            payment_id, outcome, received_at) SELECT $1, $2, $3, $4, 'ignored', $5";
+        const IF_NEW: &str = " ON CONFLICT (connector, event_id) DO NOTHING";
+        static GUARDED: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "{INSERT} WHERE EXISTS (SELECT 1 FROM payments WHERE payment_id = $6 \
+                 AND version = $7){IF_NEW}"
+            )
+        });
+        static UNGUARDED: LazyLock<String> =
+            LazyLock::new(|| format!("{INSERT} WHERE 1 = 1{IF_NEW}"));
+        let unconfirmed = checked_against.filter(|record| record.unconfirmed);
+        let sql = if unconfirmed.is_some() {
+            &GUARDED
+        } else {
+            &UNGUARDED
+        };
+        let mut query = sqlx::query(sql)
+            .bind(event.connector)
+            .bind(&event.event.event_id)
+            .bind(&event.event.raw_type)
+            .bind(event.payment_id)
+            .bind(event.received_at);
+        if let Some(record) = &unconfirmed {
+            query = query
+                .bind(&record.payment.payment_id)
+                .bind(record.payment.version);
+        }
+        let recorded = query
+            .execute(&mut *self.conn().await?)
+            .await?
+            .rows_affected()
+            == 1;
+        if let (true, Some(record)) = (recorded, unconfirmed) {
+            record.unconfirmed = false;
+        }
+        Ok(recorded)
     }
 
     /// Claims `key` for a new request: `None` when claimed, else the existing record. A claim
@@ -1635,13 +1755,85 @@ mod tests {
         // An event that changed nothing is recorded once; its twin is a duplicate.
         let ignored = captured_event("evt_ignored");
         assert!(a
-            .record_ignored_webhook(&received(&ignored))
+            .record_ignored_webhook(&received(&ignored), None)
             .await
             .expect("record"));
         assert!(!a
-            .record_ignored_webhook(&received(&ignored))
+            .record_ignored_webhook(&received(&ignored), None)
             .await
             .expect("record"));
+        a.close().await;
+        b.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_remembered_copy_is_the_last_write_for_its_merchant_and_a_stale_one_writes_nothing() {
+        let (_file, a, b) = two_stores_with_a_payment("remembered").await;
+        assert!(
+            a.remembered_payment("m2", "pay_1").is_none(),
+            "another merchant's"
+        );
+        assert!(
+            b.remembered_payment("m1", "pay_1").is_none(),
+            "b never read it"
+        );
+        let mut copy = a.remembered_payment("m1", "pay_1").expect("a inserted it");
+        assert!(copy.unconfirmed());
+        assert_eq!(copy.payment.version, 0);
+        assert_eq!(copy.attempts.len(), 1);
+        capture(&mut copy, "cap_a", 100);
+        assert_eq!(a.save(&mut copy).await.expect("save"), Written::Yes);
+        assert!(!copy.unconfirmed(), "a write confirms the copy");
+        let again = a.remembered_payment("m1", "pay_1").expect("kept");
+        assert_eq!((again.payment.version, again.captures.len()), (1, 1));
+        assert_eq!(
+            a.payment_owner_by_connector_id("stripe", "pi_1")
+                .await
+                .expect("owner"),
+            Some(("pay_1".to_owned(), "m1".to_owned()))
+        );
+
+        // B moves the payment on; A's memory still has version 1.
+        let mut seen_by_b = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        capture(&mut seen_by_b, "cap_b", 200);
+        assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
+
+        let received = |event| ReceivedWebhook {
+            connector: "stripe",
+            event,
+            payment_id: Some("pay_1"),
+            received_at: T0,
+        };
+        let event = captured_event("evt_1");
+        let mut stale = a.remembered_payment("m1", "pay_1").expect("kept");
+        assert!(!a
+            .record_ignored_webhook(&received(&event), Some(&mut stale))
+            .await
+            .expect("record"));
+        assert!(stale.unconfirmed());
+        assert!(
+            !a.webhook_event_seen("stripe", "evt_1").await.expect("seen"),
+            "an event ignored on a stale copy is not recorded, so a fresh read decides"
+        );
+        let mut stale = a.remembered_payment("m1", "pay_1").expect("kept");
+        capture(&mut stale, "cap_a2", 300);
+        assert_eq!(a.save(&mut stale).await.expect("save"), Written::Stale);
+
+        let mut fresh = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        assert_eq!(fresh.payment.version, 2);
+        assert!(a
+            .record_ignored_webhook(&received(&event), Some(&mut fresh))
+            .await
+            .expect("record"));
+        // The fresh read is now what A remembers, and current: recording confirms it.
+        let mut current = a.remembered_payment("m1", "pay_1").expect("kept");
+        assert_eq!(current.payment.version, 2);
+        let next = captured_event("evt_2");
+        assert!(a
+            .record_ignored_webhook(&received(&next), Some(&mut current))
+            .await
+            .expect("record"));
+        assert!(!current.unconfirmed());
         a.close().await;
         b.close().await;
     }

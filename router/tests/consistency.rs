@@ -353,3 +353,61 @@ async fn simulator_webhooks_update_stored_payments_once() {
     assert_eq!(unknown.status, 404);
     router.running.shutdown().await;
 }
+
+/// Two routers on one database: each remembers the payments it last wrote, and must act on
+/// what the other did since, never on its own stale copy. A is told to refund what only B
+/// captured; B is told to refund more than is left after A's refund; both edit the metadata.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_routers_on_one_database_act_on_each_others_changes() {
+    for connector in connectors() {
+        let (a, b, simulator) = TestRouter::start_two(connector).await;
+        let created = a
+            .create(payment(connector, 1000, true, TestCard::Approved))
+            .await;
+        assert_eq!(created["status"], "requires_capture", "{connector}");
+        let pid = id(&created);
+        let path = format!("/payments/{pid}");
+
+        let captured = b
+            .call("POST", &format!("{path}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(captured.status, 200, "{connector}: {:#}", captured.body);
+        assert_eq!(captured.body["amount_received"], 1000, "{connector}");
+
+        // A last saw the payment uncaptured.
+        let refund = json!({"payment_id": pid, "amount": 300});
+        let refunded = a.call("POST", "/refunds", Some(refund)).await;
+        assert_eq!(refunded.status, 200, "{connector}: {:#}", refunded.body);
+
+        // B last saw it captured with nothing refunded: 1000 refundable to it, 700 in fact.
+        let refund = json!({"payment_id": pid, "amount": 800});
+        let too_much = b.call("POST", "/refunds", Some(refund)).await;
+        assert_eq!(too_much.status, 400, "{connector}: {:#}", too_much.body);
+        assert_eq!(too_much.code(), "amount_exceeds_refundable", "{connector}");
+        assert!(too_much.message().contains("700"), "{}", too_much.message());
+
+        for (key, router) in [("a", &a), ("b", &b), ("c", &a)] {
+            let body = json!({"metadata": {key: 1}});
+            let put = router
+                .call("PUT", &format!("{path}/update_metadata"), Some(body))
+                .await;
+            assert_eq!(put.status, 200, "{connector}: {:#}", put.body);
+        }
+
+        for router in [&a, &b] {
+            let stored = router.call("GET", &path, None).await.body;
+            let refunds = stored["refunds"].as_array().expect("refunds");
+            assert_eq!(refunds.len(), 1, "{connector}: {stored:#}");
+            assert_eq!(refunds[0]["amount"], 300, "{connector}");
+            assert_eq!(
+                stored["metadata"],
+                json!({"a": 1, "b": 1, "c": 1}),
+                "{connector}"
+            );
+        }
+        assert_eq!(simulator.counters().refunds, 1, "{connector}");
+        a.running.shutdown().await;
+        b.running.shutdown().await;
+        simulator.shutdown().await;
+    }
+}

@@ -3,13 +3,14 @@
 
 #![allow(dead_code, missing_docs)]
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use paybridge_connector_tests::openapi::OpenApi;
 use paybridge_connector_tests::targets;
-use paybridge_core::PaymentMethod;
+use paybridge_core::{ConnectorConfig, PaymentMethod};
 use paybridge_router::config::MerchantConfig;
 use paybridge_router::{start, RouterConfig, Running};
 use serde_json::{json, Value};
@@ -67,6 +68,27 @@ impl TestRouter {
     pub async fn start() -> TestRouter {
         let path =
             std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
+        Self::start_on(path, BTreeMap::new()).await
+    }
+
+    /// Two routers on one database, as two instances behind a load balancer, routing
+    /// `connector` to one simulator (returned; it posts no webhooks).
+    pub async fn start_two(
+        connector: &str,
+    ) -> (TestRouter, TestRouter, paybridge_sandbox::SimulatorHandle) {
+        let entry = targets::connector(connector).expect("a registered connector");
+        let target = (entry.simulator)().await.expect("simulator starts");
+        let connectors = BTreeMap::from([(connector.to_owned(), target.config)]);
+        let path =
+            std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
+        let first = Self::start_on(path.clone(), connectors.clone()).await;
+        let second = Self::start_on(path, connectors).await;
+        (first, second, target.simulator.expect("a simulator"))
+    }
+
+    /// A router on the SQLite file `path` (or `PAYBRIDGE_TEST_DATABASE_URL`), with
+    /// `connectors`, or with every simulator when that is empty.
+    async fn start_on(path: PathBuf, connectors: BTreeMap<String, ConnectorConfig>) -> TestRouter {
         let config = RouterConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             // Opt-in: the same tests on another database (a fresh PostgreSQL database with the
@@ -86,6 +108,8 @@ impl TestRouter {
                 },
             ],
             connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),
+            simulators: connectors.is_empty(),
+            connectors,
             ..RouterConfig::default()
         };
         let running = start(config).await.expect("router starts");
