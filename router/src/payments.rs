@@ -6,7 +6,8 @@
 //! 1. under the payment's lock, check the state and write the operation as `pending`, reserving
 //!    its amount (a capture lowers `amount_capturable` before the processor is called);
 //! 2. call the connector with an idempotency key stable for this operation;
-//! 3. write the verdict. No verdict (timeout, connection lost after sending) leaves the
+//! 3. write the verdict (for an operation the processor only accepted, together with one
+//!    immediate sync's answer). No verdict (timeout, connection lost after sending) leaves the
 //!    operation pending and the payment `processing`; a sync (`GET ?force_sync=true`) resolves it.
 
 use std::collections::BTreeMap;
@@ -172,40 +173,7 @@ impl Payments {
         connector: &Arc<dyn Connector>,
         record: &mut PaymentRecord,
     ) -> Result<(), ApiError> {
-        let Some(connector_id) = record.payment.connector_transaction_id.clone() else {
-            return Err(ApiError::invalid_state(
-                "no_connector_transaction",
-                format!(
-                    "the processor never returned an id for this payment, so it cannot be synced; \
-                     look it up at the processor by the reference {}",
-                    record.payment.payment_id
-                ),
-            ));
-        };
-        let request = PaymentSyncRequest {
-            connector_payment_id: connector_id.clone(),
-            capture_method: capture_method(&record.payment),
-        };
-        let response = connector
-            .sync_payment(&request)
-            .await
-            .map_err(|e| ApiError::from_connector(&e))?;
-        apply_payment(record, &response);
-        settle_children(record, &response);
-        if connector.capabilities().supports(Flow::RefundSync) {
-            for refund in record.refunds.iter_mut().filter(|r| r.status == "pending") {
-                let Some(refund_id) = refund.connector_refund_id.clone() else {
-                    continue;
-                };
-                let request = RefundSyncRequest {
-                    connector_payment_id: connector_id.clone(),
-                    connector_refund_id: refund_id,
-                };
-                if let Ok(answer) = connector.sync_refund(&request).await {
-                    apply_refund(refund, &answer);
-                }
-            }
-        }
+        apply_sync(connector, record).await?;
         self.save(record).await
     }
 
@@ -497,30 +465,12 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
+        if accepted {
+            settle(connector, record).await;
+        }
         self.save(record).await?;
         result?;
-        if accepted {
-            self.settle(connector, record).await;
-        }
         Ok(payment_object(record))
-    }
-
-    /// When the processor only accepted an operation (answered `processing`), one immediate
-    /// sync usually settles it; if the sync fails, the payment stays `processing` for a later
-    /// sync or webhook. (An unknown outcome is not synced at once: the processor may still be
-    /// working on it, and the merchant decides when to ask.)
-    async fn settle(&self, connector: &Arc<dyn Connector>, record: &mut PaymentRecord) {
-        let processing = record.payment.status == status_name(PaymentStatus::Processing);
-        if processing
-            && record.payment.connector_transaction_id.is_some()
-            && connector.capabilities().supports(Flow::PaymentSync)
-        {
-            let before = record.clone();
-            if let Err(err) = self.sync(connector, record).await {
-                tracing::info!(payment_id = %record.payment.payment_id, error = %err.message, "settling sync failed");
-                *record = before;
-            }
-        }
     }
 
     /// `POST /payments/{id}/cancel`: void the authorization.
@@ -554,10 +504,10 @@ impl Payments {
             }
             Err(err) => return Err(ApiError::from_connector(&err)),
         }
-        self.save(&mut record).await?;
         if accepted {
-            self.settle(&connector, &mut record).await;
+            settle(&connector, &mut record).await;
         }
+        self.save(&mut record).await?;
         Ok(payment_object(&record))
     }
 
@@ -1259,6 +1209,69 @@ impl Copies<'_> {
     /// Whether `answer`, of an operation run on `record`, stands (else it runs again).
     fn answered<T>(&self, record: &PaymentRecord, answer: &Result<T, ApiError>) -> bool {
         !record.unconfirmed() || matches!(answer, Err(err) if err.kind == ErrorType::Internal)
+    }
+}
+
+/// Asks the processor for the payment and its pending refunds, and applies what it says to
+/// `record` (not stored).
+async fn apply_sync(
+    connector: &Arc<dyn Connector>,
+    record: &mut PaymentRecord,
+) -> Result<(), ApiError> {
+    let Some(connector_id) = record.payment.connector_transaction_id.clone() else {
+        return Err(ApiError::invalid_state(
+            "no_connector_transaction",
+            format!(
+                "the processor never returned an id for this payment, so it cannot be synced; \
+                 look it up at the processor by the reference {}",
+                record.payment.payment_id
+            ),
+        ));
+    };
+    let request = PaymentSyncRequest {
+        connector_payment_id: connector_id.clone(),
+        capture_method: capture_method(&record.payment),
+    };
+    let response = connector
+        .sync_payment(&request)
+        .await
+        .map_err(|e| ApiError::from_connector(&e))?;
+    apply_payment(record, &response);
+    settle_children(record, &response);
+    if connector.capabilities().supports(Flow::RefundSync) {
+        for refund in record.refunds.iter_mut().filter(|r| r.status == "pending") {
+            let Some(refund_id) = refund.connector_refund_id.clone() else {
+                continue;
+            };
+            let request = RefundSyncRequest {
+                connector_payment_id: connector_id.clone(),
+                connector_refund_id: refund_id,
+            };
+            if let Ok(answer) = connector.sync_refund(&request).await {
+                apply_refund(refund, &answer);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// When the processor only accepted an operation (answered `processing`), one immediate sync
+/// usually settles it, and its answer is stored with the acceptance (the operation was stored
+/// as pending before the processor was called, so a crash in between loses nothing a sync
+/// cannot find). If the sync fails, the payment stays `processing` for a later sync or webhook.
+/// (An unknown outcome is not synced at once: the processor may still be working on it, and
+/// the merchant decides when to ask.)
+async fn settle(connector: &Arc<dyn Connector>, record: &mut PaymentRecord) {
+    let processing = record.payment.status == status_name(PaymentStatus::Processing);
+    if processing
+        && record.payment.connector_transaction_id.is_some()
+        && connector.capabilities().supports(Flow::PaymentSync)
+    {
+        let before = record.clone();
+        if let Err(err) = apply_sync(connector, record).await {
+            tracing::info!(payment_id = %record.payment.payment_id, error = %err.message, "settling sync failed");
+            *record = before;
+        }
     }
 }
 

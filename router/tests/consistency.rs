@@ -236,6 +236,79 @@ async fn a_capture_that_times_out_is_pending_until_a_sync_resolves_it() {
     router.running.shutdown().await;
 }
 
+/// A processor that only accepts a capture (Checkout.com answers 202) is asked at once how it
+/// went, and the acceptance is stored with that answer. When that sync fails, the acceptance
+/// is stored alone: the capture stays pending until a later sync settles it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_capture_whose_sync_fails_is_stored_as_processing() {
+    let router = TestRouter::start().await;
+    let mut accepting = 0;
+    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+        let first = id(&router
+            .create(payment(connector, 2000, true, TestCard::Approved))
+            .await);
+        let before = sim.counters().requests;
+        let settled = router
+            .call(
+                "POST",
+                &format!("/payments/{first}/capture"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(settled.body["status"], "succeeded", "{connector}");
+        if sim.counters().requests - before < 2 {
+            continue; // this processor captures at once, nothing to settle
+        }
+        accepting += 1;
+
+        let pid = id(&router
+            .create(payment(connector, 2000, true, TestCard::Approved))
+            .await);
+        // The capture goes through; every attempt of the sync after it fails.
+        sim.inject(Fault::Delay {
+            duration: Duration::ZERO,
+            after_processing: true,
+        });
+        for _ in 0..4 {
+            sim.inject(Fault::Status {
+                status: 503,
+                retry_after_secs: None,
+            });
+        }
+        let accepted = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        sim.clear_faults();
+        assert_eq!(accepted.status, 200, "{connector}: {:#}", accepted.body);
+        let stored = router.call("GET", &format!("/payments/{pid}"), None).await;
+        for payment in [&accepted.body, &stored.body] {
+            assert_eq!(payment["status"], "processing", "{connector}: {payment:#}");
+            assert_eq!(payment["captures"][0]["status"], "pending", "{connector}");
+            assert!(
+                payment["captures"][0]["connector_capture_id"].is_string(),
+                "{connector}: the acceptance is stored: {payment:#}"
+            );
+            assert_eq!(payment["amount_received"], 0, "{connector}");
+        }
+        let synced = router
+            .call("GET", &format!("/payments/{pid}?force_sync=true"), None)
+            .await;
+        assert_eq!(synced.body["status"], "succeeded", "{connector}");
+        assert_eq!(synced.body["amount_received"], 2000, "{connector}");
+        assert_eq!(
+            synced.body["captures"][0]["status"], "charged",
+            "{connector}"
+        );
+    }
+    assert!(
+        accepting > 0,
+        "no connector only accepts captures; Checkout.com does"
+    );
+    router.running.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authorization_that_times_out_is_never_invented() {
     let router = TestRouter::start().await;
