@@ -392,13 +392,18 @@ impl Store {
         // WAL: readers never wait for the writer. NORMAL: durable at each checkpoint, safe
         // against corruption. busy_timeout: a second router on the file queues. Checkpoints
         // run in the background (below); wal_autocheckpoint only bounds the log (~40 MB)
-        // should that task fail.
+        // should that task fail. cache_size: 64 MiB of pages instead of SQLite's 2 MiB; every
+        // write reads the index leaves its random ids land in, and past a few thousand
+        // payments those were mostly reads from the OS (measured: p99 about 0.5 ms lower).
+        // Not memory-mapped I/O, which measured a little better but turns a disk error into
+        // SIGBUS instead of an error.
         for pragma in [
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",
             "PRAGMA busy_timeout = 5000",
             "PRAGMA foreign_keys = ON",
             "PRAGMA wal_autocheckpoint = 10000",
+            "PRAGMA cache_size = -65536",
         ] {
             sqlx::query(pragma).execute(&mut conn).await?;
         }
@@ -1764,6 +1769,28 @@ mod tests {
             .expect("record"));
         a.close().await;
         b.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_runs_with_the_settings_measured() {
+        let file = SharedFile::new("pragmas");
+        let store = Store::connect(&file.url()).await.expect("store");
+        let mut conn = store.conn().await.expect("conn");
+        let mut setting = async |name: &str| -> String {
+            let row = sqlx::query(&format!("PRAGMA {name}"))
+                .fetch_one(&mut *conn)
+                .await
+                .expect(name);
+            row.try_get::<String, _>(0)
+                .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))
+                .expect(name)
+        };
+        assert_eq!(setting("journal_mode").await, "wal");
+        assert_eq!(setting("synchronous").await, "1", "NORMAL");
+        assert_eq!(setting("foreign_keys").await, "1");
+        assert_eq!(setting("cache_size").await, "-65536", "64 MiB");
+        drop(conn);
+        store.close().await;
     }
 
     #[tokio::test]
