@@ -656,7 +656,21 @@ impl Store {
         record: &mut PaymentRecord,
         applied: Option<&ReceivedWebhook<'_>>,
     ) -> Result<Written, sqlx::Error> {
-        let update = payment_update(&record.payment);
+        let (now, was) = (&record.payment, &record.stored.payment);
+        let key = |p: &PaymentRow| {
+            (
+                p.payment_id.clone(),
+                p.merchant_id.clone(),
+                p.connector.clone(),
+                p.created.clone(),
+            )
+        };
+        if key(now) != key(was) {
+            return Err(sqlx::Error::Protocol(
+                "a payment's id, merchant, connector and creation time never change".into(),
+            ));
+        }
+        let update = payment_update(now, was);
         let id = record.payment.payment_id.as_str();
         let (stored, updated) = (&record.stored, record.payment.updated.as_str());
         let mut rows = Vec::new();
@@ -1089,8 +1103,23 @@ struct Statement {
 struct PaymentSql {
     insert: String,
     select: String,
-    /// Writes every column if the stored row still has the version before (the last parameter).
+    /// Writes the columns that change ([`updated_column`]) if the stored row still has the
+    /// version before: parameters in column order, then the payment id and that version.
     update: String,
+    /// [`PaymentSql::update`] that also writes `connector_transaction_id`.
+    update_with_connector_id: String,
+}
+
+/// Whether an update writes `column`. Not the ones that never change once inserted, which are
+/// the keys of the table's indexes: SQLite rewrites the index entries of every column an
+/// update sets, even to the value it had (three index pages more per save, measured). The
+/// processor's id changes once, and is written only then.
+fn updated_column(column: &str, with_connector_id: bool) -> bool {
+    match column {
+        "payment_id" | "merchant_id" | "connector" | "created" => false,
+        "connector_transaction_id" => with_connector_id,
+        _ => true,
+    }
 }
 
 static PAYMENT_SQL: LazyLock<PaymentSql> = LazyLock::new(|| {
@@ -1099,21 +1128,31 @@ static PAYMENT_SQL: LazyLock<PaymentSql> = LazyLock::new(|| {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let assignments = columns
-        .iter()
-        .enumerate()
-        .map(|(i, column)| format!("{column} = ${}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let update = |with_connector_id| {
+        let set: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|column| updated_column(column, with_connector_id))
+            .collect();
+        let assignments = set
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "UPDATE payments SET {assignments} WHERE payment_id = ${} AND version = ${}",
+            set.len() + 1,
+            set.len() + 2
+        )
+    };
     PaymentSql {
         insert: format!("INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({placeholders})"),
         select: format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1 AND merchant_id = $2"
         ),
-        update: format!(
-            "UPDATE payments SET {assignments} WHERE payment_id = $1 AND version = ${}",
-            columns.len() + 1
-        ),
+        update: update(false),
+        update_with_connector_id: update(true),
     }
 });
 
@@ -1265,11 +1304,24 @@ impl Statement {
 }
 
 /// Writes `payment` over the stored row if that still has the version before `payment`'s.
-fn payment_update(payment: &PaymentRow) -> Statement {
-    let mut params = payment_params(payment);
+/// The update of `payment` from the version before; `stored` is that version.
+fn payment_update(payment: &PaymentRow, stored: &PaymentRow) -> Statement {
+    let with_connector_id = payment.connector_transaction_id != stored.connector_transaction_id;
+    let mut params: Vec<Param> = PAYMENT_COLUMNS
+        .split(", ")
+        .zip(payment_params(payment))
+        .filter(|(column, _)| updated_column(column, with_connector_id))
+        .map(|(_, param)| param)
+        .collect();
+    params.push(text(&payment.payment_id));
     params.push(Param::Int(Some(payment.version - 1)));
+    let sql = if with_connector_id {
+        &PAYMENT_SQL.update_with_connector_id
+    } else {
+        &PAYMENT_SQL.update
+    };
     Statement {
-        sql: Cow::Borrowed(&PAYMENT_SQL.update),
+        sql: Cow::Borrowed(sql),
         params,
     }
 }
@@ -1604,7 +1656,7 @@ mod tests {
         capture(&mut record, "cap_1", 400);
         let mut update = record.clone();
         update.payment.amount_received = 400;
-        let payment = payment_update(&update.payment);
+        let payment = payment_update(&update.payment, &before.payment);
         let mut bad = store.capture_row("pay_1", T0, &record.captures[0]);
         bad.params[1] = Param::Text(None);
         let err = store.write(payment, vec![bad]).await.expect_err("refused");
@@ -1767,6 +1819,41 @@ mod tests {
             .record_ignored_webhook(&received(&ignored), None)
             .await
             .expect("record"));
+        a.close().await;
+        b.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_save_writes_what_changed_and_refuses_to_change_what_never_does() {
+        let (_file, a, b) = two_stores_with_a_payment("update").await;
+        let mut record = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        record.payment.connector_transaction_id = Some("pi_2".into());
+        record.payment.status = "processing".into();
+        record.payment.version += 1;
+        assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
+        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        assert_eq!(seen.payment, record.payment);
+        let owner = |id: &'static str| b.payment_owner_by_connector_id("stripe", id);
+        assert_eq!(owner("pi_1").await.expect("owner"), None);
+        assert_eq!(
+            owner("pi_2").await.expect("owner"),
+            Some(("pay_1".to_owned(), "m1".to_owned()))
+        );
+
+        // A save without a new processor id leaves it as it is.
+        record.payment.status = "succeeded".into();
+        record.payment.version += 1;
+        assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
+        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        assert_eq!(seen.payment, record.payment);
+
+        let mut moved = record.clone();
+        moved.payment.merchant_id = "m2".into();
+        moved.payment.version += 1;
+        let err = a.save(&mut moved).await.expect_err("refused");
+        assert!(err.to_string().contains("never change"), "{err}");
+        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        assert_eq!(seen.payment, record.payment, "nothing written");
         a.close().await;
         b.close().await;
     }
