@@ -8,7 +8,7 @@
 # Needs no network and no credentials: everything listens on 127.0.0.1.
 #
 # Usage:
-#   scripts/router-bench.sh                           # 16 clients, 10 s per phase, every connector
+#   scripts/router-bench.sh                           # 8 clients, 10 s per phase, every connector
 #   scripts/router-bench.sh --clients 64 --seconds 5  # more concurrency
 #   scripts/router-bench.sh --connector checkout      # one connector (checkout|stripe|primer|all)
 #   scripts/router-bench.sh --no-webhooks             # simulators do not post webhooks to the router

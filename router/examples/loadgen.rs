@@ -24,7 +24,7 @@
 //!
 //! ```text
 //! cargo run --release -p paybridge-router --example loadgen -- \
-//!     [--clients 16] [--seconds 10] [--warmup 1] [--connector checkout|stripe|primer|all] \
+//!     [--clients 8] [--seconds 10] [--warmup 1] [--connector checkout|stripe|primer|all] \
 //!     [--no-webhooks] [--database-url URL]
 //! ```
 //!
@@ -68,7 +68,9 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        clients: 16,
+        // Where this machine's throughput peaks; more clients only queue (see
+        // docs/benchmarks.md).
+        clients: 8,
         seconds: 10.0,
         warmup: 1.0,
         connectors: targets::CONNECTORS.iter().map(|c| c.name).collect(),
