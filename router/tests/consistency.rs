@@ -432,8 +432,20 @@ async fn simulator_webhooks_update_stored_payments_once() {
 /// captured; B is told to refund more than is left after A's refund; both edit the metadata.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_routers_on_one_database_act_on_each_others_changes() {
+    let mut tested = 0;
     for connector in connectors() {
         let (a, b, simulator) = TestRouter::start_two(connector).await;
+        if connectors_with(&a, &["authorize", "capture", "refund"])
+            .await
+            .is_empty()
+        {
+            // A connector without these flows yet (a new scaffold).
+            a.running.shutdown().await;
+            b.running.shutdown().await;
+            simulator.shutdown().await;
+            continue;
+        }
+        tested += 1;
         let created = a
             .create(payment(connector, 1000, true, TestCard::Approved))
             .await;
@@ -483,4 +495,5 @@ async fn two_routers_on_one_database_act_on_each_others_changes() {
         b.running.shutdown().await;
         simulator.shutdown().await;
     }
+    assert!(tested > 0, "no connector captures and refunds");
 }
