@@ -226,6 +226,12 @@ impl PaymentCache {
                 .by_connector_id
                 .insert(key.clone(), payment_id.clone());
         }
+        if let Some(kept) = entries.by_payment.get(&payment_id) {
+            // A read that raced a write of this process must not replace what it wrote.
+            if kept.payment.version > stored.payment.version {
+                return;
+            }
+        }
         match entries.by_payment.insert(payment_id.clone(), stored) {
             Some(before) => {
                 // The processor's id is set once; should it ever change, forget the old one.
@@ -393,8 +399,9 @@ impl Store {
         // against corruption. busy_timeout: a second router on the file queues. Checkpoints
         // run in the background (below); wal_autocheckpoint only bounds the log (~40 MB)
         // should that task fail. cache_size: 64 MiB of pages instead of SQLite's 2 MiB; every
-        // write reads the index leaves its random ids land in, and past a few thousand
-        // payments those were mostly reads from the OS (measured: p99 about 0.5 ms lower).
+        // write reads the index leaves its keys land in (processors' ids are random), and past
+        // a few thousand payments those were mostly reads from the OS (measured: p99 about
+        // 0.5 ms lower).
         // Not memory-mapped I/O, which measured a little better but turns a disk error into
         // SIGBUS instead of an error.
         for pragma in [
@@ -657,15 +664,7 @@ impl Store {
         applied: Option<&ReceivedWebhook<'_>>,
     ) -> Result<Written, sqlx::Error> {
         let (now, was) = (&record.payment, &record.stored.payment);
-        let key = |p: &PaymentRow| {
-            (
-                p.payment_id.clone(),
-                p.merchant_id.clone(),
-                p.connector.clone(),
-                p.created.clone(),
-            )
-        };
-        if key(now) != key(was) {
+        if fixed_columns(now) != fixed_columns(was) {
             return Err(sqlx::Error::Protocol(
                 "a payment's id, merchant, connector and creation time never change".into(),
             ));
@@ -936,16 +935,16 @@ impl Store {
         checked_against: Option<&mut PaymentRecord>,
     ) -> Result<bool, sqlx::Error> {
         const INSERT: &str = "INSERT INTO webhook_events (connector, event_id, event_type, \
-            payment_id, outcome, received_at) SELECT $1, $2, $3, $4, 'ignored', $5";
+            payment_id, outcome, received_at)";
         const IF_NEW: &str = " ON CONFLICT (connector, event_id) DO NOTHING";
         static GUARDED: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "{INSERT} WHERE EXISTS (SELECT 1 FROM payments WHERE payment_id = $6 \
-                 AND version = $7){IF_NEW}"
+                "{INSERT} SELECT $1, $2, $3, $4, 'ignored', $5 WHERE EXISTS \
+                 (SELECT 1 FROM payments WHERE payment_id = $6 AND version = $7){IF_NEW}"
             )
         });
         static UNGUARDED: LazyLock<String> =
-            LazyLock::new(|| format!("{INSERT} WHERE 1 = 1{IF_NEW}"));
+            LazyLock::new(|| format!("{INSERT} VALUES ($1, $2, $3, $4, 'ignored', $5){IF_NEW}"));
         let unconfirmed = checked_against.filter(|record| record.unconfirmed);
         let sql = if unconfirmed.is_some() {
             &GUARDED
@@ -1108,6 +1107,11 @@ struct PaymentSql {
     update: String,
     /// [`PaymentSql::update`] that also writes `connector_transaction_id`.
     update_with_connector_id: String,
+}
+
+/// The columns an update never writes (see [`updated_column`]).
+fn fixed_columns(p: &PaymentRow) -> [&str; 4] {
+    [&p.payment_id, &p.merchant_id, &p.connector, &p.created]
 }
 
 /// Whether an update writes `column`. Not the ones that never change once inserted, which are
@@ -1900,6 +1904,11 @@ mod tests {
         assert!(!copy.unconfirmed(), "a write confirms the copy");
         let again = a.remembered_payment("m1", "pay_1").expect("kept");
         assert_eq!((again.payment.version, again.captures.len()), (1, 1));
+        // A read of version 0 that raced that write does not replace it.
+        let raced = PaymentRecord::inserted(new_payment("pay_1").payment, copy.attempts[0].clone());
+        a.cache.put(raced.stored);
+        let kept = a.remembered_payment("m1", "pay_1").expect("kept");
+        assert_eq!(kept.payment.version, 1);
         assert_eq!(
             a.payment_owner_by_connector_id("stripe", "pi_1")
                 .await
