@@ -516,22 +516,43 @@ impl Store {
         payment_id: &str,
     ) -> Result<Option<PaymentRecord>, sqlx::Error> {
         let mut conn = self.conn().await?;
-        let row: Option<PaymentRow> = sqlx::query_as(&PAYMENT_SQL.select)
-            .bind(payment_id)
-            .bind(merchant_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(payment) = row else {
-            return Ok(None);
-        };
-        if let Some(stored) = self.cache.get(payment_id) {
-            if stored.payment.version == payment.version {
-                return Ok(Some(PaymentRecord::from_stored(payment, stored)));
+        loop {
+            let row: Option<PaymentRow> = sqlx::query_as(&PAYMENT_SQL.select)
+                .bind(payment_id)
+                .bind(merchant_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(payment) = row else {
+                return Ok(None);
+            };
+            if let Some(stored) = self.cache.get(payment_id) {
+                if stored.payment.version == payment.version {
+                    return Ok(Some(PaymentRecord::from_stored(payment, stored)));
+                }
+            }
+            let version = payment.version;
+            let record = Self::with_children(&mut conn, payment).await?;
+            // On a pool, a write committed between the row's statement and the children's
+            // would give children of a later version than the row. Versions only grow, so the
+            // same version after the children means none was; else read again. (SQLite's one
+            // connection runs nothing in between.)
+            if self.sqlite() || self.version(&mut conn, payment_id).await? == Some(version) {
+                self.cache.put(record.stored.clone());
+                return Ok(Some(record));
             }
         }
-        let record = Self::with_children(&mut conn, payment).await?;
-        self.cache.put(record.stored.clone());
-        Ok(Some(record))
+    }
+
+    /// The stored version of payment `payment_id`.
+    async fn version(
+        &self,
+        conn: &mut AnyConnection,
+        payment_id: &str,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT version FROM payments WHERE payment_id = $1")
+            .bind(payment_id)
+            .fetch_optional(conn)
+            .await
     }
 
     /// The payment `payment_id` of `merchant_id` as this store last read or wrote it, without

@@ -236,6 +236,78 @@ async fn a_capture_that_times_out_is_pending_until_a_sync_resolves_it() {
     router.running.shutdown().await;
 }
 
+/// A payment read while captures are written shows one version of it: its amounts agree with
+/// its captures. (On PostgreSQL the payment row and its children are separate statements, which
+/// a write can fall between; SQLite's one connection never interleaves them.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_racing_captures_see_one_version_of_the_payment() {
+    let router = TestRouter::start().await;
+    let mut tested = 0;
+    for connector in connectors_with(&router, &["authorize", "capture"]).await {
+        let multiple = capture_conditions(&router, connector)
+            .await
+            .iter()
+            .any(|c| c["type"] == "multiple");
+        if !multiple {
+            continue;
+        }
+        tested += 1;
+        let pid = id(&router
+            .create(payment(connector, 3000, true, TestCard::Approved))
+            .await);
+        let path = format!("/payments/{pid}");
+        let reader = {
+            let (client, url) = (router.client.clone(), format!("{}{path}", router.base));
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                while seen
+                    .last()
+                    .is_none_or(|p: &Value| p["amount_received"] != 3000)
+                {
+                    let answer = client.get(&url).header("api-key", KEY).send().await;
+                    seen.push(answer.expect("answer").json::<Value>().await.expect("json"));
+                }
+                seen
+            })
+        };
+        for _ in 0..30 {
+            let body = json!({"amount_to_capture": 100, "final_capture": false});
+            let answer = router
+                .call("POST", &format!("{path}/capture"), Some(body))
+                .await;
+            assert_eq!(answer.status, 200, "{connector}: {:#}", answer.body);
+        }
+        let seen = tokio::time::timeout(Duration::from_secs(30), reader)
+            .await
+            .expect("the reader sees the last capture")
+            .expect("reader");
+        for payment in &seen {
+            let captures = payment["captures"].as_array().expect("captures");
+            let sum = |statuses: &[&str]| -> i64 {
+                captures
+                    .iter()
+                    .filter(|c| statuses.iter().any(|s| c["status"] == *s))
+                    .map(|c| c["amount"].as_i64().expect("amount"))
+                    .sum()
+            };
+            let capturable = payment["amount_capturable"].as_i64().expect("capturable");
+            assert_eq!(
+                capturable + sum(&["pending", "charged"]),
+                3000,
+                "{connector}: {payment:#}"
+            );
+            assert_eq!(
+                payment["amount_received"].as_i64().expect("received"),
+                sum(&["charged"]),
+                "{connector}: {payment:#}"
+            );
+        }
+        assert!(seen.len() > 1, "{connector}: the reader raced the captures");
+    }
+    assert!(tested > 0, "no connector takes multiple captures");
+    router.running.shutdown().await;
+}
+
 /// A processor that only accepts a capture (Checkout.com answers 202) is asked at once how it
 /// went, and the acceptance is stored with that answer. When that sync fails, the acceptance
 /// is stored alone: the capture stays pending until a later sync settles it.
