@@ -1007,41 +1007,17 @@ impl Payments {
                 Err(ApiError::from_connector(&err))
             }
         };
+        // A refund the processor accepted is synced once and stored with the answer, as
+        // `settle` does for a capture.
+        let pending = record.refunds[index].status == "pending";
+        if pending && connector.capabilities().supports(Flow::RefundSync) {
+            if let Some(payment) = record.payment.connector_transaction_id.clone() {
+                apply_refund_sync(connector, &payment, &mut record.refunds[index]).await;
+            }
+        }
         self.save(record).await?;
         result?;
-        if record.refunds[index].status == "pending" {
-            if let Some(connector_refund_id) = record.refunds[index].connector_refund_id.clone() {
-                self.sync_refund(connector, record, index, connector_refund_id)
-                    .await;
-            }
-        }
         Ok(record.refunds[index].clone())
-    }
-
-    async fn sync_refund(
-        &self,
-        connector: &Arc<dyn Connector>,
-        record: &mut PaymentRecord,
-        index: usize,
-        connector_refund_id: String,
-    ) {
-        if !connector.capabilities().supports(Flow::RefundSync) {
-            return;
-        }
-        let Some(connector_payment_id) = record.payment.connector_transaction_id.clone() else {
-            return;
-        };
-        let request = RefundSyncRequest {
-            connector_payment_id,
-            connector_refund_id,
-        };
-        if let Ok(answer) = connector.sync_refund(&request).await {
-            let before = record.clone();
-            apply_refund(&mut record.refunds[index], &answer);
-            if self.save(record).await.is_err() {
-                *record = before;
-            }
-        }
     }
 
     /// `GET /refunds/{id}`, optionally synced with the processor first.
@@ -1240,19 +1216,29 @@ async fn apply_sync(
     settle_children(record, &response);
     if connector.capabilities().supports(Flow::RefundSync) {
         for refund in record.refunds.iter_mut().filter(|r| r.status == "pending") {
-            let Some(refund_id) = refund.connector_refund_id.clone() else {
-                continue;
-            };
-            let request = RefundSyncRequest {
-                connector_payment_id: connector_id.clone(),
-                connector_refund_id: refund_id,
-            };
-            if let Ok(answer) = connector.sync_refund(&request).await {
-                apply_refund(refund, &answer);
-            }
+            apply_refund_sync(connector, &connector_id, refund).await;
         }
     }
     Ok(())
+}
+
+/// Asks the processor how `refund` went and applies the answer to it (not stored); nothing when
+/// the processor never named the refund or does not answer.
+async fn apply_refund_sync(
+    connector: &Arc<dyn Connector>,
+    connector_payment_id: &str,
+    refund: &mut RefundObject,
+) {
+    let Some(connector_refund_id) = refund.connector_refund_id.clone() else {
+        return;
+    };
+    let request = RefundSyncRequest {
+        connector_payment_id: connector_payment_id.to_owned(),
+        connector_refund_id,
+    };
+    if let Ok(answer) = connector.sync_refund(&request).await {
+        apply_refund(refund, &answer);
+    }
 }
 
 /// When the processor only accepted an operation (answered `processing`), one immediate sync

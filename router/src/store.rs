@@ -1598,6 +1598,15 @@ mod tests {
         }
     }
 
+    /// Payment `pay_1` of merchant `m1` as `store` reads it; it must exist.
+    async fn stored(store: &Store) -> PaymentRecord {
+        store
+            .payment("m1", "pay_1")
+            .await
+            .expect("load")
+            .expect("pay_1 is stored")
+    }
+
     /// A database file shared by two stores, as by two router instances.
     struct SharedFile(std::path::PathBuf);
 
@@ -1639,8 +1648,8 @@ mod tests {
     async fn a_save_from_a_stale_version_writes_nothing_and_no_cache_hides_the_winner() {
         let (_file, a, b) = two_stores_with_a_payment("stale").await;
 
-        let mut seen_by_a = a.payment("m1", "pay_1").await.expect("load").expect("a");
-        let mut seen_by_b = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let mut seen_by_a = stored(&a).await;
+        let mut seen_by_b = stored(&b).await;
         capture(&mut seen_by_b, "cap_b", 600);
         assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
         // A still holds version 0 and its cache has the children of version 0.
@@ -1648,11 +1657,7 @@ mod tests {
         assert_eq!(a.save(&mut seen_by_a).await.expect("save"), Written::Stale);
 
         for store in [&a, &b] {
-            let now = store
-                .payment("m1", "pay_1")
-                .await
-                .expect("load")
-                .expect("found");
+            let now = stored(store).await;
             assert_eq!(now.payment.version, 1);
             assert_eq!(now.payment.amount_received, 600);
             let ids: Vec<&str> = now.captures.iter().map(|c| c.capture_id.as_str()).collect();
@@ -1670,11 +1675,7 @@ mod tests {
             .insert_payment(&new_payment("pay_1"))
             .await
             .expect("insert");
-        let before = store
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
+        let before = stored(&store).await;
 
         // The payment row is written first, then a capture the schema refuses (no payment id).
         let mut record = before.clone();
@@ -1687,20 +1688,12 @@ mod tests {
         let err = store.write(payment, vec![bad]).await.expect_err("refused");
         assert!(err.to_string().contains("NOT NULL"), "{err}");
 
-        let after = store
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
+        let after = stored(&store).await;
         assert_eq!(after, before, "nothing of the failed write is stored");
         // The connection is not left inside the failed transaction.
         assert_eq!(store.save(&mut record).await.expect("save"), Written::Yes);
         let other = Store::connect(&file.url()).await.expect("second store");
-        let seen = other
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
+        let seen = stored(&other).await;
         assert_eq!(seen.payment.amount_received, 400);
         assert_eq!(seen.captures.len(), 1);
         store.close().await;
@@ -1726,7 +1719,7 @@ mod tests {
         }
         // Another connection writes at once: no transaction of `a` holds the write lock (one
         // would make this wait for busy_timeout and fail).
-        let mut record = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let mut record = stored(&b).await;
         capture(&mut record, "cap_b", 300);
         let written = tokio::time::timeout(Duration::from_secs(2), b.save(&mut record))
             .await
@@ -1734,7 +1727,7 @@ mod tests {
             .expect("save");
         assert_eq!(written, Written::Yes);
         // And `a`'s connection still reads and writes.
-        let mut record = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        let mut record = stored(&a).await;
         assert_eq!(record.payment.amount_received, 300);
         capture(&mut record, "cap_a", 200);
         assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
@@ -1755,11 +1748,7 @@ mod tests {
             .insert_payment(&second)
             .await
             .expect_err("the id is taken");
-        let stored = store
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
+        let stored = stored(&store).await;
         assert_eq!(stored.payment.amount, 1000);
         store
             .insert_payment(&new_payment("pay_2"))
@@ -1784,16 +1773,8 @@ mod tests {
     #[tokio::test]
     async fn an_applied_webhook_event_is_recorded_with_the_change_or_not_at_all() {
         let (_file, a, b) = two_stores_with_a_payment("event").await;
-        let mut stale = a
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
-        let mut fresh = b
-            .payment("m1", "pay_1")
-            .await
-            .expect("load")
-            .expect("found");
+        let mut stale = stored(&a).await;
+        let mut fresh = stored(&b).await;
         capture(&mut fresh, "cap_b", 300);
         assert_eq!(b.save(&mut fresh).await.expect("save"), Written::Yes);
 
@@ -1851,12 +1832,12 @@ mod tests {
     #[tokio::test]
     async fn a_save_writes_what_changed_and_refuses_to_change_what_never_does() {
         let (_file, a, b) = two_stores_with_a_payment("update").await;
-        let mut record = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        let mut record = stored(&a).await;
         record.payment.connector_transaction_id = Some("pi_2".into());
         record.payment.status = "processing".into();
         record.payment.version += 1;
         assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
-        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let seen = stored(&b).await;
         assert_eq!(seen.payment, record.payment);
         let owner = |id: &'static str| b.payment_owner_by_connector_id("stripe", id);
         assert_eq!(owner("pi_1").await.expect("owner"), None);
@@ -1869,7 +1850,7 @@ mod tests {
         record.payment.status = "succeeded".into();
         record.payment.version += 1;
         assert_eq!(a.save(&mut record).await.expect("save"), Written::Yes);
-        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let seen = stored(&b).await;
         assert_eq!(seen.payment, record.payment);
 
         let mut moved = record.clone();
@@ -1877,7 +1858,7 @@ mod tests {
         moved.payment.version += 1;
         let err = a.save(&mut moved).await.expect_err("refused");
         assert!(err.to_string().contains("never change"), "{err}");
-        let seen = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let seen = stored(&b).await;
         assert_eq!(seen.payment, record.payment, "nothing written");
         a.close().await;
         b.close().await;
@@ -1938,7 +1919,7 @@ mod tests {
         );
 
         // B moves the payment on; A's memory still has version 1.
-        let mut seen_by_b = b.payment("m1", "pay_1").await.expect("load").expect("b");
+        let mut seen_by_b = stored(&b).await;
         capture(&mut seen_by_b, "cap_b", 200);
         assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
 
@@ -1963,7 +1944,7 @@ mod tests {
         capture(&mut stale, "cap_a2", 300);
         assert_eq!(a.save(&mut stale).await.expect("save"), Written::Stale);
 
-        let mut fresh = a.payment("m1", "pay_1").await.expect("load").expect("a");
+        let mut fresh = stored(&a).await;
         assert_eq!(fresh.payment.version, 2);
         assert!(a
             .record_ignored_webhook(&received(&event), Some(&mut fresh))

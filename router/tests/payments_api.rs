@@ -116,6 +116,17 @@ async fn estimated_authorization_increment_capture_refund_on_every_connector() {
             .await;
         assert_eq!(refund.status, 200, "{connector}: {:#}", refund.body);
         assert_eq!(refund.body["amount"], 2000);
+        // A refund the processor only accepts is settled by one immediate sync, and stored so.
+        assert_eq!(
+            refund.body["status"], "succeeded",
+            "{connector}: {:#}",
+            refund.body
+        );
+        let stored = router.call("GET", &format!("/payments/{pid}"), None).await;
+        assert_eq!(
+            stored.body["refunds"][0]["status"], "succeeded",
+            "{connector}"
+        );
         let refund_id = refund.body["refund_id"]
             .as_str()
             .expect("refund id")
