@@ -35,8 +35,8 @@ impl OpenApi {
         Ok(OpenApi { doc })
     }
 
-    /// Checkout.com's payments document (`shared/specs/checkout-nas-payments-openapi.json`) with
-    /// two flaws of the published file corrected:
+    /// Checkout.com's payments document (`specs/checkout-nas-payments-openapi.json`) with two
+    /// flaws of the published file corrected:
     /// - `PaymentResponseBalances` requires an `id` it never declares, and the API does not send
     ///   one: the requirement is dropped.
     /// - `GET /payments/{id}` answers `oneOf: [PaymentDetails, PayoutDetails]`, but
@@ -44,7 +44,7 @@ impl OpenApi {
     ///   pending or declined payment matches both and fails the `oneOf`: payments are checked
     ///   against `PaymentDetails`.
     pub fn checkout_payments() -> Result<Self, String> {
-        let mut spec = Self::load(&shared_spec("checkout-nas-payments-openapi.json"))?;
+        let mut spec = Self::load(&spec_path("checkout-nas-payments-openapi.json"))?;
         if let Some(required) = spec
             .doc
             .pointer_mut("/components/schemas/PaymentResponseBalances/required")
@@ -60,11 +60,11 @@ impl OpenApi {
         Ok(spec)
     }
 
-    /// Primer's v2.2 document (`shared/specs/primer-v2.2-openapi.json`) with the flaw its README
+    /// Primer's v2.2 document (`specs/primer-v2.2-openapi.json`) with the flaw `specs/README.md`
     /// notes corrected: `TransactionOverviewAPISchema` requires fields it does not declare, so
     /// only the declared ones stay required.
     pub fn primer_v2_2() -> Result<Self, String> {
-        let mut spec = Self::load(&shared_spec("primer-v2.2-openapi.json"))?;
+        let mut spec = Self::load(&spec_path("primer-v2.2-openapi.json"))?;
         if let Some(schema) = spec
             .doc
             .pointer_mut("/components/schemas/TransactionOverviewAPISchema")
@@ -193,11 +193,22 @@ impl OpenApi {
     }
 }
 
-/// A file of the processors' published documents in `shared/specs/`, beside the repository.
-pub fn shared_spec(file: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/specs")
+/// A processor's OpenAPI document in the repository's `specs/` (derived copies of the published
+/// documents: see `specs/README.md`), e.g. `spec_path("primer-v2.2-openapi.json")`.
+pub fn spec_path(file: &str) -> std::path::PathBuf {
+    // connector-tests/ is one level below the workspace root.
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or_else(|| manifest.join(".."), std::path::Path::to_path_buf)
+        .join("specs")
         .join(file)
+}
+
+/// The text of [`spec_path`]`(file)`; the error names the file's full path.
+pub fn read_spec(file: &str) -> Result<String, String> {
+    let path = spec_path(file);
+    std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn prepare(doc: &mut Value) {
@@ -285,6 +296,28 @@ mod tests {
 
     fn checkout() -> OpenApi {
         OpenApi::checkout_payments().expect("spec")
+    }
+
+    #[test]
+    fn specs_are_read_from_the_repository_and_a_missing_one_names_its_path() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the workspace root");
+        assert_eq!(
+            spec_path("primer-v2.2-openapi.json"),
+            root.join("specs/primer-v2.2-openapi.json")
+        );
+        let error = read_spec("no-such-openapi.json").expect_err("no such file");
+        let expected = root.join("specs/no-such-openapi.json");
+        assert!(
+            error.starts_with(&format!("{}: ", expected.display())),
+            "{error}"
+        );
+        let error = OpenApi::load(&spec_path("no-such-openapi.json")).err();
+        assert!(
+            error.is_some_and(|e| e.starts_with(&format!("{}: ", expected.display()))),
+            "the loader's error names the file"
+        );
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Every kind of answer the Primer simulator gives — Payment in each status, each error and
 //! the webhook's payment — validated against Primer's published OpenAPI document
-//! (`shared/specs/primer-v2.2-openapi.json`).
+//! (`specs/primer-v2.2-openapi.json`).
 
 #![allow(clippy::unwrap_used)]
 
 mod primer_common;
 
-use paybridge_connector_tests::openapi::{shared_spec, OpenApi};
+use paybridge_connector_tests::openapi::{read_spec, OpenApi};
 use paybridge_sandbox::primer::tokens;
 use paybridge_sandbox::Fault;
 use primer_common::{Reply, Sim};
@@ -20,7 +20,7 @@ struct Spec(OpenApi);
 
 impl Spec {
     fn load() -> Spec {
-        let text = std::fs::read_to_string(shared_spec("primer-v2.2-openapi.json")).unwrap();
+        let text = read_spec("primer-v2.2-openapi.json").unwrap_or_else(|e| panic!("{e}"));
         let mut doc: Value = serde_json::from_str(&text).unwrap();
         let required = doc
             .pointer_mut("/components/schemas/TransactionOverviewAPISchema/required")

@@ -1,5 +1,5 @@
 //! Every kind of answer the simulator gives, validated against Checkout.com's published OpenAPI
-//! document (`shared/specs/checkout-nas-payments-openapi.json`).
+//! document (`specs/checkout-nas-payments-openapi.json`).
 
 #![allow(clippy::unwrap_used)]
 

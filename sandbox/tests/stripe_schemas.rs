@@ -1,12 +1,12 @@
 //! Every kind of answer the Stripe simulator gives — PaymentIntent, Charge, Refund, Event,
 //! Error — validated against Stripe's published OpenAPI document
-//! (`shared/specs/stripe-payments-openapi.json`, API version 2024-04-10).
+//! (`specs/stripe-payments-openapi.json`, API version 2024-04-10).
 
 #![allow(clippy::unwrap_used)]
 
 mod stripe_common;
 
-use paybridge_connector_tests::openapi::{shared_spec, OpenApi};
+use paybridge_connector_tests::openapi::{read_spec, OpenApi};
 use paybridge_sandbox::stripe::cards;
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
@@ -21,7 +21,7 @@ struct Spec(OpenApi);
 
 impl Spec {
     fn load() -> Spec {
-        let text = std::fs::read_to_string(shared_spec("stripe-payments-openapi.json")).unwrap();
+        let text = read_spec("stripe-payments-openapi.json").unwrap_or_else(|e| panic!("{e}"));
         let mut doc: Value = serde_json::from_str(&text).unwrap();
         admit_null(&mut doc);
         let path = std::env::temp_dir().join(format!(

@@ -1,5 +1,5 @@
 //! A stateful simulator of Checkout.com's payments API (the "NAS" platform), built from
-//! `shared/reference/processors.md` §1 and Checkout's published OpenAPI document. It is an
+//! `docs/processors.md` §1 and Checkout's published OpenAPI document. It is an
 //! independent implementation of the processor's behaviour, not of any connector.
 //!
 //! \[U\] marks a choice where the reference leaves Checkout's behaviour unconfirmed: the

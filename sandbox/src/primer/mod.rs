@@ -1,5 +1,5 @@
 //! A stateful simulator of Primer's Payments API (API version 2.2 shapes), built from
-//! `shared/reference/processors.md` §3 and Primer's published OpenAPI document
+//! `docs/processors.md` §3 and Primer's published OpenAPI document
 //! (`primer-v2.2-openapi.json`). It is an independent implementation of the processor's
 //! behaviour, not of any connector.
 //!

@@ -1,5 +1,5 @@
 //! A stateful simulator of Stripe's PaymentIntents API for card payments (API version
-//! `2024-04-10`), built from `shared/reference/processors.md` §2 and Stripe's published OpenAPI
+//! `2024-04-10`), built from `docs/processors.md` §2 and Stripe's published OpenAPI
 //! document. It is an independent implementation of the processor's behaviour, not of any
 //! connector.
 //!
