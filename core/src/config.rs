@@ -37,7 +37,7 @@ pub enum ConfigError {
 
 /// How calls are executed: timeouts and retries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ExecutionSettings {
     /// Connect and request timeouts.
     pub timeouts: Timeouts,
@@ -47,8 +47,10 @@ pub struct ExecutionSettings {
 
 /// Everything a connector needs to talk to one processor account.
 ///
-/// `Debug` never shows the secrets.
+/// `Debug` never shows the secrets. Unknown keys are refused, so a misspelt one is not
+/// silently ignored.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConnectorConfig {
     /// The processor's base URL: sandbox, live, or a local simulator in tests.
     pub base_url: Url,

@@ -50,7 +50,7 @@ pub fn no_retry_hint(_: &HttpResponse) -> Option<bool> {
 
 /// Bounds on retrying one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included. `1` disables retries.
     pub max_attempts: u32,
@@ -102,7 +102,7 @@ impl RetryPolicy {
 
 /// Connection and request timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     /// Time to establish a connection.
     #[serde(with = "millis")]

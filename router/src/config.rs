@@ -1,30 +1,16 @@
-//! The router's configuration: a TOML file (optional) and `PAYBRIDGE_ROUTER_*` variables, the
-//! variables winning.
-//!
-//! ```toml
-//! listen = "127.0.0.1:8080"
-//! database_url = "sqlite://paybridge.db?mode=rwc"
-//! log_format = "json"                    # or "text"
-//! public_url = "https://router.example"  # where processors send webhooks
-//!
-//! [[merchants]]
-//! merchant_id = "merchant_1"
-//! api_key_sha256 = "…64 hex digits…"     # or api_key = "…" (hashed at start)
-//!
-//! [connectors.checkout]                  # any connector's ConnectorConfig
-//! base_url = "https://api.sandbox.checkout.com"
-//! api_key = "sk_sbox_…"
-//! webhook_secrets = ["…"]
-//! extra = { processing_channel_id = "pc_…" }
-//! ```
+//! The router's configuration: command-line flags, each with its `PAYBRIDGE_ROUTER_*` variable
+//! ([`RouterArgs`]), over a TOML file (optional, `--config`), over the defaults. Every key of
+//! the file is shown, commented, in `router/paybridge-router.example.toml`.
 //!
 //! A connector is configured from, in order: its `[connectors.<name>]` table; its live-sandbox
 //! variables (e.g. `PAYBRIDGE_STRIPE_SECRET_KEY`); else, unless `simulators = false`, the
 //! router starts its simulator in-process.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::Path;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
 
 use paybridge_core::ConnectorConfig;
 use serde::Deserialize;
@@ -32,7 +18,7 @@ use serde::Deserialize;
 use crate::auth::{MerchantKey, Merchants};
 
 /// Log output.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -68,9 +54,12 @@ impl std::fmt::Debug for MerchantConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RouterConfig {
-    /// Where to listen; port 0 picks a free port.
+    /// Where to listen; port 0 picks a free port. In the file, `HOST:PORT` with an IP address
+    /// or a host name (see [`listen_address`]).
+    #[serde(deserialize_with = "deserialize_listen")]
     pub listen: SocketAddr,
-    /// `sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://…` (feature `postgres`).
+    /// `sqlite://path` (created when missing), `sqlite::memory:`, or `postgres://…` (feature
+    /// `postgres`).
     pub database_url: String,
     /// Log lines as text or JSON.
     pub log_format: LogFormat,
@@ -90,7 +79,7 @@ impl Default for RouterConfig {
     fn default() -> Self {
         RouterConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: "sqlite://paybridge-router.db?mode=rwc".into(),
+            database_url: "sqlite://paybridge-router.db".into(),
             log_format: LogFormat::Text,
             public_url: None,
             merchants: Vec::new(),
@@ -101,54 +90,81 @@ impl Default for RouterConfig {
     }
 }
 
-impl RouterConfig {
-    /// Reads the file named by `PAYBRIDGE_ROUTER_CONFIG` (if set), then applies
-    /// `PAYBRIDGE_ROUTER_LISTEN`, `_DATABASE_URL`, `_LOG_FORMAT`, `_PUBLIC_URL`, `_SIMULATORS`
-    /// (`true`/`false`) and `_API_KEYS` (`merchant_id:key,…`).
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
+/// The router's command line. Every setting is a flag and a `PAYBRIDGE_ROUTER_*` variable (the
+/// flag wins); both override the file named by `--config`.
+#[derive(Debug, Clone, Default, Parser)]
+#[command(name = "paybridge-router", version, about, long_about = None)]
+pub struct RouterArgs {
+    /// A TOML configuration file (see router/paybridge-router.example.toml).
+    #[arg(long, env = "PAYBRIDGE_ROUTER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where to listen, HOST:PORT (an IP address or a host name; port 0 picks a free port).
+    /// Default 127.0.0.1:8080.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_LISTEN", value_name = "HOST:PORT", value_parser = listen_address)]
+    pub listen: Option<SocketAddr>,
+    /// sqlite://FILE (created when missing), sqlite::memory:, or postgres://… (a build with
+    /// --features postgres). Default sqlite://paybridge-router.db.
+    #[arg(
+        long,
+        env = "PAYBRIDGE_ROUTER_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Log lines as text or JSON. Default text.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// The router's URL as processors reach it, for their webhooks. Default http://{listen}.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Start in-process simulators for connectors with no configuration. Default true.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_SIMULATORS", value_name = "BOOL")]
+    pub simulators: Option<bool>,
+    /// Merchants and their api keys, merchant_id:key,… (added to the file's merchants; prefer
+    /// the variable, as a command line is visible to other users of the machine).
+    #[arg(
+        long,
+        env = "PAYBRIDGE_ROUTER_API_KEYS",
+        value_name = "ID:KEY,…",
+        hide_env_values = true
+    )]
+    pub api_keys: Option<String>,
+    /// Every connector's request timeout in milliseconds, overriding their own.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_CONNECTOR_TIMEOUT_MS", value_name = "MS")]
+    pub connector_timeout_ms: Option<u64>,
+}
 
-    /// [`RouterConfig::from_env`] with a custom variable lookup.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let var =
-            |name: &str| lookup(&format!("PAYBRIDGE_ROUTER_{name}")).filter(|v| !v.is_empty());
-        let mut config = match var("CONFIG") {
-            Some(path) => Self::from_file(Path::new(&path))?,
+impl RouterConfig {
+    /// The configuration `args` describe: the file they name (if any), then each flag or
+    /// variable given.
+    pub fn from_args(args: RouterArgs) -> Result<Self, String> {
+        let mut config = match &args.config {
+            Some(path) => Self::from_file(path)?,
             None => RouterConfig::default(),
         };
-        if let Some(listen) = var("LISTEN") {
-            config.listen = listen
-                .parse()
-                .map_err(|e| format!("PAYBRIDGE_ROUTER_LISTEN '{listen}': {e}"))?;
+        if let Some(listen) = args.listen {
+            config.listen = listen;
         }
-        if let Some(url) = var("DATABASE_URL") {
+        if let Some(url) = args.database_url {
             config.database_url = url;
         }
-        if let Some(format) = var("LOG_FORMAT") {
-            config.log_format = match format.as_str() {
-                "json" => LogFormat::Json,
-                "text" => LogFormat::Text,
-                other => {
-                    return Err(format!(
-                        "PAYBRIDGE_ROUTER_LOG_FORMAT '{other}': use json or text"
-                    ))
-                }
-            };
+        if let Some(format) = args.log_format {
+            config.log_format = format;
         }
-        if let Some(url) = var("PUBLIC_URL") {
+        if let Some(url) = args.public_url {
             config.public_url = Some(url);
         }
-        if let Some(flag) = var("SIMULATORS") {
-            config.simulators = flag
-                .parse()
-                .map_err(|_| format!("PAYBRIDGE_ROUTER_SIMULATORS '{flag}': use true or false"))?;
+        if let Some(simulators) = args.simulators {
+            config.simulators = simulators;
         }
-        if let Some(keys) = var("API_KEYS") {
+        if let Some(ms) = args.connector_timeout_ms {
+            config.connector_timeout_ms = Some(ms);
+        }
+        if let Some(keys) = args.api_keys {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {
-                let (merchant_id, key) = pair
-                    .split_once(':')
-                    .ok_or("PAYBRIDGE_ROUTER_API_KEYS: use merchant_id:key,merchant_id:key")?;
+                let (merchant_id, key) = pair.split_once(':').ok_or(
+                    "--api-keys (PAYBRIDGE_ROUTER_API_KEYS): use merchant_id:key,merchant_id:key",
+                )?;
                 config.merchants.push(MerchantConfig {
                     merchant_id: merchant_id.trim().to_owned(),
                     api_key: Some(key.trim().to_owned()),
@@ -162,7 +178,21 @@ impl RouterConfig {
     /// Reads a TOML file.
     pub fn from_file(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses TOML text; `origin` names it in errors. An error gives the line and column but
+    /// not the text there, which may be a secret under a misspelt key.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| {
+            let place = e.span().map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!("line {line}, column {column}: ")
+            });
+            format!("{origin}: {}{}", place.unwrap_or_default(), e.message())
+        })
     }
 
     /// The merchants' keys, hashed.
@@ -186,33 +216,146 @@ impl RouterConfig {
     }
 }
 
+/// Parses a listen address, `HOST:PORT`: an IP address (`127.0.0.1:8080`, `[::1]:8080`) or a
+/// host name resolved now (`localhost:8080`), its first IPv4 address preferred.
+pub fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let form = "use HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080";
+    if text
+        .rsplit_once(':')
+        .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+    {
+        return Err(format!("'{text}': {form}"));
+    }
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("'{text}': {e}; {form}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("'{text}': the name has no address; {form}"))
+}
+
+fn deserialize_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    listen_address(&text).map_err(serde::de::Error::custom)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn args(flags: &[&str]) -> Result<RouterArgs, clap::Error> {
+        RouterArgs::try_parse_from(std::iter::once("paybridge-router").chain(flags.iter().copied()))
+    }
+
     #[test]
-    fn variables_override_and_bad_values_are_named() {
-        let lookup = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                vars.iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
-        let config = RouterConfig::from_lookup(lookup(&[
-            ("PAYBRIDGE_ROUTER_LISTEN", "127.0.0.1:9999"),
-            ("PAYBRIDGE_ROUTER_LOG_FORMAT", "json"),
-            ("PAYBRIDGE_ROUTER_API_KEYS", "m1:k1, m2:k2"),
-        ]))
+    fn flags_override_and_bad_values_are_named() {
+        let config = RouterConfig::from_args(
+            args(&[
+                "--listen",
+                "127.0.0.1:9999",
+                "--log-format",
+                "json",
+                "--api-keys",
+                "m1:k1, m2:k2",
+                "--simulators",
+                "false",
+                "--connector-timeout-ms",
+                "1500",
+            ])
+            .expect("flags"),
+        )
         .expect("config");
         assert_eq!(config.listen.port(), 9999);
         assert_eq!(config.log_format, LogFormat::Json);
+        assert!(!config.simulators);
+        assert_eq!(config.connector_timeout_ms, Some(1500));
         let merchants = config.merchant_keys().expect("keys");
         assert_eq!(merchants.authenticate("k2"), Some("m2"));
-        let err = RouterConfig::from_lookup(lookup(&[("PAYBRIDGE_ROUTER_LOG_FORMAT", "xml")]))
-            .expect_err("bad format");
-        assert!(err.contains("LOG_FORMAT"), "{err}");
         assert!(!format!("{config:?}").contains("k1"));
+
+        let err = args(&["--log-format", "xml"]).expect_err("bad format");
+        assert!(err.to_string().contains("--log-format"), "{err}");
+        let err = args(&["--connector-timeout-ms=-1"]).expect_err("negative timeout");
+        assert!(err.to_string().contains("--connector-timeout-ms"), "{err}");
+        let err = RouterConfig::from_args(args(&["--api-keys", "m1"]).expect("flags"))
+            .expect_err("a key without its merchant");
+        assert!(err.contains("merchant_id:key"), "{err}");
+    }
+
+    #[test]
+    fn listen_addresses_take_names_or_say_the_form() {
+        assert_eq!(
+            listen_address("127.0.0.1:0").expect("ip"),
+            SocketAddr::from(([127, 0, 0, 1], 0))
+        );
+        assert_eq!(listen_address("[::1]:80").expect("ipv6").port(), 80);
+        let named = listen_address("localhost:9312").expect("a host name");
+        assert!(named.ip().is_loopback() && named.port() == 9312, "{named}");
+        for bad in [
+            "localhost",
+            "9312",
+            ":9312",
+            "localhost:http",
+            "localhost:70000",
+        ] {
+            let err = listen_address(bad).expect_err(bad);
+            assert!(err.contains("HOST:PORT"), "{bad}: {err}");
+        }
+        let config: RouterConfig = toml::from_str("listen = \"localhost:8081\"").expect("toml");
+        assert_eq!(config.listen.port(), 8081);
+        let err = RouterConfig::from_toml("listen = \"8081\"", "t").expect_err("no host");
+        assert!(err.contains("HOST:PORT") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn unknown_connector_keys_are_refused_with_their_line() {
+        for (text, key) in [
+            ("[connectors.checkout]\nbase_url = \"https://x.test\"\napikey = \"k\"\n", "apikey"),
+            (
+                "[connectors.stripe]\nbase_url = \"https://x.test\"\napi_key = \"k\"\nwebhook_secret = [\"s\"]\n",
+                "webhook_secret",
+            ),
+            (
+                "[connectors.stripe]\nbase_url = \"https://x.test\"\napi_key = \"k\"\n[connectors.stripe.execution.timeouts]\nrequest_ms = 5\n",
+                "request_ms",
+            ),
+        ] {
+            let err = RouterConfig::from_toml(text, "test.toml").expect_err(key);
+            assert!(err.contains(key), "{err}");
+            let line = text.lines().position(|l| l.starts_with(key)).expect("line") + 1;
+            assert!(err.contains(&format!("line {line}")), "{err}");
+            assert!(!err.contains("\"k\""), "the key's value is not echoed: {err}");
+        }
+    }
+
+    #[test]
+    fn the_example_file_loads_with_every_section() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("paybridge-router.example.toml");
+        let config = RouterConfig::from_file(&path).expect("the example loads");
+        assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 8080)));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.connector_timeout_ms, Some(20_000));
+        assert_eq!(config.merchants.len(), 2);
+        config
+            .merchant_keys()
+            .expect("the example's keys are well formed");
+        let checkout = &config.connectors["checkout"];
+        assert_eq!(
+            checkout.extra("processing_channel_id").ok(),
+            Some("pc_replace_me")
+        );
+        assert_eq!(checkout.execution.retry.max_attempts, 3);
+        assert_eq!(
+            config.connectors.keys().collect::<Vec<_>>(),
+            ["checkout", "primer", "stripe"]
+        );
     }
 
     #[test]

@@ -120,9 +120,16 @@ impl Running {
 /// Opens the database, configures the connectors (starting simulators where needed), and
 /// serves the API.
 pub async fn start(config: RouterConfig) -> Result<Running, String> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
+    let store = Store::connect(&config.database_url).await.map_err(|e| {
+        let url = &config.database_url;
+        // SQLite's "unable to open database file": the file is created, its directory is not.
+        let hint = if url.starts_with("sqlite:") && e.to_string().contains("code: 14") {
+            " (does the file's directory exist, and may this user write there?)"
+        } else {
+            ""
+        };
+        format!("database {}: {e}{hint}", redact_url(url))
+    })?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;

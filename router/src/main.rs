@@ -1,8 +1,12 @@
-//! The router binary: `cargo run --release -p paybridge-router`.
+//! The router binary: `cargo run --release -p paybridge-router -- --help`.
 //!
-//! Configuration: `PAYBRIDGE_ROUTER_CONFIG` (a TOML file) and `PAYBRIDGE_ROUTER_*` variables; see
+//! Configuration: flags, `PAYBRIDGE_ROUTER_*` variables and a TOML file (`--config`); see
 //! `paybridge_router::config`. Logs: `RUST_LOG` filters (default `info`).
 
+use std::process::ExitCode;
+
+use clap::Parser;
+use paybridge_router::config::RouterArgs;
 use paybridge_router::{start, LogFormat, RouterConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -11,15 +15,33 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() {
-    let config = match RouterConfig::from_env() {
+fn main() -> ExitCode {
+    // An empty variable counts as unset, as the router always read them. Done before any
+    // other thread exists, so nothing reads the environment meanwhile.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_string_lossy().starts_with("PAYBRIDGE_ROUTER_") {
+            std::env::remove_var(name);
+        }
+    }
+    // `--help`, `--version` and a bad argument end here, before any file or port is opened.
+    let args = RouterArgs::parse();
+    let config = match RouterConfig::from_args(args) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("paybridge-router: {err}");
-            std::process::exit(2);
+            return ExitCode::from(2);
         }
     };
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(serve(config)),
+        Err(err) => {
+            eprintln!("paybridge-router: cannot start the runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: RouterConfig) -> ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
     match config.log_format {
@@ -30,7 +52,7 @@ async fn main() {
         Ok(router) => router,
         Err(err) => {
             eprintln!("paybridge-router: {err}");
-            std::process::exit(1);
+            return ExitCode::FAILURE;
         }
     };
     println!("paybridge router listening on {}", router.base_url());
@@ -47,6 +69,7 @@ async fn main() {
     shutdown_signal().await;
     println!("shutting down: finishing requests in flight");
     router.shutdown().await;
+    ExitCode::SUCCESS
 }
 
 async fn shutdown_signal() {

@@ -373,11 +373,37 @@ const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, connector_tra
     expires_on, next_action, error_code, error_message, unified_code, unified_message, \
     cancellation_reason, connector_key, version, created, updated";
 
+/// `url` as sqlx takes it. A SQLite file is created when missing (`mode=rwc` unless the URL
+/// gives a mode), as a new user expects of a default database; a URL the build has no driver
+/// for is refused with the way to get one.
+fn connect_url(url: &str) -> Result<std::borrow::Cow<'_, str>, sqlx::Error> {
+    let refuse = |message: String| Err(sqlx::Error::Configuration(message.into()));
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        if rest.contains(":memory:") || rest.contains("mode=") {
+            return Ok(url.into());
+        }
+        let separator = if rest.contains('?') { '&' } else { '?' };
+        return Ok(format!("{url}{separator}mode=rwc").into());
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if cfg!(feature = "postgres") {
+            return Ok(url.into());
+        }
+        return refuse(
+            "this build has no PostgreSQL driver: build the router with `--features postgres` \
+             (cargo build --release -p paybridge-router --features postgres)"
+                .into(),
+        );
+    }
+    refuse("unsupported database URL: use sqlite://FILE, sqlite::memory: or postgres://…".into())
+}
+
 impl Store {
-    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, or `postgres://…` with the
-    /// `postgres` feature) and applies the embedded migrations.
+    /// Connects to `url` (`sqlite://path`, created when missing, `sqlite::memory:`, or
+    /// `postgres://…` with the `postgres` feature) and applies the embedded migrations.
     pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
         sqlx::any::install_default_drivers();
+        let url = &*connect_url(url)?;
         let options = AnyConnectOptions::from_str(url)?;
         if !url.starts_with("sqlite:") {
             let pool = AnyPoolOptions::new()
@@ -1629,6 +1655,27 @@ mod tests {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
             }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_is_created_and_a_missing_driver_says_the_fix() {
+        let file = SharedFile::new("fresh");
+        assert!(!file.0.exists());
+        let store = Store::connect(&format!("sqlite://{}", file.0.display()))
+            .await
+            .expect("a missing file is created");
+        store.close().await;
+        assert!(file.0.exists());
+        let Err(err) = Store::connect("mysql://localhost/db").await else {
+            panic!("no such driver");
+        };
+        assert!(err.to_string().contains("use sqlite://FILE"), "{err}");
+        if !cfg!(feature = "postgres") {
+            let Err(err) = Store::connect("postgres://u@127.0.0.1:1/db").await else {
+                panic!("no PostgreSQL driver in this build");
+            };
+            assert!(err.to_string().contains("--features postgres"), "{err}");
         }
     }
 

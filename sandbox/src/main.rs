@@ -4,115 +4,144 @@
 //! paybridge-sandbox [--port N] [--stripe-port N] [--primer-port N]  (defaults 8101, 8102, 8103)
 //! ```
 //!
-//! Checkout.com keys come from `PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY`,
-//! `PAYBRIDGE_SIM_CHECKOUT_PROCESSING_CHANNEL_ID`, `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_SECRET` and,
-//! for webhook delivery, `PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL`; Stripe's from
-//! `PAYBRIDGE_SIM_STRIPE_SECRET_KEY`, `PAYBRIDGE_SIM_STRIPE_WEBHOOK_SECRET` and
-//! `PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL`; Primer's from `PAYBRIDGE_SIM_PRIMER_API_KEY`,
-//! `PAYBRIDGE_SIM_PRIMER_WEBHOOK_SECRET` and `PAYBRIDGE_SIM_PRIMER_WEBHOOK_URL`. Unset ones take the test defaults. They are test keys,
-//! so they are printed.
+//! Every setting is a flag with a `PAYBRIDGE_SIM_*` variable (`--help` lists them). Unset keys
+//! and secrets take the simulators' test defaults. They are test keys, so they are printed.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+
+use clap::Parser;
+use url::Url;
 
 use paybridge_sandbox::checkout::{self, CheckoutSimConfig};
 use paybridge_sandbox::primer::{self, PrimerSimConfig};
 use paybridge_sandbox::stripe::{self, StripeSimConfig};
 
-const DEFAULT_PORT: u16 = 8101;
-const DEFAULT_STRIPE_PORT: u16 = 8102;
-const DEFAULT_PRIMER_PORT: u16 = 8103;
-const USAGE: &str = "usage: paybridge-sandbox [--port N] [--stripe-port N] [--primer-port N]";
-
-/// The Checkout.com, Stripe and Primer ports.
-fn ports(args: &[String]) -> Result<(u16, u16, u16), String> {
-    let (mut checkout, mut stripe, mut primer) =
-        (DEFAULT_PORT, DEFAULT_STRIPE_PORT, DEFAULT_PRIMER_PORT);
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        let target = match flag.as_str() {
-            "--port" => &mut checkout,
-            "--stripe-port" => &mut stripe,
-            "--primer-port" => &mut primer,
-            _ => return Err(USAGE.to_owned()),
-        };
-        let value = args.next().ok_or_else(|| USAGE.to_owned())?;
-        *target = value
-            .parse()
-            .map_err(|_| format!("{flag} wants a number from 0 to 65535, not {value:?}"))?;
-    }
-    Ok((checkout, stripe, primer))
+/// The simulators' command line.
+#[derive(Debug, Parser)]
+#[command(name = "paybridge-sandbox", version, about, long_about = None)]
+struct Args {
+    /// The Checkout.com simulator's port on 127.0.0.1.
+    #[arg(
+        long,
+        alias = "checkout-port",
+        env = "PAYBRIDGE_SIM_CHECKOUT_PORT",
+        default_value_t = 8101
+    )]
+    port: u16,
+    /// The Stripe simulator's port on 127.0.0.1.
+    #[arg(long, env = "PAYBRIDGE_SIM_STRIPE_PORT", default_value_t = 8102)]
+    stripe_port: u16,
+    /// The Primer simulator's port on 127.0.0.1.
+    #[arg(long, env = "PAYBRIDGE_SIM_PRIMER_PORT", default_value_t = 8103)]
+    primer_port: u16,
+    /// The secret key the Checkout.com simulator accepts (Bearer).
+    #[arg(long, env = "PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY", value_name = "KEY")]
+    checkout_secret_key: Option<String>,
+    /// The processing channel id the Checkout.com simulator accepts.
+    #[arg(
+        long,
+        env = "PAYBRIDGE_SIM_CHECKOUT_PROCESSING_CHANNEL_ID",
+        value_name = "ID"
+    )]
+    checkout_processing_channel_id: Option<String>,
+    /// The secret the Checkout.com simulator signs its webhooks with.
+    #[arg(
+        long,
+        env = "PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_SECRET",
+        value_name = "SECRET"
+    )]
+    checkout_webhook_secret: Option<String>,
+    /// Where the Checkout.com simulator POSTs its webhooks (kept in memory when unset).
+    #[arg(long, env = "PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL", value_name = "URL")]
+    checkout_webhook_url: Option<Url>,
+    /// The secret key the Stripe simulator accepts (Bearer).
+    #[arg(long, env = "PAYBRIDGE_SIM_STRIPE_SECRET_KEY", value_name = "KEY")]
+    stripe_secret_key: Option<String>,
+    /// The secret the Stripe simulator signs its webhooks with.
+    #[arg(
+        long,
+        env = "PAYBRIDGE_SIM_STRIPE_WEBHOOK_SECRET",
+        value_name = "SECRET"
+    )]
+    stripe_webhook_secret: Option<String>,
+    /// Where the Stripe simulator POSTs its webhooks (kept in memory when unset).
+    #[arg(long, env = "PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL", value_name = "URL")]
+    stripe_webhook_url: Option<Url>,
+    /// The API key the Primer simulator accepts (X-Api-Key).
+    #[arg(long, env = "PAYBRIDGE_SIM_PRIMER_API_KEY", value_name = "KEY")]
+    primer_api_key: Option<String>,
+    /// The secret the Primer simulator signs its webhooks with.
+    #[arg(
+        long,
+        env = "PAYBRIDGE_SIM_PRIMER_WEBHOOK_SECRET",
+        value_name = "SECRET"
+    )]
+    primer_webhook_secret: Option<String>,
+    /// Where the Primer simulator POSTs its webhooks (kept in memory when unset).
+    #[arg(long, env = "PAYBRIDGE_SIM_PRIMER_WEBHOOK_URL", value_name = "URL")]
+    primer_webhook_url: Option<Url>,
 }
 
-fn config() -> Result<CheckoutSimConfig, String> {
-    let mut config = CheckoutSimConfig::default();
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let Some(key) = var("PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY") {
-        config.secret_key = key;
+impl Args {
+    fn checkout(&self) -> CheckoutSimConfig {
+        let mut config = CheckoutSimConfig::default();
+        set(&mut config.secret_key, &self.checkout_secret_key);
+        set(
+            &mut config.processing_channel_id,
+            &self.checkout_processing_channel_id,
+        );
+        set(&mut config.webhook_secret, &self.checkout_webhook_secret);
+        config.webhook_url.clone_from(&self.checkout_webhook_url);
+        config
     }
-    if let Some(channel) = var("PAYBRIDGE_SIM_CHECKOUT_PROCESSING_CHANNEL_ID") {
-        config.processing_channel_id = channel;
+
+    fn stripe(&self) -> StripeSimConfig {
+        let mut config = StripeSimConfig::default();
+        set(&mut config.secret_key, &self.stripe_secret_key);
+        set(&mut config.webhook_secret, &self.stripe_webhook_secret);
+        config.webhook_url.clone_from(&self.stripe_webhook_url);
+        config
     }
-    if let Some(secret) = var("PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_SECRET") {
-        config.webhook_secret = secret;
+
+    fn primer(&self) -> PrimerSimConfig {
+        let mut config = PrimerSimConfig::default();
+        set(&mut config.api_key, &self.primer_api_key);
+        set(&mut config.webhook_secret, &self.primer_webhook_secret);
+        config.webhook_url.clone_from(&self.primer_webhook_url);
+        config
     }
-    if let Some(url) = var("PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL") {
-        let url = url
-            .parse()
-            .map_err(|e| format!("PAYBRIDGE_SIM_CHECKOUT_WEBHOOK_URL: {e}"))?;
-        config.webhook_url = Some(url);
-    }
-    Ok(config)
 }
 
-fn stripe_config() -> Result<StripeSimConfig, String> {
-    let mut config = StripeSimConfig::default();
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let Some(key) = var("PAYBRIDGE_SIM_STRIPE_SECRET_KEY") {
-        config.secret_key = key;
+/// Replaces a default with a given, non-empty value.
+fn set(target: &mut String, value: &Option<String>) {
+    if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+        target.clone_from(value);
     }
-    if let Some(secret) = var("PAYBRIDGE_SIM_STRIPE_WEBHOOK_SECRET") {
-        config.webhook_secret = secret;
-    }
-    if let Some(url) = var("PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL") {
-        let url = url
-            .parse()
-            .map_err(|e| format!("PAYBRIDGE_SIM_STRIPE_WEBHOOK_URL: {e}"))?;
-        config.webhook_url = Some(url);
-    }
-    Ok(config)
 }
 
-fn primer_config() -> Result<PrimerSimConfig, String> {
-    let mut config = PrimerSimConfig::default();
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let Some(key) = var("PAYBRIDGE_SIM_PRIMER_API_KEY") {
-        config.api_key = key;
-    }
-    if let Some(secret) = var("PAYBRIDGE_SIM_PRIMER_WEBHOOK_SECRET") {
-        config.webhook_secret = secret;
-    }
-    if let Some(url) = var("PAYBRIDGE_SIM_PRIMER_WEBHOOK_URL") {
-        let url = url
-            .parse()
-            .map_err(|e| format!("PAYBRIDGE_SIM_PRIMER_WEBHOOK_URL: {e}"))?;
-        config.webhook_url = Some(url);
-    }
-    Ok(config)
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let setup =
-        ports(&args).and_then(|ports| Ok((ports, config()?, stripe_config()?, primer_config()?)));
-    let ((port, stripe_port, primer_port), config, stripe_config, primer_config) = match setup {
-        Ok(setup) => setup,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
+fn main() -> ExitCode {
+    // An empty variable counts as unset. Done before any other thread exists, so nothing reads
+    // the environment meanwhile.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_string_lossy().starts_with("PAYBRIDGE_SIM_") {
+            std::env::remove_var(name);
         }
-    };
+    }
+    // `--help`, `--version` and a bad argument end here, before any port is opened.
+    let args = Args::parse();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run(args)),
+        Err(err) => {
+            eprintln!("paybridge-sandbox: cannot start the runtime: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> ExitCode {
+    let (port, stripe_port, primer_port) = (args.port, args.stripe_port, args.primer_port);
+    let (config, stripe_config, primer_config) = (args.checkout(), args.stripe(), args.primer());
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let sim = match checkout::start_on(addr, config.clone()).await {
         Ok(sim) => sim,
