@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use paybridge_core::*;
 use serde_json::{Map, Value};
@@ -59,6 +60,23 @@ pub struct Payments {
     store: Store,
     connectors: Connectors,
     locks: PaymentLocks,
+    /// This router instance, as it names itself in the leases it takes.
+    instance: String,
+}
+
+/// How long an instance holds a payment while it calls the processor: longer than one call with
+/// its retries and the settling sync (30 s request timeout by default), so the hold outlives
+/// the call; a crashed holder's lease ends by itself.
+const LEASE: Duration = Duration::from_secs(120);
+/// How long an operation waits for another instance's lease before answering `payment_busy`.
+const LEASE_WAIT: Duration = Duration::from_secs(10);
+
+fn lease_end() -> i64 {
+    unix_ms().saturating_add(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn unix_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 impl Payments {
@@ -68,6 +86,7 @@ impl Payments {
             store,
             connectors,
             locks: PaymentLocks::default(),
+            instance: new_id("rtr"),
         }
     }
 
@@ -111,9 +130,41 @@ impl Payments {
         payment_id: &str,
     ) -> Result<(OwnedMutexGuard<()>, PaymentRecord, Arc<dyn Connector>), ApiError> {
         let guard = self.locks.lock(payment_id).await;
-        let record = self.load(caller, payment_id).await?;
+        let record = self.load_to_change(caller, payment_id).await?;
         let connector = self.connector(&record.payment.connector)?.clone();
         Ok((guard, record, connector))
+    }
+
+    /// Whether another router instance holds `record` now, to call its processor.
+    fn leased_elsewhere(&self, record: &PaymentRecord) -> bool {
+        let p = &record.payment;
+        p.lease_owner
+            .as_ref()
+            .is_some_and(|owner| *owner != self.instance)
+            && p.lease_until.is_some_and(|until| until > unix_ms())
+    }
+
+    /// Loads the payment to change it, once no other instance holds it: a write of ours in
+    /// the middle of another's call would make that instance's answer unstorable.
+    async fn load_to_change(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+    ) -> Result<PaymentRecord, ApiError> {
+        let deadline = Instant::now() + LEASE_WAIT;
+        loop {
+            let record = self.load(caller, payment_id).await?;
+            if !self.leased_elsewhere(&record) {
+                return Ok(record);
+            }
+            if Instant::now() >= deadline {
+                return Err(ApiError::invalid_state(
+                    "payment_busy",
+                    "another router instance is changing this payment at its processor; retry",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(fastrand::u64(5..=25))).await;
+        }
     }
 
     /// Takes the payment's lock and gives the copies of it that an operation which writes
@@ -131,12 +182,31 @@ impl Payments {
         }
     }
 
+    /// Stores `record`, ending this instance's hold on it if it had one.
     async fn save(&self, record: &mut PaymentRecord) -> Result<(), ApiError> {
         self.save_with_event(record, None).await
     }
 
+    /// Stores `record` held for this instance until the next save: done before calling the
+    /// processor, so other instances wait to change the payment until its answer is stored.
+    async fn claim(&self, record: &mut PaymentRecord) -> Result<(), ApiError> {
+        record.payment.lease_owner = Some(self.instance.clone());
+        record.payment.lease_until = Some(lease_end());
+        self.write(record, None).await
+    }
+
     /// [`Payments::save`], recording the webhook event that made the change with it.
     async fn save_with_event(
+        &self,
+        record: &mut PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<(), ApiError> {
+        record.payment.lease_owner = None;
+        record.payment.lease_until = None;
+        self.write(record, applied).await
+    }
+
+    async fn write(
         &self,
         record: &mut PaymentRecord,
         applied: Option<&ReceivedWebhook<'_>>,
@@ -302,6 +372,10 @@ impl Payments {
             version: 0,
             created: created.clone(),
             updated: created.clone(),
+            // Held until the processor's answer is stored (webhooks may reach another instance
+            // first).
+            lease_owner: Some(self.instance.clone()),
+            lease_until: Some(lease_end()),
         };
         let attempt = AttemptObject {
             attempt_id,
@@ -410,7 +484,7 @@ impl Payments {
             created_at: now(),
         });
         record.payment.amount_capturable -= amount;
-        self.save(record).await?;
+        self.claim(record).await?;
 
         let mut request = CaptureRequest::new(
             connector_id(record)?,
@@ -558,7 +632,7 @@ impl Payments {
             previously_authorized_amount: current,
             created_at: now(),
         });
-        self.save(record).await?;
+        self.claim(record).await?;
 
         let request = IncrementalAuthorizationRequest {
             idempotency_key: caller.connector_key(&authorization_id),
@@ -702,7 +776,7 @@ impl Payments {
             Map::new(),
         ));
         record.payment.cancellation_reason = body.cancellation_reason.clone();
-        self.save(record).await?;
+        self.claim(record).await?;
 
         let request = CancelPostCaptureRequest {
             idempotency_key: caller.connector_key(&refund_id),
@@ -979,7 +1053,7 @@ impl Payments {
             body.reason.clone(),
             metadata.clone(),
         ));
-        self.save(record).await?;
+        self.claim(record).await?;
 
         let mut request = RefundRequest::new(
             connector_id(record)?,
@@ -1039,7 +1113,11 @@ impl Payments {
         } else {
             None
         };
-        let mut record = self.load(caller, &payment_id).await?;
+        let mut record = if force_sync {
+            self.load_to_change(caller, &payment_id).await?
+        } else {
+            self.load(caller, &payment_id).await?
+        };
         let index = record
             .refunds
             .iter()
@@ -1176,7 +1254,11 @@ impl Copies<'_> {
     async fn next(&mut self) -> Result<(PaymentRecord, Arc<dyn Connector>), ApiError> {
         let record = match self.remembered.take() {
             Some(record) => record,
-            None => self.payments.load(self.caller, self.payment_id).await?,
+            None => {
+                self.payments
+                    .load_to_change(self.caller, self.payment_id)
+                    .await?
+            }
         };
         let connector = self.payments.connector(&record.payment.connector)?.clone();
         Ok((record, connector))

@@ -64,6 +64,10 @@ pub struct PaymentRow {
     pub version: i64,
     pub created: String,
     pub updated: String,
+    /// The router instance holding the payment while it calls the processor.
+    pub lease_owner: Option<String>,
+    /// When that lease ends, Unix milliseconds.
+    pub lease_until: Option<i64>,
 }
 
 /// A payment and every child row.
@@ -371,7 +375,7 @@ const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, connector_tra
     incremental_authorization_allowed, authorization_count, request_extended_authorization, \
     extended_authorization_applied, extended_authorization_last_applied_at, capture_before, \
     expires_on, next_action, error_code, error_message, unified_code, unified_message, \
-    cancellation_reason, connector_key, version, created, updated";
+    cancellation_reason, connector_key, version, created, updated, lease_owner, lease_until";
 
 /// `url` as sqlx takes it. A SQLite file is created when missing (`mode=rwc` unless the URL
 /// gives a mode), as a new user expects of a default database; a URL the build has no driver
@@ -1414,6 +1418,8 @@ fn payment_params(p: &PaymentRow) -> Vec<Param> {
         Param::Int(Some(p.version)),
         text(&p.created),
         text(&p.updated),
+        opt_text(&p.lease_owner),
+        Param::Int(p.lease_until),
     ]
 }
 
@@ -1570,6 +1576,8 @@ mod tests {
             version: 0,
             created: T0.into(),
             updated: T0.into(),
+            lease_owner: None,
+            lease_until: None,
         };
         let attempt = AttemptObject {
             attempt_id: format!("{payment_id}_1"),

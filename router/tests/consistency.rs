@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use futures_like::join_all;
+use paybridge_connector_tests::targets;
+use paybridge_core::{CaptureMethod, PaymentSyncRequest, RefundSyncRequest};
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
 
@@ -34,8 +36,19 @@ async fn capture_conditions(router: &TestRouter, connector: &str) -> Vec<Value> 
 
 /// Fires `count` copies of one POST at once; returns the statuses and bodies.
 async fn fire(router: &TestRouter, path: &str, body: Value, count: usize) -> Vec<(u16, Value)> {
+    fire_at(&[router], path, body, count).await
+}
+
+/// [`fire`] spread over `routers` in turn, as a load balancer would.
+async fn fire_at(
+    routers: &[&TestRouter],
+    path: &str,
+    body: Value,
+    count: usize,
+) -> Vec<(u16, Value)> {
     let tasks = (0..count)
-        .map(|_| {
+        .map(|i| {
+            let router = routers[i % routers.len()];
             let client = router.client.clone();
             let url = format!("{}{path}", router.base);
             let body = body.to_string();
@@ -506,7 +519,7 @@ async fn simulator_webhooks_update_stored_payments_once() {
 async fn two_routers_on_one_database_act_on_each_others_changes() {
     let mut tested = 0;
     for connector in connectors() {
-        let (a, b, simulator) = TestRouter::start_two(connector).await;
+        let (a, b, simulator, _) = TestRouter::start_two(connector).await;
         if connectors_with(&a, &["authorize", "capture", "refund"])
             .await
             .is_empty()
@@ -563,6 +576,176 @@ async fn two_routers_on_one_database_act_on_each_others_changes() {
             );
         }
         assert_eq!(simulator.counters().refunds, 1, "{connector}");
+        a.running.shutdown().await;
+        b.running.shutdown().await;
+        simulator.shutdown().await;
+    }
+    assert!(tested > 0, "no connector captures and refunds");
+}
+
+/// Two instances on one database (PostgreSQL in CI), 100 concurrent captures and then 100
+/// concurrent refunds spread over both: never more captured than authorized nor refunded than
+/// captured, and every answer a client got is what the processor (the simulator, asked
+/// directly) holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_concurrent_captures_and_refunds_exactly() {
+    let mut tested = 0;
+    for connector in connectors() {
+        let (a, b, simulator, config) = TestRouter::start_two(connector).await;
+        let flows = [
+            "authorize",
+            "capture",
+            "refund",
+            "payment_sync",
+            "refund_sync",
+        ];
+        if connectors_with(&a, &flows).await.is_empty() {
+            // A connector without these flows yet (a new scaffold).
+            a.running.shutdown().await;
+            b.running.shutdown().await;
+            simulator.shutdown().await;
+            continue;
+        }
+        tested += 1;
+        let entry = targets::connector(connector).expect("registered");
+        let processor = (entry.build)(&config).expect("a direct connector");
+        let multiple = capture_conditions(&a, connector)
+            .await
+            .iter()
+            .any(|c| c["type"] == "multiple");
+        let created = a
+            .create(payment(connector, 5000, true, TestCard::Approved))
+            .await;
+        assert_eq!(created["status"], "requires_capture", "{connector}");
+        let pid = id(&created);
+        let connector_payment_id = created["connector_transaction_id"]
+            .as_str()
+            .expect("the processor's id")
+            .to_owned();
+
+        // 100 captures: of 100 each where several may be made (50 fit), else of everything
+        // (one fits).
+        let (capture, fit) = if multiple {
+            (
+                json!({"amount_to_capture": 100, "final_capture": false}),
+                50,
+            )
+        } else {
+            (json!({"amount_to_capture": 5000}), 1)
+        };
+        let answers = fire_at(&[&a, &b], &format!("/payments/{pid}/capture"), capture, 100).await;
+        let accepted: Vec<&Value> = answers
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .map(|(_, body)| body)
+            .collect();
+        for (status, body) in &answers {
+            assert!(
+                *status == 200 || *status == 400 || *status == 409,
+                "{connector}: {status} {body:#}"
+            );
+        }
+        assert_eq!(accepted.len(), fit, "{connector}: {answers:#?}");
+        assert_eq!(simulator.counters().captures, fit as u64, "{connector}");
+        let held = processor
+            .sync_payment(&PaymentSyncRequest {
+                connector_payment_id: connector_payment_id.clone(),
+                capture_method: CaptureMethod::Manual,
+            })
+            .await
+            .expect("the processor's record");
+        assert_eq!(held.amounts.received.get(), 5000, "{connector}: {held:?}");
+        for answer in &accepted {
+            // Each answer saw its own capture and no more than the processor holds.
+            let received = answer["amount_received"].as_i64().expect("amount_received");
+            assert!((100..=5000).contains(&received), "{connector}: {answer:#}");
+            assert_eq!(
+                answer["connector_transaction_id"],
+                connector_payment_id.as_str()
+            );
+        }
+        for router in [&a, &b] {
+            let stored = router
+                .call("GET", &format!("/payments/{pid}"), None)
+                .await
+                .body;
+            assert_eq!(stored["amount_received"], 5000, "{connector}: {stored:#}");
+            let charged = stored["captures"]
+                .as_array()
+                .expect("captures")
+                .iter()
+                .filter(|c| c["status"] == "charged")
+                .count();
+            assert_eq!(charged, fit, "{connector}: {stored:#}");
+        }
+
+        // 100 refunds of 75: 66 fit in 5000 (4950).
+        let answers = fire_at(
+            &[&b, &a],
+            "/refunds",
+            json!({"payment_id": pid, "amount": 75}),
+            100,
+        )
+        .await;
+        let mut refund_ids = std::collections::BTreeSet::new();
+        for (status, body) in &answers {
+            match status {
+                200 => {
+                    let refund_id = body["connector_refund_id"].as_str().expect("refund id");
+                    assert!(
+                        refund_ids.insert(refund_id.to_owned()),
+                        "{connector}: twice"
+                    );
+                    let record = processor
+                        .sync_refund(&RefundSyncRequest {
+                            connector_payment_id: connector_payment_id.clone(),
+                            connector_refund_id: refund_id.to_owned(),
+                        })
+                        .await
+                        .expect("the processor's refund");
+                    assert_eq!(
+                        body["status"],
+                        serde_json::to_value(record.status).expect("status"),
+                        "{connector}: the answer is the processor's record: {body:#} {record:?}"
+                    );
+                    assert_eq!(body["amount"], 75, "{connector}");
+                    if let Some(amount) = record.amount {
+                        assert_eq!(amount.get(), 75, "{connector}");
+                    }
+                }
+                400 => assert_eq!(
+                    body["error"]["code"], "amount_exceeds_refundable",
+                    "{connector}"
+                ),
+                409 => {}
+                _ => panic!("{connector}: {status} {body:#}"),
+            }
+        }
+        assert_eq!(refund_ids.len(), 66, "{connector}: {answers:#?}");
+        assert_eq!(simulator.counters().refunds, 66, "{connector}");
+        for router in [&a, &b] {
+            let stored = router
+                .call("GET", &format!("/payments/{pid}"), None)
+                .await
+                .body;
+            let refunds = stored["refunds"].as_array().expect("refunds");
+            assert_eq!(refunds.len(), 66, "{connector}");
+            let total: i64 = refunds
+                .iter()
+                .map(|r| r["amount"].as_i64().expect("amount"))
+                .sum();
+            assert_eq!(total, 4950, "{connector}");
+        }
+        let held = processor
+            .sync_payment(&PaymentSyncRequest {
+                connector_payment_id,
+                capture_method: CaptureMethod::Manual,
+            })
+            .await
+            .expect("the processor's record");
+        if !held.amounts.refunded.is_zero() {
+            assert_eq!(held.amounts.refunded.get(), 4950, "{connector}: {held:?}");
+        }
         a.running.shutdown().await;
         b.running.shutdown().await;
         simulator.shutdown().await;

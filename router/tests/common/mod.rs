@@ -72,18 +72,29 @@ impl TestRouter {
     }
 
     /// Two routers on one database, as two instances behind a load balancer, routing
-    /// `connector` to one simulator (returned; it posts no webhooks).
+    /// `connector` to one simulator (returned, with the configuration that reaches it; it posts
+    /// no webhooks).
     pub async fn start_two(
         connector: &str,
-    ) -> (TestRouter, TestRouter, paybridge_sandbox::SimulatorHandle) {
+    ) -> (
+        TestRouter,
+        TestRouter,
+        paybridge_sandbox::SimulatorHandle,
+        ConnectorConfig,
+    ) {
         let entry = targets::connector(connector).expect("a registered connector");
         let target = (entry.simulator)().await.expect("simulator starts");
-        let connectors = BTreeMap::from([(connector.to_owned(), target.config)]);
+        let connectors = BTreeMap::from([(connector.to_owned(), target.config.clone())]);
         let path =
             std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
         let first = Self::start_on(path.clone(), connectors.clone()).await;
         let second = Self::start_on(path, connectors).await;
-        (first, second, target.simulator.expect("a simulator"))
+        (
+            first,
+            second,
+            target.simulator.expect("a simulator"),
+            target.config,
+        )
     }
 
     /// A router on the SQLite file `path` (or `PAYBRIDGE_TEST_DATABASE_URL`), with
