@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# CI: the router's test suites and clippy on PostgreSQL. Installs Debian's postgresql package
+# when no server is on the machine (CI runs as root), starts a throwaway cluster on 127.0.0.1
+# with a free port, runs the tests with PAYBRIDGE_TEST_DATABASE_URL pointing at it, and removes
+# the cluster after, whatever happened.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+server_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+if [[ -z "$(server_bin)" ]]; then
+    [[ "$(id -u)" == 0 ]] || { echo "ci-postgres: no PostgreSQL server, and installing one needs root" >&2; exit 1; }
+    echo "ci-postgres: installing Debian's postgresql package"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # Only the binaries are needed: the package's own cluster is not used (nor started here).
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+bin="$(server_bin)"
+id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+
+# A free port: the first of a range nothing listens on.
+port=""
+for candidate in $(seq 55432 55499); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+done
+[[ -n "$port" ]] || { echo "ci-postgres: no free port in 55432-55499" >&2; exit 1; }
+
+data="$(mktemp -d /tmp/paybridge-pg.XXXXXX)"
+chown postgres "$data"
+as_postgres() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+    as_postgres "$bin/pg_ctl" -D "$data/cluster" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$data"
+}
+trap cleanup EXIT
+
+as_postgres "$bin/initdb" -D "$data/cluster" -U postgres -A trust --no-sync >/dev/null
+# fsync off: a throwaway cluster needs no durability, and the suites write a lot.
+as_postgres "$bin/pg_ctl" -D "$data/cluster" -l "$data/cluster/server.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $data/cluster -F -c max_connections=300" start >/dev/null
+as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE paybridge"
+echo "ci-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+
+export PAYBRIDGE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/paybridge"
+cargo clippy -p paybridge-router --features postgres --all-targets --locked -- -D warnings
+cargo test -p paybridge-router --features postgres --tests --locked
