@@ -752,3 +752,71 @@ async fn two_instances_share_concurrent_captures_and_refunds_exactly() {
     }
     assert!(tested > 0, "no connector captures and refunds");
 }
+
+/// An instance that took a payment's lease and died (a lease in the row, nobody to end it):
+/// the other instances wait for its end, and past their wait answer `payment_busy` with nothing
+/// sent to the processor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_left_by_a_dead_instance_is_waited_for_then_answered_busy() {
+    let connector = "stripe";
+    let (a, b, simulator, _) = TestRouter::start_two(connector).await;
+    let pid = id(&a
+        .create(payment(connector, 1000, true, TestCard::Approved))
+        .await);
+    let store = paybridge_router::store::Store::connect(&a.database_url)
+        .await
+        .expect("the routers' database");
+    let hold = |ms: i64| {
+        let store = store.clone();
+        let pid = pid.clone();
+        async move {
+            let mut record = store
+                .payment("merchant_one", &pid)
+                .await
+                .expect("load")
+                .expect("stored");
+            let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+            record.payment.lease_owner = Some("rtr_dead_instance".into());
+            record.payment.lease_until = Some(i64::try_from(now).expect("ms") + ms);
+            record.payment.version += 1;
+            store.save(&mut record).await.expect("save");
+        }
+    };
+
+    // A lease with 2 s left: the capture waits for its end, then runs.
+    hold(2_000).await;
+    let started = std::time::Instant::now();
+    let body = json!({"amount_to_capture": 400});
+    let captured = b
+        .call("POST", &format!("/payments/{pid}/capture"), Some(body))
+        .await;
+    assert_eq!(captured.status, 200, "{:#}", captured.body);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(simulator.counters().captures, 1);
+
+    // A lease longer than the wait: 409 payment_busy, and the processor is not called.
+    hold(60_000).await;
+    let busy = a
+        .call(
+            "POST",
+            "/refunds",
+            Some(json!({"payment_id": pid, "amount": 100})),
+        )
+        .await;
+    assert_eq!(busy.status, 409, "{:#}", busy.body);
+    assert_eq!(busy.code(), "payment_busy");
+    assert_eq!(simulator.counters().refunds, 0);
+    // Reading is never held up.
+    let read = a.call("GET", &format!("/payments/{pid}"), None).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["amount_received"], 400);
+
+    store.close().await;
+    a.running.shutdown().await;
+    b.running.shutdown().await;
+    simulator.shutdown().await;
+}

@@ -24,6 +24,8 @@ pub struct TestRouter {
     pub running: Running,
     pub client: reqwest::Client,
     pub base: String,
+    /// The database it runs on.
+    pub database_url: String,
     _db: TempDb,
 }
 
@@ -100,12 +102,13 @@ impl TestRouter {
     /// A router on the SQLite file `path` (or `PAYBRIDGE_TEST_DATABASE_URL`), with
     /// `connectors`, or with every simulator when that is empty.
     async fn start_on(path: PathBuf, connectors: BTreeMap<String, ConnectorConfig>) -> TestRouter {
+        // Opt-in: the same tests on another database (a fresh PostgreSQL database with the
+        // `postgres` feature); by default a SQLite file of its own per router.
+        let database_url = std::env::var("PAYBRIDGE_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| format!("sqlite://{}", path.display()));
         let config = RouterConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            // Opt-in: the same tests on another database (a fresh PostgreSQL database with the
-            // `postgres` feature); by default a SQLite file of its own per router.
-            database_url: std::env::var("PAYBRIDGE_TEST_DATABASE_URL")
-                .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", path.display())),
+            database_url: database_url.clone(),
             merchants: vec![
                 MerchantConfig {
                     merchant_id: "merchant_one".into(),
@@ -132,6 +135,7 @@ impl TestRouter {
                 .build()
                 .expect("client"),
             base,
+            database_url,
             _db: TempDb(path),
         }
     }
