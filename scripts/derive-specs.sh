@@ -4,16 +4,17 @@
 # original's SHA-256 in specs/README.md. What is kept, stripped and trimmed: specs/README.md and
 # connector-tests/examples/derive_spec.rs. The same originals always give the same bytes.
 #
-#   scripts/derive-specs.sh [source-dir]
+#   scripts/derive-specs.sh SOURCE-DIR
 #
-# source-dir holds the published documents under their file names below; by default
-# ../shared/specs beside the repository. Only this script reads it: nothing in the repository
-# reads outside the repository at build or test time.
+# SOURCE-DIR holds the published documents under their file names below (the maintainers keep
+# them outside the repository). It is named on every run, never assumed: nothing in the
+# repository reads outside it at build or test time.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 fail() { echo "derive-specs: $*" >&2; exit 1; }
 
-src="${1:-$repo/../shared/specs}"
+[[ $# -eq 1 ]] || fail "usage: scripts/derive-specs.sh SOURCE-DIR (the published documents)"
+src="$1"
 [[ -d "$src" ]] || fail "no source directory $src"
 src="$(cd "$src" && pwd)"
 [[ "$src" != "$repo/specs" ]] || fail "the source must be the published originals, not specs/"

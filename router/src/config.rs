@@ -186,7 +186,7 @@ impl RouterConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|e| {
             let place = e.span().map(|span| {
-                let before = &text[..span.start.min(text.len())];
+                let before = text.get(..span.start).unwrap_or(text);
                 let line = before.matches('\n').count() + 1;
                 let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
                 format!("line {line}, column {column}: ")

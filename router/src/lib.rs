@@ -122,8 +122,12 @@ impl Running {
 pub async fn start(config: RouterConfig) -> Result<Running, String> {
     let store = Store::connect(&config.database_url).await.map_err(|e| {
         let url = &config.database_url;
-        // SQLite's "unable to open database file": the file is created, its directory is not.
-        let hint = if url.starts_with("sqlite:") && e.to_string().contains("code: 14") {
+        // SQLITE_CANTOPEN: the file is created when missing, its directory is not.
+        let cannot_open = e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "14");
+        let hint = if url.starts_with("sqlite:") && cannot_open {
             " (does the file's directory exist, and may this user write there?)"
         } else {
             ""
