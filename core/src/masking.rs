@@ -29,6 +29,17 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "resumetoken",
     "cryptogram",
     "authorization",
+    // The cardholder and the expiry: personal data, and with the number, the whole card.
+    // `name` is masked wherever it appears (a processor's cardholder, or billing name).
+    "name",
+    "cardholdername",
+    "holdername",
+    "expirymonth",
+    "expiryyear",
+    "expmonth",
+    "expyear",
+    "expiry",
+    "expirydate",
 ];
 
 /// The placeholder for a masked value.
@@ -158,6 +169,24 @@ mod tests {
         assert_eq!(
             shown,
             "payment_method_data[card][number]=***&payment_method_data[card][cvc]=***&amount=1000"
+        );
+    }
+
+    #[test]
+    fn the_cardholder_and_the_expiry_are_masked_in_both_formats() {
+        let json =
+            br#"{"source":{"type":"card","expiry_month":12,"expiry_year":2031,"name":"Jane Doe"}}"#;
+        let shown = mask_body(Some(ContentType::Json), json, &[]);
+        assert_eq!(
+            shown,
+            r#"{"source":{"expiry_month":"***","expiry_year":"***","name":"***","type":"card"}}"#
+        );
+        let form =
+            b"card[exp_month]=12&card[exp_year]=2031&billing_details[name]=Jane+Doe&amount=5";
+        let shown = mask_body(Some(ContentType::Form), form, &[]);
+        assert_eq!(
+            shown,
+            "card[exp_month]=***&card[exp_year]=***&billing_details[name]=***&amount=5"
         );
     }
 

@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 /// Why card data was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
-    /// The number contains something other than digits (spaces and dashes are stripped first).
-    #[error("card number must contain only digits")]
+    /// The number contains something other than digits and single spaces between them.
+    #[error("card number must contain only digits (single spaces between groups are allowed)")]
     NonDigit,
+    /// The number starts with 0, a major industry identifier no card issuer has.
+    #[error("card number starts with 0, which no card issuer uses")]
+    NoIssuer,
     /// Card numbers have 12 to 19 digits.
     #[error("card number has {0} digits; expected 12 to 19")]
     Length(usize),
@@ -89,14 +92,21 @@ impl CardNetwork {
 pub struct CardNumber(SecretString);
 
 impl CardNumber {
-    /// Validates and wraps a card number; spaces and dashes are ignored.
+    /// Validates and wraps a card number: digits, optionally in groups with one space between.
     pub fn new(input: &str) -> Result<Self, CardError> {
-        let digits: String = input.chars().filter(|c| *c != ' ' && *c != '-').collect();
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let groups_of_digits = input.is_empty()
+            || input
+                .split(' ')
+                .all(|group| !group.is_empty() && group.bytes().all(|b| b.is_ascii_digit()));
+        if !groups_of_digits {
             return Err(CardError::NonDigit);
         }
+        let digits: String = input.chars().filter(|c| *c != ' ').collect();
         if !(12..=19).contains(&digits.len()) {
             return Err(CardError::Length(digits.len()));
+        }
+        if digits.starts_with('0') {
+            return Err(CardError::NoIssuer);
         }
         if !luhn_valid(&digits) {
             return Err(CardError::Luhn);
@@ -386,8 +396,27 @@ mod tests {
     }
 
     #[test]
+    fn only_digits_in_groups_and_a_real_issuer_make_a_card_number() {
+        for (input, error) in [
+            ("-4242424242424242", CardError::NonDigit),
+            ("4242-4242-4242-4242", CardError::NonDigit),
+            (" 4242424242424242", CardError::NonDigit),
+            ("4242  4242 4242 4242", CardError::NonDigit),
+            ("4242424242424242 ", CardError::NonDigit),
+            ("+4242424242424242", CardError::NonDigit),
+            ("0000000000000000000", CardError::NoIssuer),
+            ("0000000000000000", CardError::NoIssuer),
+            ("0424242424242424", CardError::NoIssuer),
+        ] {
+            assert_eq!(CardNumber::new(input).err(), Some(error), "{input:?}");
+        }
+        assert!(CardNumber::new("4242 4242 4242 4242").is_ok());
+        assert!(CardNumber::new("4242424242424242").is_ok());
+    }
+
+    #[test]
     fn card_number_never_shows_more_than_bin_and_last4() {
-        let pan = CardNumber::new("4242-4242-4242-4242").expect("valid");
+        let pan = CardNumber::new("4242 4242 4242 4242").expect("valid");
         assert_eq!(format!("{pan:?}"), "424242******4242");
         assert_eq!(pan.to_string(), "424242******4242");
         let amex = CardNumber::new("378282246310005").expect("valid");
