@@ -22,9 +22,18 @@ pub fn payment_status(payment: &wire::Payment, capture: CaptureMethod) -> Paymen
             PaymentStatus::PartiallyAuthorizedAndRequiresCapture
         }
         "Authorized" => PaymentStatus::RequiresCapture,
-        "Card Verified" | "Captured" | "Paid" | "Partially Refunded" | "Refunded" => {
-            PaymentStatus::Succeeded
+        "Card Verified" | "Captured" | "Paid" => PaymentStatus::Succeeded,
+        // A refund renames the payment whatever was captured: the balances tell.
+        "Partially Refunded" | "Refunded" if balances.available_to_capture > 0 => {
+            PaymentStatus::PartiallyCapturedAndCapturable
         }
+        "Partially Refunded" | "Refunded"
+            if balances.total_captured > 0
+                && balances.total_captured < balances.total_authorized =>
+        {
+            PaymentStatus::PartiallyCaptured
+        }
+        "Partially Refunded" | "Refunded" => PaymentStatus::Succeeded,
         "Partially Captured" if balances.available_to_capture > 0 => {
             PaymentStatus::PartiallyCapturedAndCapturable
         }
@@ -228,6 +237,36 @@ mod tests {
         assert_eq!(
             payment_status(&weird, CaptureMethod::Manual),
             PaymentStatus::Processing
+        );
+    }
+
+    #[test]
+    fn a_refunded_payment_reads_as_its_balances_say() {
+        let status = |balances: &str| {
+            let json =
+                format!(r#"{{"id":"pay_1","status":"Partially Refunded","balances":{balances}}}"#);
+            payment_status(&wire_payment(&json), CaptureMethod::Manual)
+        };
+        assert_eq!(
+            status(
+                r#"{"total_authorized":10000,"total_captured":6000,"available_to_capture":4000,"total_refunded":2500}"#
+            ),
+            PaymentStatus::PartiallyCapturedAndCapturable
+        );
+        assert_eq!(
+            status(
+                r#"{"total_authorized":10000,"total_captured":6000,"available_to_capture":0,"total_refunded":2500}"#
+            ),
+            PaymentStatus::PartiallyCaptured
+        );
+        assert_eq!(
+            status(r#"{"total_authorized":10000,"total_captured":10000,"total_refunded":2500}"#),
+            PaymentStatus::Succeeded
+        );
+        let refunded = wire_payment(r#"{"id":"pay_1","status":"Refunded"}"#);
+        assert_eq!(
+            payment_status(&refunded, CaptureMethod::Manual),
+            PaymentStatus::Succeeded
         );
     }
 
