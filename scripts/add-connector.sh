@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Scaffolds a new connector: its crate, a simulator skeleton, and its entry in the conformance
-# suite. Right after it runs, the workspace builds, clippy is clean, and the suite passes for the
-# new connector by asserting NotSupported for every flow. Then implement flows one by one, and
-# the suite tells you what is left.
+# Scaffolds a new connector: its crate, a simulator skeleton, its entry in the registry (so the
+# router routes to it) and in the conformance suite. Right after it runs, the workspace builds,
+# clippy is clean, and the suite passes for the new connector by asserting NotSupported for every
+# flow. Then implement flows one by one, and the suite tells you what is left.
 #
 #   scripts/add-connector.sh <name>      name: lower-case letters and digits, e.g. "adyen"
 #
 # Files created:
 #   connectors/<name>/                      the crate: translator, wire and mapping modules, a test
 #   sandbox/src/<name>.rs                   the simulator skeleton (no routes yet)
+#   registry/src/<name>.rs                  the registry's entry: build, live and simulator config
 #   connector-tests/src/targets/<name>.rs   the suite's target (simulator and live sandbox)
 #   connector-tests/tests/<name>.rs         the suite's test
 # Files edited, at their "add-connector:" markers only:
-#   Cargo.toml, connector-tests/Cargo.toml, connector-tests/src/targets/mod.rs, sandbox/src/lib.rs
+#   Cargo.toml, registry/Cargo.toml, registry/src/lib.rs, router/Cargo.toml,
+#   connector-tests/src/targets/mod.rs, sandbox/src/lib.rs
 set -euo pipefail
 
 die() { echo "add-connector: $*" >&2; exit 1; }
@@ -23,13 +25,17 @@ name="$1"
 [[ "$name" =~ ^[a-z][a-z0-9]{1,29}$ ]] ||
     die "'$name' is not a valid name: use 2 to 30 lower-case letters and digits, starting with a letter"
 case "$name" in
-    core | sandbox | router | connector | connectors | tests | test | http | std | crate | self | super)
+    # Crate and module names, and the registry's and router's features besides connectors.
+    core | sandbox | router | registry | connector | connectors | tests | test | http | std | crate | self | super | \
+        default | simulators | postgres)
         die "'$name' is reserved" ;;
 esac
 [[ ! -e "connectors/$name" ]] || die "connector '$name' already exists (connectors/$name)"
 [[ ! -e "sandbox/src/$name.rs" && ! -e "sandbox/src/$name" ]] || die "a simulator named '$name' already exists"
+[[ ! -e "registry/src/$name.rs" ]] || die "the registry already has a connector named '$name'"
 [[ ! -e "connector-tests/src/targets/$name.rs" ]] || die "the suite already has a target named '$name'"
-for marker_file in Cargo.toml connector-tests/Cargo.toml connector-tests/src/targets/mod.rs sandbox/src/lib.rs; do
+for marker_file in Cargo.toml registry/Cargo.toml registry/src/lib.rs router/Cargo.toml \
+    connector-tests/src/targets/mod.rs sandbox/src/lib.rs; do
     grep -q "add-connector:" "$marker_file" || die "$marker_file has no add-connector marker; was it edited by hand?"
 done
 
@@ -247,23 +253,72 @@ fn router(_config: __TYPE__SimConfig) -> Router {
 }
 EOF
 
+render >"registry/src/$name.rs" <<'EOF'
+//! __TYPE__: an API key (list more live variables if it needs them).
+
+use paybridge___NAME__::__TYPE__;
+
+use crate::ConnectorEntry;
+
+#[cfg(feature = "simulators")]
+pub use simulator::simulator_config;
+
+/// __TYPE__'s entry.
+pub const ENTRY: ConnectorEntry = ConnectorEntry {
+    name: "__NAME__",
+    live_variables: &["PAYBRIDGE___ENV___API_KEY"],
+    build: __TYPE__::connector,
+    live_config: __TYPE__::config_from_env,
+    #[cfg(feature = "simulators")]
+    start_simulator: simulator::start,
+};
+
+#[cfg(feature = "simulators")]
+mod simulator {
+    use paybridge_core::url::Url;
+    use paybridge_core::webhook::WebhookSecrets;
+    use paybridge_core::ConnectorConfig;
+    use paybridge_sandbox::__NAME__::{self as sim, __TYPE__SimConfig};
+
+    use crate::{fast_retries, RunningSimulator, SimulatorStart};
+
+    /// The configuration that reaches a __TYPE__ simulator with keys `sim` at `base_url` (the
+    /// simulator's own, or a proxy's in front of it).
+    pub fn simulator_config(sim: &__TYPE__SimConfig, base_url: Url) -> ConnectorConfig {
+        let mut config = ConnectorConfig::new(base_url, sim.api_key.clone());
+        config.webhook_secrets = WebhookSecrets::new([sim.webhook_secret.clone()]);
+        fast_retries(&mut config);
+        config
+    }
+
+    pub(super) fn start() -> SimulatorStart {
+        Box::pin(async {
+            let keys = __TYPE__SimConfig::default();
+            let handle = sim::start(keys.clone()).await?;
+            let config = simulator_config(&keys, handle.base_url());
+            Ok(RunningSimulator { config, handle })
+        })
+    }
+}
+EOF
+
 render >"connector-tests/src/targets/$name.rs" <<'EOF'
 //! __TYPE__ on its simulator and on the live sandbox.
 
 use std::time::Duration;
 
-use paybridge___NAME__::__TYPE__;
 use paybridge_core::*;
+use paybridge_registry::__NAME__ as registry;
 use paybridge_sandbox::__NAME__::{self as sim, __TYPE__SimConfig};
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{card, fast_retries, Target, TestCards};
+use crate::{card, Target, TestCards};
 
-/// __TYPE__'s entry in the registry.
+/// __TYPE__'s entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
-    name: "__NAME__",
-    live_variables: &["PAYBRIDGE___ENV___API_KEY"],
-    build: __TYPE__::connector,
+    name: registry::ENTRY.name,
+    live_variables: registry::ENTRY.live_variables,
+    build: registry::ENTRY.build,
     cards,
     simulator,
     live,
@@ -284,12 +339,10 @@ fn simulator() -> SimulatorTarget {
     Box::pin(async {
         let sim_config = __TYPE__SimConfig::default();
         let handle = sim::start(sim_config.clone()).await.map_err(|e| e.to_string())?;
-        let mut config = ConnectorConfig::new(handle.base_url(), sim_config.api_key.clone());
-        fast_retries(&mut config);
         Ok(Target {
             label: "__NAME__ (simulator)".into(),
-            config,
-            build: __TYPE__::connector,
+            config: registry::simulator_config(&sim_config, handle.base_url()),
+            build: ENTRY.build,
             cards: cards(),
             simulator: Some(handle),
             customer: None,
@@ -301,8 +354,8 @@ fn simulator() -> SimulatorTarget {
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let config = __TYPE__::config_from_env().map_err(|e| e.to_string())?;
-    Ok(config.map(|config| Target::live("__NAME__", config, __TYPE__::connector, cards(), Currency::USD)))
+    let config = (registry::ENTRY.live_config)().map_err(|e| e.to_string())?;
+    Ok(config.map(|config| Target::live(ENTRY.name, config, ENTRY.build, cards(), Currency::USD)))
 }
 EOF
 
@@ -319,18 +372,29 @@ EOF
 insert_before Cargo.toml "# add-connector: members" "    \"connectors/$name\","
 insert_before Cargo.toml "# add-connector: dependencies" \
     "paybridge-$name = { path = \"connectors/$name\", version = \"0.1.0\" }"
-insert_before connector-tests/Cargo.toml "# add-connector: dependencies" "paybridge-$name.workspace = true"
+insert_before registry/Cargo.toml "# add-connector: default features" "    \"$name\","
+insert_before registry/Cargo.toml "# add-connector: features" "$name = [\"dep:paybridge-$name\"]"
+insert_before registry/Cargo.toml "# add-connector: dependencies" \
+    "paybridge-$name = { workspace = true, optional = true }"
+insert_before registry/src/lib.rs "// add-connector: modules" "#[cfg(feature = \"$name\")]"
+insert_before registry/src/lib.rs "// add-connector: modules" "pub mod $name;"
+insert_before registry/src/lib.rs "// add-connector: entries" "    #[cfg(feature = \"$name\")]"
+insert_before registry/src/lib.rs "// add-connector: entries" "    $name::ENTRY,"
+# The router routes to every registered connector, unless built without it.
+insert_before router/Cargo.toml "# add-connector: default features" "    \"$name\","
+insert_before router/Cargo.toml "# add-connector: features" "$name = [\"paybridge-registry/$name\"]"
 insert_before connector-tests/src/targets/mod.rs "// add-connector: modules" "pub mod $name;"
 insert_before connector-tests/src/targets/mod.rs "// add-connector: entries" "    $name::ENTRY,"
 insert_before sandbox/src/lib.rs "// add-connector: simulators" "pub mod $name;"
 
 # The insertions follow rustfmt's order (it sorts `mod` declarations).
-cargo fmt -p "paybridge-$name" -p paybridge-sandbox -p paybridge-connector-tests
+cargo fmt -p "paybridge-$name" -p paybridge-sandbox -p paybridge-registry -p paybridge-connector-tests
 
 echo "Scaffolded connector '$name':"
 echo "  connectors/$name/                      translator ($type), wire and mapping modules"
 echo "  sandbox/src/$name.rs                   simulator skeleton"
-echo "  connector-tests/src/targets/$name.rs   suite target (live: PAYBRIDGE_${env}_API_KEY)"
+echo "  registry/src/$name.rs                  registry entry (live: PAYBRIDGE_${env}_API_KEY)"
+echo "  connector-tests/src/targets/$name.rs   suite target"
 echo "  connector-tests/tests/$name.rs         suite test"
-echo "The router (router/) builds connectors from the same registry: it routes to '$name' as soon as it builds."
+echo "The router (router/) builds connectors from the registry: it routes to '$name' (feature '$name', on by default) as soon as it builds."
 echo "Next: cargo test -p paybridge-connector-tests --test $name"

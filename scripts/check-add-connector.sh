@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI check that the scaffold never rots: runs scripts/add-connector.sh in a temporary copy of the
-# workspace and checks that the workspace builds, clippy is clean, the new crate's tests and the
-# conformance suite pass for the new connector, the router picks it up, that only the expected files changed, and that
-# bad or taken names are refused.
+# workspace and checks that the workspace builds, clippy is clean, the new crate's tests, the
+# registry's and the conformance suite pass for the new connector, the router picks it up (and
+# builds with it alone), that only the expected files changed, and that bad or taken names are
+# refused.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -27,6 +28,7 @@ refused() { # name expected-message
 refused "Bad-Name" "not a valid name"
 refused "1abc" "not a valid name"
 refused "core" "reserved"
+refused "simulators" "reserved"
 refused "checkout" "already exists"
 [[ -z "$(git status --porcelain)" ]] || fail "a refused name changed files"
 
@@ -41,10 +43,13 @@ expected="$(printf '%s\n' \
     "A  connectors/demo/src/mapping.rs" \
     "A  connectors/demo/src/wire.rs" \
     "A  connectors/demo/tests/translation.rs" \
+    "A  registry/src/demo.rs" \
     "A  sandbox/src/demo.rs" \
     "M  Cargo.toml" \
-    "M  connector-tests/Cargo.toml" \
     "M  connector-tests/src/targets/mod.rs" \
+    "M  registry/Cargo.toml" \
+    "M  registry/src/lib.rs" \
+    "M  router/Cargo.toml" \
     "M  sandbox/src/lib.rs")"
 git add -A
 changed="$(git status --porcelain | grep -v ' Cargo.lock$' | sort)"
@@ -55,9 +60,15 @@ cargo build --workspace --quiet
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo fmt --all -- --check
 cargo test --quiet -p paybridge-demo
+# The registry's entry: unique name matching the connector's id, its simulator, its variables;
+# and the suite lists it.
+cargo test --quiet -p paybridge-registry
+cargo test --quiet -p paybridge-connector-tests --lib
 out="$(cargo test -p paybridge-connector-tests --test demo -- --nocapture 2>&1)" || { echo "$out"; fail "the suite failed for the scaffold"; }
 grep -q "capabilities_agree_with_behaviour *passed" <<<"$out" || { echo "$out"; fail "NotSupported was not asserted"; }
 # The router builds connectors from the same registry: it lists the new one, and its tests skip
 # it until it supports the flows they drive.
 out="$(cargo test -p paybridge-router 2>&1)" || { echo "$out"; fail "the router's tests failed with the scaffold"; }
+cargo check --quiet -p paybridge-router --no-default-features --features demo ||
+    fail "the router does not build with the new connector alone"
 echo "check-add-connector: the scaffold builds, is clippy-clean and passes the suite"

@@ -22,13 +22,6 @@ fi
 bin="$(server_bin)"
 id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
 
-# A free port: the first of a range nothing listens on.
-port=""
-for candidate in $(seq 55432 55499); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-[[ -n "$port" ]] || { echo "ci-postgres: no free port in 55432-55499" >&2; exit 1; }
-
 data="$(mktemp -d /tmp/paybridge-pg.XXXXXX)"
 chown postgres "$data"
 as_postgres() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -39,9 +32,24 @@ cleanup() {
 trap cleanup EXIT
 
 as_postgres "$bin/initdb" -D "$data/cluster" -U postgres -A trust --no-sync >/dev/null
-# fsync off: a throwaway cluster needs no durability, and the suites write a lot.
-as_postgres "$bin/pg_ctl" -D "$data/cluster" -l "$data/cluster/server.log" -w \
-    -o "-h 127.0.0.1 -p $port -k $data/cluster -F -c max_connections=300" start >/dev/null
+# A port below Linux's ephemeral range (32768 and up), where no client socket of the tests can
+# hold it; the next one if the server still cannot bind. fsync off: a throwaway cluster needs
+# no durability, and the suites write a lot.
+port=""
+for candidate in $(seq 25432 25499); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null && continue
+    if as_postgres "$bin/pg_ctl" -D "$data/cluster" -l "$data/cluster/server.log" -w \
+        -o "-h 127.0.0.1 -p $candidate -k $data/cluster -F -c max_connections=300" start >/dev/null; then
+        port=$candidate
+        break
+    fi
+    grep -q "could not bind" "$data/cluster/server.log" 2>/dev/null || {
+        echo "ci-postgres: the server did not start; its log:" >&2
+        cat "$data/cluster/server.log" >&2 || true
+        exit 1
+    }
+done
+[[ -n "$port" ]] || { echo "ci-postgres: no port in 25432-25499 could be bound" >&2; exit 1; }
 as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE paybridge"
 echo "ci-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 

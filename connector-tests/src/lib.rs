@@ -38,8 +38,7 @@ use paybridge_sandbox::SimulatorHandle;
 pub use logs::LogCapture;
 pub use scenarios::{Scenario, SCENARIOS};
 
-/// Builds a connector from a configuration (e.g. `Checkout::connector`).
-pub type BuildConnector = fn(&ConnectorConfig) -> Result<Arc<dyn Connector>, ConfigError>;
+pub use paybridge_registry::BuildConnector;
 
 /// The payment methods a target offers for the scenarios.
 #[derive(Clone)]
@@ -326,16 +325,6 @@ pub fn card(number: &str) -> PaymentMethod {
         Ok(card) => PaymentMethod::Card(card),
         Err(e) => panic!("test card {}…: {e}", number.get(..6).unwrap_or(number)),
     }
-}
-
-/// Quick retries, so fault scenarios do not wait on production backoffs.
-pub fn fast_retries(config: &mut ConnectorConfig) {
-    config.execution.retry = RetryPolicy {
-        max_attempts: 3,
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-        max_elapsed: Duration::from_secs(5),
-    };
 }
 
 /// The message for a live target without credentials.

@@ -3,8 +3,9 @@
 //! the file is shown, commented, in `router/paybridge-router.example.toml`.
 //!
 //! A connector is configured from, in order: its `[connectors.<name>]` table; its live-sandbox
-//! variables (e.g. `PAYBRIDGE_STRIPE_SECRET_KEY`); else, unless `simulators = false`, the
-//! router starts its simulator in-process.
+//! variables (e.g. `PAYBRIDGE_STRIPE_SECRET_KEY`); else, unless `simulators = false` (the
+//! default in a build without the `simulators` feature), the router starts its simulator
+//! in-process; else it is not configured.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -69,7 +70,8 @@ pub struct RouterConfig {
     pub merchants: Vec<MerchantConfig>,
     /// Connector configurations by connector id.
     pub connectors: BTreeMap<String, ConnectorConfig>,
-    /// Start in-process simulators for connectors with no configuration.
+    /// Start in-process simulators for connectors with no configuration (default: whether the
+    /// router is built with the `simulators` feature; `true` without it is refused at start).
     pub simulators: bool,
     /// Overrides every connector's request timeout (milliseconds).
     pub connector_timeout_ms: Option<u64>,
@@ -84,7 +86,7 @@ impl Default for RouterConfig {
             public_url: None,
             merchants: Vec::new(),
             connectors: BTreeMap::new(),
-            simulators: true,
+            simulators: cfg!(feature = "simulators"),
             connector_timeout_ms: None,
         }
     }
@@ -117,7 +119,8 @@ pub struct RouterArgs {
     /// The router's URL as processors reach it, for their webhooks. Default http://{listen}.
     #[arg(long, env = "PAYBRIDGE_ROUTER_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
-    /// Start in-process simulators for connectors with no configuration. Default true.
+    /// Start in-process simulators for connectors with no configuration. Default true (false in
+    /// a build without the `simulators` feature).
     #[arg(long, env = "PAYBRIDGE_ROUTER_SIMULATORS", value_name = "BOOL")]
     pub simulators: Option<bool>,
     /// Merchants and their api keys, merchant_id:key,… (added to the file's merchants; prefer

@@ -188,9 +188,21 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        ApiError::internal(format_args!("database: {err}"))
+impl From<crate::domain::Refusal> for ApiError {
+    fn from(refusal: crate::domain::Refusal) -> Self {
+        use crate::domain::RefusalKind;
+        let message = refusal.to_string();
+        match refusal.kind() {
+            RefusalKind::Unsupported => ApiError::not_supported(message),
+            RefusalKind::Amount => ApiError::invalid(refusal.code(), message),
+            RefusalKind::State => ApiError::invalid_state(refusal.code(), message),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        ApiError::internal(format_args!("store: {err}"))
     }
 }
 

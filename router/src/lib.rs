@@ -2,8 +2,9 @@
 //!
 //! The reference router: the payments API of the seed documents over HTTP (axum), persisted in
 //! SQL (sqlx; SQLite by default), routing each payment to a paybridge connector chosen by
-//! name. With no processor credentials it starts the sandbox simulators in-process, so it runs
-//! out of the box:
+//! name. With no processor credentials it starts the sandbox simulators in-process (feature
+//! `simulators`, on by default), so it runs out of the box. The connectors it can route to are
+//! features too (`checkout`, `stripe`, `primer`; all on by default):
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), String> {
@@ -19,29 +20,32 @@
 //! # Ok(()) }
 //! ```
 //!
+//! - [`domain`]: the payment's rules, pure: what may run when ([`domain::plan`]) and what every
+//!   answer, sync and webhook does ([`domain::apply`]).
+//! - [`payments`]: the driver: load, plan, store what is reserved, call the connector, apply,
+//!   store.
 //! - [`http`]: routes, authentication, idempotency, JSON errors.
-//! - [`payments`]: the operations, their state checks, and what the processor's answer does to
-//!   the stored payment.
-//! - [`store`]: the SQL schema and queries.
-//! - [`webhooks`]: what a verified webhook does to a stored payment.
+//! - [`store`]: the SQL schema and queries, and the mapping of rows to the domain.
 
 pub mod auth;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod locks;
 pub mod model;
 pub mod payments;
+pub mod present;
 pub mod store;
-pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paybridge_connector_tests::targets::CONNECTORS;
 use paybridge_core::ConnectorConfig;
+use paybridge_registry::CONNECTORS;
+#[cfg(feature = "simulators")]
 use paybridge_sandbox::SimulatorHandle;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -61,6 +65,7 @@ pub enum ConnectorSource {
     /// The connector's live-sandbox environment variables.
     Environment,
     /// An in-process simulator.
+    #[cfg(feature = "simulators")]
     Simulator,
 }
 
@@ -69,6 +74,7 @@ pub struct Running {
     addr: SocketAddr,
     demo: Option<(String, String)>,
     sources: BTreeMap<String, ConnectorSource>,
+    #[cfg(feature = "simulators")]
     simulators: BTreeMap<String, SimulatorHandle>,
     store: Store,
     stop: oneshot::Sender<()>,
@@ -97,6 +103,7 @@ impl Running {
     }
 
     /// The in-process simulator of `connector`, when one was started.
+    #[cfg(feature = "simulators")]
     pub fn simulator(&self, connector: &str) -> Option<&SimulatorHandle> {
         self.simulators.get(connector)
     }
@@ -110,6 +117,7 @@ impl Running {
             Err(err) => tracing::error!(error = %err, "server task failed"),
             Ok(Ok(())) => {}
         }
+        #[cfg(feature = "simulators")]
         for (_, simulator) in self.simulators {
             simulator.shutdown().await;
         }
@@ -123,10 +131,7 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
     let store = Store::connect(&config.database_url).await.map_err(|e| {
         let url = &config.database_url;
         // SQLITE_CANTOPEN: the file is created when missing, its directory is not.
-        let cannot_open = e
-            .as_database_error()
-            .and_then(|db| db.code())
-            .is_some_and(|code| code == "14");
+        let cannot_open = e.database_code().is_some_and(|code| code == "14");
         let hint = if url.starts_with("sqlite:") && cannot_open {
             " (does the file's directory exist, and may this user write there?)"
         } else {
@@ -138,6 +143,8 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // Where the simulators post their webhooks.
+    #[cfg(feature = "simulators")]
     let public_url = config
         .public_url
         .clone()
@@ -155,23 +162,38 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
             ));
         }
     }
+    #[cfg(not(feature = "simulators"))]
+    if config.simulators {
+        return Err(
+            "simulators = true, but this router is built without the `simulators` feature".into(),
+        );
+    }
     let mut connectors = Connectors::new();
     let mut sources = BTreeMap::new();
+    #[cfg(feature = "simulators")]
     let mut simulators = BTreeMap::new();
     for entry in CONNECTORS {
-        let (mut connector_config, source) = if let Some(c) = config.connectors.get(entry.name) {
-            (c.clone(), ConnectorSource::Config)
-        } else if let Some(target) = (entry.live)()? {
-            (target.config, ConnectorSource::Environment)
-        } else if config.simulators {
-            let target = (entry.simulator)().await?;
-            if let Some(handle) = target.simulator {
+        let configured = match config.connectors.get(entry.name) {
+            Some(c) => Some((c.clone(), ConnectorSource::Config)),
+            None => (entry.live_config)()
+                .map_err(|e| format!("{}: {e}", entry.name))?
+                .map(|c| (c, ConnectorSource::Environment)),
+        };
+        #[cfg(feature = "simulators")]
+        let configured = match configured {
+            None if config.simulators => {
+                let started = (entry.start_simulator)()
+                    .await
+                    .map_err(|e| format!("{} simulator: {e}", entry.name))?;
                 let hook = format!("{public_url}/webhooks/{}", entry.name);
-                handle.set_webhook_target(Some(hook.parse().map_err(|e| format!("{hook}: {e}"))?));
-                simulators.insert(entry.name.to_owned(), handle);
+                let hook_url = hook.parse().map_err(|e| format!("{hook}: {e}"))?;
+                started.handle.set_webhook_target(Some(hook_url));
+                simulators.insert(entry.name.to_owned(), started.handle);
+                Some((started.config, ConnectorSource::Simulator))
             }
-            (target.config, ConnectorSource::Simulator)
-        } else {
+            configured => configured,
+        };
+        let Some((mut connector_config, source)) = configured else {
             continue;
         };
         apply_timeout(&mut connector_config, config.connector_timeout_ms);
@@ -206,6 +228,7 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         addr,
         demo,
         sources,
+        #[cfg(feature = "simulators")]
         simulators,
         store,
         stop,

@@ -3,6 +3,7 @@
 //! Configuration: flags, `PAYBRIDGE_ROUTER_*` variables and a TOML file (`--config`); see
 //! `paybridge_router::config`. Logs: `RUST_LOG` filters (default `info`).
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -41,13 +42,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// The start-up banner, for a person: on stdout beside text logs, on stderr when stdout is a
+/// stream of JSON log lines. A closed pipe (`| head`) is not an error worth a panic.
+struct Banner(LogFormat);
+
+impl Banner {
+    fn say(&self, line: &str) {
+        let _ = match self.0 {
+            LogFormat::Text => writeln!(std::io::stdout().lock(), "{line}"),
+            LogFormat::Json => writeln!(std::io::stderr().lock(), "{line}"),
+        };
+    }
+}
+
 async fn serve(config: RouterConfig) -> ExitCode {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a terminal: a file or a collector gets plain text.
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     match config.log_format {
         LogFormat::Json => subscriber.json().init(),
         LogFormat::Text => subscriber.init(),
     }
+    let banner = Banner(config.log_format);
+    let shutdown = ShutdownSignal::listen();
     let router = match start(config).await {
         Ok(router) => router,
         Err(err) => {
@@ -55,40 +74,62 @@ async fn serve(config: RouterConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("paybridge router listening on {}", router.base_url());
+    banner.say(&format!(
+        "paybridge router listening on {}",
+        router.base_url()
+    ));
     for (connector, source) in router.connector_sources() {
-        println!("  connector {connector}: {source:?}");
+        banner.say(&format!("  connector {connector}: {source:?}"));
     }
     if let Some((merchant, key)) = router.demo_credentials() {
-        println!("  demo merchant {merchant}, api-key: {key}");
-        println!(
+        banner.say(&format!("  demo merchant {merchant}, api-key: {key}"));
+        banner.say(&format!(
             "  try: curl -H 'api-key: {key}' {}/connectors",
             router.base_url()
-        );
+        ));
     }
-    shutdown_signal().await;
-    println!("shutting down: finishing requests in flight");
+    shutdown.recv().await;
+    banner.say("shutting down: finishing requests in flight");
     router.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT or SIGTERM, listened for from its creation on: made before the router says it
+/// listens, so a signal right after that line is never the default (death without draining).
+struct ShutdownSignal {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl ShutdownSignal {
+    fn listen() -> ShutdownSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let signals = signal(SignalKind::interrupt())
+                .and_then(|interrupt| Ok((interrupt, signal(SignalKind::terminate())?)))
+                .map_err(|err| eprintln!("paybridge-router: no signal handling: {err}"))
+                .ok();
+            ShutdownSignal { signals }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        ShutdownSignal {}
+    }
+
+    async fn recv(self) {
+        #[cfg(unix)]
+        match self.signals {
+            Some((mut interrupt, mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -437,3 +437,260 @@ async fn idempotency_keys_replay_or_conflict() {
     );
     router.running.shutdown().await;
 }
+
+/// Strict inputs and metadata limits: each refused with a 400 that names the field, before
+/// anything is sent or stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loose_inputs_and_oversized_metadata_are_refused_and_write_nothing() {
+    let router = TestRouter::start().await;
+    let valid = payment("checkout", 1000, true, TestCard::Approved);
+    let with = |path: &[&str], value: serde_json::Value| {
+        let mut body = valid.clone();
+        let (last, parents) = path.split_last().expect("a path");
+        let mut at = &mut body;
+        for key in parents {
+            at = &mut at[*key];
+        }
+        at[*last] = value;
+        body
+    };
+    let card =
+        |field: &str, value: &str| with(&["payment_method_data", "card", field], json!(value));
+    let keys = |n: usize| -> serde_json::Value {
+        (0..n)
+            .map(|i| (format!("key{i}"), json!("v")))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let cases = [
+        (
+            with(&["currency"], json!("usd")),
+            "unknown_currency",
+            "upper case",
+        ),
+        (
+            card("card_number", "-4242424242424242"),
+            "invalid_card",
+            "digits",
+        ),
+        (
+            card("card_number", "4242-4242-4242-4242"),
+            "invalid_card",
+            "digits",
+        ),
+        (
+            card("card_number", "0000000000000000000"),
+            "invalid_card",
+            "issuer",
+        ),
+        (
+            card("card_holder_name", "Jane\u{0}Doe"),
+            "invalid_text",
+            "card_holder_name",
+        ),
+        (
+            with(&["description"], json!("two\nlines")),
+            "invalid_text",
+            "description",
+        ),
+        (
+            with(&["return_url"], json!("javascript:alert(1)")),
+            "invalid_return_url",
+            "https",
+        ),
+        (
+            with(&["return_url"], json!("http://shop.example/back")),
+            "invalid_return_url",
+            "https",
+        ),
+        (
+            with(&["metadata"], keys(51)),
+            "invalid_metadata",
+            "at most 50",
+        ),
+        (
+            with(&["metadata"], json!({"k".repeat(41): "v"})),
+            "invalid_metadata",
+            "40",
+        ),
+        (
+            with(&["metadata"], json!({"note": "x".repeat(501)})),
+            "invalid_metadata",
+            "note",
+        ),
+    ];
+    for (body, code, mention) in &cases {
+        let answer = router.call("POST", "/payments", Some(body.clone())).await;
+        assert_eq!(answer.status, 400, "{body}: {:#}", answer.body);
+        assert_eq!(answer.code(), *code, "{body}: {:#}", answer.body);
+        assert!(
+            answer.message().contains(mention),
+            "{body}: '{}' should mention '{mention}'",
+            answer.message()
+        );
+    }
+    for connector in connectors() {
+        let counters = router.simulator(connector).counters();
+        assert_eq!(
+            counters.requests, 0,
+            "{connector} received a request: {counters:?}"
+        );
+    }
+
+    // Metadata limits hold after a merge too, and a refused merge keeps what was there.
+    let created = router.create(with(&["metadata"], keys(45))).await;
+    let pid = id(&created);
+    let merge = router
+        .call(
+            "PUT",
+            &format!("/payments/{pid}/update_metadata"),
+            Some(json!({"metadata": keys(60)})),
+        )
+        .await;
+    assert_eq!(merge.status, 400, "{:#}", merge.body);
+    assert_eq!(merge.code(), "invalid_metadata");
+    let kept = router.call("GET", &format!("/payments/{pid}"), None).await;
+    assert_eq!(kept.body["metadata"].as_object().map(|m| m.len()), Some(45));
+    let cancel = router
+        .call(
+            "POST",
+            &format!("/payments/{pid}/cancel"),
+            Some(json!({"cancellation_reason": "bell\u{7}"})),
+        )
+        .await;
+    assert_eq!(cancel.code(), "invalid_text", "{:#}", cancel.body);
+    let kept = router.call("GET", &format!("/payments/{pid}"), None).await;
+    assert_eq!(kept.body["status"], "requires_capture");
+    router.running.shutdown().await;
+}
+
+/// Sends `head` (a request line and headers announcing a larger body) and `sent` bytes of body
+/// on a raw connection, and reads the answer: the status and the JSON body. The rest of the
+/// body is never sent, so the server answers from what it read (as it does past the limit),
+/// and no client is still writing when it answers.
+async fn answer_to_head(base: &str, head: &str, sent: usize) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!("{head}\r\n\r\n{{\"description\": \"").into_bytes();
+    request.resize(request.len() + sent, b'x');
+    stream.write_all(&request).await.expect("send");
+    let mut answer = Vec::new();
+    let mut chunk = vec![0; 8192];
+    let deadline = std::time::Duration::from_secs(5);
+    loop {
+        let read = tokio::time::timeout(deadline, stream.read(&mut chunk))
+            .await
+            .expect("answered without the body")
+            .expect("read");
+        answer.extend_from_slice(&chunk[..read]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((headers, body)) = text.split_once("\r\n\r\n") {
+            let length = headers
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if read == 0 || length.is_some_and(|n| body.len() >= n) {
+                let status = headers[9..12].parse().expect("a status");
+                let json =
+                    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+                return (status, json);
+            }
+        }
+        assert!(read > 0, "closed before an answer: {text}");
+    }
+}
+
+/// Every refusal has the JSON error shape, also those of the extractors: a body past the
+/// limit (with and without an Idempotency-Key, and to a webhook), an id in the path that is
+/// not text, an unknown route, a wrong method.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_before_the_handler_are_json_errors_too() {
+    let router = TestRouter::start().await;
+    let big = 3 * 1024 * 1024;
+    for (path, extra) in [
+        ("/payments", format!("api-key: {KEY}")),
+        (
+            "/payments",
+            format!("api-key: {KEY}\r\nIdempotency-Key: big-1"),
+        ),
+        ("/webhooks/stripe", "Stripe-Signature: t=1,v1=00".to_owned()),
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: router\r\n{extra}\r\n\
+             Content-Type: application/json\r\nContent-Length: {big}"
+        );
+        let (status, body) = answer_to_head(&router.base, &head, 2 * 1024 * 1024 + 65_536).await;
+        assert_eq!(status, 413, "{path}: {body:#}");
+        assert_eq!(body["error"]["code"], "body_too_large", "{path}: {body:#}");
+    }
+    let cases = [
+        ("GET", "/payments/%FF%FE", None, 400, "invalid_path"),
+        (
+            "POST",
+            "/payments/%FF/capture",
+            Some("{}"),
+            400,
+            "invalid_path",
+        ),
+        ("GET", "/refunds/%C3%28", None, 400, "invalid_path"),
+        ("GET", "/no/such/route", None, 404, "route_not_found"),
+        ("DELETE", "/payments", None, 405, "method_not_allowed"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let answer = router.raw(method, path, Some(KEY), None, body).await;
+        assert_eq!(answer.status, status, "{method} {path}: {:#}", answer.body);
+        assert_eq!(answer.code(), code, "{method} {path}: {:#}", answer.body);
+        assert!(answer.body["error"]["type"].is_string(), "{method} {path}");
+        assert!(!answer.message().is_empty(), "{method} {path}");
+    }
+    // A refused body claimed nothing: the key is free for a real request.
+    let ok = router
+        .raw(
+            "POST",
+            "/payments",
+            Some(KEY),
+            Some("big-1"),
+            Some(&payment("stripe", 500, false, TestCard::Approved).to_string()),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{:#}", ok.body);
+    router.running.shutdown().await;
+}
+
+/// A request that fails authentication is answered 401 before its body is read: a client
+/// announcing 10 MB and sending one byte gets its answer at once, nothing buffered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_comes_before_the_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let router = TestRouter::start().await;
+    let addr = router.base.trim_start_matches("http://").to_owned();
+    for (path, key_header) in [
+        ("/payments", "api-key: wrong"),
+        ("/refunds", "api-key: wrong\r\nIdempotency-Key: k-1"),
+        ("/payments/pay_x/capture", "X-No-Key: 1"),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: router\r\n{key_header}\r\n\
+             Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.expect("send");
+        let mut answer = vec![0; 4096];
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+                .await
+                .expect("answered without waiting for the body")
+                .expect("read");
+        let answer = String::from_utf8_lossy(&answer[..read]);
+        assert!(answer.starts_with("HTTP/1.1 401"), "{path}: {answer}");
+        assert!(answer.contains("invalid_api_key"), "{path}: {answer}");
+    }
+    router.running.shutdown().await;
+}

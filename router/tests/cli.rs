@@ -232,3 +232,114 @@ fn database_errors_say_the_fix() {
         assert!(!err.contains("pw@"), "the password is not shown: {err}");
     }
 }
+
+/// Spawns the router with `format` logs on `sqlite::memory:`, pipes kept.
+fn spawn_with_logs(dir: &Path, format: &str) -> std::process::Child {
+    router(
+        dir,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+            "--log-format",
+            format,
+        ],
+    )
+    .env("RUST_LOG", "info")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn")
+}
+
+/// The lines of `stream`, as they come.
+fn lines_of(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}
+
+/// `GET /health` on `base` (`http://127.0.0.1:port`), by hand: no HTTP client in this test.
+fn get_health(base: &str) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: router\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+fn terminate(child: &mut std::process::Child) -> Option<i32> {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    child.wait().expect("wait").code()
+}
+
+/// JSON logs are a stream of JSON lines only (the banner goes to stderr), without colour codes
+/// when not on a terminal.
+#[test]
+#[cfg(unix)]
+fn json_logs_are_json_lines_only() {
+    let dir = Scratch::new("json");
+    let mut child = spawn_with_logs(&dir.0, "json");
+    let banner = lines_of(child.stderr.take().expect("stderr"))
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the banner on stderr");
+    assert!(
+        banner.starts_with("paybridge router listening on"),
+        "{banner}"
+    );
+    get_health(banner.rsplit(' ').next().expect("url"));
+    let stdout = lines_of(child.stdout.take().expect("stdout"));
+    let line = stdout
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the request's log line");
+    let parsed: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("stdout holds a line that is not JSON ({e}): {line}"));
+    assert!(parsed["level"].is_string(), "{parsed}");
+    assert!(
+        !line.contains('\u{1b}'),
+        "colour codes in a piped log: {line}"
+    );
+    assert_eq!(terminate(&mut child), Some(0));
+}
+
+/// A closed stdout (`paybridge-router | head -1`) ends nothing in a panic: the banner's later
+/// lines and the logs are dropped, and the router stops cleanly on SIGTERM.
+#[test]
+#[cfg(unix)]
+fn a_closed_stdout_is_no_panic() {
+    let dir = Scratch::new("pipe");
+    let mut child = spawn_with_logs(&dir.0, "text");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the banner");
+    assert!(
+        first.starts_with("paybridge router listening on"),
+        "{first}"
+    );
+    assert!(!first.contains('\u{1b}'), "{first}");
+    drop(stdout);
+    get_health(first.trim().rsplit(' ').next().expect("url"));
+    let stderr = lines_of(child.stderr.take().expect("stderr"));
+    assert_eq!(
+        terminate(&mut child),
+        Some(0),
+        "a closed stdout made the router fail"
+    );
+    let said: Vec<String> = stderr.try_iter().collect();
+    assert!(!said.iter().any(|l| l.contains("panicked")), "{said:#?}");
+}

@@ -51,6 +51,32 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
             None,
         )
         .await;
+    // A request id given is echoed and on every line of the request, the processor call's
+    // included, with the merchant and the payment; one not fit for a log is replaced.
+    let traced = router
+        .client
+        .post(format!("{}/payments", router.base))
+        .header("api-key", KEY)
+        .header("x-request-id", "req-test-42")
+        .json(&payment("stripe", 1200, true, TestCard::Approved))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(traced.headers()["x-request-id"], "req-test-42");
+    let traced_payment: serde_json::Value = traced.json().await.expect("json");
+    let forged = router
+        .client
+        .get(format!("{}/connectors", router.base))
+        .header("api-key", KEY)
+        .header("x-request-id", "x\" forged=1")
+        .send()
+        .await
+        .expect("sent");
+    let replaced = forged.headers()["x-request-id"].to_str().expect("text");
+    assert!(
+        replaced.starts_with("req_") && replaced.len() == 36,
+        "{replaced}"
+    );
     // Let the simulators' webhooks arrive.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
@@ -87,6 +113,35 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
             !text.contains(secret.as_str()),
             "a secret reached the logs: {secret}"
         );
+    }
+    let call_line = text
+        .lines()
+        .find(|l| l.contains("req-test-42") && l.contains("processor_call"))
+        .unwrap_or_else(|| panic!("no processor call line carries the request id"));
+    assert!(call_line.contains("merchant_one"), "{call_line}");
+    let pid = traced_payment["payment_id"].as_str().expect("payment id");
+    assert!(call_line.contains(pid), "{call_line}");
+    assert!(
+        !text.contains("forged=1"),
+        "a client's request id forged a log field"
+    );
+    // The cardholder's name and the expiry are masked; their field names stay visible.
+    assert!(
+        text.contains("expiry_month"),
+        "Checkout.com's body was logged"
+    );
+    assert!(text.contains("exp_month"), "Stripe's body was logged");
+    for shown in [
+        "Jane Doe",
+        "Jane+Doe",
+        "\"expiry_month\":12",
+        "\"expiry_year\":2031",
+        "exp_month%5D=12",
+        "exp_month]=12",
+        "exp_year%5D=2031",
+        "exp_year]=2031",
+    ] {
+        assert!(!text.contains(shown), "card data reached the logs: {shown}");
     }
     router.running.shutdown().await;
 }

@@ -481,15 +481,17 @@ async fn health_connectors_and_the_served_document() {
             documented.push((method.to_uppercase(), path.clone()));
         }
     }
-    let mut served: Vec<(String, String)> = paybridge_router::http::ROUTES
+    let routes = paybridge_router::http::routes();
+    let mut served: Vec<(String, String)> = routes
         .iter()
-        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .map(|route| (route.method.to_string(), route.path.to_owned()))
         .collect();
     documented.sort();
     served.sort();
     assert_eq!(documented, served);
     // ...and every route in the list is served (a missing one answers route_not_found).
-    for (method, path) in paybridge_router::http::ROUTES {
+    for route in &routes {
+        let (method, path) = (route.method.as_str(), route.path);
         let concrete = path
             .replace("{payment_id}", "pay_x")
             .replace("{refund_id}", "ref_x")
@@ -549,4 +551,44 @@ async fn complete_authorize_after_the_webhook_already_told_the_outcome() {
         assert_eq!(again.status, 409, "{connector}: {:#}", again.body);
     }
     router.running.shutdown().await;
+}
+
+/// `/ready` says whether an instance should get traffic, and what is missing when not; a
+/// router with no connector is alive (`/health`) but not ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_names_what_is_missing() {
+    let router = TestRouter::start().await;
+    let ready = router.call("GET", "/ready", None).await;
+    assert_eq!(ready.status, 200, "{:#}", ready.body);
+    assert_eq!(ready.body["status"], "ready");
+    let listed: std::collections::BTreeSet<&str> = ready.body["connectors"]
+        .as_array()
+        .expect("connectors")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    let registered = connectors().into_iter().collect();
+    assert_eq!(listed, registered, "{:#}", ready.body);
+    router.running.shutdown().await;
+
+    let config = paybridge_router::RouterConfig {
+        database_url: "sqlite::memory:".into(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        simulators: false,
+        ..Default::default()
+    };
+    let bare = paybridge_router::start(config).await.expect("starts");
+    let get = |path: &str| reqwest::get(format!("{}{path}", bare.base_url()));
+    assert_eq!(get("/health").await.expect("health").status(), 200);
+    let answer = get("/ready").await.expect("ready");
+    assert_eq!(answer.status(), 503);
+    let body: Value = answer.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "not_ready", "{body:#}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no connector")),
+        "{body:#}"
+    );
+    bare.shutdown().await;
 }

@@ -3,23 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use paybridge_checkout::Checkout;
-use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
+use paybridge_registry::checkout as registry;
 use paybridge_sandbox::checkout::{self as sim, cards, CheckoutSimConfig};
 use paybridge_sandbox::SimulatorHandle;
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{card, fast_retries, RedirectCustomer, Target, TestCards};
+use crate::{card, RedirectCustomer, Target, TestCards};
 
-/// Checkout.com's entry in the registry.
+/// Checkout.com's entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
-    name: "checkout",
-    live_variables: &[
-        "PAYBRIDGE_CHECKOUT_SECRET_KEY",
-        "PAYBRIDGE_CHECKOUT_PROCESSING_CHANNEL_ID",
-    ],
-    build: Checkout::connector,
+    name: registry::ENTRY.name,
+    live_variables: registry::ENTRY.live_variables,
+    build: registry::ENTRY.build,
     cards,
     simulator,
     live,
@@ -56,17 +52,10 @@ pub fn target_at(
     base_url: url::Url,
     simulator: Option<SimulatorHandle>,
 ) -> Target {
-    let mut connector = ConnectorConfig::new(base_url, config.secret_key.clone());
-    connector.extra.insert(
-        "processing_channel_id".into(),
-        config.processing_channel_id.clone(),
-    );
-    connector.webhook_secrets = WebhookSecrets::new([config.webhook_secret.clone()]);
-    fast_retries(&mut connector);
     Target {
         label: "checkout (simulator)".into(),
-        config: connector,
-        build: Checkout::connector,
+        config: registry::simulator_config(config, base_url),
+        build: ENTRY.build,
         cards: cards(),
         simulator,
         customer: Some(Arc::new(RedirectCustomer)),
@@ -77,14 +66,6 @@ pub fn target_at(
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let config = Checkout::config_from_env().map_err(|e| e.to_string())?;
-    Ok(config.map(|config| {
-        Target::live(
-            "checkout",
-            config,
-            Checkout::connector,
-            cards(),
-            Currency::USD,
-        )
-    }))
+    let config = (registry::ENTRY.live_config)().map_err(|e| e.to_string())?;
+    Ok(config.map(|config| Target::live(ENTRY.name, config, ENTRY.build, cards(), Currency::USD)))
 }

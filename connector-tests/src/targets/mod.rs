@@ -1,5 +1,6 @@
-//! Where connectors are registered with the suite: one module per connector, one line in
-//! [`CONNECTORS`].
+//! The suite's side of each registered connector: its name, live variables and build come from
+//! `paybridge-registry`; its test cards and its targets on the simulator and the live sandbox
+//! are the suite's. One module per connector, one line in [`CONNECTORS`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,11 +17,12 @@ pub type SimulatorTarget = Pin<Box<dyn Future<Output = Result<Target, String>> +
 
 /// One connector as the suite knows it.
 pub struct ConnectorEntry {
-    /// The connector's id, e.g. `"checkout"`.
+    /// The connector's id, e.g. `"checkout"` (the registry's).
     pub name: &'static str,
-    /// The environment variables a live run needs (the first one switches it on).
+    /// The environment variables a live run needs (the first one switches it on): the
+    /// registry's, and any the suite needs besides.
     pub live_variables: &'static [&'static str],
-    /// Builds the connector from a configuration (simulator, live sandbox, or a router's file).
+    /// Builds the connector from a configuration (the registry's).
     pub build: crate::BuildConnector,
     /// The simulator's test cards (for tests that drive the connector through a router).
     pub cards: fn() -> crate::TestCards,
@@ -41,4 +43,17 @@ pub static CONNECTORS: &[ConnectorEntry] = &[
 /// The entry named `name`.
 pub fn connector(name: &str) -> Option<&'static ConnectorEntry> {
     CONNECTORS.iter().find(|c| c.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_suite_runs_every_registered_connector() {
+        let suite: Vec<_> = super::CONNECTORS.iter().map(|c| c.name).collect();
+        let registry: Vec<_> = paybridge_registry::CONNECTORS
+            .iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(suite, registry);
+    }
 }

@@ -6,23 +6,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
-use paybridge_primer::Primer;
+use paybridge_registry::primer as registry;
 use paybridge_sandbox::primer::{self as sim, tokens, PrimerSimConfig};
 use paybridge_sandbox::SimulatorHandle;
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{fast_retries, Customer, Target, TestCards};
+use crate::{Customer, Target, TestCards};
 
-/// Primer's entry in the registry.
+/// Primer's entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
-    name: "primer",
+    name: registry::ENTRY.name,
+    // The registry's API key, and a token for the suite to pay with.
     live_variables: &[
         "PAYBRIDGE_PRIMER_API_KEY",
         "PAYBRIDGE_PRIMER_PAYMENT_METHOD_TOKEN",
     ],
-    build: Primer::connector,
+    build: registry::ENTRY.build,
     cards,
     simulator,
     live,
@@ -103,13 +103,10 @@ pub fn target_at(
     let customer_url = simulator
         .as_ref()
         .map_or_else(|| base_url.clone(), SimulatorHandle::base_url);
-    let mut connector = ConnectorConfig::new(base_url, config.api_key.clone());
-    connector.webhook_secrets = WebhookSecrets::new([config.webhook_secret.clone()]);
-    fast_retries(&mut connector);
     Target {
         label: "primer (simulator)".into(),
-        config: connector,
-        build: Primer::connector,
+        config: registry::simulator_config(config, base_url),
+        build: ENTRY.build,
         cards: cards(),
         simulator,
         customer: Some(Arc::new(SimulatedSdkCustomer {
@@ -122,7 +119,7 @@ pub fn target_at(
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let Some(config) = Primer::config_from_env().map_err(|e| e.to_string())? else {
+    let Some(config) = (registry::ENTRY.live_config)().map_err(|e| e.to_string())? else {
         return Ok(None);
     };
     // Live tokens come from Primer's client SDK or vault: a vaulted sandbox token of an
@@ -139,9 +136,9 @@ fn live() -> Result<Option<Target>, String> {
         three_ds: None,
     };
     Ok(Some(Target::live(
-        "primer",
+        ENTRY.name,
         config,
-        Primer::connector,
+        ENTRY.build,
         cards,
         Currency::EUR,
     )))

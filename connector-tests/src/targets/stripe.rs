@@ -3,20 +3,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use paybridge_core::webhook::WebhookSecrets;
 use paybridge_core::*;
+use paybridge_registry::stripe as registry;
 use paybridge_sandbox::stripe::{self as sim, cards, StripeSimConfig};
 use paybridge_sandbox::SimulatorHandle;
-use paybridge_stripe::Stripe;
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{card, fast_retries, RedirectCustomer, Target, TestCards};
+use crate::{card, RedirectCustomer, Target, TestCards};
 
-/// Stripe's entry in the registry.
+/// Stripe's entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
-    name: "stripe",
-    live_variables: &["PAYBRIDGE_STRIPE_SECRET_KEY"],
-    build: Stripe::connector,
+    name: registry::ENTRY.name,
+    live_variables: registry::ENTRY.live_variables,
+    build: registry::ENTRY.build,
     cards,
     simulator,
     live,
@@ -53,13 +52,10 @@ pub fn target_at(
     base_url: url::Url,
     simulator: Option<SimulatorHandle>,
 ) -> Target {
-    let mut connector = ConnectorConfig::new(base_url, config.secret_key.clone());
-    connector.webhook_secrets = WebhookSecrets::new([config.webhook_secret.clone()]);
-    fast_retries(&mut connector);
     Target {
         label: "stripe (simulator)".into(),
-        config: connector,
-        build: Stripe::connector,
+        config: registry::simulator_config(config, base_url),
+        build: ENTRY.build,
         cards: cards(),
         simulator,
         customer: Some(Arc::new(RedirectCustomer)),
@@ -70,7 +66,6 @@ pub fn target_at(
 }
 
 fn live() -> Result<Option<Target>, String> {
-    let config = Stripe::config_from_env().map_err(|e| e.to_string())?;
-    Ok(config
-        .map(|config| Target::live("stripe", config, Stripe::connector, cards(), Currency::USD)))
+    let config = (registry::ENTRY.live_config)().map_err(|e| e.to_string())?;
+    Ok(config.map(|config| Target::live(ENTRY.name, config, ENTRY.build, cards(), Currency::USD)))
 }

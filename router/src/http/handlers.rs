@@ -1,0 +1,321 @@
+//! One handler per route: each takes its caller, path ids and typed body from extractors, calls
+//! [`Payments`](crate::payments::Payments), and answers JSON. The work is in
+//! [`crate::payments`]; idempotency is a layer around the POST operations (see
+//! [`super::idempotency`]).
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use paybridge_core::IncomingWebhook;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Body, Caller, Merchant, PathId, RawBody, Shared, OPENAPI};
+use crate::error::{ApiError, ErrorType};
+use crate::model::*;
+
+/// The answer of an operation: its object as JSON, or the error.
+type Answer<T> = Result<Json<T>, ApiError>;
+
+/// `?force_sync=true|false` of the retrieve routes (default `false`); any other parameter is
+/// refused with 400 `invalid_query`.
+pub(super) struct ForceSync(bool);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncQuery {
+    #[serde(default)]
+    force_sync: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ForceSync {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<SyncQuery>::from_request_parts(parts, state)
+            .await
+            .map(|Query(query)| ForceSync(query.force_sync))
+            .map_err(|rejection| ApiError::invalid("invalid_query", rejection.body_text()))
+    }
+}
+
+/// Any path no route matches.
+pub(super) async fn not_found(uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        kind: ErrorType::NotFound,
+        code: "route_not_found".into(),
+        message: format!("no route {}; see GET /openapi.json", uri.path()),
+    }
+}
+
+/// A known path with a method it does not serve.
+pub(super) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        kind: ErrorType::InvalidRequest,
+        code: "method_not_allowed".into(),
+        message: format!("{method} is not allowed on {}", uri.path()),
+    }
+}
+
+/// `GET /health`: the database answers.
+pub(super) async fn health(State(state): State<Shared>) -> Response {
+    match state.payments.store().ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(err) => ApiError::internal(format_args!("health: {err}")).into_response(),
+    }
+}
+
+/// `GET /ready`: whether this instance should get traffic: its database answers and it has a
+/// connector to route to. 503 `not_ready`, naming what is missing, when not.
+pub(super) async fn ready(State(state): State<Shared>) -> Response {
+    let connectors: Vec<&String> = state.payments.connectors().keys().collect();
+    let missing = match state.payments.store().ping().await {
+        Err(err) => {
+            tracing::warn!(error = %err, "not ready: the database does not answer");
+            Some("the database does not answer")
+        }
+        Ok(()) if connectors.is_empty() => Some("no connector is configured"),
+        Ok(()) => None,
+    };
+    match missing {
+        None => {
+            Json(serde_json::json!({"status": "ready", "connectors": connectors})).into_response()
+        }
+        Some(why) => ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            kind: ErrorType::Internal,
+            code: "not_ready".into(),
+            message: format!("not ready: {why}"),
+        }
+        .into_response(),
+    }
+}
+
+/// `GET /openapi.json`: this API's document.
+pub(super) async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// `GET /connectors`: each connector's capabilities.
+pub(super) async fn connectors(State(state): State<Shared>, _: Merchant) -> Json<Value> {
+    let matrix: Vec<_> = state
+        .payments
+        .connectors()
+        .values()
+        .map(|c| c.capabilities().clone())
+        .collect();
+    Json(serde_json::json!({ "connectors": matrix }))
+}
+
+/// `POST /payments`.
+pub(super) async fn create_payment(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    Body(body): Body<CreatePaymentRequest>,
+) -> Answer<PaymentObject> {
+    Ok(Json(state.payments.create(&caller, body).await?))
+}
+
+/// `GET /payments/{payment_id}`.
+pub(super) async fn retrieve_payment(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    PathId(payment_id): PathId,
+    ForceSync(force_sync): ForceSync,
+) -> Answer<PaymentObject> {
+    let payment = state
+        .payments
+        .retrieve(&caller, &payment_id, force_sync)
+        .await?;
+    Ok(Json(payment))
+}
+
+/// `POST /payments/{payment_id}/capture`.
+pub(super) async fn capture(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(body): Body<CaptureBody>,
+) -> Answer<PaymentObject> {
+    Ok(Json(
+        state.payments.capture(&caller, &payment_id, body).await?,
+    ))
+}
+
+/// `POST /payments/{payment_id}/cancel`.
+pub(super) async fn cancel(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(body): Body<CancelBody>,
+) -> Answer<PaymentObject> {
+    Ok(Json(
+        state.payments.cancel(&caller, &payment_id, body).await?,
+    ))
+}
+
+/// `POST /payments/{payment_id}/incremental_authorization`.
+pub(super) async fn incremental_authorization(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(body): Body<IncrementalAuthorizationBody>,
+) -> Answer<PaymentObject> {
+    let payment = state.payments.increment(&caller, &payment_id, body).await?;
+    Ok(Json(payment))
+}
+
+/// `POST /payments/{payment_id}/extend_authorization`: no fields.
+pub(super) async fn extend_authorization(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(EmptyBody {}): Body<EmptyBody>,
+) -> Answer<PaymentObject> {
+    Ok(Json(state.payments.extend(&caller, &payment_id).await?))
+}
+
+/// `POST /payments/{payment_id}/cancel_post_capture`.
+pub(super) async fn cancel_post_capture(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(body): Body<CancelBody>,
+) -> Answer<PaymentObject> {
+    let payment = state
+        .payments
+        .cancel_post_capture(&caller, &payment_id, body)
+        .await?;
+    Ok(Json(payment))
+}
+
+/// `POST /payments/{payment_id}/complete_authorize`.
+pub(super) async fn complete_authorize(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(body): Body<CompleteAuthorizeBody>,
+) -> Answer<PaymentObject> {
+    let payment = state
+        .payments
+        .complete_authorize(&caller, &payment_id, body)
+        .await?;
+    Ok(Json(payment))
+}
+
+/// `POST /payments/{payment_id}/3ds/authentication`: no fields.
+pub(super) async fn external_authentication(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(payment_id): PathId,
+    Body(EmptyBody {}): Body<EmptyBody>,
+) -> Answer<PaymentObject> {
+    let payment = state
+        .payments
+        .external_authentication(&caller, &payment_id)
+        .await?;
+    Ok(Json(payment))
+}
+
+/// `PUT /payments/{payment_id}/update_metadata`.
+pub(super) async fn update_metadata(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    PathId(payment_id): PathId,
+    Body(body): Body<UpdateMetadataBody>,
+) -> Answer<PaymentObject> {
+    let payment = state
+        .payments
+        .update_metadata(&caller, &payment_id, body)
+        .await?;
+    Ok(Json(payment))
+}
+
+/// `GET /payments/{payment_id}/eligibility`.
+pub(super) async fn eligibility(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    PathId(payment_id): PathId,
+) -> Answer<Eligibility> {
+    Ok(Json(
+        state.payments.eligibility(&caller, &payment_id).await?,
+    ))
+}
+
+/// `POST /payments/session_tokens`.
+pub(super) async fn session_tokens(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    Body(body): Body<SessionTokensBody>,
+) -> Answer<Value> {
+    Ok(Json(state.payments.session_tokens(&caller, body).await?))
+}
+
+/// `POST /refunds`.
+pub(super) async fn create_refund(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    Body(body): Body<CreateRefundBody>,
+) -> Answer<RefundObject> {
+    Ok(Json(state.payments.refund(&caller, body).await?))
+}
+
+/// `GET /refunds/{refund_id}`.
+pub(super) async fn retrieve_refund(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    PathId(refund_id): PathId,
+    ForceSync(force_sync): ForceSync,
+) -> Answer<RefundObject> {
+    let refund = state
+        .payments
+        .retrieve_refund(&caller, &refund_id, force_sync)
+        .await?;
+    Ok(Json(refund))
+}
+
+/// `POST /webhooks/{connector}`: verify, de-duplicate by event id, apply. No `api-key`: the
+/// connector's signature authenticates it.
+pub(super) async fn webhook(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    PathId(connector_name): PathId,
+    RawBody(body): RawBody,
+) -> Answer<Value> {
+    let connector = state
+        .payments
+        .connectors()
+        .get(&connector_name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format_args!("connector {connector_name}")))?;
+    let incoming = IncomingWebhook {
+        headers: &headers,
+        body: &body,
+        received_at: time::OffsetDateTime::now_utc(),
+    };
+    let event = connector.verify_webhook(&incoming).map_err(|err| {
+        tracing::warn!(connector = %connector_name, error = %err, "webhook refused");
+        ApiError::invalid(
+            "webhook_verification_failed",
+            format!("the webhook could not be verified: {err}"),
+        )
+    })?;
+    let (status, payment_id) = state
+        .payments
+        .receive_webhook(&connector_name, &event)
+        .await?;
+    Ok(Json(serde_json::json!({
+        "status": status, "event_id": event.event_id, "payment_id": payment_id
+    })))
+}

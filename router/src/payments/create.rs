@@ -1,0 +1,169 @@
+//! `POST /payments`: check the request, store the payment, authorize it.
+
+use paybridge_core::*;
+
+use super::input::{amount, currency, free_text, payment_method, return_url};
+use super::{connector_metadata, lease_end, new_id, now, Caller, Open, Payments};
+use crate::domain::{self, Answer, Attempt, AttemptStatus, ErrorDetails, Outcome, Payment};
+use crate::error::ApiError;
+use crate::model::{CreatePaymentRequest, PaymentObject};
+use crate::present::payment_object;
+use crate::store::PaymentRecord;
+
+impl Payments {
+    /// `POST /payments`: create and confirm.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        body: CreatePaymentRequest,
+    ) -> Result<PaymentObject, ApiError> {
+        let connector = self.connector(&body.connector)?.clone();
+        let amount = amount("amount", body.amount)?;
+        let currency = currency(&body.currency)?;
+        let capture_method = match body.capture_method.as_deref() {
+            None | Some("automatic") => CaptureMethod::Automatic,
+            Some("manual") => CaptureMethod::Manual,
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "invalid_capture_method",
+                    format!("capture_method '{other}' is not one of: automatic, manual"),
+                ))
+            }
+        };
+        if body.confirm == Some(false) {
+            return Err(ApiError::invalid(
+                "confirm_required",
+                "payments are created confirmed; omit confirm or set it to true",
+            ));
+        }
+        if let Some(method) = body.payment_method.as_deref().filter(|m| *m != "card") {
+            return Err(ApiError::invalid(
+                "unsupported_payment_method",
+                format!("payment_method '{method}' is not supported; use card"),
+            ));
+        }
+        let payment_method = payment_method(body.payment_method_data, body.payment_token)?;
+        let three_ds = match body.authentication_type.as_deref() {
+            None => ThreeDsPreference::Automatic,
+            Some("three_ds") => ThreeDsPreference::Required,
+            Some("no_three_ds") => ThreeDsPreference::Skip,
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "invalid_authentication_type",
+                    format!("authentication_type '{other}' is not one of: three_ds, no_three_ds"),
+                ))
+            }
+        };
+        let return_url = return_url(body.return_url.as_deref())?;
+        free_text("description", body.description.as_deref(), 1000)?;
+        let metadata = body.metadata.unwrap_or_default();
+        super::input::metadata(&metadata)?;
+        let payment_id = new_id("pay");
+        tracing::Span::current().record("payment_id", &payment_id);
+
+        let mut request = AuthorizeRequest::new(amount, currency, payment_method, &payment_id);
+        request.idempotency_key = caller.connector_key(&payment_id);
+        request.capture_method = capture_method;
+        request.request_incremental_authorization = body.request_incremental_authorization;
+        request.request_extended_authorization = body.request_extended_authorization;
+        // A connector that extends only estimated authorizations gets one when an extension may
+        // be asked for later.
+        if body.request_extended_authorization
+            && connector
+                .capabilities()
+                .conditions(Flow::ExtendAuthorization)
+                .contains(&Condition::RequiresEstimatedAuthorization)
+        {
+            request.authorization_type = AuthorizationType::Estimated;
+        }
+        request.description = body.description.clone();
+        request.metadata = connector_metadata(&metadata);
+        request.return_url = return_url;
+        request.three_ds = three_ds;
+        request
+            .validate()
+            .map_err(|e| ApiError::from_connector(&e))?;
+        if !connector.capabilities().supports(Flow::Authorize) {
+            return Err(ApiError::not_supported(format!(
+                "connector {} does not authorize payments",
+                connector.id()
+            )));
+        }
+
+        let created = now();
+        let (card_network, card_last4) = match &request.payment_method {
+            PaymentMethod::Card(card) => (card.network(), Some(card.number.last4().to_owned())),
+            PaymentMethod::Token(_) => (None, None),
+        };
+        let payment = Payment {
+            id: payment_id.clone(),
+            merchant_id: caller.merchant_id.clone(),
+            connector: connector.id().to_owned(),
+            connector_transaction_id: None,
+            status: PaymentStatus::Processing,
+            amount,
+            currency,
+            capture_method,
+            amount_capturable: MinorUnit::ZERO,
+            amount_received: MinorUnit::ZERO,
+            card_network,
+            card_last4,
+            metadata,
+            description: body.description,
+            return_url: body.return_url,
+            request_incremental_authorization: body.request_incremental_authorization,
+            incremental_authorization_allowed: None,
+            authorization_count: 0,
+            request_extended_authorization: body.request_extended_authorization,
+            extended_authorization_applied: None,
+            extended_authorization_last_applied_at: None,
+            capture_before: None,
+            expires_on: None,
+            next_action: None,
+            error: ErrorDetails::default(),
+            cancellation_reason: None,
+            created: created.clone(),
+            updated: created.clone(),
+            cancel_post_capture_refund: None,
+            attempts: vec![Attempt {
+                id: new_id("att"),
+                status: AttemptStatus::Pending,
+                amount,
+                connector_transaction_id: None,
+                error: ErrorDetails::default(),
+                created_at: created.clone(),
+                modified_at: created,
+            }],
+            captures: Vec::new(),
+            increments: Vec::new(),
+            refunds: Vec::new(),
+        };
+        // Held until the processor's answer is stored (webhooks may reach another instance
+        // first).
+        let record = PaymentRecord::for_new(
+            &payment,
+            request.idempotency_key.as_str(),
+            Some((self.instance.clone(), lease_end())),
+        );
+        self.store.insert_payment(&record).await?;
+        let mut open = Open {
+            record,
+            payment,
+            connector: connector.clone(),
+        };
+
+        let result = connector.authorize(&request).await;
+        if let Err(
+            err @ (ConnectorError::NotSupported { .. } | ConnectorError::InvalidRequest { .. }),
+        ) = &result
+        {
+            // Refused before anything was sent: nothing to keep.
+            self.store.delete_unsent_payment(&payment_id).await?;
+            return Err(ApiError::from_connector(err));
+        }
+        let outcome = Outcome::Authorized(Answer::of(&result));
+        domain::apply(&mut open.payment, outcome, &now());
+        self.save(&mut open).await?;
+        Ok(payment_object(&open.payment))
+    }
+}

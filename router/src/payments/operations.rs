@@ -1,0 +1,504 @@
+//! The operations on a payment: each one plans, reserves, calls the connector and applies the
+//! answer through [`crate::domain`].
+
+use std::sync::Arc;
+
+use paybridge_core::*;
+use serde_json::{Map, Value};
+
+use super::input::{free_text, metadata, optional_amount};
+use super::{
+    connector_id, connector_metadata, new_id, now, refused, settle, sync, sync_refund, Caller,
+    Open, Payments,
+};
+use crate::domain::{self, plan, Answer, Command, Outcome, Plan, Refusal};
+use crate::error::ApiError;
+use crate::model::*;
+use crate::present::payment_object;
+
+impl Payments {
+    /// `GET /payments/{id}`, optionally synced with the processor first.
+    pub async fn retrieve(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        force_sync: bool,
+    ) -> Result<PaymentObject, ApiError> {
+        if !force_sync {
+            return Ok(payment_object(&self.read(caller, payment_id).await?));
+        }
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        sync(&open.connector, &mut open.payment).await?;
+        self.save(&mut open).await?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/capture`.
+    pub async fn capture(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: CaptureBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let command = Command::Capture {
+            amount: optional_amount("amount_to_capture", body.amount_to_capture)?,
+            final_capture: body.final_capture,
+        };
+        let command = &command;
+        self.on_copies(caller, payment_id, |mut open| {
+            Box::pin(async move {
+                let answer = self.capture_on(caller, &mut open, command).await;
+                (open, answer)
+            })
+        })
+        .await
+    }
+
+    async fn capture_on(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        command: &Command,
+    ) -> Result<PaymentObject, ApiError> {
+        let plan = plan(&open.payment, command, open.connector.capabilities())?;
+        let Plan::Capture {
+            amount,
+            final_capture,
+        } = plan
+        else {
+            return Err(ApiError::internal("capture planned as something else"));
+        };
+        let capture_id = new_id("cap");
+        domain::begin(
+            &mut open.payment,
+            &plan,
+            &capture_id,
+            None,
+            Value::Null,
+            &now(),
+        );
+        self.claim(open).await?;
+
+        let mut request = CaptureRequest::new(
+            connector_id(&open.payment)?,
+            open.payment.currency,
+            Some(amount),
+        );
+        request.idempotency_key = caller.connector_key(&capture_id);
+        request.final_capture = final_capture;
+        let result = open.connector.capture(&request).await;
+        let outcome = Outcome::Captured {
+            capture_id: &capture_id,
+            final_capture,
+            answer: Answer::of(&result),
+        };
+        domain::apply(&mut open.payment, outcome, &now());
+        if matches!(&result, Ok(r) if r.status == PaymentStatus::Processing) {
+            settle(&open.connector, &mut open.payment).await;
+        }
+        self.save(open).await?;
+        refused(&result)?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/cancel`: void the authorization.
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: CancelBody,
+    ) -> Result<PaymentObject, ApiError> {
+        free_text(
+            "cancellation_reason",
+            body.cancellation_reason.as_deref(),
+            255,
+        )?;
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let plan = plan(&open.payment, &Command::Void, open.connector.capabilities())?;
+        let request = VoidRequest {
+            idempotency_key: caller.connector_key(&format!("{payment_id}-void")),
+            connector_payment_id: connector_id(&open.payment)?,
+            reason: body.cancellation_reason.clone(),
+        };
+        let result = open.connector.void(&request).await;
+        refused(&result)?;
+        let reason = body.cancellation_reason.as_deref();
+        domain::begin(&mut open.payment, &plan, "", reason, Value::Null, &now());
+        domain::apply(
+            &mut open.payment,
+            Outcome::Voided(Answer::of(&result)),
+            &now(),
+        );
+        if matches!(&result, Ok(r) if r.status == PaymentStatus::Processing) {
+            settle(&open.connector, &mut open.payment).await;
+        }
+        self.save(&mut open).await?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/incremental_authorization`: raise the authorization to a new total.
+    pub async fn increment(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: IncrementalAuthorizationBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let command = Command::IncrementAuthorization {
+            new_total: super::amount("amount", body.amount)?,
+        };
+        free_text("reason", body.reason.as_deref(), 255)?;
+        let command = &command;
+        let body = &body;
+        self.on_copies(caller, payment_id, |mut open| {
+            Box::pin(async move {
+                let answer = self.increment_on(caller, &mut open, command, body).await;
+                (open, answer)
+            })
+        })
+        .await
+    }
+
+    async fn increment_on(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        command: &Command,
+        body: &IncrementalAuthorizationBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let plan = plan(&open.payment, command, open.connector.capabilities())?;
+        let Plan::IncrementAuthorization { current, new_total } = plan else {
+            return Err(ApiError::internal("increment planned as something else"));
+        };
+        let authorization_id = new_id("auth");
+        let now_text = now();
+        domain::begin(
+            &mut open.payment,
+            &plan,
+            &authorization_id,
+            None,
+            Value::Null,
+            &now_text,
+        );
+        self.claim(open).await?;
+
+        let request = IncrementalAuthorizationRequest {
+            idempotency_key: caller.connector_key(&authorization_id),
+            connector_payment_id: connector_id(&open.payment)?,
+            currency: open.payment.currency,
+            current_authorized: current,
+            new_total,
+            reason: body.reason.clone(),
+            card_network: open.payment.card_network,
+        };
+        let result = open.connector.increment_authorization(&request).await;
+        let outcome = Outcome::Incremented {
+            authorization_id: &authorization_id,
+            answer: Answer::of(&result),
+        };
+        domain::apply(&mut open.payment, outcome, &now());
+        self.save(open).await?;
+        refused(&result)?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/extend_authorization`.
+    pub async fn extend(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+    ) -> Result<PaymentObject, ApiError> {
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let command = Command::ExtendAuthorization;
+        plan(&open.payment, &command, open.connector.capabilities())?;
+        let request = ExtendAuthorizationRequest {
+            idempotency_key: caller.connector_key(&new_id("ext")),
+            connector_payment_id: connector_id(&open.payment)?,
+            currency: open.payment.currency,
+            card_network: open.payment.card_network,
+        };
+        let response = open
+            .connector
+            .extend_authorization(&request)
+            .await
+            .map_err(|e| ApiError::from_connector(&e))?;
+        if response.status == AuthorizationStatus::Failure {
+            let reason = response
+                .decline
+                .as_ref()
+                .and_then(|d| d.message.clone().or(d.code.clone()))
+                .unwrap_or_else(|| response.raw_status.clone());
+            return Err(ApiError::invalid_state(
+                "extension_declined",
+                format!("the processor declined the extension: {reason}"),
+            ));
+        }
+        domain::apply(&mut open.payment, Outcome::Extended(&response), &now());
+        self.save(&mut open).await?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/cancel_post_capture`.
+    pub async fn cancel_post_capture(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: CancelBody,
+    ) -> Result<PaymentObject, ApiError> {
+        free_text(
+            "cancellation_reason",
+            body.cancellation_reason.as_deref(),
+            255,
+        )?;
+        let body = &body;
+        self.on_copies(caller, payment_id, |mut open| {
+            Box::pin(async move {
+                let answer = self.cancel_post_capture_on(caller, &mut open, body).await;
+                (open, answer)
+            })
+        })
+        .await
+    }
+
+    async fn cancel_post_capture_on(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        body: &CancelBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let command = Command::CancelPostCapture;
+        let plan = plan(&open.payment, &command, open.connector.capabilities())?;
+        let Plan::CancelPostCapture { amount } = plan else {
+            return Err(ApiError::internal(
+                "cancel post capture planned as something else",
+            ));
+        };
+        let refund_id = new_id("ref");
+        let reason = body.cancellation_reason.as_deref();
+        domain::begin(
+            &mut open.payment,
+            &plan,
+            &refund_id,
+            reason,
+            Value::Object(Map::new()),
+            &now(),
+        );
+        self.claim(open).await?;
+
+        let request = CancelPostCaptureRequest {
+            idempotency_key: caller.connector_key(&refund_id),
+            connector_payment_id: connector_id(&open.payment)?,
+            currency: open.payment.currency,
+            amount_captured: amount,
+            reason: body.cancellation_reason.clone(),
+        };
+        let result = open.connector.cancel_post_capture(&request).await;
+        let outcome = Outcome::CancelledPostCapture {
+            refund_id: &refund_id,
+            answer: Answer::of(&result),
+        };
+        domain::apply(&mut open.payment, outcome, &now());
+        // A refund the processor only accepted is synced once, as a refund's is.
+        if matches!(&result, Ok(r) if r.refund.status == RefundStatus::Pending) {
+            sync_refund(&open.connector, &mut open.payment, &refund_id).await;
+        }
+        self.save(open).await?;
+        refused(&result)?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `POST /payments/{id}/complete_authorize`.
+    pub async fn complete_authorize(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: CompleteAuthorizeBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let command = Command::CompleteAuthorize;
+        if plan(&open.payment, &command, open.connector.capabilities())? == Plan::CompleteBySync {
+            sync(&open.connector, &mut open.payment).await?;
+            self.save(&mut open).await?;
+            return Ok(payment_object(&open.payment));
+        }
+        let request = CompleteAuthorizeRequest {
+            idempotency_key: caller.connector_key(&format!("{payment_id}-complete")),
+            connector_payment_id: connector_id(&open.payment)?,
+            capture_method: open.payment.capture_method,
+            redirect_params: connector_metadata(&body.redirect_params.unwrap_or_default()),
+        };
+        let result = open.connector.complete_authorize(&request).await;
+        refused(&result)?;
+        domain::apply(
+            &mut open.payment,
+            Outcome::Completed(Answer::of(&result)),
+            &now(),
+        );
+        self.save(&mut open).await?;
+        if open.payment.status == PaymentStatus::RequiresCustomerAction {
+            return Err(Refusal::CustomerActionIncomplete.into());
+        }
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `PUT /payments/{id}/update_metadata`: merge keys; `null` removes one.
+    pub async fn update_metadata(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        body: UpdateMetadataBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let body = &body;
+        self.on_copies(caller, payment_id, |mut open| {
+            Box::pin(async move {
+                let answer = self.update_metadata_on(&mut open, body).await;
+                (open, answer)
+            })
+        })
+        .await
+    }
+
+    async fn update_metadata_on(
+        &self,
+        open: &mut Open,
+        body: &UpdateMetadataBody,
+    ) -> Result<PaymentObject, ApiError> {
+        let mut merged = open.payment.metadata.clone();
+        for (key, value) in &body.metadata {
+            if value.is_null() {
+                merged.remove(key);
+            } else {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+        // The limits hold for what is kept, after the merge.
+        metadata(&merged)?;
+        open.payment.metadata = merged;
+        self.save(open).await?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// `GET /payments/{id}/eligibility`: [`plan`] for every operation.
+    pub async fn eligibility(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+    ) -> Result<Eligibility, ApiError> {
+        let payment = self.read(caller, payment_id).await?;
+        let caps = self.connector(&payment.connector)?.capabilities();
+        let above = domain::payment::plus(payment.amount, MinorUnit::new(1).unwrap_or_default());
+        let commands = [
+            (
+                Command::Capture {
+                    amount: None,
+                    final_capture: None,
+                },
+                Some(payment.amount_capturable),
+            ),
+            (Command::Void, None),
+            (Command::IncrementAuthorization { new_total: above }, None),
+            (Command::ExtendAuthorization, None),
+            (Command::CancelPostCapture, None),
+            (Command::Refund { amount: None }, Some(payment.refundable())),
+            (Command::CompleteAuthorize, None),
+            (Command::Sync, None),
+        ];
+        let operations = commands
+            .into_iter()
+            .map(|(command, max)| {
+                let refusal = plan(&payment, &command, caps).err();
+                let eligible = refusal.is_none();
+                (
+                    command.name().to_owned(),
+                    OperationEligibility {
+                        eligible,
+                        reason: refusal.map(|r| r.to_string()),
+                        max_amount: max.filter(|_| eligible).map(MinorUnit::get),
+                    },
+                )
+            })
+            .collect();
+        Ok(Eligibility {
+            payment_id: payment.id.clone(),
+            status: domain::payment::status_name(payment.status),
+            connector: payment.connector.clone(),
+            operations,
+        })
+    }
+
+    /// `POST /payments/session_tokens`.
+    pub async fn session_tokens(
+        &self,
+        caller: &Caller,
+        body: SessionTokensBody,
+    ) -> Result<Value, ApiError> {
+        let payment = self.read(caller, &body.payment_id).await?;
+        let connector: Arc<dyn Connector> = self.connector(&payment.connector)?.clone();
+        let wallets = body
+            .wallets
+            .iter()
+            .map(|w| {
+                serde_json::from_value::<Wallet>(Value::String(w.clone())).map_err(|_| {
+                    ApiError::invalid(
+                        "unknown_wallet",
+                        format!("wallet '{w}' is not one of: apple_pay, google_pay"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if wallets.is_empty() {
+            return Err(ApiError::invalid(
+                "missing_wallets",
+                "wallets must name at least one wallet",
+            ));
+        }
+        if !connector.capabilities().supports(Flow::SessionToken) {
+            let able: Vec<&str> = self
+                .connectors
+                .values()
+                .filter(|c| c.capabilities().supports(Flow::SessionToken))
+                .map(|c| c.id())
+                .collect();
+            return Err(ApiError::not_supported(format!(
+                "connector {} cannot produce wallet session tokens; connectors that can: {}",
+                connector.id(),
+                if able.is_empty() {
+                    "none configured".to_owned()
+                } else {
+                    able.join(", ")
+                }
+            )));
+        }
+        let request = SessionTokenRequest {
+            amount: payment.amount,
+            currency: payment.currency,
+            wallets,
+        };
+        let response = connector
+            .session_token(&request)
+            .await
+            .map_err(|e| ApiError::from_connector(&e))?;
+        let tokens: Vec<Value> = response
+            .sessions
+            .into_iter()
+            .map(
+                |s| serde_json::json!({"wallet_name": super::enum_name(&s.wallet), "data": s.data}),
+            )
+            .collect();
+        Ok(serde_json::json!({"payment_id": payment.id, "session_token": tokens}))
+    }
+
+    /// `POST /payments/{id}/3ds/authentication`: no connector offers external 3DS
+    /// authentication; the payment must exist and belong to the caller all the same.
+    pub async fn external_authentication(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+    ) -> Result<PaymentObject, ApiError> {
+        let payment = self.read(caller, payment_id).await?;
+        Err(ApiError::not_supported(format!(
+            "external 3DS authentication is not supported by connector {}; 3DS runs inside the \
+             authorization (authentication_type: three_ds) and completes with complete_authorize",
+            payment.connector
+        )))
+    }
+}

@@ -1,0 +1,201 @@
+//! What every backend must do, run on each: the in-memory store and SQLite.
+
+use super::*;
+
+const T0: &str = "2026-01-01T00:00:00.000Z";
+
+fn record(payment_id: &str) -> PaymentRecord {
+    let payment = PaymentRow {
+        payment_id: payment_id.into(),
+        merchant_id: "m1".into(),
+        connector: "stripe".into(),
+        connector_transaction_id: Some(format!("pi_{payment_id}")),
+        status: "requires_capture".into(),
+        amount: 1000,
+        currency: "USD".into(),
+        capture_method: "manual".into(),
+        amount_capturable: 1000,
+        payment_method: "card".into(),
+        metadata: "{}".into(),
+        connector_key: "k".into(),
+        created: T0.into(),
+        updated: T0.into(),
+        authorization_count: 1,
+        ..PaymentRow::default()
+    };
+    let attempt = AttemptRow {
+        attempt_id: format!("att_{payment_id}"),
+        status: "authorized".into(),
+        amount: 1000,
+        currency: "USD".into(),
+        connector: "stripe".into(),
+        connector_transaction_id: payment.connector_transaction_id.clone(),
+        capture_method: "manual".into(),
+        payment_method: "card".into(),
+        error_code: None,
+        error_message: None,
+        unified_code: None,
+        unified_message: None,
+        created_at: T0.into(),
+        modified_at: T0.into(),
+    };
+    PaymentRecord::inserted(payment, attempt)
+}
+
+fn refund(record: &mut PaymentRecord, refund_id: &str, amount: i64) {
+    record.refunds.push(RefundRow {
+        refund_id: refund_id.into(),
+        payment_id: record.payment.payment_id.clone(),
+        amount,
+        currency: "USD".into(),
+        status: "pending".into(),
+        reason: None,
+        metadata: serde_json::json!({}),
+        connector_refund_id: None,
+        error_code: None,
+        error_message: None,
+        unified_code: None,
+        unified_message: None,
+        connector: "stripe".into(),
+        created_at: T0.into(),
+        updated_at: T0.into(),
+    });
+    record.payment.version += 1;
+}
+
+fn event(event_id: &str) -> paybridge_core::WebhookEvent {
+    paybridge_core::WebhookEvent {
+        event_id: event_id.into(),
+        kind: paybridge_core::WebhookEventKind::Captured,
+        raw_type: "charge.captured".into(),
+        connector_payment_id: Some("pi_pay_1".into()),
+        connector_action_id: None,
+        payment_status: None,
+        amount: None,
+        currency: None,
+        decline: None,
+    }
+}
+
+/// Two stores over one backend: what one writes the other reads, and a write from a
+/// stale copy is refused.
+async fn the_contract(backend: Arc<dyn PaymentStore>) {
+    let (a, b) = (Store::over(backend.clone()), Store::over(backend));
+    a.insert_payment(&record("pay_1")).await.expect("insert");
+    assert!(
+        a.insert_payment(&record("pay_1")).await.is_err(),
+        "id taken"
+    );
+    assert!(
+        b.payment("m2", "pay_1").await.expect("read").is_none(),
+        "other merchant"
+    );
+
+    let mut seen_by_a = a.payment("m1", "pay_1").await.expect("read").expect("kept");
+    let mut seen_by_b = b.payment("m1", "pay_1").await.expect("read").expect("kept");
+    refund(&mut seen_by_b, "ref_b", 300);
+    assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
+    refund(&mut seen_by_a, "ref_a", 400);
+    assert_eq!(a.save(&mut seen_by_a).await.expect("save"), Written::Stale);
+    let now = a.payment("m1", "pay_1").await.expect("read").expect("kept");
+    let ids: Vec<&str> = now.refunds.iter().map(|r| r.refund_id.as_str()).collect();
+    assert_eq!(ids, ["ref_b"]);
+    assert_eq!(
+        a.refund_owner("ref_b").await.expect("owner"),
+        Some(("pay_1".to_owned(), "m1".to_owned()))
+    );
+    assert_eq!(
+        b.payment_owner_by_connector_id("stripe", "pi_pay_1")
+            .await
+            .expect("owner"),
+        Some(("pay_1".to_owned(), "m1".to_owned()))
+    );
+
+    // An ignored event on a stale remembered copy is not recorded; on the current one it is,
+    // once.
+    let evt = event("evt_1");
+    let received = ReceivedWebhook {
+        connector: "stripe",
+        event: &evt,
+        payment_id: Some("pay_1"),
+        received_at: T0,
+    };
+    let mut stale = a.remembered_payment("m1", "pay_1").expect("remembered");
+    let mut moved = a.payment("m1", "pay_1").await.expect("read").expect("kept");
+    refund(&mut moved, "ref_c", 100);
+    assert_eq!(a.save(&mut moved).await.expect("save"), Written::Yes);
+    stale.payment.version -= 1;
+    stale.unconfirmed = true;
+    assert!(!a
+        .record_ignored_webhook(&received, Some(&mut stale))
+        .await
+        .expect("record"));
+    assert!(!a.webhook_event_seen("stripe", "evt_1").await.expect("seen"));
+    assert!(a
+        .record_ignored_webhook(&received, None)
+        .await
+        .expect("record"));
+    assert!(
+        !b.record_ignored_webhook(&received, None)
+            .await
+            .expect("record"),
+        "duplicate"
+    );
+    assert!(b.webhook_event_seen("stripe", "evt_1").await.expect("seen"));
+
+    // Idempotency keys: claimed once, answered, replayed; an unanswered one released.
+    assert_eq!(
+        a.claim_idempotency_key("m1", "k", "fp", T0, T0)
+            .await
+            .expect("claim"),
+        None
+    );
+    assert!(matches!(
+        b.claim_idempotency_key("m1", "k", "fp", T0, T0)
+            .await
+            .expect("claim"),
+        Some(IdempotencyRecord::InFlight { .. })
+    ));
+    a.complete_idempotency_key("m1", "k", 200, "{}")
+        .await
+        .expect("complete");
+    assert_eq!(
+        b.claim_idempotency_key("m1", "k", "fp", T0, T0)
+            .await
+            .expect("claim"),
+        Some(IdempotencyRecord::Done {
+            fingerprint: "fp".into(),
+            status: 200,
+            body: "{}".into()
+        })
+    );
+    assert_eq!(
+        a.claim_idempotency_key("m1", "k2", "fp", T0, T0)
+            .await
+            .expect("claim"),
+        None
+    );
+    a.release_idempotency_key("m1", "k2")
+        .await
+        .expect("release");
+    assert_eq!(
+        b.claim_idempotency_key("m1", "k2", "fp", T0, T0)
+            .await
+            .expect("claim"),
+        None
+    );
+
+    a.close().await;
+    assert!(matches!(b.ping().await, Err(StoreError::Closed)));
+}
+
+#[tokio::test]
+async fn the_memory_store_keeps_the_contract() {
+    the_contract(Arc::new(MemoryStore::default())).await;
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_contract() {
+    let sql = SqlStore::connect("sqlite::memory:").await.expect("sqlite");
+    the_contract(Arc::new(sql)).await;
+}

@@ -1,0 +1,230 @@
+//! A store in memory, for tests that need payments but no database: the same rules as the SQL
+//! store (compare and swap on the version, one write at a time), nothing kept past the process.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::rows::PaymentRow;
+use super::{IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Written};
+
+/// Payments, webhook events and idempotency records in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    closed: bool,
+    payments: HashMap<String, PaymentRecord>,
+    /// `(connector, event_id)` of every recorded event.
+    events: HashSet<(String, String)>,
+    /// By `(merchant_id, key)`.
+    keys: HashMap<(String, String), KeyClaim>,
+}
+
+/// An idempotency key's fingerprint, when it was claimed, and its answer once given.
+type KeyClaim = (String, String, Option<(u16, String)>);
+
+impl MemoryStore {
+    fn state(&self) -> Result<std::sync::MutexGuard<'_, State>, StoreError> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(StoreError::Closed);
+        }
+        Ok(state)
+    }
+}
+
+/// `record` as a read gives it back: confirmed, its children the stored ones.
+fn as_read(record: &PaymentRecord) -> PaymentRecord {
+    PaymentRecord::read(
+        record.payment.clone(),
+        record.attempts.clone(),
+        record.captures.clone(),
+        record.increments.clone(),
+        record.refunds.clone(),
+    )
+}
+
+#[async_trait]
+impl PaymentStore for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.state().map(|_| ())
+    }
+
+    async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let id = &record.payment.payment_id;
+        if state.payments.contains_key(id) {
+            return Err(StoreError::Refused("the payment id is taken"));
+        }
+        state.payments.insert(id.clone(), as_read(record));
+        Ok(())
+    }
+
+    async fn delete_unsent_payment(&self, payment_id: &str) -> Result<(), StoreError> {
+        self.state()?.payments.remove(payment_id);
+        Ok(())
+    }
+
+    async fn payment_row(
+        &self,
+        merchant_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRow>, StoreError> {
+        Ok(self
+            .payment(merchant_id, payment_id)
+            .await?
+            .map(|record| record.payment))
+    }
+
+    async fn payment(
+        &self,
+        merchant_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        Ok(self
+            .state()?
+            .payments
+            .get(payment_id)
+            .filter(|r| r.payment.merchant_id == merchant_id)
+            .map(as_read))
+    }
+
+    async fn payment_owner_by_connector_id(
+        &self,
+        connector: &str,
+        connector_payment_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self.state()?.payments.values().find_map(|r| {
+            let p = &r.payment;
+            (p.connector == connector
+                && p.connector_transaction_id.as_deref() == Some(connector_payment_id))
+            .then(|| (p.payment_id.clone(), p.merchant_id.clone()))
+        }))
+    }
+
+    async fn refund_owner(&self, refund_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self.state()?.payments.values().find_map(|r| {
+            r.refunds
+                .iter()
+                .any(|f| f.refund_id == refund_id)
+                .then(|| (r.payment.payment_id.clone(), r.payment.merchant_id.clone()))
+        }))
+    }
+
+    async fn write_payment(
+        &self,
+        record: &PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<Written, StoreError> {
+        let mut state = self.state()?;
+        let id = &record.payment.payment_id;
+        let current = state.payments.get(id).map(|r| r.payment.version);
+        if current != Some(record.payment.version - 1) {
+            return Ok(Written::Stale);
+        }
+        // As the SQL store's upsert: an event recorded before is recorded as applied now.
+        if let Some(event) = applied {
+            let key = (event.connector.to_owned(), event.event.event_id.clone());
+            state.events.insert(key);
+        }
+        state.payments.insert(id.clone(), as_read(record));
+        Ok(Written::Yes)
+    }
+
+    async fn webhook_event_seen(
+        &self,
+        connector: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        let key = (connector.to_owned(), event_id.to_owned());
+        Ok(self.state()?.events.contains(&key))
+    }
+
+    async fn record_ignored_webhook(
+        &self,
+        event: &ReceivedWebhook<'_>,
+        if_version: Option<(&str, i64)>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        if let Some((payment_id, version)) = if_version {
+            let current = state.payments.get(payment_id).map(|r| r.payment.version);
+            if current != Some(version) {
+                return Ok(false);
+            }
+        }
+        let key = (event.connector.to_owned(), event.event.event_id.clone());
+        Ok(state.events.insert(key))
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        fingerprint: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let mut state = self.state()?;
+        let slot = (merchant_id.to_owned(), key.to_owned());
+        match state.keys.get_mut(&slot) {
+            None => {
+                let claim = (fingerprint.to_owned(), now.to_owned(), None);
+                state.keys.insert(slot, claim);
+                Ok(None)
+            }
+            Some((held, claimed_at, None))
+                if held == fingerprint && claimed_at.as_str() < stale_before =>
+            {
+                *claimed_at = now.to_owned();
+                Ok(None)
+            }
+            Some((held, _, None)) => Ok(Some(IdempotencyRecord::InFlight {
+                fingerprint: held.clone(),
+            })),
+            Some((held, _, Some((status, body)))) => Ok(Some(IdempotencyRecord::Done {
+                fingerprint: held.clone(),
+                status: *status,
+                body: body.clone(),
+            })),
+        }
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if let Some(claim) = state
+            .keys
+            .get_mut(&(merchant_id.to_owned(), key.to_owned()))
+        {
+            claim.2 = Some((status, body.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let slot = (merchant_id.to_owned(), key.to_owned());
+        if matches!(state.keys.get(&slot), Some((_, _, None))) {
+            state.keys.remove(&slot);
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+    }
+}

@@ -1,0 +1,539 @@
+//! Persistence: payments and their attempts, captures, incremental authorizations and refunds;
+//! webhook events; idempotency records.
+//!
+//! [`Store`] is what the router uses: any [`PaymentStore`] backend — [`SqlStore`] (SQLite by
+//! default, PostgreSQL with the `postgres` feature) or [`MemoryStore`] (fast tests) — wrapped
+//! in a cache of the payments it last read or wrote, by version.
+//!
+//! Every change to a payment is one transaction that writes the payment row only if its
+//! `version` is the one read (compare and swap) together with the child rows that changed, so a
+//! crash never leaves half an operation and two router instances sharing one database cannot
+//! both spend the same capturable or refundable amount.
+//!
+//! ```
+//! # async fn demo() -> Result<(), paybridge_router::store::StoreError> {
+//! use paybridge_router::store::Store;
+//!
+//! let store = Store::memory();
+//! store.ping().await?;
+//! assert!(store.payment("merchant_1", "pay_missing").await?.is_none());
+//! # Ok(()) }
+//! ```
+
+mod cache;
+#[cfg(test)]
+mod contract_tests;
+mod mapping;
+mod memory;
+pub mod rows;
+mod sql;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use mapping::MappingError;
+pub use memory::MemoryStore;
+pub use rows::{AttemptRow, CaptureRow, IncrementRow, PaymentRow, RefundRow};
+pub use sql::SqlStore;
+
+use cache::PaymentCache;
+
+/// Why the store could not do what it was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or refused a statement.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The store refused a write that would break its rules (nothing was written).
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// The store was closed.
+    #[error("the store is closed")]
+    Closed,
+    /// No connection was free in time.
+    #[error("no database connection was free in time")]
+    Busy,
+    /// A stored value this router cannot read.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
+    /// The database URL or its driver.
+    #[error("{0}")]
+    Configuration(String),
+}
+
+impl StoreError {
+    /// The database's own error code, when it gave one (SQLite's `14`: cannot open the file).
+    pub fn database_code(&self) -> Option<String> {
+        match self {
+            StoreError::Database(err) => err
+                .as_database_error()
+                .and_then(|db| db.code())
+                .map(|code| code.into_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// A payment and every child row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentRecord {
+    /// The payment.
+    pub payment: PaymentRow,
+    /// Authorization attempts, oldest first.
+    pub attempts: Vec<AttemptRow>,
+    /// Captures, by sequence.
+    pub captures: Vec<CaptureRow>,
+    /// Incremental authorizations, oldest first.
+    pub increments: Vec<IncrementRow>,
+    /// Refunds, oldest first.
+    pub refunds: Vec<RefundRow>,
+    /// The payment as last read or written, so a save writes only the child rows that changed.
+    stored: Arc<Stored>,
+    /// Taken from the store's memory ([`Store::remembered_payment`]) and not written since: no
+    /// database has confirmed it is current.
+    unconfirmed: bool,
+}
+
+/// A payment as last read from or written to the database.
+#[derive(Debug, Default, PartialEq)]
+pub struct Stored {
+    payment: PaymentRow,
+    attempts: Vec<AttemptRow>,
+    captures: Vec<CaptureRow>,
+    increments: Vec<IncrementRow>,
+    refunds: Vec<RefundRow>,
+}
+
+impl PaymentRecord {
+    /// A payment just inserted with its first attempt.
+    pub fn inserted(payment: PaymentRow, attempt: AttemptRow) -> Self {
+        Self::from_stored(
+            payment.clone(),
+            Arc::new(Stored {
+                payment,
+                attempts: vec![attempt],
+                ..Stored::default()
+            }),
+        )
+    }
+
+    /// A payment read with its children.
+    pub fn read(
+        payment: PaymentRow,
+        attempts: Vec<AttemptRow>,
+        captures: Vec<CaptureRow>,
+        increments: Vec<IncrementRow>,
+        refunds: Vec<RefundRow>,
+    ) -> Self {
+        let stored = Stored {
+            payment: payment.clone(),
+            attempts,
+            captures,
+            increments,
+            refunds,
+        };
+        Self::from_stored(payment, Arc::new(stored))
+    }
+
+    /// `payment` with the children `stored` has (of the same version).
+    fn from_stored(payment: PaymentRow, stored: Arc<Stored>) -> Self {
+        PaymentRecord {
+            payment,
+            attempts: stored.attempts.clone(),
+            captures: stored.captures.clone(),
+            increments: stored.increments.clone(),
+            refunds: stored.refunds.clone(),
+            stored,
+            unconfirmed: false,
+        }
+    }
+
+    /// Whether this copy came from the store's memory and has not been written since, so no
+    /// database has confirmed it: another router instance sharing the database may have
+    /// changed the payment. Its first save fails with [`Written::Stale`] if so.
+    pub fn unconfirmed(&self) -> bool {
+        self.unconfirmed
+    }
+
+    /// The payment as it was read (what a save compares against).
+    pub fn stored_payment(&self) -> &PaymentRow {
+        &self.stored.payment
+    }
+
+    /// The child rows that differ from the stored ones.
+    pub fn changes(&self) -> Changes<'_> {
+        let stored = &self.stored;
+        Changes {
+            attempts: changed(&self.attempts, &stored.attempts).collect(),
+            captures: changed(&self.captures, &stored.captures).collect(),
+            increments: changed(&self.increments, &stored.increments).collect(),
+            refunds: changed(&self.refunds, &stored.refunds).collect(),
+        }
+    }
+
+    fn mark_stored(&mut self) {
+        self.stored = Arc::new(Stored {
+            payment: self.payment.clone(),
+            attempts: self.attempts.clone(),
+            captures: self.captures.clone(),
+            increments: self.increments.clone(),
+            refunds: self.refunds.clone(),
+        });
+        self.unconfirmed = false;
+    }
+}
+
+/// The child rows a save writes.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct Changes<'a> {
+    pub attempts: Vec<&'a AttemptRow>,
+    pub captures: Vec<&'a CaptureRow>,
+    pub increments: Vec<&'a IncrementRow>,
+    pub refunds: Vec<&'a RefundRow>,
+}
+
+/// The rows of `current` that are not, as they are, in `stored`.
+fn changed<'a, T: PartialEq>(current: &'a [T], stored: &'a [T]) -> impl Iterator<Item = &'a T> {
+    current.iter().filter(move |row| !stored.contains(row))
+}
+
+/// A stored idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyRecord {
+    /// The first request with this key is still running.
+    InFlight {
+        /// Its fingerprint.
+        fingerprint: String,
+    },
+    /// The first request finished with this answer.
+    Done {
+        /// Its fingerprint.
+        fingerprint: String,
+        /// Status code.
+        status: u16,
+        /// Body.
+        body: String,
+    },
+}
+
+/// A verified webhook event as the store records it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReceivedWebhook<'a> {
+    /// The connector it came from.
+    pub connector: &'a str,
+    /// The event.
+    pub event: &'a paybridge_core::WebhookEvent,
+    /// The stored payment it concerns, if any.
+    pub payment_id: Option<&'a str>,
+    /// When it arrived.
+    pub received_at: &'a str,
+}
+
+/// The outcome of a compare-and-swap write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Written.
+    Yes,
+    /// Someone else changed the payment since it was read; nothing was written.
+    Stale,
+}
+
+/// Where payments are kept: the statements a backend runs. [`Store`] adds the cache and the
+/// rules every backend shares.
+#[async_trait]
+pub trait PaymentStore: Send + Sync + Debug {
+    /// `Ok` when the backend answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Inserts a new payment with its first attempt; an id already taken is an error.
+    async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError>;
+    /// Deletes a payment that never reached the processor, with its attempt.
+    async fn delete_unsent_payment(&self, payment_id: &str) -> Result<(), StoreError>;
+    /// The payment's row alone.
+    async fn payment_row(
+        &self,
+        merchant_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRow>, StoreError>;
+    /// The payment with its children, all of one version.
+    async fn payment(
+        &self,
+        merchant_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StoreError>;
+    /// The payment id and merchant of the payment a processor knows as `connector_payment_id`.
+    async fn payment_owner_by_connector_id(
+        &self,
+        connector: &str,
+        connector_payment_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError>;
+    /// The payment id and merchant of refund `refund_id`.
+    async fn refund_owner(&self, refund_id: &str) -> Result<Option<(String, String)>, StoreError>;
+    /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
+    /// the payment row and the changed child rows, with the `applied` webhook event, in one
+    /// transaction.
+    async fn write_payment(
+        &self,
+        record: &PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<Written, StoreError>;
+    /// Whether the event `(connector, event_id)` was received before.
+    async fn webhook_event_seen(&self, connector: &str, event_id: &str)
+        -> Result<bool, StoreError>;
+    /// Records an event that changed nothing, if new (and, when `if_version` is given, only
+    /// while that payment has that version); `false` when not recorded.
+    async fn record_ignored_webhook(
+        &self,
+        event: &ReceivedWebhook<'_>,
+        if_version: Option<(&str, i64)>,
+    ) -> Result<bool, StoreError>;
+    /// See [`Store::claim_idempotency_key`].
+    async fn claim_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        fingerprint: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Stores the answer of a claimed key.
+    async fn complete_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError>;
+    /// Releases a claimed key that has no answer.
+    async fn release_idempotency_key(&self, merchant_id: &str, key: &str)
+        -> Result<(), StoreError>;
+    /// Finishes what runs and closes; later calls fail with [`StoreError::Closed`].
+    async fn close(&self);
+}
+
+/// The store the router uses: a backend and the payments it last read or wrote.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Arc<dyn PaymentStore>,
+    cache: Arc<PaymentCache>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path`, created when missing, `sqlite::memory:`, or
+    /// `postgres://…` with the `postgres` feature) and applies the embedded migrations.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Ok(Store::over(Arc::new(SqlStore::connect(url).await?)))
+    }
+
+    /// A store in memory: nothing survives the process; for tests.
+    pub fn memory() -> Store {
+        Store::over(Arc::new(MemoryStore::default()))
+    }
+
+    /// `backend` with a cache in front.
+    pub fn over(backend: Arc<dyn PaymentStore>) -> Store {
+        Store {
+            backend,
+            cache: Arc::default(),
+        }
+    }
+
+    /// `Ok` when the backend answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.backend.ping().await
+    }
+
+    /// Inserts a new payment with its first attempt.
+    pub async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError> {
+        if record.attempts.len() != 1 {
+            return Err(StoreError::Refused("a new payment has one attempt"));
+        }
+        self.backend.insert_payment(record).await?;
+        self.cache.put(record.stored.clone());
+        Ok(())
+    }
+
+    /// Deletes a payment that never reached the processor (its request failed validation).
+    pub async fn delete_unsent_payment(&self, payment_id: &str) -> Result<(), StoreError> {
+        self.backend.delete_unsent_payment(payment_id).await?;
+        self.cache.remove(payment_id);
+        Ok(())
+    }
+
+    /// The payment `payment_id` of `merchant_id`, with its children.
+    ///
+    /// Child rows are only ever written in the transaction that moves their payment's
+    /// `version` on, so the children kept for the version a payment row has now are exactly
+    /// the stored ones, whichever router instance wrote them: a load reads the payment row
+    /// alone, one statement instead of five.
+    pub async fn payment(
+        &self,
+        merchant_id: &str,
+        payment_id: &str,
+    ) -> Result<Option<PaymentRecord>, StoreError> {
+        let Some(row) = self.backend.payment_row(merchant_id, payment_id).await? else {
+            return Ok(None);
+        };
+        if let Some(stored) = self.cache.get(payment_id) {
+            if stored.payment.version == row.version {
+                return Ok(Some(PaymentRecord::from_stored(row, stored)));
+            }
+        }
+        let record = self.backend.payment(merchant_id, payment_id).await?;
+        if let Some(record) = &record {
+            self.cache.put(record.stored.clone());
+        }
+        Ok(record)
+    }
+
+    /// The payment `payment_id` of `merchant_id` as this store last read or wrote it, without
+    /// reading the database; `None` when not kept. The copy is [`PaymentRecord::unconfirmed`]:
+    /// another router instance sharing the database may have changed the payment since, so
+    /// only operations that write before doing anything else may start from it (their first
+    /// save compares the version and answers [`Written::Stale`] if so).
+    pub fn remembered_payment(&self, merchant_id: &str, payment_id: &str) -> Option<PaymentRecord> {
+        let stored = self.cache.get(payment_id)?;
+        if stored.payment.merchant_id != merchant_id {
+            return None;
+        }
+        let mut record = PaymentRecord::from_stored(stored.payment.clone(), stored);
+        record.unconfirmed = true;
+        Some(record)
+    }
+
+    /// The payment id and merchant of the payment a processor knows as
+    /// `connector_transaction_id`.
+    pub async fn payment_owner_by_connector_id(
+        &self,
+        connector: &str,
+        connector_transaction_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        // Which payment a processor id names never changes once set, so memory answers.
+        let remembered = self
+            .cache
+            .payment_id_by_connector_id(connector, connector_transaction_id)
+            .and_then(|payment_id| self.cache.get(&payment_id));
+        if let Some(stored) = remembered {
+            let p = &stored.payment;
+            return Ok(Some((p.payment_id.clone(), p.merchant_id.clone())));
+        }
+        self.backend
+            .payment_owner_by_connector_id(connector, connector_transaction_id)
+            .await
+    }
+
+    /// The payment id and merchant of refund `refund_id`.
+    pub async fn refund_owner(
+        &self,
+        refund_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.backend.refund_owner(refund_id).await
+    }
+
+    /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
+    /// the payment row and the child rows that changed, in one transaction.
+    pub async fn save(&self, record: &mut PaymentRecord) -> Result<Written, StoreError> {
+        self.save_with_event(record, None).await
+    }
+
+    /// [`Store::save`], recording in the same transaction the webhook event that made the
+    /// change as `applied`: the change and the event's record are stored together or not at
+    /// all, so a redelivery after a failure is applied, never skipped as a duplicate.
+    pub async fn save_with_event(
+        &self,
+        record: &mut PaymentRecord,
+        applied: Option<&ReceivedWebhook<'_>>,
+    ) -> Result<Written, StoreError> {
+        if rows::fixed_columns(&record.payment) != rows::fixed_columns(&record.stored.payment) {
+            return Err(StoreError::Refused(
+                "a payment's id, merchant, connector and creation time never change",
+            ));
+        }
+        if self.backend.write_payment(record, applied).await? == Written::Stale {
+            return Ok(Written::Stale);
+        }
+        record.mark_stored();
+        self.cache.put(record.stored.clone());
+        Ok(Written::Yes)
+    }
+
+    /// Whether the event `(connector, event_id)` was received before.
+    pub async fn webhook_event_seen(
+        &self,
+        connector: &str,
+        event_id: &str,
+    ) -> Result<bool, StoreError> {
+        self.backend.webhook_event_seen(connector, event_id).await
+    }
+
+    /// Records a webhook event that changed no payment; `false` when `(connector, event_id)`
+    /// was already recorded (a duplicate delivered at the same time).
+    ///
+    /// `checked_against` is the payment the event was found to change nothing in. When that copy
+    /// is [`PaymentRecord::unconfirmed`], the event is recorded only if the payment still has
+    /// the copy's version (`false` too if not), which then confirms the copy: an event ignored
+    /// on a copy from memory was ignored on the stored payment.
+    pub async fn record_ignored_webhook(
+        &self,
+        event: &ReceivedWebhook<'_>,
+        checked_against: Option<&mut PaymentRecord>,
+    ) -> Result<bool, StoreError> {
+        let unconfirmed = checked_against.filter(|record| record.unconfirmed);
+        let if_version = unconfirmed
+            .as_ref()
+            .map(|r| (r.payment.payment_id.as_str(), r.payment.version));
+        let recorded = self
+            .backend
+            .record_ignored_webhook(event, if_version)
+            .await?;
+        if let (true, Some(record)) = (recorded, unconfirmed) {
+            record.unconfirmed = false;
+        }
+        Ok(recorded)
+    }
+
+    /// Claims `key` for a new request: `None` when claimed, else the existing record. A claim
+    /// still unanswered since before `stale_before` (its router died mid-request) is taken over,
+    /// so the client's retry runs again, reaching the processor with the same derived key.
+    pub async fn claim_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        fingerprint: &str,
+        now: &str,
+        stale_before: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.backend
+            .claim_idempotency_key(merchant_id, key, fingerprint, now, stale_before)
+            .await
+    }
+
+    /// Stores the answer of a claimed key.
+    pub async fn complete_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        self.backend
+            .complete_idempotency_key(merchant_id, key, status, body)
+            .await
+    }
+
+    /// Releases a claimed key whose request failed before any answer (so a retry may run).
+    pub async fn release_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        self.backend.release_idempotency_key(merchant_id, key).await
+    }
+
+    /// Finishes what runs, then closes the backend.
+    pub async fn close(&self) {
+        self.backend.close().await;
+    }
+}
