@@ -13,7 +13,10 @@ trap 'rm -rf "$work"' EXIT
 # processors' documents from the repository's specs/), so it also proves the repository stands
 # alone; it reuses the main target directory, so only the workspace's own crates are rebuilt.
 mkdir "$work/main"
-(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - 2>/dev/null) | tar xf - -C "$work/main"
+# Files deleted but not yet committed are listed by git and left out here.
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard \
+    | while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done \
+    | xargs -0 tar cf -) | tar xf - -C "$work/main"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 cd "$work/main"
 git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm base
