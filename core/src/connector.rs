@@ -246,6 +246,32 @@ impl<T: Translator> HttpConnector<T> {
             ));
         }
         validation?;
+        let started = std::time::Instant::now();
+        let result = self.exchange(flow, translate).await;
+        let connector = self.translator.id();
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(err) => err.kind_name(),
+        };
+        metrics::counter!(
+            "paybridge_connector_calls_total",
+            "connector" => connector, "flow" => flow.name(), "outcome" => outcome
+        )
+        .increment(1);
+        metrics::histogram!(
+            "paybridge_connector_call_duration_seconds",
+            "connector" => connector, "flow" => flow.name()
+        )
+        .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// Translates, sends and parses, step after step, until the flow has its answer.
+    async fn exchange<R: 'static>(
+        &self,
+        flow: Flow,
+        translate: impl FnOnce(&T) -> Result<Exchange<R>, ConnectorError>,
+    ) -> Result<R, ConnectorError> {
         let mut exchange = translate(&self.translator)?;
         let ctx = CallContext {
             connector: self.translator.id(),

@@ -210,6 +210,23 @@ impl ConnectorError {
         }
     }
 
+    /// The variant's name in snake case (`timeout`, `rejected`, …): a label for metrics and
+    /// logs that carries nothing of the message.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ConnectorError::NotSupported { .. } => "not_supported",
+            ConnectorError::InvalidRequest { .. } => "invalid_request",
+            ConnectorError::Authentication(_) => "authentication",
+            ConnectorError::Rejected { .. } => "rejected",
+            ConnectorError::IdempotencyConflict { .. } => "idempotency_conflict",
+            ConnectorError::RateLimited { .. } => "rate_limited",
+            ConnectorError::Processor { .. } => "processor",
+            ConnectorError::Transport { .. } => "transport",
+            ConnectorError::Timeout { .. } => "timeout",
+            ConnectorError::InvalidResponse { .. } => "invalid_response",
+        }
+    }
+
     /// `true` when the operation may have taken effect at the processor although no verdict
     /// arrived. The caller must reconcile with a sync, or retry with the *same* idempotency key.
     pub fn outcome_unknown(&self) -> bool {

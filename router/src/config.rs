@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -75,6 +76,76 @@ pub struct RouterConfig {
     pub simulators: bool,
     /// Overrides every connector's request timeout (milliseconds).
     pub connector_timeout_ms: Option<u64>,
+    /// What one client can hold of the server: timeouts and caps (the `[server]` table).
+    pub server: ServerLimits,
+}
+
+/// The HTTP server's limits, so that slow or idle clients cannot hold the router's
+/// connections, memory or tasks. Times in milliseconds; none may be 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerLimits {
+    /// How long a connection may take to send a request's headers, counted from when it waits
+    /// for a request: also how long an idle keep-alive connection stays open. Default 30000.
+    pub header_read_timeout_ms: u64,
+    /// How long a request body may take to arrive in full (408 `body_timeout` after). Default
+    /// 30000.
+    pub body_read_timeout_ms: u64,
+    /// Connections open at once; past it, new connections wait in the listen backlog. Keep it
+    /// below the process's open-file limit (`ulimit -n`). Default 1024.
+    pub max_connections: usize,
+    /// Requests handled at once (`/health`, `/ready` and `/metrics` aside); past it a request
+    /// waits up to `request_queue_timeout_ms`, then gets 503 `overloaded`. Default 512.
+    pub max_requests_in_flight: usize,
+    /// How long a request may wait for one of the `max_requests_in_flight`. Default 5000.
+    pub request_queue_timeout_ms: u64,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            header_read_timeout_ms: 30_000,
+            body_read_timeout_ms: 30_000,
+            max_connections: 1024,
+            max_requests_in_flight: 512,
+            request_queue_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// Refuses a 0, which would stop the server from serving anything.
+    pub fn check(&self) -> Result<(), String> {
+        let zero = [
+            ("header_read_timeout_ms", self.header_read_timeout_ms == 0),
+            ("body_read_timeout_ms", self.body_read_timeout_ms == 0),
+            ("max_connections", self.max_connections == 0),
+            ("max_requests_in_flight", self.max_requests_in_flight == 0),
+            (
+                "request_queue_timeout_ms",
+                self.request_queue_timeout_ms == 0,
+            ),
+        ];
+        match zero.iter().find(|(_, is_zero)| *is_zero) {
+            Some((key, _)) => Err(format!("[server] {key} must be greater than 0")),
+            None => Ok(()),
+        }
+    }
+
+    /// [`ServerLimits::header_read_timeout_ms`].
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    /// [`ServerLimits::body_read_timeout_ms`].
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
+    }
+
+    /// [`ServerLimits::request_queue_timeout_ms`].
+    pub fn request_queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_queue_timeout_ms)
+    }
 }
 
 impl Default for RouterConfig {
@@ -88,6 +159,7 @@ impl Default for RouterConfig {
             connectors: BTreeMap::new(),
             simulators: cfg!(feature = "simulators"),
             connector_timeout_ms: None,
+            server: ServerLimits::default(),
         }
     }
 }
@@ -355,6 +427,7 @@ mod tests {
             Some("pc_replace_me")
         );
         assert_eq!(checkout.execution.retry.max_attempts, 3);
+        assert_eq!(config.server, ServerLimits::default());
         assert_eq!(
             config.connectors.keys().collect::<Vec<_>>(),
             ["checkout", "primer", "stripe"]

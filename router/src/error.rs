@@ -25,6 +25,8 @@ pub enum ErrorType {
     Connector,
     /// A fault of the router itself (500).
     Internal,
+    /// The router has all the requests it takes at once (503); retry after `Retry-After`.
+    Overloaded,
 }
 
 /// An error answer.

@@ -26,6 +26,7 @@
 //!   store.
 //! - [`http`]: routes, authentication, idempotency, JSON errors.
 //! - [`store`]: the SQL schema and queries, and the mapping of rows to the domain.
+//! - [`metrics`]: what `GET /metrics` reports.
 
 pub mod auth;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod locks;
+pub mod metrics;
 pub mod model;
 pub mod payments;
 pub mod present;
@@ -78,7 +80,7 @@ pub struct Running {
     simulators: BTreeMap<String, SimulatorHandle>,
     store: Store,
     stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl Running {
@@ -112,10 +114,8 @@ impl Running {
     /// closes the database.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
-        match self.task.await {
-            Ok(Err(err)) => tracing::error!(error = %err, "server error"),
-            Err(err) => tracing::error!(error = %err, "server task failed"),
-            Ok(Ok(())) => {}
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "server task failed");
         }
         #[cfg(feature = "simulators")]
         for (_, simulator) in self.simulators {
@@ -139,6 +139,8 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         };
         format!("database {}: {e}{hint}", redact_url(url))
     })?;
+    config.server.check()?;
+    metrics::recorder();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
@@ -211,19 +213,21 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         demo = Some(("merchant_demo".to_owned(), key));
     }
 
-    let state = Arc::new(http::AppState {
-        payments: Payments::new(store.clone(), connectors),
+    let state = Arc::new(http::AppState::new(
+        Payments::new(store.clone(), connectors),
         merchants,
-    });
+        &config.server,
+    ));
     let (stop, stopped) = oneshot::channel::<()>();
     let app = http::app(state);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(http::server::serve(
+        listener,
+        app,
+        config.server,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     Ok(Running {
         addr,
         demo,

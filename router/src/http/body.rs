@@ -2,11 +2,13 @@
 //! plain-text rejections.
 
 use axum::body::Bytes;
+use std::time::Duration;
+
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::config::ServerLimits;
 use crate::error::ApiError;
 
 /// A request body read as the JSON object `T`, whatever the `Content-Type`.
@@ -16,24 +18,6 @@ use crate::error::ApiError;
 /// wrongly typed field is 400 `invalid_body` with the field named.
 #[derive(Debug, Clone)]
 pub struct Body<T>(pub T);
-
-/// Why a [`Body`] was refused.
-#[derive(Debug)]
-pub enum BodyRejection {
-    /// The body could not be read (too large, or the connection failed).
-    Unreadable(BytesRejection),
-    /// The body was read but is not the expected JSON object.
-    Invalid(ApiError),
-}
-
-impl IntoResponse for BodyRejection {
-    fn into_response(self) -> Response {
-        match self {
-            BodyRejection::Unreadable(rejection) => unreadable(&rejection).into_response(),
-            BodyRejection::Invalid(err) => err.into_response(),
-        }
-    }
-}
 
 /// The JSON error for a body that could not be read: 413 `body_too_large` past the limit, else
 /// 400 `unreadable_body` (axum's own answers are plain text).
@@ -58,6 +42,33 @@ pub fn unreadable(rejection: &BytesRejection) -> ApiError {
     }
 }
 
+/// How long a body may take to arrive, set on each request by the router's limits (a request
+/// without it, in a test, gets the default).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyReadTimeout(pub Duration);
+
+/// Reads the whole body within its [`BodyReadTimeout`]: a client that stops sending gets 408
+/// `body_timeout` instead of holding the request, with [`unreadable`]'s errors otherwise.
+pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    let timeout = request
+        .extensions()
+        .get::<BodyReadTimeout>()
+        .map_or_else(|| ServerLimits::default().body_read_timeout(), |t| t.0);
+    match tokio::time::timeout(timeout, Bytes::from_request(request, state)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(rejection)) => Err(unreadable(&rejection)),
+        Err(_) => Err(ApiError {
+            status: axum::http::StatusCode::REQUEST_TIMEOUT,
+            kind: crate::error::ErrorType::InvalidRequest,
+            code: "body_timeout".to_owned(),
+            message: format!(
+                "the request body did not arrive within {} ms",
+                timeout.as_millis()
+            ),
+        }),
+    }
+}
+
 /// The most a request body may hold (the router's `DefaultBodyLimit`).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
@@ -70,10 +81,7 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(request, state)
-            .await
-            .map(RawBody)
-            .map_err(|rejection| unreadable(&rejection))
+        read_body(request, state).await.map(RawBody)
     }
 }
 
@@ -103,13 +111,10 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = BodyRejection;
+    type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, BodyRejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(BodyRejection::Unreadable)?;
-        Body::parse(&bytes).map_err(BodyRejection::Invalid)
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        Body::parse(&read_body(request, state).await?)
     }
 }
 
@@ -189,11 +194,9 @@ mod tests {
         let request = Request::post("/payments/pay_x/capture")
             .body(axum::body::Body::from(body))
             .expect("a request");
-        match Body::<T>::from_request(request, &()).await {
-            Ok(Body(value)) => Ok(value),
-            Err(BodyRejection::Invalid(err)) => Err(err),
-            Err(BodyRejection::Unreadable(rejection)) => panic!("unreadable: {rejection}"),
-        }
+        Body::<T>::from_request(request, &())
+            .await
+            .map(|Body(value)| value)
     }
 
     #[tokio::test]

@@ -69,6 +69,20 @@ pub(super) async fn health(State(state): State<Shared>) -> Response {
     }
 }
 
+/// `GET /metrics`: Prometheus's text format (see [`crate::metrics`]). No `api-key`, as
+/// scrapers send none; its labels carry no merchant or payment data.
+pub(super) async fn metrics(State(state): State<Shared>) -> Response {
+    let text = crate::metrics::render(state.payments.store()).await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
 /// `GET /ready`: whether this instance should get traffic: its database answers and it has a
 /// connector to route to. 503 `not_ready`, naming what is missing, when not.
 pub(super) async fn ready(State(state): State<Shared>) -> Response {
@@ -304,7 +318,15 @@ pub(super) async fn webhook(
         body: &body,
         received_at: time::OffsetDateTime::now_utc(),
     };
+    let counted = |result: &'static str| {
+        metrics::counter!(
+            "paybridge_webhooks_total",
+            "connector" => connector.id(), "result" => result
+        )
+        .increment(1);
+    };
     let event = connector.verify_webhook(&incoming).map_err(|err| {
+        counted("rejected");
         tracing::warn!(connector = %connector_name, error = %err, "webhook refused");
         ApiError::invalid(
             "webhook_verification_failed",
@@ -315,6 +337,7 @@ pub(super) async fn webhook(
         .payments
         .receive_webhook(&connector_name, &event)
         .await?;
+    counted(status);
     Ok(Json(serde_json::json!({
         "status": status, "event_id": event.event_id, "payment_id": payment_id
     })))

@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -37,9 +36,9 @@ pub(super) async fn idempotency(
     };
     let (parts, body) = request.into_parts();
     // Read as a handler would, with the same limit and the same JSON 413.
-    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await {
+    let body = match super::read_body(Request::from_parts(parts.clone(), body), &state).await {
         Ok(body) => body,
-        Err(rejection) => return super::unreadable(&rejection).into_response(),
+        Err(err) => return err.into_response(),
     };
     let fingerprint = fingerprint(&parts.method, parts.uri.path(), &body);
     let store = state.payments.store();
@@ -96,6 +95,7 @@ fn fingerprint(method: &Method, path: &str, body: &[u8]) -> String {
 
 /// The stored answer again, marked as a replay.
 fn replay(status: u16, body: String) -> Response {
+    metrics::counter!("paybridge_idempotent_replays_total").increment(1);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (
         status,
@@ -186,10 +186,11 @@ mod tests {
     impl Harness {
         async fn start() -> Harness {
             let store = Store::connect("sqlite::memory:").await.expect("a store");
-            let state = Arc::new(AppState {
-                payments: Payments::new(store, Connectors::new()),
-                merchants: Merchants::new(vec![MerchantKey::from_key(MERCHANT, API_KEY)]),
-            });
+            let state = Arc::new(AppState::new(
+                Payments::new(store, Connectors::new()),
+                Merchants::new(vec![MerchantKey::from_key(MERCHANT, API_KEY)]),
+                &Default::default(),
+            ));
             let runs = Arc::new(AtomicUsize::new(0));
             let layer = || axum::middleware::from_fn_with_state(state.clone(), idempotency);
             let counted = |answer: fn(usize) -> Response| {

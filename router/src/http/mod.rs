@@ -7,22 +7,25 @@ mod body;
 mod caller;
 mod handlers;
 mod idempotency;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{self, MethodRouter};
 use tracing::Instrument;
 
-pub use body::{unreadable, Body, BodyRejection, PathId, RawBody, BODY_LIMIT};
+pub use body::{read_body, unreadable, Body, BodyReadTimeout, PathId, RawBody, BODY_LIMIT};
 pub use caller::{Caller, Merchant};
 
 use crate::auth::Merchants;
+use crate::config::ServerLimits;
+use crate::error::{ApiError, ErrorType};
 use crate::payments::Payments;
 
 /// The OpenAPI document of this API.
@@ -34,6 +37,21 @@ pub struct AppState {
     pub payments: Payments,
     /// Who may call.
     pub merchants: Merchants,
+    /// One permit per request handled at once.
+    in_flight: tokio::sync::Semaphore,
+    limits: ServerLimits,
+}
+
+impl AppState {
+    /// The state of a router serving `payments` to `merchants` within `limits`.
+    pub fn new(payments: Payments, merchants: Merchants, limits: &ServerLimits) -> Self {
+        AppState {
+            payments,
+            merchants,
+            in_flight: tokio::sync::Semaphore::new(limits.max_requests_in_flight),
+            limits: *limits,
+        }
+    }
 }
 
 type Shared = Arc<AppState>;
@@ -63,6 +81,7 @@ pub fn app(state: Shared) -> axum::Router {
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(axum::middleware::from_fn(trace))
         .with_state(state)
 }
@@ -74,6 +93,7 @@ fn route_table() -> RouteTable {
     RouteTable::default()
         .get("/health", health)
         .get("/ready", ready)
+        .get("/metrics", metrics)
         .get("/openapi.json", openapi)
         .get("/connectors", connectors)
         .idempotent_post("/payments", create_payment)
@@ -191,19 +211,82 @@ async fn trace(request: Request, next: Next) -> Response {
         merchant_id = tracing::field::Empty,
         payment_id = tracing::field::Empty,
     );
+    // The route's template (`/payments/{payment_id}`): a label with a bounded set of values.
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = method_label(request.method());
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "request"
-        )
-    });
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::info!(status, elapsed_us = elapsed.as_micros() as u64, "request"));
+    metrics::counter!(
+        "paybridge_http_requests_total",
+        "method" => method, "route" => route.clone(), "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!(
+        "paybridge_http_request_duration_seconds",
+        "method" => method, "route" => route
+    )
+    .record(elapsed.as_secs_f64());
     response
+}
+
+/// The method as a label: the API's methods by name, anything else as `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+/// Holds one of [`ServerLimits::max_requests_in_flight`] for the request (waiting up to the
+/// queue timeout, then 503 `overloaded`) and gives its body extractor the body timeout. The
+/// probes are never held up, so an overloaded instance still answers them.
+async fn bounded(State(state): State<Shared>, mut request: Request, next: Next) -> Response {
+    request
+        .extensions_mut()
+        .insert(BodyReadTimeout(state.limits.body_read_timeout()));
+    if ["/health", "/ready", "/metrics"].contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let waited = tokio::time::timeout(
+        state.limits.request_queue_timeout(),
+        state.in_flight.acquire(),
+    )
+    .await;
+    match waited {
+        Ok(Ok(_permit)) => next.run(request).await,
+        _ => {
+            let mut response = ApiError {
+                status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                kind: ErrorType::Overloaded,
+                code: "overloaded".into(),
+                message: format!(
+                    "the router is handling {} requests, its limit; retry shortly",
+                    state.limits.max_requests_in_flight
+                ),
+            }
+            .into_response();
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from_static("1"),
+            );
+            response
+        }
+    }
 }
 
 /// The header that names a request, taken from the client or made here, and echoed.

@@ -124,6 +124,17 @@ async fn the_contract(backend: Arc<dyn PaymentStore>) {
     let mut moved = a.payment("m1", "pay_1").await.expect("read").expect("kept");
     refund(&mut moved, "ref_c", 100);
     assert_eq!(a.save(&mut moved).await.expect("save"), Written::Yes);
+    assert_eq!(
+        b.unsettled().await.expect("unsettled"),
+        Unsettled {
+            refunds: 2,
+            ..Unsettled::default()
+        }
+    );
+    let mut processing = record("pay_2");
+    processing.payment.status = "processing".into();
+    a.insert_payment(&processing).await.expect("insert");
+    assert_eq!(b.unsettled().await.expect("unsettled").payments, 1);
     stale.payment.version -= 1;
     stale.unconfirmed = true;
     assert!(!a

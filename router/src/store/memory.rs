@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::rows::PaymentRow;
-use super::{IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Written};
+use super::{
+    IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled, Written,
+};
 
 /// Payments, webhook events and idempotency records in memory.
 #[derive(Debug, Default)]
@@ -222,6 +224,24 @@ impl PaymentStore for MemoryStore {
             state.keys.remove(&slot);
         }
         Ok(())
+    }
+
+    async fn unsettled(&self) -> Result<Unsettled, StoreError> {
+        let state = self.state()?;
+        let mut unsettled = Unsettled::default();
+        for record in state.payments.values() {
+            let count = |statuses: &mut dyn Iterator<Item = &String>, wanted: &str| {
+                statuses.filter(|s| s.as_str() == wanted).count() as u64
+            };
+            unsettled.payments += u64::from(record.payment.status == "processing");
+            unsettled.captures += count(&mut record.captures.iter().map(|c| &c.status), "pending");
+            unsettled.increments += count(
+                &mut record.increments.iter().map(|i| &i.status),
+                "processing",
+            );
+            unsettled.refunds += count(&mut record.refunds.iter().map(|r| &r.status), "pending");
+        }
+        Ok(unsettled)
     }
 
     async fn close(&self) {

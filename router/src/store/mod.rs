@@ -241,6 +241,20 @@ pub enum Written {
     Stale,
 }
 
+/// How many operations wait for a processor's verdict: payments `processing`, captures and
+/// refunds `pending`, incremental authorizations `processing`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unsettled {
+    /// Payments in `processing`.
+    pub payments: u64,
+    /// Captures in `pending`.
+    pub captures: u64,
+    /// Incremental authorizations in `processing`.
+    pub increments: u64,
+    /// Refunds in `pending`.
+    pub refunds: u64,
+}
+
 /// Where payments are kept: the statements a backend runs. [`Store`] adds the cache and the
 /// rules every backend shares.
 #[async_trait]
@@ -309,6 +323,8 @@ pub trait PaymentStore: Send + Sync + Debug {
     /// Releases a claimed key that has no answer.
     async fn release_idempotency_key(&self, merchant_id: &str, key: &str)
         -> Result<(), StoreError>;
+    /// How many operations have no verdict yet.
+    async fn unsettled(&self) -> Result<Unsettled, StoreError>;
     /// Finishes what runs and closes; later calls fail with [`StoreError::Closed`].
     async fn close(&self);
 }
@@ -350,14 +366,18 @@ impl Store {
         if record.attempts.len() != 1 {
             return Err(StoreError::Refused("a new payment has one attempt"));
         }
-        self.backend.insert_payment(record).await?;
+        timed("insert_payment", self.backend.insert_payment(record)).await?;
         self.cache.put(record.stored.clone());
         Ok(())
     }
 
     /// Deletes a payment that never reached the processor (its request failed validation).
     pub async fn delete_unsent_payment(&self, payment_id: &str) -> Result<(), StoreError> {
-        self.backend.delete_unsent_payment(payment_id).await?;
+        timed(
+            "delete_unsent_payment",
+            self.backend.delete_unsent_payment(payment_id),
+        )
+        .await?;
         self.cache.remove(payment_id);
         Ok(())
     }
@@ -373,7 +393,12 @@ impl Store {
         merchant_id: &str,
         payment_id: &str,
     ) -> Result<Option<PaymentRecord>, StoreError> {
-        let Some(row) = self.backend.payment_row(merchant_id, payment_id).await? else {
+        let Some(row) = timed(
+            "payment_row",
+            self.backend.payment_row(merchant_id, payment_id),
+        )
+        .await?
+        else {
             return Ok(None);
         };
         if let Some(stored) = self.cache.get(payment_id) {
@@ -381,7 +406,7 @@ impl Store {
                 return Ok(Some(PaymentRecord::from_stored(row, stored)));
             }
         }
-        let record = self.backend.payment(merchant_id, payment_id).await?;
+        let record = timed("payment", self.backend.payment(merchant_id, payment_id)).await?;
         if let Some(record) = &record {
             self.cache.put(record.stored.clone());
         }
@@ -419,9 +444,12 @@ impl Store {
             let p = &stored.payment;
             return Ok(Some((p.payment_id.clone(), p.merchant_id.clone())));
         }
-        self.backend
-            .payment_owner_by_connector_id(connector, connector_transaction_id)
-            .await
+        timed(
+            "payment_owner_by_connector_id",
+            self.backend
+                .payment_owner_by_connector_id(connector, connector_transaction_id),
+        )
+        .await
     }
 
     /// The payment id and merchant of refund `refund_id`.
@@ -429,7 +457,7 @@ impl Store {
         &self,
         refund_id: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
-        self.backend.refund_owner(refund_id).await
+        timed("refund_owner", self.backend.refund_owner(refund_id)).await
     }
 
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
@@ -451,7 +479,9 @@ impl Store {
                 "a payment's id, merchant, connector and creation time never change",
             ));
         }
-        if self.backend.write_payment(record, applied).await? == Written::Stale {
+        if timed("write_payment", self.backend.write_payment(record, applied)).await?
+            == Written::Stale
+        {
             return Ok(Written::Stale);
         }
         record.mark_stored();
@@ -465,7 +495,11 @@ impl Store {
         connector: &str,
         event_id: &str,
     ) -> Result<bool, StoreError> {
-        self.backend.webhook_event_seen(connector, event_id).await
+        timed(
+            "webhook_event_seen",
+            self.backend.webhook_event_seen(connector, event_id),
+        )
+        .await
     }
 
     /// Records a webhook event that changed no payment; `false` when `(connector, event_id)`
@@ -484,10 +518,11 @@ impl Store {
         let if_version = unconfirmed
             .as_ref()
             .map(|r| (r.payment.payment_id.as_str(), r.payment.version));
-        let recorded = self
-            .backend
-            .record_ignored_webhook(event, if_version)
-            .await?;
+        let recorded = timed(
+            "record_ignored_webhook",
+            self.backend.record_ignored_webhook(event, if_version),
+        )
+        .await?;
         if let (true, Some(record)) = (recorded, unconfirmed) {
             record.unconfirmed = false;
         }
@@ -505,9 +540,12 @@ impl Store {
         now: &str,
         stale_before: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.backend
-            .claim_idempotency_key(merchant_id, key, fingerprint, now, stale_before)
-            .await
+        timed(
+            "claim_idempotency_key",
+            self.backend
+                .claim_idempotency_key(merchant_id, key, fingerprint, now, stale_before),
+        )
+        .await
     }
 
     /// Stores the answer of a claimed key.
@@ -518,9 +556,12 @@ impl Store {
         status: u16,
         body: &str,
     ) -> Result<(), StoreError> {
-        self.backend
-            .complete_idempotency_key(merchant_id, key, status, body)
-            .await
+        timed(
+            "complete_idempotency_key",
+            self.backend
+                .complete_idempotency_key(merchant_id, key, status, body),
+        )
+        .await
     }
 
     /// Releases a claimed key whose request failed before any answer (so a retry may run).
@@ -529,11 +570,30 @@ impl Store {
         merchant_id: &str,
         key: &str,
     ) -> Result<(), StoreError> {
-        self.backend.release_idempotency_key(merchant_id, key).await
+        timed(
+            "release_idempotency_key",
+            self.backend.release_idempotency_key(merchant_id, key),
+        )
+        .await
+    }
+
+    /// How many operations have no verdict yet.
+    pub async fn unsettled(&self) -> Result<Unsettled, StoreError> {
+        timed("unsettled", self.backend.unsettled()).await
     }
 
     /// Finishes what runs, then closes the backend.
     pub async fn close(&self) {
         self.backend.close().await;
     }
+}
+
+/// Awaits a backend call, recording its time by operation
+/// (`paybridge_store_duration_seconds`).
+async fn timed<T>(operation: &'static str, call: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    metrics::histogram!("paybridge_store_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
+    result
 }

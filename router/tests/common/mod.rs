@@ -68,9 +68,14 @@ impl Answer {
 
 impl TestRouter {
     pub async fn start() -> TestRouter {
+        Self::start_configured(|_| {}).await
+    }
+
+    /// A router with every simulator, its configuration changed by `configure` first.
+    pub async fn start_configured(configure: impl FnOnce(&mut RouterConfig)) -> TestRouter {
         let path =
             std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
-        Self::start_on(path, BTreeMap::new()).await
+        Self::start_on(path, BTreeMap::new(), configure).await
     }
 
     /// Two routers on one database, as two instances behind a load balancer, routing
@@ -89,8 +94,8 @@ impl TestRouter {
         let connectors = BTreeMap::from([(connector.to_owned(), target.config.clone())]);
         let path =
             std::env::temp_dir().join(format!("paybridge-router-test-{}.db", uuid::Uuid::new_v4()));
-        let first = Self::start_on(path.clone(), connectors.clone()).await;
-        let second = Self::start_on(path, connectors).await;
+        let first = Self::start_on(path.clone(), connectors.clone(), |_| {}).await;
+        let second = Self::start_on(path, connectors, |_| {}).await;
         (
             first,
             second,
@@ -101,12 +106,16 @@ impl TestRouter {
 
     /// A router on the SQLite file `path` (or `PAYBRIDGE_TEST_DATABASE_URL`), with
     /// `connectors`, or with every simulator when that is empty.
-    async fn start_on(path: PathBuf, connectors: BTreeMap<String, ConnectorConfig>) -> TestRouter {
+    async fn start_on(
+        path: PathBuf,
+        connectors: BTreeMap<String, ConnectorConfig>,
+        configure: impl FnOnce(&mut RouterConfig),
+    ) -> TestRouter {
         // Opt-in: the same tests on another database (a fresh PostgreSQL database with the
         // `postgres` feature); by default a SQLite file of its own per router.
         let database_url = std::env::var("PAYBRIDGE_TEST_DATABASE_URL")
             .unwrap_or_else(|_| format!("sqlite://{}", path.display()));
-        let config = RouterConfig {
+        let mut config = RouterConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             database_url: database_url.clone(),
             merchants: vec![
@@ -126,6 +135,7 @@ impl TestRouter {
             connectors,
             ..RouterConfig::default()
         };
+        configure(&mut config);
         let running = start(config).await.expect("router starts");
         let base = running.base_url();
         TestRouter {

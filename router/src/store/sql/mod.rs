@@ -19,7 +19,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Connection as _, Row};
 
 use super::rows::*;
-use super::{IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Written};
+use super::{
+    IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled, Written,
+};
 use build::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -581,6 +583,34 @@ impl PaymentStore for SqlStore {
                 .execute(conn)
                 .await
                 .map(|_| ())
+            })
+        })
+        .await
+    }
+
+    async fn unsettled(&self) -> Result<Unsettled, StoreError> {
+        self.run(|conn| {
+            Box::pin(async move {
+                // Each count reads a partial index of the unsettled rows (migration 0004).
+                let row = sqlx::query(
+                    "SELECT \
+                     (SELECT COUNT(*) FROM payments WHERE status = 'processing'), \
+                     (SELECT COUNT(*) FROM captures WHERE status = 'pending'), \
+                     (SELECT COUNT(*) FROM incremental_authorizations \
+                      WHERE status = 'processing'), \
+                     (SELECT COUNT(*) FROM refunds WHERE status = 'pending')",
+                )
+                .fetch_one(conn)
+                .await?;
+                let count = |i: usize| -> Result<u64, sqlx::Error> {
+                    Ok(u64::try_from(row.try_get::<i64, _>(i)?).unwrap_or(0))
+                };
+                Ok(Unsettled {
+                    payments: count(0)?,
+                    captures: count(1)?,
+                    increments: count(2)?,
+                    refunds: count(3)?,
+                })
             })
         })
         .await
