@@ -102,6 +102,12 @@ pub enum Condition {
     AtAuthorizationOnly,
     /// A processor-issued payment method token is required; raw cards are refused.
     RequiresPaymentMethodToken,
+    /// A payment method token must start with one of these prefixes (`pm_`): the kinds of
+    /// token the processor issues; others are refused before sending.
+    PaymentMethodTokenPrefixes {
+        /// The prefixes.
+        prefixes: Vec<String>,
+    },
     /// Several partial operations may follow one another (captures, refunds).
     Multiple,
     /// The amount may be less than the total.

@@ -179,9 +179,14 @@ impl Translator for Checkout {
         Capabilities::new(Self::ID)
             .support(
                 Flow::Authorize,
-                [Condition::Note {
-                    text: "cards, Frames tokens (tok_) and stored sources (src_); 3DS answers 202 with a redirect".into(),
-                }],
+                [
+                    Condition::PaymentMethodTokenPrefixes {
+                        prefixes: vec!["tok_".into(), "src_".into()],
+                    },
+                    Condition::Note {
+                        text: "cards, Frames tokens (tok_) and stored sources (src_); 3DS answers 202 with a redirect".into(),
+                    },
+                ],
             )
             .support(
                 Flow::IncrementalAuthorization,

@@ -216,11 +216,16 @@ impl Translator for Stripe {
         Capabilities::new(Self::ID)
             .support(
                 Flow::Authorize,
-                [Condition::Note {
-                    text: "cards and PaymentMethod ids (pm_); 3DS by redirect; extended \
-                           authorization is asked for here (request_extended_authorization)"
-                        .into(),
-                }],
+                [
+                    Condition::PaymentMethodTokenPrefixes {
+                        prefixes: vec!["pm_".into()],
+                    },
+                    Condition::Note {
+                        text: "cards and PaymentMethod ids (pm_); 3DS by redirect; extended \
+                               authorization is asked for here (request_extended_authorization)"
+                            .into(),
+                    },
+                ],
             )
             .support(
                 Flow::IncrementalAuthorization,

@@ -12,7 +12,7 @@ use paybridge_core::IncomingWebhook;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Body, Caller, Merchant, PathId, RawBody, Shared, OPENAPI};
+use super::{Body, Caller, Merchant, PathId, RawBody, Shared};
 use crate::error::{ApiError, ErrorType};
 use crate::model::*;
 
@@ -109,14 +109,14 @@ pub(super) async fn ready(State(state): State<Shared>) -> Response {
     }
 }
 
-/// `GET /openapi.json`: this API's document.
-pub(super) async fn openapi() -> Response {
+/// `GET /openapi.json`: this API's document, with this instance's connectors and currencies.
+pub(super) async fn openapi(State(state): State<Shared>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        OPENAPI,
+        state.document.clone(),
     )
         .into_response()
 }

@@ -23,6 +23,8 @@ use tracing::Instrument;
 pub use body::{read_body, unreadable, Body, BodyReadTimeout, PathId, RawBody, BODY_LIMIT};
 pub use caller::{Caller, Merchant};
 
+use paybridge_core::{Capabilities, Condition, Flow};
+
 use crate::auth::Merchants;
 use crate::config::ServerLimits;
 use crate::error::{ApiError, ErrorType};
@@ -40,12 +42,20 @@ pub struct AppState {
     /// One permit per request handled at once.
     in_flight: tokio::sync::Semaphore,
     limits: ServerLimits,
+    /// What `GET /openapi.json` answers: [`served_document`].
+    document: axum::body::Bytes,
 }
 
 impl AppState {
     /// The state of a router serving `payments` to `merchants` within `limits`.
     pub fn new(payments: Payments, merchants: Merchants, limits: &ServerLimits) -> Self {
+        let connectors = payments
+            .connectors()
+            .iter()
+            .map(|(name, connector)| (name.as_str(), connector.capabilities()));
+        let document = served_document(connectors).into();
         AppState {
+            document,
             payments,
             merchants,
             in_flight: tokio::sync::Semaphore::new(limits.max_requests_in_flight),
@@ -84,6 +94,79 @@ pub fn app(state: Shared) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(axum::middleware::from_fn(trace))
         .with_state(state)
+}
+
+/// [`OPENAPI`] as an instance serves it, for `connectors` (name and capabilities): the
+/// connectors and the currencies it takes listed as enums, and card data allowed only with the
+/// connectors that take it (the others need a `payment_token`), so that what the document calls
+/// valid, this instance accepts.
+pub fn served_document<'a>(
+    connectors: impl IntoIterator<Item = (&'a str, &'a Capabilities)>,
+) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(OPENAPI) else {
+        return OPENAPI.to_owned();
+    };
+    let (mut names, mut take_cards, mut token_rules) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, capabilities) in connectors {
+        names.push(name);
+        let conditions = capabilities
+            .flows
+            .get(&Flow::Authorize)
+            .map_or(&[][..], |support| &support.conditions[..]);
+        if !conditions.contains(&Condition::RequiresPaymentMethodToken) {
+            take_cards.push(name);
+        }
+        // A token this connector takes: any, or one with one of its prefixes.
+        let mut rule = serde_json::json!({"properties": {"connector": {"enum": [name]}}});
+        for condition in conditions {
+            if let Condition::PaymentMethodTokenPrefixes { prefixes } = condition {
+                let alternatives: Vec<String> = prefixes.iter().map(|p| regex_literal(p)).collect();
+                rule["properties"]["payment_token"] =
+                    serde_json::json!({"pattern": format!("^({})", alternatives.join("|"))});
+            }
+        }
+        token_rules.push(rule);
+    }
+    let currencies: Vec<&str> = paybridge_core::Currency::all()
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    let create = &mut doc["components"]["schemas"]["CreatePaymentRequest"];
+    create["properties"]["connector"]["enum"] = serde_json::json!(names);
+    create["properties"]["currency"]["enum"] = serde_json::json!(currencies);
+    let with_token = serde_json::json!({
+        "required": ["payment_token"],
+        "not": {"required": ["payment_method_data"]},
+        "anyOf": token_rules
+    });
+    create["oneOf"] = if take_cards.is_empty() {
+        serde_json::json!([with_token])
+    } else {
+        serde_json::json!([
+            {
+                "required": ["payment_method_data"],
+                "not": {"required": ["payment_token"]},
+                "properties": {"connector": {"enum": take_cards}}
+            },
+            with_token
+        ])
+    };
+    if let Some(parameters) = doc["paths"]["/webhooks/{connector}"]["parameters"].as_array_mut() {
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "connector") {
+            parameter["schema"]["enum"] = serde_json::json!(names);
+        }
+    }
+    doc.to_string()
+}
+
+/// `text` as a regular expression that matches it literally.
+fn regex_literal(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escape = "\\^$.|?*+()[]{}".contains(c).then_some('\\');
+            escape.into_iter().chain(std::iter::once(c))
+        })
+        .collect()
 }
 
 /// The routes. `idempotent_post` routes take an `Idempotency-Key`; webhooks do not (the
@@ -315,6 +398,50 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn the_served_document_lists_this_instances_connectors_and_currencies() {
+        let stripe = Capabilities::new("stripe").support(
+            Flow::Authorize,
+            [Condition::PaymentMethodTokenPrefixes {
+                prefixes: vec!["pm_".into()],
+            }],
+        );
+        let primer = Capabilities::new("primer")
+            .support(Flow::Authorize, [Condition::RequiresPaymentMethodToken]);
+        let served = served_document([("primer", &primer), ("stripe", &stripe)]);
+        let doc: serde_json::Value = serde_json::from_str(&served).expect("JSON");
+        let request = &doc["components"]["schemas"]["CreatePaymentRequest"];
+        // Card data only where the connector takes it; a token anywhere.
+        assert_eq!(
+            request["oneOf"][0]["properties"]["connector"]["enum"],
+            serde_json::json!(["stripe"])
+        );
+        assert_eq!(
+            request["oneOf"][1]["required"],
+            serde_json::json!(["payment_token"])
+        );
+        let token_rules = &request["oneOf"][1]["anyOf"];
+        assert_eq!(
+            token_rules[1]["properties"]["payment_token"]["pattern"],
+            "^(pm_)"
+        );
+        assert!(token_rules[0]["properties"]["payment_token"].is_null());
+        assert_eq!(regex_literal("a.b_"), "a\\.b_");
+        let create = &request["properties"];
+        assert_eq!(
+            create["connector"]["enum"],
+            serde_json::json!(["primer", "stripe"])
+        );
+        let currencies = create["currency"]["enum"].as_array().expect("an enum");
+        assert_eq!(currencies.len(), paybridge_core::Currency::all().len());
+        assert!(currencies.contains(&"JPY".into()) && !currencies.contains(&"usd".into()));
+        let webhook = &doc["paths"]["/webhooks/{connector}"]["parameters"][0];
+        assert_eq!(
+            webhook["schema"]["enum"],
+            serde_json::json!(["primer", "stripe"])
+        );
+    }
 
     /// `(METHOD, path)` of every operation in the OpenAPI document.
     fn documented() -> BTreeSet<(String, String)> {
