@@ -5,6 +5,7 @@
 #
 #   scripts/api-fuzz.sh            short mode (CI): 25 examples per operation and phase
 #   scripts/api-fuzz.sh --long     500 examples per operation and phase
+#   API_FUZZ_SEED=N                another seed (default 20261202); API_FUZZ_PHASES=fuzzing, say
 #
 # Needs Python 3 (schemathesis comes from PyPI into a venv the script makes under target/).
 # The router runs from this checkout's debug build on a free port with its simulators and a
@@ -60,10 +61,10 @@ API_FUZZ_HOOKS="$repo/scripts/api-fuzz/hooks.py" \
     --header "api-key: $api_key" \
     --checks not_a_server_error,positive_data_acceptance,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases "${API_FUZZ_PHASES:-examples,coverage,fuzzing}" \
-    --max-examples "$examples" --seed 20261202 --workers 2 \
+    --max-examples "$examples" --seed "${API_FUZZ_SEED:-20261202}" --workers 2 \
     --report junit --report-dir "$work/report" >"$work/fuzz.out" 2>&1 || status=$?
-sed -n "/FAILURES/,/WARNINGS/p" "$work/fuzz.out" | head -n 150
-tail -n 25 "$work/fuzz.out"
+# Failures, warnings and the summary.
+sed -n '/=== \(FAILURES\|WARNINGS\|SUMMARY\) ===/,$p' "$work/fuzz.out" | head -n 200
 cases="$(grep -Eo '[0-9]+ generated' "$work/fuzz.out" | tail -1 || true)"
 echo "api-fuzz: $examples examples per operation and phase, ${cases:-? generated} test cases in $((SECONDS - started)) s; exit $status"
 if grep -q "panicked" "$work/router.log"; then

@@ -108,6 +108,20 @@ pub enum Condition {
         /// The prefixes.
         prefixes: Vec<String>,
     },
+    /// These currencies are refused (ISO 4217 codes), e.g. where the processor counts their
+    /// amounts in another unit.
+    UnsupportedCurrencies {
+        /// The codes.
+        currencies: Vec<String>,
+    },
+    /// Amounts in these currencies must be a multiple of `multiple` minor units (a processor
+    /// that takes three-decimal currencies only in tens).
+    AmountMultipleOf {
+        /// The codes it applies to.
+        currencies: Vec<String>,
+        /// The multiple.
+        multiple: u32,
+    },
     /// Several partial operations may follow one another (captures, refunds).
     Multiple,
     /// The amount may be less than the total.

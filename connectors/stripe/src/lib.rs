@@ -220,6 +220,13 @@ impl Translator for Stripe {
                     Condition::PaymentMethodTokenPrefixes {
                         prefixes: vec!["pm_".into()],
                     },
+                    Condition::UnsupportedCurrencies {
+                        currencies: mapping::unsendable_currencies(),
+                    },
+                    Condition::AmountMultipleOf {
+                        currencies: mapping::tens_only_currencies(),
+                        multiple: 10,
+                    },
                     Condition::Note {
                         text: "cards and PaymentMethod ids (pm_); 3DS by redirect; extended \
                                authorization is asked for here (request_extended_authorization)"

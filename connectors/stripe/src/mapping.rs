@@ -37,6 +37,24 @@ pub fn wire_amount(
     Ok(amount.get())
 }
 
+/// The currencies [`sendable`] refuses.
+pub fn unsendable_currencies() -> Vec<String> {
+    Currency::all()
+        .iter()
+        .filter(|c| unit_mismatch(**c).is_some())
+        .map(|c| c.code().to_owned())
+        .collect()
+}
+
+/// The currencies [`wire_amount`] takes only in multiples of 10: the three-decimal ones.
+pub fn tens_only_currencies() -> Vec<String> {
+    Currency::all()
+        .iter()
+        .filter(|c| c.exponent() == 3)
+        .map(|c| c.code().to_owned())
+        .collect()
+}
+
 /// Refuses a currency whose amounts Stripe counts in another unit, before anything is sent.
 pub fn sendable(currency: Currency) -> Result<(), ConnectorError> {
     match unit_mismatch(currency) {

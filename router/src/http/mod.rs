@@ -106,7 +106,8 @@ pub fn served_document<'a>(
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(OPENAPI) else {
         return OPENAPI.to_owned();
     };
-    let (mut names, mut take_cards, mut token_rules) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut names, mut take_cards) = (Vec::new(), Vec::new());
+    let (mut token_rules, mut currency_rules) = (Vec::new(), Vec::new());
     for (name, capabilities) in connectors {
         names.push(name);
         let conditions = capabilities
@@ -115,6 +116,11 @@ pub fn served_document<'a>(
             .map_or(&[][..], |support| &support.conditions[..]);
         if !conditions.contains(&Condition::RequiresPaymentMethodToken) {
             take_cards.push(name);
+        }
+        for condition in conditions {
+            if let Some(rule) = currency_rule(name, condition) {
+                currency_rules.push(rule);
+            }
         }
         // A token this connector takes: any, or one with one of its prefixes.
         let mut rule = serde_json::json!({"properties": {"connector": {"enum": [name]}}});
@@ -151,12 +157,39 @@ pub fn served_document<'a>(
             with_token
         ])
     };
+    if let Some(all_of) = create["allOf"].as_array_mut() {
+        all_of.extend(currency_rules);
+    }
     if let Some(parameters) = doc["paths"]["/webhooks/{connector}"]["parameters"].as_array_mut() {
         for parameter in parameters.iter_mut().filter(|p| p["name"] == "connector") {
             parameter["schema"]["enum"] = serde_json::json!(names);
         }
     }
     doc.to_string()
+}
+
+/// What a connector's currency condition says of a create request, as a schema: a currency it
+/// refuses is not valid with it, nor an amount off the multiple it takes.
+fn currency_rule(connector: &str, condition: &Condition) -> Option<serde_json::Value> {
+    let with = |currencies: &[String]| {
+        serde_json::json!({
+            "required": ["connector", "currency"],
+            "properties": {"connector": {"enum": [connector]}, "currency": {"enum": currencies}}
+        })
+    };
+    match condition {
+        Condition::UnsupportedCurrencies { currencies } => {
+            Some(serde_json::json!({"not": with(currencies)}))
+        }
+        Condition::AmountMultipleOf {
+            currencies,
+            multiple,
+        } => Some(serde_json::json!({"anyOf": [
+            {"not": with(currencies)},
+            {"properties": {"amount": {"multipleOf": multiple}}}
+        ]})),
+        _ => None,
+    }
 }
 
 /// `text` as a regular expression that matches it literally.
@@ -403,9 +436,15 @@ mod tests {
     fn the_served_document_lists_this_instances_connectors_and_currencies() {
         let stripe = Capabilities::new("stripe").support(
             Flow::Authorize,
-            [Condition::PaymentMethodTokenPrefixes {
-                prefixes: vec!["pm_".into()],
-            }],
+            [
+                Condition::PaymentMethodTokenPrefixes {
+                    prefixes: vec!["pm_".into()],
+                },
+                Condition::AmountMultipleOf {
+                    currencies: vec!["KWD".into()],
+                    multiple: 10,
+                },
+            ],
         );
         let primer = Capabilities::new("primer")
             .support(Flow::Authorize, [Condition::RequiresPaymentMethodToken]);
@@ -428,6 +467,10 @@ mod tests {
         );
         assert!(token_rules[0]["properties"]["payment_token"].is_null());
         assert_eq!(regex_literal("a.b_"), "a\\.b_");
+        // Stripe's KWD amounts in tens, after the document's own three_ds rule.
+        let tens = &request["allOf"][1]["anyOf"];
+        assert_eq!(tens[0]["not"]["properties"]["currency"]["enum"][0], "KWD");
+        assert_eq!(tens[1]["properties"]["amount"]["multipleOf"], 10);
         let create = &request["properties"];
         assert_eq!(
             create["connector"]["enum"],
