@@ -76,6 +76,9 @@ pub struct RouterConfig {
     pub simulators: bool,
     /// Overrides every connector's request timeout (milliseconds).
     pub connector_timeout_ms: Option<u64>,
+    /// How long an `Idempotency-Key`'s answer is kept for replay, in seconds (then a request
+    /// with the key runs as new). Default 86400 (24 h).
+    pub idempotency_ttl_secs: u64,
     /// What one client can hold of the server: timeouts and caps (the `[server]` table).
     pub server: ServerLimits,
 }
@@ -159,6 +162,7 @@ impl Default for RouterConfig {
             connectors: BTreeMap::new(),
             simulators: cfg!(feature = "simulators"),
             connector_timeout_ms: None,
+            idempotency_ttl_secs: 86_400,
             server: ServerLimits::default(),
         }
     }
@@ -207,6 +211,9 @@ pub struct RouterArgs {
     /// Every connector's request timeout in milliseconds, overriding their own.
     #[arg(long, env = "PAYBRIDGE_ROUTER_CONNECTOR_TIMEOUT_MS", value_name = "MS")]
     pub connector_timeout_ms: Option<u64>,
+    /// How long an Idempotency-Key's answer is kept for replay, in seconds. Default 86400.
+    #[arg(long, env = "PAYBRIDGE_ROUTER_IDEMPOTENCY_TTL_SECS", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idempotency_ttl_secs: Option<u64>,
 }
 
 impl RouterConfig {
@@ -234,6 +241,9 @@ impl RouterConfig {
         }
         if let Some(ms) = args.connector_timeout_ms {
             config.connector_timeout_ms = Some(ms);
+        }
+        if let Some(secs) = args.idempotency_ttl_secs {
+            config.idempotency_ttl_secs = secs;
         }
         if let Some(keys) = args.api_keys {
             for pair in keys.split(',').filter(|p| !p.trim().is_empty()) {

@@ -81,6 +81,8 @@ pub struct Running {
     store: Store,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    /// Background work (the idempotency records' expiry), stopped at shutdown.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Running {
@@ -113,6 +115,9 @@ impl Running {
     /// Stops accepting requests, lets the running ones finish, then stops the simulators and
     /// closes the database.
     pub async fn shutdown(self) {
+        for task in &self.background {
+            task.abort();
+        }
         let _ = self.stop.send(());
         if let Err(err) = self.task.await {
             tracing::error!(error = %err, "server task failed");
@@ -140,6 +145,9 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         format!("database {}: {e}{hint}", redact_url(url))
     })?;
     config.server.check()?;
+    if config.idempotency_ttl_secs == 0 {
+        return Err("idempotency_ttl_secs must be greater than 0".into());
+    }
     metrics::recorder();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -218,6 +226,8 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         merchants,
         &config.server,
     ));
+    let ttl = Duration::from_secs(config.idempotency_ttl_secs);
+    let background = vec![tokio::spawn(expire_idempotency_records(store.clone(), ttl))];
     let (stop, stopped) = oneshot::channel::<()>();
     let app = http::app(state);
     let task = tokio::spawn(http::server::serve(
@@ -237,7 +247,27 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         store,
         stop,
         task,
+        background,
     })
+}
+
+/// Deletes idempotency records older than `ttl`, now and then: a retry after that runs as a
+/// new request.
+async fn expire_idempotency_records(store: Store, ttl: Duration) {
+    let every = (ttl / 2).min(Duration::from_secs(600));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let cut = time::OffsetDateTime::now_utc() - ttl;
+        match store
+            .expire_idempotency_keys(&payments::format_time(cut))
+            .await
+        {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "idempotency records expired"),
+            Err(err) => tracing::warn!(error = %err, "idempotency records not expired"),
+        }
+    }
 }
 
 fn apply_timeout(config: &mut ConnectorConfig, timeout_ms: Option<u64>) {

@@ -336,6 +336,31 @@ async fn api_keys_and_merchant_isolation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_record_expires_after_its_ttl() {
+    let router = TestRouter::start_configured(|config| config.idempotency_ttl_secs = 1).await;
+    let key = format!("expiring-{}", uuid::Uuid::new_v4().simple());
+    let body = payment("stripe", 1200, true, TestCard::Approved).to_string();
+    let first = router
+        .raw("POST", "/payments", Some(KEY), Some(&key), Some(&body))
+        .await;
+    assert_eq!(first.status, 200);
+    let other = payment("stripe", 1300, true, TestCard::Approved).to_string();
+    let reused = router
+        .raw("POST", "/payments", Some(KEY), Some(&key), Some(&other))
+        .await;
+    assert_eq!(reused.code(), "idempotency_key_reused");
+    // Past the TTL and a sweep, the key is free: another request under it runs.
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let later = router
+        .raw("POST", "/payments", Some(KEY), Some(&key), Some(&other))
+        .await;
+    assert_eq!(later.status, 200, "{:?}", later.body);
+    assert_eq!(later.body["amount"], 1300);
+    assert!(later.headers.get("idempotent-replayed").is_none());
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_replay_or_conflict() {
     // Keys unique to this run, so the test also holds on a database kept between runs.
     let run = uuid::Uuid::new_v4().simple().to_string();

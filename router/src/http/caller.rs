@@ -55,6 +55,7 @@ impl Caller {
         Ok(Caller(payments::Caller {
             merchant_id,
             idempotency_key,
+            operation: None,
         }))
     }
 }
@@ -65,6 +66,7 @@ impl Merchant {
         Ok(Merchant(payments::Caller {
             merchant_id: authenticate(headers, merchants)?,
             idempotency_key: None,
+            operation: None,
         }))
     }
 }

@@ -12,12 +12,16 @@ use sha2::{Digest, Sha256};
 
 use super::{Caller, Shared};
 use crate::error::ApiError;
-use crate::payments::format_time;
-use crate::store::{IdempotencyRecord, Store};
+use crate::payments::{self, format_time, Operation};
+use crate::store::{Claim, IdempotencyRecord, Store};
 
-/// How long a request may hold its idempotency key unanswered before a retry takes it over
-/// (longer than any connector call with its retries).
-const IN_FLIGHT_TAKEOVER: Duration = Duration::from_secs(120);
+/// How long a claim stays the request's without being renewed: past it, the same request's
+/// retry takes the claim over (the router that held it died). Renewed every
+/// [`RENEW_EVERY`] while the request runs, so a live request keeps its key however long its
+/// processor takes.
+const IN_FLIGHT_TAKEOVER: Duration = Duration::from_secs(15);
+/// How often a running request renews its claim.
+const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// Runs the request under its caller's `Idempotency-Key`, if it has one.
 ///
@@ -48,25 +52,26 @@ pub(super) async fn idempotency(
             &caller.merchant_id,
             key,
             &fingerprint,
+            &Operation::new_id(),
             &format_time(now),
             &format_time(now - IN_FLIGHT_TAKEOVER),
         )
         .await;
     match claim {
         Err(err) => ApiError::from(err).into_response(),
-        Ok(Some(IdempotencyRecord::Done {
+        Ok(Claim::Held(IdempotencyRecord::Done {
             fingerprint: stored,
             status,
             body,
         })) if stored == fingerprint => replay(status, body),
-        Ok(Some(IdempotencyRecord::InFlight {
+        Ok(Claim::Held(IdempotencyRecord::InFlight {
             fingerprint: stored,
         })) if stored == fingerprint => ApiError::idempotency(
             "idempotency_request_in_progress",
             format!("a request with Idempotency-Key '{key}' is still running; retry later"),
         )
         .into_response(),
-        Ok(Some(_)) => ApiError::idempotency(
+        Ok(Claim::Held(_)) => ApiError::idempotency(
             "idempotency_key_reused",
             format!(
                 "Idempotency-Key '{key}' was already used for a different request; \
@@ -74,10 +79,56 @@ pub(super) async fn idempotency(
             ),
         )
         .into_response(),
-        Ok(None) => {
+        Ok(Claim::Claimed {
+            operation_id,
+            resumed,
+        }) => {
+            if resumed {
+                tracing::info!(
+                    operation_id,
+                    "resuming an operation its first run left unanswered"
+                );
+            }
+            let operation = Operation {
+                id: operation_id,
+                resumed,
+            };
+            let mut parts = parts;
+            parts.extensions.insert(Caller(payments::Caller {
+                operation: Some(operation.clone()),
+                ..caller.clone()
+            }));
             let request = Request::from_parts(parts, axum::body::Body::from(body));
-            let response = next.run(request).await;
+            let running = next.run(request);
+            let response = renewing(store, &caller.merchant_id, key, &operation.id, running).await;
             settle(store, &caller.merchant_id, key, response).await
+        }
+    }
+}
+
+/// Runs `request` while renewing its claim of `key`, so that no retry takes over a request
+/// that is still running, however long its processor takes.
+async fn renewing(
+    store: &Store,
+    merchant_id: &str,
+    key: &str,
+    operation_id: &str,
+    request: impl std::future::Future<Output = Response>,
+) -> Response {
+    tokio::pin!(request);
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            response = &mut request => return response,
+            _ = tick.tick() => {
+                let now = format_time(time::OffsetDateTime::now_utc());
+                match store.renew_idempotency_key(merchant_id, key, operation_id, &now).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(operation_id, "idempotency claim lost while running"),
+                    Err(err) => tracing::warn!(error = %err, "idempotency claim not renewed"),
+                }
+            }
         }
     }
 }
@@ -267,12 +318,16 @@ mod tests {
                     MERCHANT,
                     key,
                     fingerprint,
+                    "op_other",
                     &format_time(now - age),
                     &format_time(now - age - IN_FLIGHT_TAKEOVER),
                 )
                 .await
                 .expect("claimed");
-            assert!(claimed.is_none(), "{key} was free");
+            assert!(
+                matches!(claimed, Claim::Claimed { resumed: false, .. }),
+                "{key} was free"
+            );
         }
     }
 

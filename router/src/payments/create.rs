@@ -58,7 +58,11 @@ impl Payments {
         free_text("description", body.description.as_deref(), 1000)?;
         let metadata = body.metadata.unwrap_or_default();
         super::input::metadata(&metadata)?;
-        let payment_id = new_id("pay");
+        // Named after the operation, so a retry after a crash finds what the first run stored.
+        let payment_id = caller
+            .operation
+            .as_ref()
+            .map_or_else(|| new_id("pay"), |operation| operation.object_id("pay"));
         tracing::Span::current().record("payment_id", &payment_id);
 
         let mut request = AuthorizeRequest::new(amount, currency, payment_method, &payment_id);
@@ -88,6 +92,12 @@ impl Payments {
                 "connector {} does not authorize payments",
                 connector.id()
             )));
+        }
+
+        if caller.operation.as_ref().is_some_and(|op| op.resumed) {
+            if let Some(resumed) = self.resume_create(caller, &payment_id, &request).await? {
+                return Ok(resumed);
+            }
         }
 
         let created = now();
@@ -152,7 +162,9 @@ impl Payments {
             connector: connector.clone(),
         };
 
-        let result = connector.authorize(&request).await;
+        let result = self
+            .holding(&payment_id, connector.authorize(&request))
+            .await;
         if let Err(
             err @ (ConnectorError::NotSupported { .. } | ConnectorError::InvalidRequest { .. }),
         ) = &result
@@ -165,5 +177,51 @@ impl Payments {
         domain::apply(&mut open.payment, outcome, &now());
         self.save(&mut open).await?;
         Ok(payment_object(&open.payment))
+    }
+
+    /// A create retried after its first run's router died (its idempotency claim lapsed):
+    /// `None` when that run stored nothing, so this one starts afresh under the same payment id.
+    /// Else the stored payment, after sending its authorization again if its outcome is still
+    /// unknown: the same reference and processor key, so the processor answers the first
+    /// request (Stripe and Checkout.com replay it) instead of making a second payment.
+    async fn resume_create(
+        &self,
+        caller: &Caller,
+        payment_id: &str,
+        request: &AuthorizeRequest,
+    ) -> Result<Option<PaymentObject>, ApiError> {
+        if self
+            .store
+            .payment(&caller.merchant_id, payment_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let unknown = open.payment.connector_transaction_id.is_none()
+            && open.payment.status == PaymentStatus::Processing
+            && open
+                .payment
+                .attempts
+                .first()
+                .is_some_and(|attempt| attempt.status == AttemptStatus::Pending);
+        if unknown {
+            self.claim(&mut open).await?;
+            let result = self
+                .holding(payment_id, open.connector.authorize(request))
+                .await;
+            let outcome = match &result {
+                // The processor holds the first request under this key: still unknown, for a
+                // lookup to settle, never a failure.
+                Err(ConnectorError::IdempotencyConflict { .. }) => None,
+                _ => Some(Outcome::Authorized(Answer::of(&result))),
+            };
+            if let Some(outcome) = outcome {
+                domain::apply(&mut open.payment, outcome, &now());
+            }
+            self.save(&mut open).await?;
+        }
+        Ok(Some(payment_object(&open.payment)))
     }
 }

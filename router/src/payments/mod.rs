@@ -42,6 +42,33 @@ pub struct Caller {
     pub merchant_id: String,
     /// The client's `Idempotency-Key`, when given.
     pub idempotency_key: Option<String>,
+    /// The operation the request runs as, under its `Idempotency-Key`.
+    pub operation: Option<Operation>,
+}
+
+/// The operation a request with an `Idempotency-Key` runs as: the same across a crash, so
+/// that the client's retry names its new objects (the payment) as the first run did and sends
+/// the processor the same body under the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// `op_…`, kept with the key's claim.
+    pub id: String,
+    /// A retry took over the claim of an earlier run of the same request, whose router
+    /// stopped renewing it: what that run did may be stored already.
+    pub resumed: bool,
+}
+
+impl Operation {
+    /// A new operation id.
+    pub fn new_id() -> String {
+        new_id("op")
+    }
+
+    /// The id of the object this operation makes: `pay_…` for `prefix` `pay`.
+    fn object_id(&self, prefix: &str) -> String {
+        let suffix = self.id.strip_prefix("op_").unwrap_or(&self.id);
+        format!("{prefix}_{suffix}")
+    }
 }
 
 impl Caller {
@@ -71,10 +98,12 @@ pub struct Payments {
     instance: String,
 }
 
-/// How long an instance holds a payment while it calls the processor: longer than one call with
-/// its retries and the settling sync (30 s request timeout by default), so the hold outlives
-/// the call; a crashed holder's lease ends by itself.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long an instance's hold on a payment lasts unless renewed: renewed every
+/// [`LEASE_RENEW_EVERY`] while it calls the processor ([`Payments::holding`]), so a hold
+/// outlives the longest call, and a crashed holder's lapses within this.
+const LEASE: Duration = Duration::from_secs(20);
+/// How often a hold is renewed while its processor call runs.
+const LEASE_RENEW_EVERY: Duration = Duration::from_secs(5);
 /// How long an operation waits for another instance's lease before answering `payment_busy`.
 const LEASE_WAIT: Duration = Duration::from_secs(10);
 
@@ -242,6 +271,26 @@ impl Payments {
         self.write(open, None).await
     }
 
+    /// Awaits `call`, made while this instance holds payment `payment_id` (after
+    /// [`Payments::claim`] or a create's insert), renewing the hold until it ends.
+    async fn holding<T>(&self, payment_id: &str, call: impl std::future::Future<Output = T>) -> T {
+        tokio::pin!(call);
+        let mut tick = tokio::time::interval(LEASE_RENEW_EVERY);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                done = &mut call => return done,
+                _ = tick.tick() => {
+                    match self.store.renew_lease(payment_id, &self.instance, lease_end()).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(payment_id, "the hold on the payment was lost"),
+                        Err(err) => tracing::warn!(payment_id, error = %err, "hold not renewed"),
+                    }
+                }
+            }
+        }
+    }
+
     /// [`Payments::save`], recording the webhook event that made the change with it.
     async fn save_with_event(
         &self,
@@ -305,6 +354,7 @@ impl Payments {
         let caller = Caller {
             merchant_id,
             idempotency_key: None,
+            operation: None,
         };
         let status = self
             .on_copies(&caller, &payment_id, |mut open| {
@@ -563,6 +613,7 @@ mod tests {
         let caller = |merchant: &str| Caller {
             merchant_id: merchant.into(),
             idempotency_key: Some("order-1".into()),
+            operation: None,
         };
         let a = caller("m1").connector_key("pay_x");
         assert_eq!(a, caller("m1").connector_key("pay_y"));
@@ -570,8 +621,14 @@ mod tests {
         let keyless = Caller {
             merchant_id: "m1".into(),
             idempotency_key: None,
+            operation: None,
         };
         assert_eq!(keyless.connector_key("cap_1").as_str(), "cap_1");
+        let operation = Operation {
+            id: "op_abc".into(),
+            resumed: false,
+        };
+        assert_eq!(operation.object_id("pay"), "pay_abc");
     }
 
     #[test]

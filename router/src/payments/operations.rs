@@ -86,7 +86,9 @@ impl Payments {
         );
         request.idempotency_key = caller.connector_key(&capture_id);
         request.final_capture = final_capture;
-        let result = open.connector.capture(&request).await;
+        let result = self
+            .holding(&open.payment.id, open.connector.capture(&request))
+            .await;
         let outcome = Outcome::Captured {
             capture_id: &capture_id,
             final_capture,
@@ -94,7 +96,9 @@ impl Payments {
         };
         domain::apply(&mut open.payment, outcome, &now());
         if matches!(&result, Ok(r) if r.status == PaymentStatus::Processing) {
-            settle(&open.connector, &mut open.payment).await;
+            let payment_id = open.payment.id.clone();
+            self.holding(&payment_id, settle(&open.connector, &mut open.payment))
+                .await;
         }
         self.save(open).await?;
         refused(&result)?;
@@ -190,7 +194,12 @@ impl Payments {
             reason: body.reason.clone(),
             card_network: open.payment.card_network,
         };
-        let result = open.connector.increment_authorization(&request).await;
+        let result = self
+            .holding(
+                &open.payment.id,
+                open.connector.increment_authorization(&request),
+            )
+            .await;
         let outcome = Outcome::Incremented {
             authorization_id: &authorization_id,
             answer: Answer::of(&result),
@@ -291,7 +300,12 @@ impl Payments {
             amount_captured: amount,
             reason: body.cancellation_reason.clone(),
         };
-        let result = open.connector.cancel_post_capture(&request).await;
+        let result = self
+            .holding(
+                &open.payment.id,
+                open.connector.cancel_post_capture(&request),
+            )
+            .await;
         let outcome = Outcome::CancelledPostCapture {
             refund_id: &refund_id,
             answer: Answer::of(&result),

@@ -63,7 +63,9 @@ impl Payments {
         request.reason = body.reason.clone();
         request.reference = Some(refund_id.clone());
         request.metadata = connector_metadata(&metadata);
-        let result = open.connector.refund(&request).await;
+        let result = self
+            .holding(&open.payment.id, open.connector.refund(&request))
+            .await;
         let outcome = Outcome::Refunded {
             refund_id: &refund_id,
             answer: Answer::of(&result),

@@ -3,6 +3,9 @@
 use super::*;
 
 const T0: &str = "2026-01-01T00:00:00.000Z";
+const T1: &str = "2026-01-01T00:00:10.000Z";
+const T2: &str = "2026-01-01T00:00:30.000Z";
+const T3: &str = "2026-01-01T00:01:00.000Z";
 
 fn record(payment_id: &str) -> PaymentRecord {
     let payment = PaymentRow {
@@ -155,45 +158,99 @@ async fn the_contract(backend: Arc<dyn PaymentStore>) {
     assert!(b.webhook_event_seen("stripe", "evt_1").await.expect("seen"));
 
     // Idempotency keys: claimed once, answered, replayed; an unanswered one released.
+    let claimed = |operation_id: &str, resumed: bool| Claim::Claimed {
+        operation_id: operation_id.into(),
+        resumed,
+    };
     assert_eq!(
-        a.claim_idempotency_key("m1", "k", "fp", T0, T0)
+        a.claim_idempotency_key("m1", "k", "fp", "op_1", T0, T0)
             .await
             .expect("claim"),
-        None
+        claimed("op_1", false)
     );
     assert!(matches!(
-        b.claim_idempotency_key("m1", "k", "fp", T0, T0)
+        b.claim_idempotency_key("m1", "k", "fp", "op_2", T0, T0)
             .await
             .expect("claim"),
-        Some(IdempotencyRecord::InFlight { .. })
+        Claim::Held(IdempotencyRecord::InFlight { .. })
     ));
     a.complete_idempotency_key("m1", "k", 200, "{}")
         .await
         .expect("complete");
     assert_eq!(
-        b.claim_idempotency_key("m1", "k", "fp", T0, T0)
+        b.claim_idempotency_key("m1", "k", "fp", "op_3", T0, T0)
             .await
             .expect("claim"),
-        Some(IdempotencyRecord::Done {
+        Claim::Held(IdempotencyRecord::Done {
             fingerprint: "fp".into(),
             status: 200,
             body: "{}".into()
         })
     );
+    assert!(!a
+        .renew_idempotency_key("m1", "k", "op_1", T1)
+        .await
+        .expect("renew"));
     assert_eq!(
-        a.claim_idempotency_key("m1", "k2", "fp", T0, T0)
+        a.claim_idempotency_key("m1", "k2", "fp", "op_4", T0, T0)
             .await
             .expect("claim"),
-        None
+        claimed("op_4", false)
     );
     a.release_idempotency_key("m1", "k2")
         .await
         .expect("release");
     assert_eq!(
-        b.claim_idempotency_key("m1", "k2", "fp", T0, T0)
+        b.claim_idempotency_key("m1", "k2", "fp", "op_5", T0, T0)
             .await
             .expect("claim"),
-        None
+        claimed("op_5", false)
+    );
+    // A renewed claim is not taken over; one left unrenewed is, by the same request only, as
+    // its first operation.
+    assert!(b
+        .renew_idempotency_key("m1", "k2", "op_5", T1)
+        .await
+        .expect("renew"));
+    assert!(matches!(
+        a.claim_idempotency_key("m1", "k2", "fp", "op_6", T2, T1)
+            .await
+            .expect("claim"),
+        Claim::Held(IdempotencyRecord::InFlight { .. })
+    ));
+    assert!(matches!(
+        a.claim_idempotency_key("m1", "k2", "other", "op_6", T3, T2)
+            .await
+            .expect("claim"),
+        Claim::Held(IdempotencyRecord::InFlight { .. })
+    ));
+    assert_eq!(
+        a.claim_idempotency_key("m1", "k2", "fp", "op_6", T3, T2)
+            .await
+            .expect("claim"),
+        claimed("op_5", true)
+    );
+    // Expiry takes answered and abandoned records created before the cut, and nothing else.
+    assert_eq!(
+        a.claim_idempotency_key("m1", "k3", "fp", "op_7", T3, T3)
+            .await
+            .expect("claim"),
+        claimed("op_7", false)
+    );
+    assert_eq!(a.expire_idempotency_keys(T0).await.expect("expire"), 0);
+    assert_eq!(a.expire_idempotency_keys(T2).await.expect("expire"), 1);
+    assert!(matches!(
+        b.claim_idempotency_key("m1", "k2", "fp", "op_8", T3, T0)
+            .await
+            .expect("claim"),
+        Claim::Held(IdempotencyRecord::InFlight { .. })
+    ));
+    assert_eq!(
+        b.claim_idempotency_key("m1", "k", "fp", "op_9", T3, T0)
+            .await
+            .expect("claim"),
+        claimed("op_9", false),
+        "the answered record went"
     );
 
     a.close().await;

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use super::rows::PaymentRow;
 use super::{
-    IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled, Written,
+    Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
+    Written,
 };
 
 /// Payments, webhook events and idempotency records in memory.
@@ -27,8 +28,15 @@ struct State {
     keys: HashMap<(String, String), KeyClaim>,
 }
 
-/// An idempotency key's fingerprint, when it was claimed, and its answer once given.
-type KeyClaim = (String, String, Option<(u16, String)>);
+/// An idempotency key's claim: its request, operation, times, and its answer once given.
+#[derive(Debug)]
+struct KeyClaim {
+    fingerprint: String,
+    operation_id: String,
+    created_at: String,
+    claimed_at: String,
+    answer: Option<(u16, String)>,
+}
 
 impl MemoryStore {
     fn state(&self) -> Result<std::sync::MutexGuard<'_, State>, StoreError> {
@@ -163,37 +171,98 @@ impl PaymentStore for MemoryStore {
         Ok(state.events.insert(key))
     }
 
+    async fn renew_lease(
+        &self,
+        payment_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        match state.payments.get_mut(payment_id) {
+            Some(record) if record.payment.lease_owner.as_deref() == Some(owner) => {
+                record.payment.lease_until = Some(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn claim_idempotency_key(
         &self,
         merchant_id: &str,
         key: &str,
         fingerprint: &str,
+        operation_id: &str,
         now: &str,
         stale_before: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+    ) -> Result<Claim, StoreError> {
         let mut state = self.state()?;
         let slot = (merchant_id.to_owned(), key.to_owned());
         match state.keys.get_mut(&slot) {
             None => {
-                let claim = (fingerprint.to_owned(), now.to_owned(), None);
+                let claim = KeyClaim {
+                    fingerprint: fingerprint.to_owned(),
+                    operation_id: operation_id.to_owned(),
+                    created_at: now.to_owned(),
+                    claimed_at: now.to_owned(),
+                    answer: None,
+                };
                 state.keys.insert(slot, claim);
-                Ok(None)
+                Ok(Claim::Claimed {
+                    operation_id: operation_id.to_owned(),
+                    resumed: false,
+                })
             }
-            Some((held, claimed_at, None))
-                if held == fingerprint && claimed_at.as_str() < stale_before =>
+            Some(claim)
+                if claim.answer.is_none()
+                    && claim.fingerprint == fingerprint
+                    && claim.claimed_at.as_str() < stale_before =>
             {
-                *claimed_at = now.to_owned();
-                Ok(None)
+                claim.claimed_at = now.to_owned();
+                Ok(Claim::Claimed {
+                    operation_id: claim.operation_id.clone(),
+                    resumed: true,
+                })
             }
-            Some((held, _, None)) => Ok(Some(IdempotencyRecord::InFlight {
-                fingerprint: held.clone(),
-            })),
-            Some((held, _, Some((status, body)))) => Ok(Some(IdempotencyRecord::Done {
-                fingerprint: held.clone(),
-                status: *status,
-                body: body.clone(),
+            Some(claim) => Ok(Claim::Held(match &claim.answer {
+                None => IdempotencyRecord::InFlight {
+                    fingerprint: claim.fingerprint.clone(),
+                },
+                Some((status, body)) => IdempotencyRecord::Done {
+                    fingerprint: claim.fingerprint.clone(),
+                    status: *status,
+                    body: body.clone(),
+                },
             })),
         }
+    }
+
+    async fn renew_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        operation_id: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let slot = (merchant_id.to_owned(), key.to_owned());
+        match state.keys.get_mut(&slot) {
+            Some(claim) if claim.answer.is_none() && claim.operation_id == operation_id => {
+                claim.claimed_at = now.to_owned();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn expire_idempotency_keys(&self, before: &str) -> Result<u64, StoreError> {
+        let mut state = self.state()?;
+        let held = state.keys.len();
+        state.keys.retain(|_, claim| {
+            claim.created_at.as_str() >= before
+                || (claim.answer.is_none() && claim.claimed_at.as_str() >= before)
+        });
+        Ok((held - state.keys.len()) as u64)
     }
 
     async fn complete_idempotency_key(
@@ -208,7 +277,7 @@ impl PaymentStore for MemoryStore {
             .keys
             .get_mut(&(merchant_id.to_owned(), key.to_owned()))
         {
-            claim.2 = Some((status, body.to_owned()));
+            claim.answer = Some((status, body.to_owned()));
         }
         Ok(())
     }
@@ -220,7 +289,11 @@ impl PaymentStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let slot = (merchant_id.to_owned(), key.to_owned());
-        if matches!(state.keys.get(&slot), Some((_, _, None))) {
+        if state
+            .keys
+            .get(&slot)
+            .is_some_and(|claim| claim.answer.is_none())
+        {
             state.keys.remove(&slot);
         }
         Ok(())

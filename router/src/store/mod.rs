@@ -219,6 +219,22 @@ pub enum IdempotencyRecord {
     },
 }
 
+/// What claiming an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is this request's now: new, or `resumed` from a claim of the same request that
+    /// stopped being renewed (its router died mid-request). `operation_id` is the one given
+    /// for a new claim, the first claim's for a resumed one.
+    Claimed {
+        /// The operation's id: what its new objects are named after.
+        operation_id: String,
+        /// Taken over from an earlier run of the same request.
+        resumed: bool,
+    },
+    /// Another request holds the key, or it was answered.
+    Held(IdempotencyRecord),
+}
+
 /// A verified webhook event as the store records it.
 #[derive(Debug, Clone, Copy)]
 pub struct ReceivedWebhook<'a> {
@@ -303,15 +319,33 @@ pub trait PaymentStore: Send + Sync + Debug {
         event: &ReceivedWebhook<'_>,
         if_version: Option<(&str, i64)>,
     ) -> Result<bool, StoreError>;
+    /// See [`Store::renew_lease`].
+    async fn renew_lease(
+        &self,
+        payment_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> Result<bool, StoreError>;
     /// See [`Store::claim_idempotency_key`].
     async fn claim_idempotency_key(
         &self,
         merchant_id: &str,
         key: &str,
         fingerprint: &str,
+        operation_id: &str,
         now: &str,
         stale_before: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    ) -> Result<Claim, StoreError>;
+    /// See [`Store::renew_idempotency_key`].
+    async fn renew_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        operation_id: &str,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+    /// See [`Store::expire_idempotency_keys`].
+    async fn expire_idempotency_keys(&self, before: &str) -> Result<u64, StoreError>;
     /// Stores the answer of a claimed key.
     async fn complete_idempotency_key(
         &self,
@@ -529,21 +563,71 @@ impl Store {
         Ok(recorded)
     }
 
-    /// Claims `key` for a new request: `None` when claimed, else the existing record. A claim
-    /// still unanswered since before `stale_before` (its router died mid-request) is taken over,
-    /// so the client's retry runs again, reaching the processor with the same derived key.
+    /// Moves the end of `owner`'s lease on payment `payment_id` to `until` (Unix milliseconds)
+    /// without changing the payment; `false` when `owner` no longer holds it.
+    pub async fn renew_lease(
+        &self,
+        payment_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        timed(
+            "renew_lease",
+            self.backend.renew_lease(payment_id, owner, until),
+        )
+        .await
+    }
+
+    /// Claims `key` for a request with `fingerprint`, as operation `operation_id` if it is new.
+    /// A claim of the same request not renewed since before `stale_before` (its router died
+    /// mid-request) is taken over and resumed under its first operation id, so the retry
+    /// reaches the processor with the same body and key.
     pub async fn claim_idempotency_key(
         &self,
         merchant_id: &str,
         key: &str,
         fingerprint: &str,
+        operation_id: &str,
         now: &str,
         stale_before: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+    ) -> Result<Claim, StoreError> {
         timed(
             "claim_idempotency_key",
+            self.backend.claim_idempotency_key(
+                merchant_id,
+                key,
+                fingerprint,
+                operation_id,
+                now,
+                stale_before,
+            ),
+        )
+        .await
+    }
+
+    /// Renews the unanswered claim of `operation_id` on `key` as of `now`; `false` when the
+    /// claim is no longer that operation's (answered, released, or expired).
+    pub async fn renew_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        operation_id: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        timed(
+            "renew_idempotency_key",
             self.backend
-                .claim_idempotency_key(merchant_id, key, fingerprint, now, stale_before),
+                .renew_idempotency_key(merchant_id, key, operation_id, now),
+        )
+        .await
+    }
+
+    /// Deletes the idempotency records created before `before`: answered ones, and unanswered
+    /// ones whose claim was last renewed before then. Answers how many went.
+    pub async fn expire_idempotency_keys(&self, before: &str) -> Result<u64, StoreError> {
+        timed(
+            "expire_idempotency_keys",
+            self.backend.expire_idempotency_keys(before),
         )
         .await
     }

@@ -20,7 +20,8 @@ use sqlx::{AnyConnection, AnyPool, Connection as _, Row};
 
 use super::rows::*;
 use super::{
-    IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled, Written,
+    Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
+    Written,
 };
 use build::*;
 
@@ -474,60 +475,105 @@ impl PaymentStore for SqlStore {
         .await
     }
 
+    async fn renew_lease(
+        &self,
+        payment_id: &str,
+        owner: &str,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let [payment_id, owner] = [payment_id, owner].map(str::to_owned);
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE payments SET lease_until = $1 WHERE payment_id = $2 \
+                     AND lease_owner = $3",
+                )
+                .bind(until)
+                .bind(payment_id)
+                .bind(owner)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
     async fn claim_idempotency_key(
         &self,
         merchant_id: &str,
         key: &str,
         fingerprint: &str,
+        operation_id: &str,
         now: &str,
         stale_before: &str,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let [merchant_id, key, fingerprint, now, stale_before] =
-            [merchant_id, key, fingerprint, now, stale_before].map(str::to_owned);
+    ) -> Result<Claim, StoreError> {
+        let [merchant_id, key, fingerprint, operation_id, now, stale_before] = [
+            merchant_id,
+            key,
+            fingerprint,
+            operation_id,
+            now,
+            stale_before,
+        ]
+        .map(str::to_owned);
         self.run(move |conn| {
             Box::pin(async move {
                 let inserted = sqlx::query(
                     "INSERT INTO idempotency_records (merchant_id, idempotency_key, \
-                     request_fingerprint, status_code, response_body, created_at) \
-                     VALUES ($1, $2, $3, NULL, NULL, $4) \
+                     request_fingerprint, status_code, response_body, created_at, \
+                     operation_id, claimed_at) \
+                     VALUES ($1, $2, $3, NULL, NULL, $4, $5, $4) \
                      ON CONFLICT (merchant_id, idempotency_key) DO NOTHING",
                 )
                 .bind(&merchant_id)
                 .bind(&key)
                 .bind(&fingerprint)
                 .bind(&now)
+                .bind(&operation_id)
                 .execute(&mut *conn)
                 .await?;
                 if inserted.rows_affected() == 1 {
-                    return Ok(None);
+                    return Ok(Claim::Claimed {
+                        operation_id,
+                        resumed: false,
+                    });
                 }
+                // A claim from before operation ids gets the new one.
                 let taken_over = sqlx::query(
-                    "UPDATE idempotency_records SET created_at = $1 WHERE merchant_id = $2 \
-                     AND idempotency_key = $3 AND request_fingerprint = $4 \
-                     AND status_code IS NULL AND created_at < $5",
+                    "UPDATE idempotency_records SET claimed_at = $1, \
+                     operation_id = COALESCE(operation_id, $2) \
+                     WHERE merchant_id = $3 AND idempotency_key = $4 \
+                     AND request_fingerprint = $5 AND status_code IS NULL \
+                     AND COALESCE(claimed_at, created_at) < $6",
                 )
                 .bind(&now)
+                .bind(&operation_id)
                 .bind(&merchant_id)
                 .bind(&key)
                 .bind(&fingerprint)
                 .bind(&stale_before)
                 .execute(&mut *conn)
                 .await?;
-                if taken_over.rows_affected() == 1 {
-                    return Ok(None);
-                }
                 let row = sqlx::query(
-                    "SELECT request_fingerprint, status_code, response_body \
+                    "SELECT request_fingerprint, status_code, response_body, operation_id \
                      FROM idempotency_records WHERE merchant_id = $1 AND idempotency_key = $2",
                 )
                 .bind(&merchant_id)
                 .bind(&key)
                 .fetch_one(&mut *conn)
                 .await?;
+                if taken_over.rows_affected() == 1 {
+                    let stored: Option<String> = row.try_get(3)?;
+                    return Ok(Claim::Claimed {
+                        operation_id: stored.unwrap_or(operation_id),
+                        resumed: true,
+                    });
+                }
                 let fingerprint: String = row.try_get(0)?;
                 let status: Option<i64> = row.try_get(1)?;
                 let body: Option<String> = row.try_get(2)?;
-                Ok(Some(match (status, body) {
+                Ok(Claim::Held(match (status, body) {
                     (Some(status), Some(body)) => IdempotencyRecord::Done {
                         fingerprint,
                         status: u16::try_from(status).unwrap_or(500),
@@ -535,6 +581,50 @@ impl PaymentStore for SqlStore {
                     },
                     _ => IdempotencyRecord::InFlight { fingerprint },
                 }))
+            })
+        })
+        .await
+    }
+
+    async fn renew_idempotency_key(
+        &self,
+        merchant_id: &str,
+        key: &str,
+        operation_id: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let [merchant_id, key, operation_id, now] =
+            [merchant_id, key, operation_id, now].map(str::to_owned);
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE idempotency_records SET claimed_at = $1 WHERE merchant_id = $2 \
+                     AND idempotency_key = $3 AND operation_id = $4 AND status_code IS NULL",
+                )
+                .bind(now)
+                .bind(merchant_id)
+                .bind(key)
+                .bind(operation_id)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    async fn expire_idempotency_keys(&self, before: &str) -> Result<u64, StoreError> {
+        let before = before.to_owned();
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "DELETE FROM idempotency_records WHERE created_at < $1 \
+                     AND (status_code IS NOT NULL OR COALESCE(claimed_at, created_at) < $1)",
+                )
+                .bind(before)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected())
             })
         })
         .await

@@ -29,50 +29,6 @@ async fn scalar(sql: &SqlStore, text: &'static str) -> String {
     .expect(text)
 }
 
-#[tokio::test]
-async fn an_abandoned_idempotency_claim_is_taken_over_by_the_same_request_only() {
-    let store = Store::connect("sqlite::memory:").await.expect("store");
-    let t1 = "2026-01-01T00:00:00.000Z";
-    let t2 = "2026-01-01T00:01:00.000Z";
-    let t3 = "2026-01-01T00:05:00.000Z";
-    let claim = |fp: &'static str, now: &'static str, stale_before: &'static str| {
-        let store = store.clone();
-        async move {
-            store
-                .claim_idempotency_key("m1", "k1", fp, now, stale_before)
-                .await
-                .expect("claim")
-        }
-    };
-    assert_eq!(claim("fp-a", t1, "2025-12-31T23:58:00.000Z").await, None);
-    // Still fresh: the retry waits.
-    assert_eq!(
-        claim("fp-a", t2, t1).await,
-        Some(IdempotencyRecord::InFlight {
-            fingerprint: "fp-a".into()
-        })
-    );
-    // Another request under the same key is never let in, stale or not.
-    assert!(matches!(
-        claim("fp-b", t3, t3).await,
-        Some(IdempotencyRecord::InFlight { .. })
-    ));
-    // Stale: the same request takes the key over.
-    assert_eq!(claim("fp-a", t3, t2).await, None);
-    store
-        .complete_idempotency_key("m1", "k1", 200, "{}")
-        .await
-        .expect("complete");
-    assert_eq!(
-        claim("fp-a", t3, t3).await,
-        Some(IdempotencyRecord::Done {
-            fingerprint: "fp-a".into(),
-            status: 200,
-            body: "{}".into()
-        })
-    );
-}
-
 const T0: &str = "2026-01-01T00:00:00.000Z";
 
 fn new_payment(payment_id: &str) -> PaymentRecord {

@@ -1,0 +1,173 @@
+//! A create whose router is killed (`kill -9`) while its processor call is in flight: the
+//! client's retry with the same `Idempotency-Key`, to a router restarted on the same database,
+//! resumes the same payment and gets its real outcome, and the processor holds one payment.
+//! The router runs as a child process; the simulators run in this test's process.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use paybridge_connector_tests::targets;
+use paybridge_sandbox::{Fault, SimulatorHandle};
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_paybridge-router");
+
+/// A router process on `config`, and its base URL (read from its start-up line).
+fn spawn_router(config: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the router starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a start-up line");
+    let base = first
+        .trim()
+        .rsplit(' ')
+        .next()
+        .expect("listening on URL")
+        .to_owned();
+    assert!(base.starts_with("http://"), "{first}");
+    (child, base)
+}
+
+/// The configuration file of a router on `db` routing `connector` to `sim`.
+fn write_config(dir: &Path, connector: &str, config: &paybridge_core::ConnectorConfig) -> PathBuf {
+    let extra: Vec<String> = config
+        .extra
+        .iter()
+        .map(|(k, v)| format!("{k} = {v:?}"))
+        .collect();
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\n\
+         database_url = \"sqlite://{db}\"\n\
+         simulators = false\n\
+         connector_timeout_ms = 10000\n\
+         [[merchants]]\nmerchant_id = \"merchant_one\"\napi_key = \"{KEY}\"\n\
+         [connectors.{connector}]\nbase_url = \"{url}\"\napi_key = \"{key}\"\nextra = {{ {extra} }}\n",
+        db = dir.join("router.db").display(),
+        url = config.base_url,
+        key = config.api_key.expose_secret(),
+        extra = extra.join(", "),
+    );
+    let path = dir.join("router.toml");
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+async fn post(client: &reqwest::Client, base: &str, body: &Value) -> reqwest::Result<(u16, Value)> {
+    let response = client
+        .post(format!("{base}/payments"))
+        .header("api-key", KEY)
+        .header("Idempotency-Key", "crash-resume-1")
+        .json(body)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await?))
+}
+
+async fn wait_for_authorization(sim: &SimulatorHandle) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.counters().authorizations == 0 {
+        assert!(Instant::now() < deadline, "the processor never authorized");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Kills the router after the processor authorized and before it answered; restarts it and
+/// retries as a merchant would. Answers the retry's payment.
+async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
+    let dir = std::env::temp_dir().join(format!("paybridge-crash-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let entry = targets::connector(connector).expect("registered");
+    let target = (entry.simulator)().await.expect("simulator");
+    let sim = target.simulator.expect("a simulator");
+    let config = write_config(&dir, connector, &target.config);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let body = payment(connector, 1500, true, TestCard::Approved);
+
+    let (mut router, base) = spawn_router(&config);
+    sim.inject(Fault::Delay {
+        duration: Duration::from_secs(5),
+        after_processing: true,
+    });
+    let first = tokio::spawn({
+        let (client, base, body) = (client.clone(), base.clone(), body.clone());
+        async move { post(&client, &base, &body).await }
+    });
+    wait_for_authorization(&sim).await;
+    router.kill().expect("kill -9");
+    router.wait().expect("reaped");
+    assert!(
+        first.await.expect("joined").is_err(),
+        "{connector}: the first call was answered before the kill"
+    );
+
+    let (mut router, base) = spawn_router(&config);
+    let started = Instant::now();
+    let answer = loop {
+        let (status, answer) = post(&client, &base, &body).await.expect("answered");
+        if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{connector}: still in progress 30 s after the crash"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        assert_eq!(status, 200, "{connector}: {answer:#}");
+        break answer;
+    };
+    let (status, again) = post(&client, &base, &body).await.expect("answered");
+    assert_eq!(status, 200);
+    assert_eq!(
+        again["payment_id"], answer["payment_id"],
+        "{connector}: the replay"
+    );
+    router.kill().expect("kill");
+    router.wait().expect("reaped");
+    let _ = std::fs::remove_dir_all(&dir);
+    (answer, sim)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe"),
+        crash_then_retry("checkout"),
+        crash_then_retry("primer"),
+    );
+    // Stripe and Checkout.com replay the first request's answer under the same key.
+    for (connector, (payment, sim)) in [("stripe", &stripe), ("checkout", &checkout)] {
+        assert_eq!(
+            payment["status"], "requires_capture",
+            "{connector}: {payment:#}"
+        );
+        assert!(
+            payment["connector_transaction_id"].is_string(),
+            "{payment:#}"
+        );
+        assert_eq!(payment["amount_capturable"], 1500);
+        assert_eq!(sim.counters().authorizations, 1, "{connector}: one payment");
+    }
+    // Primer refuses a key used before: the outcome stays unknown, never "failed".
+    let (payment, sim) = &primer;
+    assert_eq!(payment["status"], "processing", "primer: {payment:#}");
+    assert_eq!(sim.counters().authorizations, 1, "primer: one payment");
+}
