@@ -46,6 +46,11 @@ pub static SCENARIOS: &[Scenario] = &[
         run: manual_authorize_then_sync,
     },
     Scenario {
+        name: "lookup_by_reference",
+        needs: &[Flow::Authorize, Flow::PaymentLookup],
+        run: lookup_by_reference,
+    },
+    Scenario {
         name: "authorize_then_full_capture",
         needs: &[Flow::Authorize, Flow::Capture, Flow::PaymentSync],
         run: authorize_then_full_capture,
@@ -458,6 +463,13 @@ fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
                     })
                     .await
                     .map(drop),
+                Flow::PaymentLookup => ctx
+                    .c
+                    .find_payment(&PaymentLookupRequest {
+                        reference: "ref_notfound".into(),
+                    })
+                    .await
+                    .map(drop),
                 Flow::CompleteAuthorize => ctx
                     .c
                     .complete_authorize(&CompleteAuthorizeRequest {
@@ -521,6 +533,32 @@ fn manual_authorize_then_sync(t: &Target) -> ScenarioFuture<'_> {
             payment.connector_payment_id,
             "payment id"
         );
+        Ok(Outcome::Passed)
+    })
+}
+
+/// The payment an authorization made is found by its reference (what a router does when the
+/// authorization's answer was lost), and a reference never sent finds nothing.
+fn lookup_by_reference(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let req = ctx.request(&t.cards.approved, 1000, CaptureMethod::Manual);
+        let payment = ctx.authorize(&req).await?;
+        let connector = &ctx.c;
+        let find = |reference: String| async move {
+            connector
+                .find_payment(&PaymentLookupRequest { reference })
+                .await
+                .map_err(|e| format!("lookup: {e}"))
+        };
+        let found = find(req.reference.clone()).await?;
+        check_eq!(
+            found.connector_payment_id.as_deref(),
+            Some(payment.connector_payment_id.as_str()),
+            "the payment found by its reference"
+        );
+        let unknown = find(format!("{}_never_sent", req.reference)).await?;
+        check_eq!(unknown.connector_payment_id, None, "a reference never sent");
         Ok(Outcome::Passed)
     })
 }

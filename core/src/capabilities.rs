@@ -29,6 +29,9 @@ pub enum Flow {
     PaymentSync,
     /// Read a refund's state from the processor.
     RefundSync,
+    /// Find the processor's payment by our reference, when the create's answer was lost and
+    /// with it the processor's id.
+    PaymentLookup,
     /// Finish an authorization after a customer action (3DS redirect).
     CompleteAuthorize,
     /// Produce wallet session data (Apple Pay, Google Pay).
@@ -39,7 +42,7 @@ pub enum Flow {
 
 impl Flow {
     /// Every flow, in declaration order.
-    pub const ALL: [Flow; 12] = [
+    pub const ALL: [Flow; 13] = [
         Flow::Authorize,
         Flow::IncrementalAuthorization,
         Flow::ExtendAuthorization,
@@ -49,6 +52,7 @@ impl Flow {
         Flow::Refund,
         Flow::PaymentSync,
         Flow::RefundSync,
+        Flow::PaymentLookup,
         Flow::CompleteAuthorize,
         Flow::SessionToken,
         Flow::Webhooks,
@@ -66,6 +70,7 @@ impl Flow {
             Flow::Refund => "refund",
             Flow::PaymentSync => "payment_sync",
             Flow::RefundSync => "refund_sync",
+            Flow::PaymentLookup => "payment_lookup",
             Flow::CompleteAuthorize => "complete_authorize",
             Flow::SessionToken => "session_token",
             Flow::Webhooks => "webhooks",

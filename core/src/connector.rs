@@ -94,6 +94,14 @@ pub trait Translator: Send + Sync + 'static {
         Err(self.unsupported(Flow::RefundSync))
     }
 
+    /// Find a payment by our reference.
+    fn find_payment(
+        &self,
+        _req: &PaymentLookupRequest,
+    ) -> Result<Exchange<PaymentLookupResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::PaymentLookup))
+    }
+
     /// Finish an authorization after a customer action.
     fn complete_authorize(
         &self,
@@ -162,6 +170,11 @@ pub trait Connector: Send + Sync {
         &self,
         req: &RefundSyncRequest,
     ) -> Result<RefundSyncResponse, ConnectorError>;
+    /// Find a payment by our reference.
+    async fn find_payment(
+        &self,
+        req: &PaymentLookupRequest,
+    ) -> Result<PaymentLookupResponse, ConnectorError>;
     /// Finish an authorization after a customer action.
     async fn complete_authorize(
         &self,
@@ -372,6 +385,14 @@ impl<T: Translator> Connector for HttpConnector<T> {
         req: &RefundSyncRequest,
     ) -> Result<RefundSyncResponse, ConnectorError> {
         self.run(Flow::RefundSync, req.validate(), |t| t.sync_refund(req))
+            .await
+    }
+
+    async fn find_payment(
+        &self,
+        req: &PaymentLookupRequest,
+    ) -> Result<PaymentLookupResponse, ConnectorError> {
+        self.run(Flow::PaymentLookup, req.validate(), |t| t.find_payment(req))
             .await
     }
 

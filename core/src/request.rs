@@ -419,6 +419,20 @@ impl PaymentSyncRequest {
     }
 }
 
+/// Find the processor's payment made with our reference ([`AuthorizeRequest::reference`]).
+#[derive(Debug, Clone)]
+pub struct PaymentLookupRequest {
+    /// The reference the authorization was sent with.
+    pub reference: String,
+}
+
+impl PaymentLookupRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.reference)
+    }
+}
+
 /// Read a refund's state.
 #[derive(Debug, Clone)]
 pub struct RefundSyncRequest {

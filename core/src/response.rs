@@ -191,6 +191,14 @@ pub struct RefundResponse {
 /// The answer to refund sync.
 pub type RefundSyncResponse = RefundResponse;
 
+/// What a [`crate::PaymentLookupRequest`] found: the processor's id of the payment made with the
+/// reference, or `None` when the processor has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentLookupResponse {
+    /// The processor's payment id.
+    pub connector_payment_id: Option<String>,
+}
+
 /// The outcome of cancelling a captured payment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelPostCaptureResponse {

@@ -252,6 +252,7 @@ impl Translator for Primer {
             .support(Flow::Refund, [Condition::Partial, Condition::Multiple])
             .support(Flow::PaymentSync, [])
             .support(Flow::RefundSync, [])
+            .support(Flow::PaymentLookup, [])
             .support(Flow::CompleteAuthorize, [])
             .support(Flow::Webhooks, [])
     }
@@ -424,6 +425,27 @@ impl Translator for Primer {
         Ok(Exchange::new(request, |resp| {
             mapping::payment(mapping::body(&resp)?, None, resp.status)
         }))
+    }
+
+    fn find_payment(
+        &self,
+        req: &PaymentLookupRequest,
+    ) -> Result<Exchange<PaymentLookupResponse>, ConnectorError> {
+        // `GET /payments?order_id=`: the list's summaries carry the payment id.
+        let mut url = endpoint(&self.base_url, &["payments"])?;
+        url.query_pairs_mut()
+            .append_pair("order_id", &req.reference);
+        let reference = req.reference.clone();
+        Ok(Exchange::new(
+            self.request(HttpRequest::get(url)),
+            move |resp| {
+                let list: wire::PaymentList = mapping::body(&resp)?;
+                let found = list.data.into_iter().find(|p| p.order_id == reference);
+                Ok(PaymentLookupResponse {
+                    connector_payment_id: found.map(|p| p.id),
+                })
+            },
+        ))
     }
 
     fn sync_refund(

@@ -166,3 +166,17 @@ pub struct Event {
     pub payment: Option<Payment>,
     pub payment_id: Option<String>,
 }
+
+/// `GET /payments`: a page of payment summaries (`PaymentListAPIResponse`).
+#[derive(Debug, Deserialize)]
+pub struct PaymentList {
+    pub data: Vec<PaymentSummary>,
+}
+
+/// One payment of a list (`PaymentSummaryAPISchema`): what a lookup by order id needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentSummary {
+    pub id: String,
+    pub order_id: String,
+}

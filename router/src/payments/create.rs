@@ -208,20 +208,53 @@ impl Payments {
                 .is_some_and(|attempt| attempt.status == AttemptStatus::Pending);
         if unknown {
             self.claim(&mut open).await?;
-            let result = self
+            let mut result = self
                 .holding(payment_id, open.connector.authorize(request))
                 .await;
-            let outcome = match &result {
-                // The processor holds the first request under this key: still unknown, for a
-                // lookup to settle, never a failure.
-                Err(ConnectorError::IdempotencyConflict { .. }) => None,
-                _ => Some(Outcome::Authorized(Answer::of(&result))),
-            };
-            if let Some(outcome) = outcome {
-                domain::apply(&mut open.payment, outcome, &now());
+            // The processor refuses a key used before (Primer): find the first request's
+            // payment by its reference instead. Not found (yet), it stays unknown, never failed.
+            if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
+                let found = self
+                    .holding(
+                        payment_id,
+                        find_authorization(&open.connector, payment_id, request.capture_method),
+                    )
+                    .await;
+                if let Some(found) = found {
+                    result = Ok(found);
+                }
+            }
+            if !matches!(&result, Err(ConnectorError::IdempotencyConflict { .. })) {
+                domain::apply(
+                    &mut open.payment,
+                    Outcome::Authorized(Answer::of(&result)),
+                    &now(),
+                );
             }
             self.save(&mut open).await?;
         }
         Ok(Some(payment_object(&open.payment)))
     }
+}
+
+/// The processor's payment made with `reference`, read: the answer of an authorization whose
+/// own answer was lost. `None` when the connector cannot look payments up, or the processor
+/// has none (yet) or does not answer: then nothing is known.
+async fn find_authorization(
+    connector: &std::sync::Arc<dyn Connector>,
+    reference: &str,
+    capture_method: CaptureMethod,
+) -> Option<PaymentResponse> {
+    if !connector.capabilities().supports(Flow::PaymentLookup) {
+        return None;
+    }
+    let lookup = PaymentLookupRequest {
+        reference: reference.to_owned(),
+    };
+    let found = connector.find_payment(&lookup).await.ok()?;
+    let sync = PaymentSyncRequest {
+        connector_payment_id: found.connector_payment_id?,
+        capture_method,
+    };
+    connector.sync_payment(&sync).await.ok()
 }

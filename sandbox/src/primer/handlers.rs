@@ -35,7 +35,7 @@ pub(crate) struct Sim {
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let api = Router::new()
-        .route("/payments", post(create_payment))
+        .route("/payments", post(create_payment).get(list_payments))
         .route("/payments/{id}", get(get_payment))
         .route("/payments/{id}/adjust-authorization", post(adjust))
         .route("/payments/{id}/capture", post(capture))
@@ -248,6 +248,24 @@ async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let body = wire::payment(&payment);
     state.payments.insert(payment.id.clone(), payment);
     (StatusCode::OK, Json(body)).into_response()
+}
+
+/// `GET /payments`: the payments' summaries, newest first, filtered by `order_id` when given
+/// (the list's other filters are not simulated; one page).
+async fn list_payments(
+    State(sim): State<Arc<Sim>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = lock(&sim.state);
+    let order_id = query.get("order_id");
+    let mut found: Vec<&Payment> = state
+        .payments
+        .values()
+        .filter(|p| order_id.is_none_or(|id| p.request.order_id == *id))
+        .collect();
+    found.sort_by_key(|p| std::cmp::Reverse(p.date));
+    let data: Vec<Value> = found.into_iter().take(100).map(wire::summary).collect();
+    (StatusCode::OK, Json(json!({ "data": data }))).into_response()
 }
 
 /// `GET /payments/{id}`.

@@ -444,6 +444,20 @@ fn reason_json(reason: &Reason) -> Value {
 }
 
 /// The Payment object (API 2.2 shape).
+/// A payment as `GET /payments` lists it (`PaymentSummaryAPISchema`).
+pub(crate) fn summary(payment: &Payment) -> Value {
+    json!({
+        "id": payment.id,
+        "date": timestamp(payment.date),
+        "status": payment.status.as_str(),
+        "orderId": payment.request.order_id,
+        "currencyCode": payment.request.currency,
+        "amount": payment.request.amount,
+        "metadata": payment.request.metadata.clone().unwrap_or_default(),
+        "processor": { "name": PROCESSOR_NAME, "processorMerchantId": PROCESSOR_MERCHANT_ID },
+    })
+}
+
 pub(crate) fn payment(payment: &Payment) -> Value {
     let request = &payment.request;
     let card = &payment.instrument;
