@@ -1,11 +1,34 @@
 //! One async mutex per payment, so the operations on one payment run one at a time inside this
 //! process. (Across processes sharing a database, the store's compare-and-swap on the payment's
-//! version refuses the second writer.)
+//! version refuses the second writer, and leases renewed with [`renewing`] keep the others
+//! waiting while a processor call runs.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::OwnedMutexGuard;
+
+/// Awaits `work`, calling `renew` every `every` until it is done: what keeps a lease (a
+/// payment's hold, an idempotency claim) alive however long the work takes, and lets it lapse
+/// soon after the process dies.
+pub async fn renewing<T, R>(
+    every: std::time::Duration,
+    work: impl std::future::Future<Output = T>,
+    mut renew: impl FnMut() -> R,
+) -> T
+where
+    R: std::future::Future<Output = ()>,
+{
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(every);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = tick.tick() => renew().await,
+        }
+    }
+}
 
 /// The per-payment locks.
 #[derive(Debug, Default)]
@@ -61,5 +84,32 @@ mod tests {
             .await
             .expect("released")
             .expect("task");
+    }
+}
+
+#[cfg(test)]
+mod renewing_tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::renewing;
+
+    #[tokio::test(start_paused = true)]
+    async fn renews_while_the_work_runs_and_not_after() {
+        let renewals = AtomicUsize::new(0);
+        let answer = renewing(
+            Duration::from_secs(5),
+            async {
+                tokio::time::sleep(Duration::from_secs(12)).await;
+                7
+            },
+            || async {
+                renewals.fetch_add(1, Ordering::SeqCst);
+            },
+        )
+        .await;
+        assert_eq!(answer, 7);
+        // At 5 s and 10 s; none at the start, none once the work is done.
+        assert_eq!(renewals.load(Ordering::SeqCst), 2);
     }
 }

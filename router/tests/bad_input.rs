@@ -594,40 +594,19 @@ async fn loose_inputs_and_oversized_metadata_are_refused_and_write_nothing() {
 /// body is never sent, so the server answers from what it read (as it does past the limit),
 /// and no client is still writing when it answers.
 async fn answer_to_head(base: &str, head: &str, sent: usize) -> (u16, serde_json::Value) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let addr = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut request = format!("{head}\r\n\r\n{{\"description\": \"").into_bytes();
     request.resize(request.len() + sent, b'x');
     stream.write_all(&request).await.expect("send");
-    let mut answer = Vec::new();
-    let mut chunk = vec![0; 8192];
-    let deadline = std::time::Duration::from_secs(5);
-    loop {
-        let read = tokio::time::timeout(deadline, stream.read(&mut chunk))
-            .await
-            .expect("answered without the body")
-            .expect("read");
-        answer.extend_from_slice(&chunk[..read]);
-        let text = String::from_utf8_lossy(&answer);
-        if let Some((headers, body)) = text.split_once("\r\n\r\n") {
-            let length = headers
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length: ")
-                        .map(str::to_owned)
-                })
-                .and_then(|n| n.trim().parse::<usize>().ok());
-            if read == 0 || length.is_some_and(|n| body.len() >= n) {
-                let status = headers[9..12].parse().expect("a status");
-                let json =
-                    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
-                return (status, json);
-            }
-        }
-        assert!(read > 0, "closed before an answer: {text}");
-    }
+    let text = read_http_response(&mut stream, std::time::Duration::from_secs(5))
+        .await
+        .expect("answered without the body");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+    let status = head[9..12].parse().expect("a status");
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"));
+    (status, json)
 }
 
 /// Every refusal has the JSON error shape, also those of the extractors: a body past the

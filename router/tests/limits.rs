@@ -34,34 +34,6 @@ async fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> Option<Str
     }
 }
 
-/// One whole response, read up to the end of its JSON body (the connection stays open).
-async fn read_response(stream: &mut TcpStream, wait: Duration) -> Option<String> {
-    let mut received = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = Instant::now() + wait;
-    loop {
-        let text = String::from_utf8_lossy(&received).into_owned();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length: ")
-                        .map(str::to_owned)
-                })
-                .and_then(|n| n.trim().parse::<usize>().ok());
-            if length.is_some_and(|n| body.len() >= n) {
-                return Some(text);
-            }
-        }
-        let left = deadline.checked_duration_since(Instant::now())?;
-        match tokio::time::timeout(left, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return None,
-            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 fn get(path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nhost: router\r\napi-key: {KEY}\r\n\r\n")
 }
@@ -109,7 +81,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
         .write_all(get("/health").as_bytes())
         .await
         .expect("writes");
-    let answer = read_response(&mut stream, Duration::from_secs(5))
+    let answer = read_http_response(&mut stream, Duration::from_secs(5))
         .await
         .expect("an answer");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -118,7 +90,7 @@ async fn an_idle_keep_alive_connection_is_closed() {
         .write_all(get("/health").as_bytes())
         .await
         .expect("writes");
-    let again = read_response(&mut stream, Duration::from_secs(5))
+    let again = read_http_response(&mut stream, Duration::from_secs(5))
         .await
         .expect("a second answer on the kept-alive connection");
     assert!(again.starts_with("HTTP/1.1 200"), "{again}");
@@ -140,7 +112,7 @@ async fn a_stalled_body_gets_408_body_timeout_and_stores_nothing() {
             .write_all(stalled_post(key).as_bytes())
             .await
             .expect("writes");
-        let answer = read_response(&mut stream, Duration::from_secs(5))
+        let answer = read_http_response(&mut stream, Duration::from_secs(5))
             .await
             .unwrap_or_else(|| panic!("{key:?}: no answer to a stalled body"));
         assert!(answer.starts_with("HTTP/1.1 408"), "{key:?}: {answer}");
@@ -174,7 +146,7 @@ async fn connections_past_the_cap_wait_for_a_free_one() {
         .write_all(get("/health").as_bytes())
         .await
         .expect("writes");
-    let answer = read_response(&mut first, Duration::from_secs(5))
+    let answer = read_http_response(&mut first, Duration::from_secs(5))
         .await
         .expect("first answered");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -185,12 +157,12 @@ async fn connections_past_the_cap_wait_for_a_free_one() {
         .await
         .expect("writes");
     assert_eq!(
-        read_response(&mut third, Duration::from_millis(500)).await,
+        read_http_response(&mut third, Duration::from_millis(500)).await,
         None,
         "a third connection was served past max_connections = 2"
     );
     drop(first);
-    let answer = read_response(&mut third, Duration::from_secs(5))
+    let answer = read_http_response(&mut third, Duration::from_secs(5))
         .await
         .expect("served once a connection closed");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -226,7 +198,7 @@ async fn requests_past_the_cap_wait_then_get_503_overloaded_while_probes_answer(
     let health = router.call("GET", "/health", None).await;
     assert_eq!(health.status, 200, "the probe waits for no slot");
 
-    let answer = read_response(&mut holder, Duration::from_secs(5))
+    let answer = read_http_response(&mut holder, Duration::from_secs(5))
         .await
         .expect("the holder's 408");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");

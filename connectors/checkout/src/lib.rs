@@ -169,6 +169,11 @@ fn checked_reference(reference: Option<&str>) -> Result<Option<&str>, ConnectorE
     }
 }
 
+/// A Frames token's prefix: sent as a `token` source.
+const FRAMES_TOKEN: &str = "tok_";
+/// A stored source's prefix: sent as an `id` source.
+const STORED_SOURCE: &str = "src_";
+
 impl Translator for Checkout {
     fn id(&self) -> &'static str {
         Self::ID
@@ -181,7 +186,7 @@ impl Translator for Checkout {
                 Flow::Authorize,
                 [
                     Condition::PaymentMethodTokenPrefixes {
-                        prefixes: vec!["tok_".into(), "src_".into()],
+                        prefixes: vec![FRAMES_TOKEN.into(), STORED_SOURCE.into()],
                     },
                     Condition::Note {
                         text: "cards, Frames tokens (tok_) and stored sources (src_); 3DS answers 202 with a redirect".into(),
@@ -246,12 +251,12 @@ impl Translator for Checkout {
                 cvv: card.cvc.as_ref().map(Cvc::expose),
                 name: card.holder_name.as_deref(),
             },
-            PaymentMethod::Token(token) if token.as_str().starts_with("tok_") => {
+            PaymentMethod::Token(token) if token.as_str().starts_with(FRAMES_TOKEN) => {
                 wire::Source::Token {
                     token: token.as_str(),
                 }
             }
-            PaymentMethod::Token(token) if token.as_str().starts_with("src_") => {
+            PaymentMethod::Token(token) if token.as_str().starts_with(STORED_SOURCE) => {
                 wire::Source::Id { id: token.as_str() }
             }
             PaymentMethod::Token(_) => {

@@ -206,6 +206,9 @@ pub fn retry_hint(resp: &HttpResponse) -> Option<bool> {
     }
 }
 
+/// A PaymentMethod id's prefix: the only token the connector sends.
+const PAYMENT_METHOD_ID: &str = "pm_";
+
 impl Translator for Stripe {
     fn id(&self) -> &'static str {
         Self::ID
@@ -218,7 +221,7 @@ impl Translator for Stripe {
                 Flow::Authorize,
                 [
                     Condition::PaymentMethodTokenPrefixes {
-                        prefixes: vec!["pm_".into()],
+                        prefixes: vec![PAYMENT_METHOD_ID.into()],
                     },
                     Condition::UnsupportedCurrencies {
                         currencies: mapping::unsendable_currencies(),
@@ -291,7 +294,7 @@ impl Translator for Stripe {
                 };
                 (None, Some(data))
             }
-            PaymentMethod::Token(token) if token.as_str().starts_with("pm_") => {
+            PaymentMethod::Token(token) if token.as_str().starts_with(PAYMENT_METHOD_ID) => {
                 (Some(token.as_str()), None)
             }
             PaymentMethod::Token(_) => {

@@ -115,22 +115,18 @@ async fn renewing(
     operation_id: &str,
     request: impl std::future::Future<Output = Response>,
 ) -> Response {
-    tokio::pin!(request);
-    let mut tick = tokio::time::interval(RENEW_EVERY);
-    tick.tick().await;
-    loop {
-        tokio::select! {
-            response = &mut request => return response,
-            _ = tick.tick() => {
-                let now = format_time(time::OffsetDateTime::now_utc());
-                match store.renew_idempotency_key(merchant_id, key, operation_id, &now).await {
-                    Ok(true) => {}
-                    Ok(false) => tracing::warn!(operation_id, "idempotency claim lost while running"),
-                    Err(err) => tracing::warn!(error = %err, "idempotency claim not renewed"),
-                }
-            }
+    crate::locks::renewing(RENEW_EVERY, request, || async {
+        let now = format_time(time::OffsetDateTime::now_utc());
+        match store
+            .renew_idempotency_key(merchant_id, key, operation_id, &now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(operation_id, "idempotency claim lost while running"),
+            Err(err) => tracing::warn!(error = %err, "idempotency claim not renewed"),
         }
-    }
+    })
+    .await
 }
 
 /// What makes two requests "the same": method, path (with its ids) and body bytes.

@@ -274,21 +274,18 @@ impl Payments {
     /// Awaits `call`, made while this instance holds payment `payment_id` (after
     /// [`Payments::claim`] or a create's insert), renewing the hold until it ends.
     async fn holding<T>(&self, payment_id: &str, call: impl std::future::Future<Output = T>) -> T {
-        tokio::pin!(call);
-        let mut tick = tokio::time::interval(LEASE_RENEW_EVERY);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                done = &mut call => return done,
-                _ = tick.tick() => {
-                    match self.store.renew_lease(payment_id, &self.instance, lease_end()).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(payment_id, "the hold on the payment was lost"),
-                        Err(err) => tracing::warn!(payment_id, error = %err, "hold not renewed"),
-                    }
-                }
+        crate::locks::renewing(LEASE_RENEW_EVERY, call, || async {
+            match self
+                .store
+                .renew_lease(payment_id, &self.instance, lease_end())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(payment_id, "the hold on the payment was lost"),
+                Err(err) => tracing::warn!(payment_id, error = %err, "hold not renewed"),
             }
-        }
+        })
+        .await
     }
 
     /// [`Payments::save`], recording the webhook event that made the change with it.

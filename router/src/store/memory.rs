@@ -303,16 +303,20 @@ impl PaymentStore for MemoryStore {
         let state = self.state()?;
         let mut unsettled = Unsettled::default();
         for record in state.payments.values() {
-            let count = |statuses: &mut dyn Iterator<Item = &String>, wanted: &str| {
-                statuses.filter(|s| s.as_str() == wanted).count() as u64
-            };
+            let pending = |status: &String| status == "pending";
             unsettled.payments += u64::from(record.payment.status == "processing");
-            unsettled.captures += count(&mut record.captures.iter().map(|c| &c.status), "pending");
-            unsettled.increments += count(
-                &mut record.increments.iter().map(|i| &i.status),
-                "processing",
-            );
-            unsettled.refunds += count(&mut record.refunds.iter().map(|r| &r.status), "pending");
+            unsettled.captures += record
+                .captures
+                .iter()
+                .filter(|c| pending(&c.status))
+                .count() as u64;
+            unsettled.increments += record
+                .increments
+                .iter()
+                .filter(|i| i.status == "processing")
+                .count() as u64;
+            unsettled.refunds +=
+                record.refunds.iter().filter(|r| pending(&r.status)).count() as u64;
         }
         Ok(unsettled)
     }

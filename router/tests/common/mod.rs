@@ -368,3 +368,39 @@ pub async fn eventually(router: &TestRouter, path: &str, done: impl Fn(&Value) -
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// One whole HTTP/1.1 response read from a raw connection: up to the end of the body its
+/// `content-length` announces, or what was read when the server closed after a complete head.
+/// `None` when no whole response came within `wait`.
+pub async fn read_http_response(
+    stream: &mut tokio::net::TcpStream,
+    wait: Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buf = [0u8; 8192];
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let text = String::from_utf8_lossy(&received).into_owned();
+        let head = text.split_once("\r\n\r\n");
+        if let Some((head, body)) = head {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| body.len() >= n) {
+                return Some(text);
+            }
+        }
+        let left = deadline.checked_duration_since(std::time::Instant::now())?;
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return head.is_some().then_some(text),
+            Err(_) => return None,
+            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
