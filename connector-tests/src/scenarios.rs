@@ -465,7 +465,13 @@ fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
                     .map(drop),
                 Flow::PaymentLookup => ctx
                     .c
-                    .find_payment(&PaymentLookupRequest {
+                    .find_payment(&PaymentLookupRequest::new("ref_notfound"))
+                    .await
+                    .map(drop),
+                Flow::RefundLookup => ctx
+                    .c
+                    .find_refund(&RefundLookupRequest {
+                        connector_payment_id: "pay_notfound".into(),
                         reference: "ref_notfound".into(),
                     })
                     .await
@@ -547,7 +553,7 @@ fn lookup_by_reference(t: &Target) -> ScenarioFuture<'_> {
         let connector = &ctx.c;
         let find = |reference: String| async move {
             connector
-                .find_payment(&PaymentLookupRequest { reference })
+                .find_payment(&PaymentLookupRequest::new(reference))
                 .await
                 .map_err(|e| format!("lookup: {e}"))
         };

@@ -32,6 +32,9 @@ pub enum Flow {
     /// Find the processor's payment by our reference, when the create's answer was lost and
     /// with it the processor's id.
     PaymentLookup,
+    /// Find a refund by our reference, when the refund's answer was lost and with it the
+    /// processor's id.
+    RefundLookup,
     /// Finish an authorization after a customer action (3DS redirect).
     CompleteAuthorize,
     /// Produce wallet session data (Apple Pay, Google Pay).
@@ -42,7 +45,7 @@ pub enum Flow {
 
 impl Flow {
     /// Every flow, in declaration order.
-    pub const ALL: [Flow; 13] = [
+    pub const ALL: [Flow; 14] = [
         Flow::Authorize,
         Flow::IncrementalAuthorization,
         Flow::ExtendAuthorization,
@@ -53,6 +56,7 @@ impl Flow {
         Flow::PaymentSync,
         Flow::RefundSync,
         Flow::PaymentLookup,
+        Flow::RefundLookup,
         Flow::CompleteAuthorize,
         Flow::SessionToken,
         Flow::Webhooks,
@@ -71,6 +75,7 @@ impl Flow {
             Flow::PaymentSync => "payment_sync",
             Flow::RefundSync => "refund_sync",
             Flow::PaymentLookup => "payment_lookup",
+            Flow::RefundLookup => "refund_lookup",
             Flow::CompleteAuthorize => "complete_authorize",
             Flow::SessionToken => "session_token",
             Flow::Webhooks => "webhooks",

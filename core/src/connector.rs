@@ -102,6 +102,14 @@ pub trait Translator: Send + Sync + 'static {
         Err(self.unsupported(Flow::PaymentLookup))
     }
 
+    /// Find a refund of a payment by our reference.
+    fn find_refund(
+        &self,
+        _req: &RefundLookupRequest,
+    ) -> Result<Exchange<RefundLookupResponse>, ConnectorError> {
+        Err(self.unsupported(Flow::RefundLookup))
+    }
+
     /// Finish an authorization after a customer action.
     fn complete_authorize(
         &self,
@@ -175,6 +183,11 @@ pub trait Connector: Send + Sync {
         &self,
         req: &PaymentLookupRequest,
     ) -> Result<PaymentLookupResponse, ConnectorError>;
+    /// Find a refund of a payment by our reference.
+    async fn find_refund(
+        &self,
+        req: &RefundLookupRequest,
+    ) -> Result<RefundLookupResponse, ConnectorError>;
     /// Finish an authorization after a customer action.
     async fn complete_authorize(
         &self,
@@ -393,6 +406,14 @@ impl<T: Translator> Connector for HttpConnector<T> {
         req: &PaymentLookupRequest,
     ) -> Result<PaymentLookupResponse, ConnectorError> {
         self.run(Flow::PaymentLookup, req.validate(), |t| t.find_payment(req))
+            .await
+    }
+
+    async fn find_refund(
+        &self,
+        req: &RefundLookupRequest,
+    ) -> Result<RefundLookupResponse, ConnectorError> {
+        self.run(Flow::RefundLookup, req.validate(), |t| t.find_refund(req))
             .await
     }
 

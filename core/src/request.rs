@@ -424,11 +424,39 @@ impl PaymentSyncRequest {
 pub struct PaymentLookupRequest {
     /// The reference the authorization was sent with.
     pub reference: String,
+    /// When the authorization was first sent, if known: a processor that can only list
+    /// payments by creation time (Stripe) searches around it.
+    pub sent_at: Option<time::OffsetDateTime>,
 }
 
 impl PaymentLookupRequest {
+    /// A lookup of `reference`, sent at an unknown time.
+    pub fn new(reference: impl Into<String>) -> Self {
+        PaymentLookupRequest {
+            reference: reference.into(),
+            sent_at: None,
+        }
+    }
+
     /// Checks what can be checked without the processor.
     pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.reference)
+    }
+}
+
+/// Find the refund of a payment made with our reference ([`RefundRequest::reference`]).
+#[derive(Debug, Clone)]
+pub struct RefundLookupRequest {
+    /// The processor's payment id.
+    pub connector_payment_id: String,
+    /// The reference the refund was sent with.
+    pub reference: String,
+}
+
+impl RefundLookupRequest {
+    /// Checks what can be checked without the processor.
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        validate_id(&self.connector_payment_id)?;
         validate_id(&self.reference)
     }
 }

@@ -199,6 +199,14 @@ pub struct PaymentLookupResponse {
     pub connector_payment_id: Option<String>,
 }
 
+/// What a [`crate::RefundLookupRequest`] found: the refund made with the reference, as a
+/// refund sync would answer it, or `None` when the processor has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundLookupResponse {
+    /// The refund.
+    pub refund: Option<RefundResponse>,
+}
+
 /// The outcome of cancelling a captured payment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelPostCaptureResponse {

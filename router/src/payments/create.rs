@@ -248,9 +248,7 @@ async fn find_authorization(
     if !connector.capabilities().supports(Flow::PaymentLookup) {
         return None;
     }
-    let lookup = PaymentLookupRequest {
-        reference: reference.to_owned(),
-    };
+    let lookup = PaymentLookupRequest::new(reference);
     let found = connector.find_payment(&lookup).await.ok()?;
     let sync = PaymentSyncRequest {
         connector_payment_id: found.connector_payment_id?,
