@@ -97,7 +97,24 @@ pub enum Outcome<'a> {
     Synced(&'a PaymentResponse),
     /// A verified webhook event about the payment.
     Webhook(&'a WebhookEvent),
+    /// The processor has no record of an operation whose answer was lost, asked when the
+    /// request could no longer arrive: it never happened, and what it reserved is released.
+    NeverReceived(Lost<'a>),
 }
+
+/// An operation whose answer was lost, by what it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost<'a> {
+    /// The payment's authorization (the create).
+    Authorization,
+    /// Capture `id`.
+    Capture(&'a str),
+    /// Refund `id` (also a cancel post capture's).
+    Refund(&'a str),
+}
+
+/// The code an operation that never reached its processor fails with.
+pub const NOT_FOUND_AT_PROCESSOR: &str = "not_found_at_processor";
 
 /// The pending record [`begin`] wrote for a plan, to name in its [`Outcome`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +140,10 @@ pub fn begin(
     now: &str,
 ) -> Started {
     match *plan {
-        Plan::Capture { amount, .. } => {
+        Plan::Capture {
+            amount,
+            final_capture,
+        } => {
             let sequence = u32::try_from(payment.captures.len()).unwrap_or(u32::MAX - 1) + 1;
             payment.captures.push(Capture {
                 id: id.to_owned(),
@@ -131,6 +151,7 @@ pub fn begin(
                 amount,
                 connector_capture_id: None,
                 sequence,
+                final_capture,
                 error_code: None,
                 error_message: None,
                 created_at: now.to_owned(),
@@ -288,6 +309,7 @@ pub fn apply(payment: &mut Payment, outcome: Outcome<'_>, now: &str) -> bool {
             settle_children(payment, response);
         }
         Outcome::Webhook(event) => super::webhook::apply(payment, event, now),
+        Outcome::NeverReceived(lost) => never_received(payment, lost, now),
     }
     follow_cancel_post_capture(payment);
     // Whatever an answer said, no more can be captured than was authorized and not captured.
@@ -375,7 +397,13 @@ fn capture_answer(
     final_capture: bool,
     answer: Answer<'_, CaptureResponse>,
 ) {
-    let Some(index) = p.captures.iter().position(|c| c.id == capture_id) else {
+    // Only a pending capture takes an answer: one already settled (by a sync, a webhook, or an
+    // answer applied before) would count its amount twice.
+    let Some(index) = p
+        .captures
+        .iter()
+        .position(|c| c.id == capture_id && c.status == CaptureStatus::Pending)
+    else {
         return;
     };
     let amount = p.captures[index].amount;
@@ -427,7 +455,11 @@ fn increment_answer(
     authorization_id: &str,
     answer: Answer<'_, IncrementalAuthorizationResponse>,
 ) {
-    let Some(index) = p.increments.iter().position(|i| i.id == authorization_id) else {
+    let Some(index) = p
+        .increments
+        .iter()
+        .position(|i| i.id == authorization_id && i.status == AuthorizationStatus::Processing)
+    else {
         return;
     };
     match answer {
@@ -484,6 +516,66 @@ fn refund_refused(p: &mut Payment, refund_id: &str, err: &ConnectorError, now: &
         refund.error.code = Some(error_code(err));
         refund.error.message = Some(err.to_string());
         refund.updated_at = now.to_owned();
+    }
+}
+
+fn never_received(p: &mut Payment, lost: Lost<'_>, now: &str) {
+    let message = "the processor has no record of this request, so it never took effect";
+    match lost {
+        Lost::Authorization => {
+            let unknown = p.status == S::Processing
+                && p.connector_transaction_id.is_none()
+                && p.authorization_count == 0;
+            if unknown {
+                p.status = S::Failed;
+                p.error = ErrorDetails {
+                    code: Some(NOT_FOUND_AT_PROCESSOR.into()),
+                    message: Some(message.into()),
+                    ..ErrorDetails::default()
+                };
+                let error = p.error.clone();
+                if let Some(attempt) = p.attempts.last_mut() {
+                    attempt.status = AttemptStatus::Failure;
+                    attempt.error = error;
+                    attempt.modified_at = now.to_owned();
+                }
+            }
+        }
+        Lost::Capture(id) => {
+            let Some(capture) = p
+                .capture_mut(id)
+                .filter(|c| c.status == CaptureStatus::Pending)
+            else {
+                return;
+            };
+            capture.status = CaptureStatus::Failed;
+            capture.error_code = Some(NOT_FOUND_AT_PROCESSOR.into());
+            capture.error_message = Some(message.into());
+            let amount = capture.amount;
+            p.amount_capturable = plus(p.amount_capturable, amount);
+            let pending = p
+                .captures
+                .iter()
+                .any(|c| c.status == CaptureStatus::Pending);
+            if p.status == S::Processing && !pending {
+                p.status = if p.amount_received.is_zero() {
+                    S::RequiresCapture
+                } else {
+                    p.captured_status()
+                };
+            }
+        }
+        Lost::Refund(id) => {
+            if let Some(refund) = p
+                .refund_mut(id)
+                .filter(|r| r.status == RefundStatus::Pending)
+            {
+                refund.status = RefundStatus::Failed;
+                refund.error.code = Some(NOT_FOUND_AT_PROCESSOR.into());
+                refund.error.message = Some(message.into());
+                refund.updated_at = now.to_owned();
+            }
+        }
     }
 }
 

@@ -23,7 +23,7 @@ mod plan;
 mod tests;
 mod webhook;
 
-pub use apply::{apply, begin, Answer, Outcome, Started};
+pub use apply::{apply, begin, Answer, Lost, Outcome, Started, NOT_FOUND_AT_PROCESSOR};
 pub use payment::{
     Attempt, AttemptStatus, Capture, CaptureStatus, ErrorDetails, Increment, Payment, Refund,
 };

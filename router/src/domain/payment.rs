@@ -154,6 +154,8 @@ pub struct Capture {
     pub connector_capture_id: Option<String>,
     /// 1 for the first capture.
     pub sequence: u32,
+    /// Whether it releases what is left uncaptured.
+    pub final_capture: bool,
     /// The processor's code on failure.
     pub error_code: Option<String>,
     /// The processor's message on failure.

@@ -5,6 +5,7 @@ mod authorize;
 mod capture;
 mod increment;
 mod model;
+mod never_received;
 mod refund;
 mod refusals;
 mod webhook;
@@ -107,6 +108,7 @@ fn payment(status: S) -> Payment {
             amount,
             connector_capture_id: None,
             sequence: 1,
+            final_capture: true,
             error_code: None,
             error_message: None,
             created_at: NOW.into(),

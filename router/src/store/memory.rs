@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::rows::PaymentRow;
 use super::{
     Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
-    Written,
+    UnsettledPayment, Written,
 };
 
 /// Payments, webhook events and idempotency records in memory.
@@ -319,6 +319,34 @@ impl PaymentStore for MemoryStore {
                 record.refunds.iter().filter(|r| pending(&r.status)).count() as u64;
         }
         Ok(unsettled)
+    }
+
+    async fn unsettled_payments(
+        &self,
+        updated_before: &str,
+        limit: u32,
+    ) -> Result<Vec<UnsettledPayment>, StoreError> {
+        let state = self.state()?;
+        let mut found: Vec<&PaymentRecord> = state
+            .payments
+            .values()
+            .filter(|r| r.payment.updated.as_str() < updated_before)
+            .filter(|r| {
+                r.payment.status == "processing"
+                    || r.captures.iter().any(|c| c.status == "pending")
+                    || r.refunds.iter().any(|c| c.status == "pending")
+                    || r.increments.iter().any(|i| i.status == "processing")
+            })
+            .collect();
+        found.sort_by(|a, b| a.payment.updated.cmp(&b.payment.updated));
+        Ok(found
+            .into_iter()
+            .take(limit as usize)
+            .map(|r| UnsettledPayment {
+                payment_id: r.payment.payment_id.clone(),
+                merchant_id: r.payment.merchant_id.clone(),
+            })
+            .collect())
     }
 
     async fn close(&self) {

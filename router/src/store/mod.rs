@@ -271,6 +271,15 @@ pub struct Unsettled {
     pub refunds: u64,
 }
 
+/// A payment with an operation waiting for its processor's verdict, as the reconciler finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsettledPayment {
+    /// `pay_…`.
+    pub payment_id: String,
+    /// Its merchant.
+    pub merchant_id: String,
+}
+
 /// Where payments are kept: the statements a backend runs. [`Store`] adds the cache and the
 /// rules every backend shares.
 #[async_trait]
@@ -359,6 +368,14 @@ pub trait PaymentStore: Send + Sync + Debug {
         -> Result<(), StoreError>;
     /// How many operations have no verdict yet.
     async fn unsettled(&self) -> Result<Unsettled, StoreError>;
+    /// Up to `limit` payments last changed before `updated_before` that are `processing` or
+    /// have a pending capture or refund or a processing incremental authorization, oldest
+    /// change first.
+    async fn unsettled_payments(
+        &self,
+        updated_before: &str,
+        limit: u32,
+    ) -> Result<Vec<UnsettledPayment>, StoreError>;
     /// Finishes what runs and closes; later calls fail with [`StoreError::Closed`].
     async fn close(&self);
 }
@@ -664,6 +681,19 @@ impl Store {
     /// How many operations have no verdict yet.
     pub async fn unsettled(&self) -> Result<Unsettled, StoreError> {
         timed("unsettled", self.backend.unsettled()).await
+    }
+
+    /// See [`PaymentStore::unsettled_payments`].
+    pub async fn unsettled_payments(
+        &self,
+        updated_before: &str,
+        limit: u32,
+    ) -> Result<Vec<UnsettledPayment>, StoreError> {
+        timed(
+            "unsettled_payments",
+            self.backend.unsettled_payments(updated_before, limit),
+        )
+        .await
     }
 
     /// Finishes what runs, then closes the backend.

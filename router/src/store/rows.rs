@@ -84,6 +84,7 @@ pub struct CaptureRow {
     pub connector: String,
     pub connector_capture_id: Option<String>,
     pub capture_sequence: i64,
+    pub final_capture: Option<i64>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub created_at: String,

@@ -254,3 +254,24 @@ fn a_void_after_a_charged_capture_is_refused() {
          requires_customer_action"
     );
 }
+
+#[test]
+fn an_answer_applied_twice_counts_the_capture_once() {
+    let mut p = payment(S::RequiresCapture);
+    let ok = CaptureResponse {
+        amounts: None,
+        ..capture_answer(S::Succeeded)
+    };
+    let (_, id) = start(&mut p, capture(Some(400), None), &caps());
+    let outcome = Outcome::Captured {
+        capture_id: &id,
+        final_capture: false,
+        answer: Answer::Verdict(&ok),
+    };
+    assert!(apply(&mut p, outcome, NOW));
+    assert!(
+        !apply(&mut p, outcome, NOW),
+        "a settled capture takes no answer"
+    );
+    assert_eq!((p.amount_received, p.amount_capturable), (m(400), m(600)));
+}

@@ -248,3 +248,29 @@ fn an_extension_records_when_it_applied_and_the_new_expiry() {
     assert_eq!(p.expires_on.as_deref(), Some("2030-03-17T17:46:40.000Z"));
     assert_eq!(p.capture_before, p.expires_on);
 }
+
+#[test]
+fn an_answer_applied_twice_counts_the_increment_once() {
+    let mut p = payment(S::RequiresCapture);
+    p.request_incremental_authorization = true;
+    let (_, id) = start(
+        &mut p,
+        Command::IncrementAuthorization { new_total: m(1500) },
+        &caps(),
+    );
+    let ok = verdict(AuthorizationStatus::Success, 1500);
+    let outcome = Outcome::Incremented {
+        authorization_id: &id,
+        answer: Answer::Verdict(&ok),
+    };
+    assert!(apply(&mut p, outcome, NOW));
+    let counted = p.authorization_count;
+    assert!(
+        !apply(&mut p, outcome, NOW),
+        "a settled increment takes no answer"
+    );
+    assert_eq!(
+        (p.amount, p.amount_capturable, p.authorization_count),
+        (m(1500), m(1500), counted)
+    );
+}

@@ -351,6 +351,7 @@ pub(super) fn capture_row(
             ("connector", text(&c.connector)),
             ("connector_capture_id", opt_text(&c.connector_capture_id)),
             ("capture_sequence", Param::Int(Some(c.capture_sequence))),
+            ("final_capture", Param::Int(c.final_capture)),
             ("error_code", opt_text(&c.error_code)),
             ("error_message", opt_text(&c.error_message)),
             ("created_at", text(&c.created_at)),

@@ -21,7 +21,7 @@ use sqlx::{AnyConnection, AnyPool, Connection as _, Row};
 use super::rows::*;
 use super::{
     Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
-    Written,
+    UnsettledPayment, Written,
 };
 use build::*;
 
@@ -701,6 +701,42 @@ impl PaymentStore for SqlStore {
                     increments: count(2)?,
                     refunds: count(3)?,
                 })
+            })
+        })
+        .await
+    }
+
+    async fn unsettled_payments(
+        &self,
+        updated_before: &str,
+        limit: u32,
+    ) -> Result<Vec<UnsettledPayment>, StoreError> {
+        let updated_before = updated_before.to_owned();
+        self.run(move |conn| {
+            Box::pin(async move {
+                // Each arm reads a partial index of unsettled rows (migration 0004).
+                let rows = sqlx::query(
+                    "SELECT payment_id, merchant_id, updated FROM payments \
+                     WHERE payment_id IN ( \
+                       SELECT payment_id FROM payments WHERE status = 'processing' \
+                       UNION SELECT payment_id FROM captures WHERE status = 'pending' \
+                       UNION SELECT payment_id FROM refunds WHERE status = 'pending' \
+                       UNION SELECT payment_id FROM incremental_authorizations \
+                         WHERE status = 'processing') \
+                     AND updated < $1 ORDER BY updated LIMIT $2",
+                )
+                .bind(updated_before)
+                .bind(i64::from(limit))
+                .fetch_all(conn)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(UnsettledPayment {
+                            payment_id: row.try_get(0)?,
+                            merchant_id: row.try_get(1)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
             })
         })
         .await

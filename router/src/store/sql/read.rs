@@ -26,7 +26,7 @@ pub(super) async fn with_children(
     .collect::<Result<_, _>>()?;
     let captures = sqlx::query(
         "SELECT capture_id, status, amount, currency, connector, connector_capture_id, \
-         capture_sequence, error_code, error_message, created_at FROM captures \
+         capture_sequence, error_code, error_message, created_at, final_capture FROM captures \
          WHERE payment_id = $1 ORDER BY capture_sequence",
     )
     .bind(id)
@@ -94,6 +94,7 @@ fn capture_from_row(r: &AnyRow) -> Result<CaptureRow, sqlx::Error> {
         error_code: r.try_get(7)?,
         error_message: r.try_get(8)?,
         created_at: r.try_get(9)?,
+        final_capture: r.try_get(10)?,
     })
 }
 

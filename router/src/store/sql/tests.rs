@@ -99,6 +99,7 @@ fn capture(record: &mut PaymentRecord, capture_id: &str, amount: i64) {
         connector: "stripe".into(),
         connector_capture_id: None,
         capture_sequence: record.captures.len() as i64 + 1,
+        final_capture: Some(0),
         error_code: None,
         error_message: None,
         created_at: T0.into(),

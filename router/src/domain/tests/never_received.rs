@@ -1,0 +1,139 @@
+//! Operations whose answer was lost and that the processor turned out never to have received.
+
+use super::*;
+use crate::domain::{Lost, NOT_FOUND_AT_PROCESSOR};
+
+#[test]
+fn an_authorization_never_received_fails_the_payment_and_its_attempt() {
+    let mut p = created();
+    p.connector_transaction_id = None;
+    assert!(apply(
+        &mut p,
+        Outcome::Authorized(Answer::Unknown(&unknown())),
+        NOW
+    ));
+    assert_eq!(p.status, S::Processing);
+
+    assert!(apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Authorization),
+        NOW
+    ));
+    assert_eq!(p.status, S::Failed);
+    assert_eq!(p.error.code.as_deref(), Some(NOT_FOUND_AT_PROCESSOR));
+    assert_eq!(p.attempts[0].status, AttemptStatus::Failure);
+    assert_eq!(p.amount_capturable, m(0));
+}
+
+#[test]
+fn an_authorization_the_processor_answered_is_never_failed_as_lost() {
+    let mut p = payment(S::RequiresCapture);
+    let before = p.clone();
+    assert!(!apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Authorization),
+        NOW
+    ));
+    assert_eq!(p, before);
+}
+
+#[test]
+fn a_capture_never_received_is_failed_and_its_amount_capturable_again() {
+    let mut p = payment(S::RequiresCapture);
+    let (_, id) = start(
+        &mut p,
+        Command::Capture {
+            amount: Some(m(400)),
+            final_capture: None,
+        },
+        &caps(),
+    );
+    assert!(apply(
+        &mut p,
+        Outcome::Captured {
+            capture_id: &id,
+            final_capture: false,
+            answer: Answer::Unknown(&unknown())
+        },
+        NOW
+    ));
+    assert_eq!((p.status, p.amount_capturable), (S::Processing, m(600)));
+
+    assert!(apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Capture(&id)),
+        NOW
+    ));
+    assert_eq!(p.captures[0].status, CaptureStatus::Failed);
+    assert_eq!(
+        p.captures[0].error_code.as_deref(),
+        Some(NOT_FOUND_AT_PROCESSOR)
+    );
+    assert_eq!(
+        (p.status, p.amount_capturable),
+        (S::RequiresCapture, m(1000))
+    );
+    // Applying it again changes nothing: the capture is no longer pending.
+    assert!(!apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Capture(&id)),
+        NOW
+    ));
+}
+
+#[test]
+fn a_charged_capture_is_never_failed_as_lost() {
+    let mut p = payment(S::Succeeded);
+    let id = p.captures[0].id.clone();
+    assert!(!apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Capture(&id)),
+        NOW
+    ));
+    assert_eq!(p.captures[0].status, CaptureStatus::Charged);
+}
+
+#[test]
+fn a_refund_never_received_is_failed_and_its_amount_refundable_again() {
+    let mut p = payment(S::Succeeded);
+    let (_, id) = start(
+        &mut p,
+        Command::Refund {
+            amount: Some(m(300)),
+        },
+        &caps(),
+    );
+    assert_eq!(p.refundable(), m(700));
+
+    assert!(apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Refund(&id)),
+        NOW
+    ));
+    let refund = p.refund(&id).expect("refund");
+    assert_eq!(refund.status, RefundStatus::Failed);
+    assert_eq!(refund.error.code.as_deref(), Some(NOT_FOUND_AT_PROCESSOR));
+    assert_eq!(p.refundable(), m(1000));
+}
+
+#[test]
+fn a_cancel_post_capture_never_received_leaves_the_payment_captured() {
+    let mut p = payment(S::Succeeded);
+    let (_, id) = start(&mut p, Command::CancelPostCapture, &caps());
+    assert!(apply(
+        &mut p,
+        Outcome::CancelledPostCapture {
+            refund_id: &id,
+            answer: Answer::Unknown(&unknown())
+        },
+        NOW
+    ));
+    assert_eq!(p.status, S::Processing);
+
+    assert!(apply(
+        &mut p,
+        Outcome::NeverReceived(Lost::Refund(&id)),
+        NOW
+    ));
+    assert_eq!(p.status, S::Succeeded);
+}
