@@ -76,6 +76,17 @@ pub static SCENARIOS: &[Scenario] = &[
         run: refund_partial_then_rest_then_over_refund,
     },
     Scenario {
+        name: "refund_lookup_by_reference",
+        needs: &[
+            Flow::Authorize,
+            Flow::Capture,
+            Flow::PaymentSync,
+            Flow::Refund,
+            Flow::RefundLookup,
+        ],
+        run: refund_lookup_by_reference,
+    },
+    Scenario {
         name: "incremental_authorization_twice_then_capture",
         needs: &[
             Flow::Authorize,
@@ -544,26 +555,33 @@ fn manual_authorize_then_sync(t: &Target) -> ScenarioFuture<'_> {
 }
 
 /// The payment an authorization made is found by its reference (what a router does when the
-/// authorization's answer was lost), and a reference never sent finds nothing.
+/// authorization's answer was lost), with the time it was sent (which a processor that can
+/// only list by creation time searches around) and without; a reference never sent finds
+/// nothing.
 fn lookup_by_reference(t: &Target) -> ScenarioFuture<'_> {
     Box::pin(async move {
         let ctx = Ctx::new(t)?;
         let req = ctx.request(&t.cards.approved, 1000, CaptureMethod::Manual);
+        let sent_at = time::OffsetDateTime::now_utc();
         let payment = ctx.authorize(&req).await?;
         let connector = &ctx.c;
-        let find = |reference: String| async move {
+        let find = |reference: String, sent_at: Option<time::OffsetDateTime>| async move {
+            let mut lookup = PaymentLookupRequest::new(reference);
+            lookup.sent_at = sent_at;
             connector
-                .find_payment(&PaymentLookupRequest::new(reference))
+                .find_payment(&lookup)
                 .await
-                .map_err(|e| format!("lookup: {e}"))
+                .map_err(|e| format!("lookup (sent_at {sent_at:?}): {e}"))
         };
-        let found = find(req.reference.clone()).await?;
-        check_eq!(
-            found.connector_payment_id.as_deref(),
-            Some(payment.connector_payment_id.as_str()),
-            "the payment found by its reference"
-        );
-        let unknown = find(format!("{}_never_sent", req.reference)).await?;
+        for when in [Some(sent_at), None] {
+            let found = find(req.reference.clone(), when).await?;
+            check_eq!(
+                found.connector_payment_id.as_deref(),
+                Some(payment.connector_payment_id.as_str()),
+                format!("the payment found by its reference (sent_at {when:?})")
+            );
+        }
+        let unknown = find(format!("{}_never_sent", req.reference), Some(sent_at)).await?;
         check_eq!(unknown.connector_payment_id, None, "a reference never sent");
         Ok(Outcome::Passed)
     })
@@ -774,6 +792,76 @@ fn refund_partial_then_rest_then_over_refund(t: &Target) -> ScenarioFuture<'_> {
             matches!(over, Err(ConnectorError::Rejected { .. })),
             "over-refund should be a processor rejection, got {over:?}"
         );
+        Ok(Outcome::Passed)
+    })
+}
+
+/// Two refunds made with references are each found by theirs (what a router does when a
+/// refund's answer was lost), with the refund's id, amount and status as refund sync gives
+/// them; a reference never sent finds no refund.
+fn refund_lookup_by_reference(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let payment = ctx.authorized(&t.cards.approved, 1000, false).await?;
+        let id = &payment.connector_payment_id;
+        ctx.capture(id, None, true)
+            .await
+            .map_err(|e| format!("capture: {e}"))?;
+        ctx.settle(id, CaptureMethod::Manual, "capture", |p| {
+            p.status == PaymentStatus::Succeeded
+        })
+        .await?;
+        let tag = IdempotencyKey::generate().as_str()[..8].to_owned();
+        let mut made = Vec::new();
+        for (amount, suffix) in [(300, "a"), (200, "b")] {
+            let reference = format!("rf-{tag}-{suffix}");
+            let mut req = RefundRequest::new(id.as_str(), t.currency, Some(m(amount)));
+            req.reference = Some(reference.clone());
+            let refund = ctx
+                .c
+                .refund(&req)
+                .await
+                .map_err(|e| format!("refund {reference}: {e}"))?;
+            ctx.refund_settled(id, &refund).await?;
+            made.push((reference, amount, refund.connector_refund_id));
+        }
+        let find = |reference: String| {
+            let req = RefundLookupRequest {
+                connector_payment_id: id.clone(),
+                reference,
+            };
+            let connector = &ctx.c;
+            async move {
+                connector
+                    .find_refund(&req)
+                    .await
+                    .map_err(|e| format!("refund lookup {}: {e}", req.reference))
+            }
+        };
+        for (reference, amount, refund_id) in &made {
+            let Some(found) = find(reference.clone()).await?.refund else {
+                return Err(format!(
+                    "the refund {reference} was not found by its reference"
+                ));
+            };
+            check_eq!(
+                &found.connector_refund_id,
+                refund_id,
+                format!("refund id found by {reference}")
+            );
+            check_eq!(
+                found.amount,
+                Some(m(*amount)),
+                format!("amount found by {reference}")
+            );
+            check_eq!(
+                found.status,
+                RefundStatus::Succeeded,
+                format!("status found by {reference}")
+            );
+        }
+        let unknown = find(format!("rf-{tag}-never-sent")).await?;
+        check_eq!(unknown.refund, None, "a refund reference never sent");
         Ok(Outcome::Passed)
     })
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use axum::Router;
 use url::Url;
 
-use crate::openapi::{OpenApi, SchemaViolation};
+use crate::openapi::{OpenApi, SchemaViolation, Unconfirmed};
 
 /// One request and its response, as they crossed the proxy.
 #[derive(Debug, Clone)]
@@ -153,11 +153,26 @@ pub struct SchemaReport {
     pub responses: usize,
     /// Every body that failed its schema (or was not JSON where JSON was expected).
     pub violations: Vec<SchemaViolation>,
+    /// Answers of operations the document lacks, checked against the repository's own schema
+    /// for them ([`Unconfirmed`]): `GET /payments 200`.
+    pub unconfirmed: Vec<String>,
 }
 
 /// Validates every recorded JSON request and response body against `spec`. Bodies the
 /// document has no schema for are not counted.
 pub fn check_against(spec: &OpenApi, exchanges: &[RecordedExchange]) -> SchemaReport {
+    check_against_with(spec, exchanges, &[])
+}
+
+/// [`check_against`], except for the operations in `unconfirmed`, which the document lacks:
+/// their answers are checked against their own schemas and listed in
+/// [`SchemaReport::unconfirmed`]. Any other operation missing from the document is a
+/// violation.
+pub fn check_against_with(
+    spec: &OpenApi,
+    exchanges: &[RecordedExchange],
+    unconfirmed: &[Unconfirmed],
+) -> SchemaReport {
     let mut report = SchemaReport::default();
     // The simulators' own helper routes (a 3DS page, test hooks) are not the processor's API.
     let api = exchanges.iter().filter(|e| {
@@ -172,6 +187,22 @@ pub fn check_against(spec: &OpenApi, exchanges: &[RecordedExchange]) -> SchemaRe
                 errors: vec![format!("{what} body is not JSON")],
             })
         };
+        if let Some(op) = unconfirmed
+            .iter()
+            .find(|op| op.matches(&exchange.method, &exchange.path))
+        {
+            // A GET: no request body. An error may come without a body (401).
+            if !exchange.response_body.is_empty() {
+                let checked = parse(&exchange.response_body, "response")
+                    .and_then(|body| spec.check_unconfirmed(op, exchange.status, &body));
+                match checked {
+                    Ok(true) => report.unconfirmed.push(place()),
+                    Ok(false) => {}
+                    Err(v) => report.violations.push(v),
+                }
+            }
+            continue;
+        }
         if !exchange.request_body.is_empty() {
             let checked = parse(&exchange.request_body, "request")
                 .and_then(|body| spec.check_request(&exchange.method, &exchange.path, &body));

@@ -3,13 +3,19 @@
 //!
 //! Runs the suite through a recording proxy. Scenarios that need the simulator's counters or
 //! fault injection are skipped here (the proxy hides the simulator); `checkout.rs` runs them.
+//!
+//! One operation the connector calls is not in the document: the payment lookup's
+//! `GET /payments?reference=` (Checkout.com's "Get payment lists", unconfirmed \[U\]). It is a
+//! named exception ([`CHECKOUT_UNCONFIRMED`]): its answers are checked against the shape of
+//! Checkout.com's public reference, each payment against the document's `PaymentDetails`, and
+//! the test requires that they were seen and checked.
 
 #![allow(clippy::unwrap_used)]
 
-use paybridge_connector_tests::openapi::OpenApi;
+use paybridge_connector_tests::openapi::{OpenApi, CHECKOUT_UNCONFIRMED};
 use paybridge_connector_tests::run_scenarios;
 use paybridge_connector_tests::targets::checkout::target_at;
-use paybridge_connector_tests::traffic::{check_against, RecordingProxy};
+use paybridge_connector_tests::traffic::{check_against_with, RecordingProxy};
 use paybridge_sandbox::checkout::{self as sim, CheckoutSimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,9 +29,22 @@ async fn checkout_traffic_matches_the_published_schemas() {
     let report = run_scenarios(&target, |_| true).await;
     assert!(report.failures().is_empty(), "{}", report.table());
 
-    let checked = check_against(&spec, &proxy.exchanges());
+    let checked = check_against_with(&spec, &proxy.exchanges(), CHECKOUT_UNCONFIRMED);
     handle.shutdown().await;
     assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
+    // The lookup ran (a found payment and a reference never sent) and its answers were checked
+    // as the known exception, not skipped.
+    let lists = checked
+        .unconfirmed
+        .iter()
+        .filter(|place| place.as_str() == "GET /payments 200")
+        .count();
+    assert!(
+        lists >= 2,
+        "GET /payments (unconfirmed: {}) checked {lists} times: {:?}",
+        CHECKOUT_UNCONFIRMED[0].why,
+        checked.unconfirmed
+    );
     // Authorize, increment, capture, void, refund and more: a dozen operations at least.
     assert!(
         checked.requests >= 12,

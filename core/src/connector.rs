@@ -204,6 +204,9 @@ pub trait Connector: Send + Sync {
 
 /// The most exchanges one flow may chain; a guard against a translator that never finishes.
 const MAX_STEPS: usize = 4;
+/// The most exchanges a lookup by reference may chain: it may page through a processor's
+/// list ([`Flow::PaymentLookup`], [`Flow::RefundLookup`]), reading only.
+pub const MAX_LOOKUP_STEPS: usize = 32;
 
 /// A [`Translator`] joined to an [`Executor`]: the [`Connector`] implementation every
 /// connector crate gets for free.
@@ -306,7 +309,11 @@ impl<T: Translator> HttpConnector<T> {
             retry: &self.settings.retry,
             request_timeout: self.settings.timeouts.request,
         };
-        for _ in 0..MAX_STEPS {
+        let max_steps = match flow {
+            Flow::PaymentLookup | Flow::RefundLookup => MAX_LOOKUP_STEPS,
+            _ => MAX_STEPS,
+        };
+        for _ in 0..max_steps {
             let (request, parse) = exchange.into_parts();
             let response = self.executor.send(ctx, &request).await?;
             let result = parse(response);
@@ -320,7 +327,7 @@ impl<T: Translator> HttpConnector<T> {
         }
         Err(ConnectorError::InvalidResponse {
             http_status: 0,
-            message: format!("{flow} needed more than {MAX_STEPS} processor calls"),
+            message: format!("{flow} needed more than {max_steps} processor calls"),
             outcome_unknown: true,
         })
     }

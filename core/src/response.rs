@@ -193,6 +193,11 @@ pub type RefundSyncResponse = RefundResponse;
 
 /// What a [`crate::PaymentLookupRequest`] found: the processor's id of the payment made with the
 /// reference, or `None` when the processor has none.
+///
+/// `None` is what the processor shows at that moment: some list a payment only a little after
+/// making it (Primer: within a minute), so a caller concludes "never made" only after the
+/// processor's delay. A connector whose search could not see everything (a bound on the pages
+/// it reads) answers an error, never `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentLookupResponse {
     /// The processor's payment id.
@@ -201,6 +206,9 @@ pub struct PaymentLookupResponse {
 
 /// What a [`crate::RefundLookupRequest`] found: the refund made with the reference, as a
 /// refund sync would answer it, or `None` when the processor has none.
+///
+/// As for [`PaymentLookupResponse`], `None` is the answer of the moment (Checkout.com lists a
+/// refund once it has processed it), and a search that could not see everything is an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundLookupResponse {
     /// The refund.

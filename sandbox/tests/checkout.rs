@@ -972,3 +972,101 @@ async fn many_concurrent_requests_are_safe() {
     assert_eq!(sim.handle.webhooks().len(), 80);
     sim.handle.clone().shutdown().await;
 }
+
+/// `POST /payments` with `reference`; returns the payment id.
+async fn pay_with_reference(sim: &Sim, reference: &str, amount: i64) -> String {
+    let mut body = payment(&sim.config, cards::VISA_APPROVED, amount, false, false);
+    body["reference"] = json!(reference);
+    let reply = sim.post("/payments", &body, None).await;
+    assert_eq!(reply.status, 201, "{reply:?}");
+    reply.str("/id")
+}
+
+fn data_ids(reply: &common::Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn payments_are_listed_by_exact_reference_newest_first_with_paging() {
+    let sim = Sim::start().await;
+    let first = pay_with_reference(&sim, "ORD-7", 100).await;
+    let second = pay_with_reference(&sim, "ORD-7", 200).await;
+    let third = pay_with_reference(&sim, "ORD-7", 300).await;
+    pay_with_reference(&sim, "ORD-70", 400).await;
+    pay_with_reference(&sim, "ord-7", 500).await;
+
+    let all = sim.get("/payments?reference=ORD-7").await;
+    assert_eq!(all.status, 200, "{all:?}");
+    assert_eq!(
+        data_ids(&all),
+        [third.clone(), second.clone(), first.clone()]
+    );
+    assert_eq!(
+        (all.int("/limit"), all.int("/skip"), all.int("/total_count")),
+        (10, 0, 3)
+    );
+    assert_eq!(all.str("/data/0/reference"), "ORD-7");
+    assert_eq!(all.int("/data/0/amount"), 300);
+    assert_eq!(all.str("/data/0/status"), "Authorized");
+    assert!(all.body["data"][0].get("actions").is_none());
+
+    let page = sim.get("/payments?reference=ORD-7&limit=2&skip=1").await;
+    assert_eq!(data_ids(&page), [second, first]);
+    assert_eq!(
+        (
+            page.int("/limit"),
+            page.int("/skip"),
+            page.int("/total_count")
+        ),
+        (2, 1, 3)
+    );
+    let beyond = sim.get("/payments?reference=ORD-7&skip=5").await;
+    assert!(data_ids(&beyond).is_empty());
+    assert_eq!(beyond.int("/total_count"), 3);
+    // Encoded references match their decoded form; unknown ones find nothing.
+    let odd = pay_with_reference(&sim, "A&B C", 100).await;
+    assert_eq!(
+        data_ids(&sim.get("/payments?reference=A%26B+C").await),
+        [odd]
+    );
+    let none = sim.get("/payments?reference=ORD-8").await;
+    assert_eq!((data_ids(&none).len(), none.int("/total_count")), (0, 0));
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_payment_list_needs_a_reference_valid_paging_and_the_key() {
+    let sim = Sim::start().await;
+    for (query, code) in [
+        ("", "reference_required"),
+        ("?reference=", "reference_required"),
+        ("?reference=R&limit=0", "paging_limit_invalid"),
+        ("?reference=R&limit=101", "paging_limit_invalid"),
+        ("?reference=R&limit=x", "paging_limit_invalid"),
+        ("?reference=R&skip=-1", "paging_skip_invalid"),
+    ] {
+        let reply = sim.get(&format!("/payments{query}")).await;
+        assert_eq!(reply.status, 422, "{query}: {reply:?}");
+        assert_eq!(reply.str("/error_type"), "request_invalid");
+        assert_eq!(reply.codes(), [code], "{query}");
+    }
+    let anonymous = sim
+        .client
+        .get(sim.url("/payments?reference=R"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    sim.handle.inject(paybridge_sandbox::Fault::Status {
+        status: 502,
+        retry_after_secs: None,
+    });
+    assert_eq!(sim.get("/payments?reference=R").await.status, 502);
+    assert_eq!(sim.get("/payments?reference=R").await.status, 200);
+    sim.handle.shutdown().await;
+}

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{payment, Reply, Sim};
-use paybridge_connector_tests::openapi::OpenApi;
+use paybridge_connector_tests::openapi::{OpenApi, CHECKOUT_UNCONFIRMED};
 use paybridge_sandbox::checkout::cards;
 use serde_json::{json, Value};
 
@@ -89,6 +89,24 @@ async fn every_answer_matches_the_published_schemas() {
         "/payments/{id}/actions",
         &sim.get(&format!("/payments/{id}/actions")).await,
     );
+
+    // `GET /payments?reference=` is not in the document (unconfirmed): its answers are checked
+    // against the repository's schema for it, each payment against `PaymentDetails`.
+    let list = &CHECKOUT_UNCONFIRMED[0];
+    for query in [
+        "reference=ORD-1",
+        "reference=ORD-1&limit=1&skip=1",
+        "reference=none",
+    ] {
+        let reply = sim.get(&format!("/payments?{query}")).await;
+        assert!(spec
+            .0
+            .check_response("get", "/payments", 200, &reply.body)
+            .is_err());
+        if let Err(violation) = spec.0.check_unconfirmed(list, reply.status, &reply.body) {
+            panic!("{violation:#?}\n{:#}", reply.body);
+        }
+    }
 
     // The validation is live: a wrong status or a malformed id is caught.
     let mut wrong = auth.body.clone();

@@ -1554,3 +1554,227 @@ async fn arbitrary_input_gets_an_answer() {
     }
     sim.handle.shutdown().await;
 }
+
+/// The ids of a list answer's objects, in order.
+fn listed_ids(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.str("/object"), "list", "{reply:?}");
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn payment_intents_are_listed_newest_first_with_filters_and_cursors() {
+    let sim = Sim::start().await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let order = format!("ORD-{i}");
+        let reply = sim
+            .pay(
+                "pm_card_visa",
+                1000 + i,
+                true,
+                &[("metadata[reference]", &order)],
+            )
+            .await;
+        made.push(reply.str("/id"));
+    }
+    let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+
+    let all = sim.get("/v1/payment_intents").await;
+    assert_eq!(listed_ids(&all), newest_first);
+    assert_eq!(all.str("/url"), "/v1/payment_intents");
+    assert_eq!(all.body["has_more"], false);
+    assert_eq!(all.str("/data/0/metadata/reference"), "ORD-4");
+
+    let first = sim.get("/v1/payment_intents?limit=2").await;
+    assert_eq!(listed_ids(&first), newest_first[..2]);
+    assert_eq!(first.body["has_more"], true);
+    let second = sim
+        .get(&format!(
+            "/v1/payment_intents?limit=2&starting_after={}",
+            newest_first[1]
+        ))
+        .await;
+    assert_eq!(listed_ids(&second), newest_first[2..4]);
+    assert_eq!(second.body["has_more"], true);
+    let last = sim
+        .get(&format!(
+            "/v1/payment_intents?limit=2&starting_after={}",
+            newest_first[3]
+        ))
+        .await;
+    assert_eq!(listed_ids(&last), newest_first[4..]);
+    assert_eq!(last.body["has_more"], false);
+    let before = sim
+        .get(&format!(
+            "/v1/payment_intents?limit=2&ending_before={}",
+            newest_first[3]
+        ))
+        .await;
+    assert_eq!(listed_ids(&before), newest_first[1..3]);
+    assert_eq!(before.body["has_more"], true);
+
+    // `created`: a window around now holds them all, one in the past or future none.
+    let t = now();
+    let window = sim
+        .get(&format!(
+            "/v1/payment_intents?created[gte]={}&created[lte]={}&limit=100",
+            t - 300,
+            t + 600
+        ))
+        .await;
+    assert_eq!(listed_ids(&window), newest_first);
+    let past = sim
+        .get(&format!("/v1/payment_intents?created[lt]={}", t - 300))
+        .await;
+    assert!(listed_ids(&past).is_empty());
+    let future = sim
+        .get(&format!("/v1/payment_intents?created[gt]={}", t + 300))
+        .await;
+    assert!(listed_ids(&future).is_empty());
+
+    // Expansions name the objects' paths under `data.`.
+    let expanded = sim
+        .get("/v1/payment_intents?limit=1&expand[]=data.latest_charge")
+        .await;
+    assert!(
+        expanded.body["data"][0]["latest_charge"].is_object(),
+        "{expanded:?}"
+    );
+    assert!(all.body["data"][0]["latest_charge"].is_string());
+    sim.get("/v1/payment_intents?expand[]=latest_charge")
+        .await
+        .assert_invalid("expand[0]");
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn list_parameters_are_checked() {
+    let sim = Sim::start().await;
+    sim.get("/v1/payment_intents?limit=0")
+        .await
+        .assert_invalid("limit");
+    sim.get("/v1/payment_intents?limit=101")
+        .await
+        .assert_invalid("limit");
+    sim.get("/v1/payment_intents?limit=ten")
+        .await
+        .assert_invalid("limit");
+    sim.get("/v1/payment_intents?created[after]=1")
+        .await
+        .assert_invalid("created[after]");
+    sim.get("/v1/payment_intents?payment_intent=pi_1")
+        .await
+        .assert_invalid("payment_intent");
+    sim.get("/v1/payment_intents?starting_after=pi_1&ending_before=pi_2")
+        .await
+        .assert_invalid("ending_before");
+    let unknown = sim.get("/v1/payment_intents?starting_after=pi_nope").await;
+    assert_eq!(unknown.status, 404, "{unknown:?}");
+    assert_eq!(
+        (unknown.code(), unknown.str("/error/param")),
+        ("resource_missing".to_owned(), "starting_after".to_owned())
+    );
+    let no_payment = sim.get("/v1/refunds?payment_intent=pi_nope").await;
+    assert_eq!(no_payment.status, 404, "{no_payment:?}");
+    assert_eq!(no_payment.str("/error/param"), "payment_intent");
+    // Like every API route: the key is needed, and faults apply.
+    let anonymous = sim
+        .client
+        .get(sim.url("/v1/payment_intents"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    sim.handle.inject(Fault::Status {
+        status: 503,
+        retry_after_secs: None,
+    });
+    let faulted = sim.get("/v1/refunds").await;
+    assert_eq!(faulted.status, 503);
+    assert_eq!(faulted.str("/error/type"), "api_error");
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn refunds_are_listed_per_payment_with_their_metadata() {
+    let sim = Sim::start().await;
+    let id = sim.pay("pm_card_visa", 1000, false, &[]).await.str("/id");
+    let other = sim.pay("pm_card_visa", 1000, false, &[]).await.str("/id");
+    let mut refunds = Vec::new();
+    for (amount, reference) in [("100", "RF-1"), ("200", "RF-2"), ("300", "RF-3")] {
+        let refund = sim
+            .post(
+                "/v1/refunds",
+                &[
+                    ("payment_intent", &id),
+                    ("amount", amount),
+                    ("metadata[reference]", reference),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(refund.str("/metadata/reference"), reference, "{refund:?}");
+        refunds.push(refund.str("/id"));
+    }
+    let elsewhere = sim
+        .post("/v1/refunds", &[("payment_intent", &other)], None)
+        .await
+        .str("/id");
+
+    let listed = sim
+        .get(&format!("/v1/refunds?payment_intent={id}&limit=100"))
+        .await;
+    let newest_first: Vec<String> = refunds.iter().rev().cloned().collect();
+    assert_eq!(listed_ids(&listed), newest_first);
+    assert_eq!(listed.str("/url"), "/v1/refunds");
+    assert_eq!(listed.str("/data/0/metadata/reference"), "RF-3");
+    assert_eq!(listed.str("/data/2/payment_intent"), id);
+    assert_eq!(listed.int("/data/1/amount"), 200);
+    let mut everything = newest_first.clone();
+    everything.insert(0, elsewhere.clone());
+    assert_eq!(listed_ids(&sim.get("/v1/refunds").await), everything);
+    let charge = sim
+        .get(&format!("/v1/payment_intents/{other}"))
+        .await
+        .str("/latest_charge");
+    assert_eq!(
+        listed_ids(&sim.get(&format!("/v1/refunds?charge={charge}")).await),
+        [elsewhere]
+    );
+    let page = sim
+        .get(&format!(
+            "/v1/refunds?payment_intent={id}&limit=1&starting_after={}",
+            newest_first[0]
+        ))
+        .await;
+    assert_eq!(listed_ids(&page), newest_first[1..2]);
+    assert_eq!(page.body["has_more"], true);
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_listed_refund_on_the_refund_fails_card_fails_as_when_retrieved() {
+    let sim = Sim::start().await;
+    let id = sim
+        .pay(cards::PM_CARD_REFUND_FAIL, 1000, false, &[])
+        .await
+        .str("/id");
+    let refund = sim
+        .post("/v1/refunds", &[("payment_intent", &id)], None)
+        .await;
+    assert_eq!(refund.str("/status"), "succeeded");
+    let listed = sim.get(&format!("/v1/refunds?payment_intent={id}")).await;
+    assert_eq!(listed.str("/data/0/status"), "failed", "{listed:?}");
+    assert_eq!(
+        listed.str("/data/0/failure_reason"),
+        "expired_or_canceled_card"
+    );
+    assert!(event_types(&sim.handle).contains(&"refund.failed".to_owned()));
+    sim.handle.shutdown().await;
+}

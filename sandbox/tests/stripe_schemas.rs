@@ -282,6 +282,43 @@ async fn every_answer_matches_the_published_schemas() {
             .await,
     );
 
+    // Lists: every PaymentIntent made so far (all statuses above), plain and expanded, and
+    // the refunds (the failed one included), plain and expanded.
+    let intents = sim.get("/v1/payment_intents?limit=100").await;
+    assert!(intents.body["data"].as_array().unwrap().len() >= 7);
+    spec.ok("get", "/v1/payment_intents", &intents);
+    spec.ok(
+        "get",
+        "/v1/payment_intents",
+        &sim.get(
+            "/v1/payment_intents?limit=3&expand[]=data.latest_charge&expand[]=data.payment_method",
+        )
+        .await,
+    );
+    let refunds = sim.get("/v1/refunds?limit=100").await;
+    assert_eq!(
+        refunds.body["data"].as_array().unwrap().len(),
+        2,
+        "{refunds:?}"
+    );
+    spec.ok("get", "/v1/refunds", &refunds);
+    spec.ok(
+        "get",
+        "/v1/refunds",
+        &sim.get(&format!(
+            "/v1/refunds?payment_intent={id}&expand[]=data.charge&expand[]=data.payment_intent"
+        ))
+        .await,
+    );
+    let mut wrong = refunds.body.clone();
+    wrong["object"] = json!("refund");
+    assert!(spec
+        .0
+        .check_response("get", "/v1/refunds", 200, &wrong)
+        .is_err());
+    spec.error(&sim.get("/v1/payment_intents?limit=0").await);
+    spec.error(&sim.get("/v1/refunds?payment_intent=pi_nope").await);
+
     // The validation is live: a wrong status or object is caught.
     let mut wrong = auth.body.clone();
     wrong["status"] = json!("authorized");

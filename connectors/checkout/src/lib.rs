@@ -1,13 +1,33 @@
 //! # paybridge-checkout
 //!
 //! The Checkout.com connector (Unified Payments API): authorize, incremental and extended
-//! authorization, capture, void, cancel post capture, refund, payment and refund sync, complete
-//! authorize, webhooks.
+//! authorization, capture, void, cancel post capture, refund, payment and refund sync, payment
+//! and refund lookup by reference, complete authorize, webhooks.
 //!
 //! Two translations matter most. Incremental authorization sends the *increment*
 //! (`new_total - current_authorized`) because Checkout.com adds the amount it is given, while
 //! paybridge's API passes the new total. Extending an authorization is an incremental
 //! authorization of amount 0, which Checkout.com accepts for Mastercard only.
+//!
+//! ## Lookups by reference
+//!
+//! For a payment or refund whose answer was lost, so that no Checkout.com id is known
+//! (`docs/processors.md` §1.10):
+//!
+//! - **Payment lookup** (`find_payment`): `GET /payments?reference={reference}&limit=100&skip=…`,
+//!   Checkout.com's "Get payment lists". **Unconfirmed \[U\]**: the endpoint (marked Beta by
+//!   Checkout.com) is not in the published document the repository holds; its parameters
+//!   (`reference` required, `limit` 1–100, `skip`) and answer (`{limit, skip, total_count,
+//!   data: [payment…]}`, newest first, payments from June 2022 on) are taken from Checkout.com's
+//!   public reference. Checkout.com does not say whether it matches references exactly, so the
+//!   connector takes the entry whose `reference` equals ours exactly (the newest when several
+//!   do) and reads further pages (`skip`) while `total_count` says there are more, up to four
+//!   pages of 100; a search cut short by that bound is an error, never "not found". The
+//!   `sent_at` of the request is not needed.
+//! - **Refund lookup** (`find_refund`): `GET /payments/{id}/actions` (in the document): the
+//!   newest `Refund` action whose `reference` equals the refund's reference, mapped as refund
+//!   sync maps it. A refund appears there once Checkout.com has processed it, so one accepted
+//!   (202) moments ago is not found yet: `None` is the answer of the moment.
 //!
 //! ```
 //! use paybridge_checkout::Checkout;
@@ -30,7 +50,7 @@ pub mod wire;
 use std::sync::Arc;
 
 use paybridge_core::http::header::AUTHORIZATION;
-use paybridge_core::http::{bearer_value, endpoint, Exchange, HeaderValue, HttpRequest};
+use paybridge_core::http::{bearer_value, endpoint, Exchange, HeaderValue, HttpRequest, Step};
 use paybridge_core::url::Url;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
 use paybridge_core::*;
@@ -169,6 +189,54 @@ fn checked_reference(reference: Option<&str>) -> Result<Option<&str>, ConnectorE
     }
 }
 
+/// Payments a lookup asks for per page: the most `GET /payments` allows \[U\].
+const LOOKUP_PAGE: u64 = 100;
+/// Pages a lookup reads at most: a reference names one payment, so more pages mean a filter
+/// that did not hold.
+const LOOKUP_PAGES: u32 = 4;
+
+/// `GET /payments?reference=…&limit=100&skip=…` (`request` is the bare `GET /payments`), read
+/// with [`mapping::payment_page`]; page `page` of at most [`LOOKUP_PAGES`]. A search cut short
+/// by that bound is an error, never "not found".
+fn payments_page(
+    request: HttpRequest,
+    reference: String,
+    skip: u64,
+    page: u32,
+) -> Exchange<PaymentLookupResponse> {
+    let mut this = request.clone();
+    this.url
+        .query_pairs_mut()
+        .clear()
+        .append_pair("reference", &reference)
+        .append_pair("limit", &LOOKUP_PAGE.to_string())
+        .append_pair("skip", &skip.to_string());
+    Exchange::then(this, move |resp| {
+        let list: wire::PaymentList = mapping::body(&resp)?;
+        let found = |id| {
+            Step::Done(PaymentLookupResponse {
+                connector_payment_id: id,
+            })
+        };
+        match mapping::payment_page(list, &reference, skip, LOOKUP_PAGE, resp.status)? {
+            mapping::Page::Found(id) => Ok(found(Some(id))),
+            mapping::Page::End => Ok(found(None)),
+            mapping::Page::More(next) if page < LOOKUP_PAGES => Ok(Step::Next(Box::new(
+                payments_page(request, reference, next, page + 1),
+            ))),
+            mapping::Page::More(_) => Err(ConnectorError::InvalidResponse {
+                http_status: resp.status,
+                message: format!(
+                    "none of the newest {} payments listed for this reference matches it \
+                     exactly and Checkout.com lists more: the lookup cannot tell",
+                    LOOKUP_PAGE * u64::from(LOOKUP_PAGES)
+                ),
+                outcome_unknown: false,
+            }),
+        }
+    })
+}
+
 /// A Frames token's prefix: sent as a `token` source.
 const FRAMES_TOKEN: &str = "tok_";
 /// A stored source's prefix: sent as an `id` source.
@@ -226,6 +294,22 @@ impl Translator for Checkout {
             .support(Flow::Refund, [Condition::Partial, Condition::Multiple, Condition::Asynchronous])
             .support(Flow::PaymentSync, [])
             .support(Flow::RefundSync, [])
+            .support(
+                Flow::PaymentLookup,
+                [Condition::Note {
+                    text: "GET /payments?reference= (a Beta endpoint missing from Checkout.com's \
+                           published document: unconfirmed); payments from June 2022 on"
+                        .into(),
+                }],
+            )
+            .support(
+                Flow::RefundLookup,
+                [Condition::Note {
+                    text: "the payment's actions: a refund is listed once processed, so a \
+                           refund accepted moments ago may not be found yet"
+                        .into(),
+                }],
+            )
             .support(Flow::CompleteAuthorize, [])
             .support(Flow::Webhooks, [])
     }
@@ -470,39 +554,41 @@ impl Translator for Checkout {
         let refund_id = req.connector_refund_id.clone();
         Ok(Exchange::new(request, move |resp| {
             let actions: Vec<wire::Action> = mapping::body(&resp)?;
-            let action = actions.into_iter().find(|a| a.id == refund_id);
-            let Some(action) = action else {
+            match actions.into_iter().find(|a| a.id == refund_id) {
+                Some(action) => mapping::refund_action(action, resp.status),
                 // Not listed yet: the refund was accepted but not processed.
-                return Ok(RefundResponse {
+                None => Ok(RefundResponse {
                     connector_refund_id: refund_id,
                     status: RefundStatus::Pending,
                     amount: None,
                     failure_reason: None,
                     raw_status: "NotListed".into(),
-                });
-            };
-            let status = match action.approved {
-                Some(true) => RefundStatus::Succeeded,
-                Some(false) => RefundStatus::Failed,
-                None => RefundStatus::Pending,
-            };
-            Ok(RefundResponse {
-                connector_refund_id: action.id,
-                status,
-                amount: action
-                    .amount
-                    .map(MinorUnit::new)
-                    .transpose()
-                    .map_err(|e| ConnectorError::invalid_response(resp.status, e))?,
-                failure_reason: (status == RefundStatus::Failed)
-                    .then(|| {
-                        action
-                            .response_summary
-                            .clone()
-                            .or(action.response_code.clone())
-                    })
-                    .flatten(),
-                raw_status: action.kind.unwrap_or_default(),
+                }),
+            }
+        }))
+    }
+
+    fn find_payment(
+        &self,
+        req: &PaymentLookupRequest,
+    ) -> Result<Exchange<PaymentLookupResponse>, ConnectorError> {
+        // No payment can carry a longer reference: Checkout.com refuses it.
+        checked_reference(Some(&req.reference))?;
+        let request = self.get(&["payments"])?;
+        Ok(payments_page(request, req.reference.clone(), 0, 1))
+    }
+
+    fn find_refund(
+        &self,
+        req: &RefundLookupRequest,
+    ) -> Result<Exchange<RefundLookupResponse>, ConnectorError> {
+        checked_reference(Some(&req.reference))?;
+        let request = self.get(&["payments", &req.connector_payment_id, "actions"])?;
+        let reference = req.reference.clone();
+        Ok(Exchange::new(request, move |resp| {
+            let actions: Vec<wire::Action> = mapping::body(&resp)?;
+            Ok(RefundLookupResponse {
+                refund: mapping::refund_by_reference(actions, &reference, resp.status)?,
             })
         }))
     }

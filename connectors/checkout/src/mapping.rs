@@ -125,6 +125,87 @@ pub fn amounts(
     })
 }
 
+/// A refund as its action in `GET /payments/{id}/actions` tells it: `approved` true
+/// succeeded, false failed, absent pending; a failed refund's reason is its response summary
+/// (or code).
+pub fn refund_action(
+    action: wire::Action,
+    http_status: u16,
+) -> Result<RefundResponse, ConnectorError> {
+    let status = match action.approved {
+        Some(true) => RefundStatus::Succeeded,
+        Some(false) => RefundStatus::Failed,
+        None => RefundStatus::Pending,
+    };
+    let failure_reason = (status == RefundStatus::Failed)
+        .then(|| action.response_summary.or(action.response_code))
+        .flatten();
+    Ok(RefundResponse {
+        connector_refund_id: id(action.id, http_status)?,
+        status,
+        amount: action
+            .amount
+            .map(MinorUnit::new)
+            .transpose()
+            .map_err(|e| ConnectorError::invalid_response(http_status, e))?,
+        failure_reason,
+        raw_status: action.kind.unwrap_or_default(),
+    })
+}
+
+/// The `Refund` action requested with `reference`, the newest when there are several (the
+/// actions come newest first), mapped; `None` when there is none.
+pub fn refund_by_reference(
+    actions: Vec<wire::Action>,
+    reference: &str,
+    http_status: u16,
+) -> Result<Option<RefundResponse>, ConnectorError> {
+    actions
+        .into_iter()
+        .find(|a| a.kind.as_deref() == Some("Refund") && a.reference.as_deref() == Some(reference))
+        .map(|action| refund_action(action, http_status))
+        .transpose()
+}
+
+/// What one page of a search tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page<T> {
+    /// The item searched for.
+    Found(T),
+    /// Not on this page, and no page follows.
+    End,
+    /// Not on this page; the next one starts at this offset (`skip`).
+    More(u64),
+}
+
+/// One page of `GET /payments?reference=` read at offset `skip` with `limit`: the payment whose
+/// reference is exactly `reference` (Checkout's matching rules are not documented \[U\], so
+/// every entry is checked; the newest match wins, as the list comes newest first), else
+/// whether another page may hold it. Without `total_count`, a full page means there may be
+/// more.
+pub fn payment_page(
+    list: wire::PaymentList,
+    reference: &str,
+    skip: u64,
+    limit: u64,
+    http_status: u16,
+) -> Result<Page<String>, ConnectorError> {
+    let count = list.data.len() as u64;
+    if let Some(found) = list
+        .data
+        .into_iter()
+        .find(|p| p.reference.as_deref() == Some(reference))
+    {
+        return id(found.id, http_status).map(Page::Found);
+    }
+    let seen = skip.saturating_add(count);
+    let more = match list.total_count {
+        Some(total) => count > 0 && seen < total,
+        None => count >= limit,
+    };
+    Ok(if more { Page::More(seen) } else { Page::End })
+}
+
 /// Parses an RFC 3339 timestamp; a malformed one is dropped rather than failing the payment.
 pub fn timestamp(text: Option<&str>) -> Option<OffsetDateTime> {
     text.and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
@@ -268,6 +349,49 @@ mod tests {
             payment_status(&refunded, CaptureMethod::Manual),
             PaymentStatus::Succeeded
         );
+    }
+
+    fn list(total: Option<u64>, references: &[&str]) -> wire::PaymentList {
+        wire::PaymentList {
+            total_count: total,
+            data: references
+                .iter()
+                .enumerate()
+                .map(|(i, r)| wire::ListedPayment {
+                    id: format!("pay_{i}"),
+                    reference: (!r.is_empty()).then(|| (*r).to_owned()),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_payment_page_finds_the_exact_reference_or_says_where_to_go_on() {
+        let page = |total, refs: &[&str], skip| payment_page(list(total, refs), "R1", skip, 3, 200);
+        assert_eq!(
+            page(Some(3), &["R10", "", "R1"], 0),
+            Ok(Page::Found("pay_2".into()))
+        );
+        assert_eq!(page(Some(3), &["R10", "r1", "R"], 0), Ok(Page::End));
+        assert_eq!(page(Some(7), &["R10", "r1", "R"], 0), Ok(Page::More(3)));
+        assert_eq!(page(Some(7), &["R10", "r1", "R"], 3), Ok(Page::More(6)));
+        assert_eq!(page(Some(7), &["R10"], 6), Ok(Page::End));
+        // An empty page ends the search whatever total_count claims.
+        assert_eq!(page(Some(7), &[], 3), Ok(Page::End));
+        // Without total_count: a full page may have a successor, a short one has none.
+        assert_eq!(page(None, &["a", "b", "c"], 0), Ok(Page::More(3)));
+        assert_eq!(page(None, &["a", "b"], 0), Ok(Page::End));
+        let empty_id = wire::PaymentList {
+            total_count: Some(1),
+            data: vec![wire::ListedPayment {
+                id: " ".into(),
+                reference: Some("R1".into()),
+            }],
+        };
+        assert!(matches!(
+            payment_page(empty_id, "R1", 0, 3, 200),
+            Err(ConnectorError::InvalidResponse { .. })
+        ));
     }
 
     #[test]

@@ -153,7 +153,8 @@ pub struct Accepted {
     pub action_id: String,
 }
 
-/// One entry of `GET /payments/{id}/actions`.
+/// One entry of `GET /payments/{id}/actions` (`PaymentAction`); `reference` is the one the
+/// action was requested with.
 #[derive(Debug, Deserialize)]
 pub struct Action {
     pub id: String,
@@ -163,6 +164,24 @@ pub struct Action {
     pub approved: Option<bool>,
     pub response_code: Option<String>,
     pub response_summary: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// `GET /payments?reference=&limit=&skip=`: one page of the payments made with a reference,
+/// newest first. Not in the published document we hold: the shape (`limit`, `skip`,
+/// `total_count`, `data`) is that of Checkout.com's public reference for "Get payment lists"
+/// \[U\]. `total_count` counts every match, whatever `skip` and `limit`.
+#[derive(Debug, Deserialize)]
+pub struct PaymentList {
+    pub total_count: Option<u64>,
+    pub data: Vec<ListedPayment>,
+}
+
+/// One payment of a [`PaymentList`]: what a lookup by reference needs.
+#[derive(Debug, Deserialize)]
+pub struct ListedPayment {
+    pub id: String,
+    pub reference: Option<String>,
 }
 
 /// The error body: `{request_id, error_type, error_codes}`; 401 comes with none.

@@ -94,6 +94,18 @@ const ACTIONS: Sample = Sample {
     body: r#"[{"id":"act_r2","type":"Refund","processed_on":"2024-03-11T09:00:00Z","amount":1000,"approved":true,"response_code":"10000","response_summary":"Approved","reference":"RF-1"},{"id":"act_c1","type":"Capture","processed_on":"2024-03-10T11:00:00Z","amount":3000,"approved":true,"response_code":"10000","response_summary":"Approved","processing":{"acquirer_reference_number":"24012301234567890123456"}},{"id":"act_mbabizu24mvu3mela5njyhpit4","type":"Authorization","processed_on":"2024-03-10T10:11:12Z","amount":6540,"approved":true,"auth_code":"770687","response_code":"10000","response_summary":"Approved"}]"#,
 };
 
+/// `GET /payments?reference=ORD-5023-4E89`: a decoy, the payment, an older one.
+const PAYMENT_LIST: Sample = Sample {
+    status: 200,
+    body: r#"{"limit":100,"skip":0,"total_count":3,"data":[{"id":"pay_decoyzzzzzzzzzzzzzzzzzzzzzz","requested_on":"2024-03-10T10:12:00Z","amount":100,"currency":"USD","reference":"ORD-5023-4E89-2","status":"Authorized","approved":true,"_links":{"self":{"href":"https://api.sandbox.checkout.com/payments/pay_decoyzzzzzzzzzzzzzzzzzzzzzz"},"actions":{"href":"https://api.sandbox.checkout.com/payments/pay_decoyzzzzzzzzzzzzzzzzzzzzzz/actions"}}},{"id":"pay_mbabizu24mvu3mela5njyhpit4","requested_on":"2024-03-10T10:11:12Z","source":{"type":"card","scheme":"Visa","last4":"4242","bin":"424242"},"amount":6540,"currency":"USD","payment_type":"Regular","reference":"ORD-5023-4E89","status":"Captured","approved":true,"balances":{"total_authorized":6540,"total_captured":6540,"available_to_refund":6540},"metadata":{"order":"5023"},"_links":{"self":{"href":"https://api.sandbox.checkout.com/payments/pay_mbabizu24mvu3mela5njyhpit4"},"actions":{"href":"https://api.sandbox.checkout.com/payments/pay_mbabizu24mvu3mela5njyhpit4/actions"}}},{"id":"pay_olderzzzzzzzzzzzzzzzzzzzzzz","requested_on":"2024-03-09T10:11:12Z","amount":6540,"currency":"USD","reference":"ORD-5023-4E89","status":"Declined","approved":false,"_links":{"self":{"href":"https://api.sandbox.checkout.com/payments/pay_olderzzzzzzzzzzzzzzzzzzzzzz"},"actions":{"href":"https://api.sandbox.checkout.com/payments/pay_olderzzzzzzzzzzzzzzzzzzzzzz/actions"}}}]}"#,
+};
+
+/// A full first page without the payment: the lookup asks for the next one.
+const PAYMENT_LIST_MORE: Sample = Sample {
+    status: 200,
+    body: r#"{"limit":100,"skip":0,"total_count":250,"data":[{"id":"pay_decoyzzzzzzzzzzzzzzzzzzzzzz","requested_on":"2024-03-10T10:12:00Z","amount":100,"currency":"USD","reference":"ORD-5023-4E89-2","status":"Authorized","approved":true,"_links":{"self":{"href":"https://api.sandbox.checkout.com/payments/pay_decoyzzzzzzzzzzzzzzzzzzzzzz"},"actions":{"href":"https://api.sandbox.checkout.com/payments/pay_decoyzzzzzzzzzzzzzzzzzzzzzz/actions"}}}]}"#,
+};
+
 const VALIDATION_ERROR: Sample = Sample {
     status: 422,
     body: r#"{"request_id":"0HL80RJLS76I7","error_type":"request_invalid","error_codes":["payment_source_required","amount_invalid"]}"#,
@@ -133,7 +145,9 @@ const ERRORS: [Sample; 6] = [
     BAD_GATEWAY,
 ];
 
-const EVERY_SAMPLE: [Sample; 14] = [
+const EVERY_SAMPLE: [Sample; 16] = [
+    PAYMENT_LIST,
+    PAYMENT_LIST_MORE,
     PAYMENT_APPROVED,
     PAYMENT_DECLINED,
     PAYMENT_PENDING_3DS,
@@ -172,6 +186,8 @@ enum Op {
     Refund,
     SyncPayment,
     SyncRefund,
+    FindPayment,
+    FindRefund,
     CompleteAuthorize,
 }
 
@@ -185,9 +201,12 @@ enum Answer {
     Void(VoidResponse),
     Refund(RefundResponse),
     CancelPostCapture(CancelPostCaptureResponse),
+    Lookup(PaymentLookupResponse),
+    RefundLookup(RefundLookupResponse),
 }
 
-/// A parse's result: `None` for an (unexpected) request for another call.
+/// A parse's result: `None` for a request for another call (only a payment lookup may ask
+/// for one: its next page).
 type Outcome = Result<Option<Answer>, ConnectorError>;
 
 const CURRENT_AUTHORIZED: i64 = 5000;
@@ -210,7 +229,8 @@ impl Op {
                 &[AUTHORIZATION, AUTHORIZATION_DECLINED]
             }
             Op::Capture | Op::Void | Op::CancelPostCapture | Op::Refund => &[ACCEPTED],
-            Op::SyncRefund => &[ACTIONS],
+            Op::SyncRefund | Op::FindRefund => &[ACTIONS],
+            Op::FindPayment => &[PAYMENT_LIST, PAYMENT_LIST_MORE],
         }
     }
 
@@ -293,6 +313,15 @@ impl Op {
                     connector_refund_id: SYNCED_REFUND.into(),
                 })
                 .map(|e| e.map(Answer::Refund)),
+            Op::FindPayment => checkout
+                .find_payment(&PaymentLookupRequest::new("ORD-5023-4E89"))
+                .map(|e| e.map(Answer::Lookup)),
+            Op::FindRefund => checkout
+                .find_refund(&RefundLookupRequest {
+                    connector_payment_id: "pay_mbabizu24mvu3mela5njyhpit4".into(),
+                    reference: "RF-1".into(),
+                })
+                .map(|e| e.map(Answer::RefundLookup)),
             Op::CompleteAuthorize => checkout
                 .complete_authorize(&CompleteAuthorizeRequest {
                     idempotency_key: key(),
@@ -305,8 +334,9 @@ impl Op {
         built.unwrap_or_else(|e| panic!("{self:?}: a valid request was refused: {e}"))
     }
 
-    /// Builds the exchange and feeds it `status` and `body`. Every Checkout flow is a single
-    /// call, so a `Step::Next` is itself a failure. Also says whether the request was mutating.
+    /// Builds the exchange and feeds it `status` and `body`. Every Checkout flow but the
+    /// payment lookup is a single call, so a `Step::Next` is itself a failure for them. Also
+    /// says whether the request was mutating.
     fn parse(self, status: u16, body: impl Into<bytes::Bytes>) -> (bool, Outcome) {
         let exchange = self.exchange();
         let mutating = exchange.request().is_mutating();
@@ -328,6 +358,10 @@ impl Op {
     fn check(self, status: u16, mutating: bool, outcome: Outcome) -> Result<(), TestCaseError> {
         let success = (200..300).contains(&status);
         match outcome {
+            Ok(None) if self == Op::FindPayment => {
+                prop_assert!(success, "{self:?}: HTTP {status} asked for another page");
+                Ok(())
+            }
             Ok(None) => Err(TestCaseError::fail(format!(
                 "{self:?} is one call but asked for another"
             ))),
@@ -418,6 +452,19 @@ impl Op {
             (Op::SyncRefund, Answer::Refund(r)) => {
                 // Whatever the list holds, the answer is about the refund we asked for.
                 prop_assert_eq!(r.connector_refund_id.as_str(), SYNCED_REFUND);
+            }
+            (Op::FindPayment, Answer::Lookup(found)) => {
+                if let Some(id) = &found.connector_payment_id {
+                    prop_assert!(!id.trim().is_empty());
+                }
+            }
+            (Op::FindRefund, Answer::RefundLookup(found)) => {
+                if let Some(r) = &found.refund {
+                    prop_assert!(!r.connector_refund_id.trim().is_empty());
+                    if r.failure_reason.is_some() {
+                        prop_assert_eq!(r.status, RefundStatus::Failed);
+                    }
+                }
             }
             (op, answer) => {
                 return Err(TestCaseError::fail(format!(
@@ -513,6 +560,8 @@ flow_properties! {
     refund => Op::Refund,
     sync_payment => Op::SyncPayment,
     sync_refund => Op::SyncRefund,
+    find_payment => Op::FindPayment,
+    find_refund => Op::FindRefund,
     complete_authorize => Op::CompleteAuthorize,
 }
 
@@ -530,14 +579,29 @@ fn unmutated_samples_parse_as_expected() {
         Op::Refund,
         Op::SyncPayment,
         Op::SyncRefund,
+        Op::FindPayment,
+        Op::FindRefund,
         Op::CompleteAuthorize,
     ] {
         for &sample in op.successes().iter().chain(&ERRORS) {
             let (_, outcome) = op.parse(sample.status, sample.body);
-            let ok = matches!(outcome, Ok(Some(_)));
+            // A payment lookup's page without the payment asks for the next one.
+            let ok = matches!(outcome, Ok(Some(_)))
+                || (op == Op::FindPayment && matches!(outcome, Ok(None)));
             assert_eq!(ok, sample.status < 300, "{op:?} {sample:?}: {outcome:?}");
         }
     }
+    let found = |sample: Sample| Op::FindPayment.parse(sample.status, sample.body).1;
+    assert!(
+        matches!(found(PAYMENT_LIST), Ok(Some(Answer::Lookup(PaymentLookupResponse { connector_payment_id: Some(ref id) }))) if id == "pay_mbabizu24mvu3mela5njyhpit4"),
+        "{:?}",
+        found(PAYMENT_LIST)
+    );
+    let refund = Op::FindRefund.parse(ACTIONS.status, ACTIONS.body).1;
+    assert!(
+        matches!(refund, Ok(Some(Answer::RefundLookup(RefundLookupResponse { refund: Some(ref r) }))) if r.connector_refund_id == "act_r2"),
+        "{refund:?}"
+    );
 }
 
 #[test]
@@ -550,6 +614,8 @@ fn mutations_reach_the_mapping_code() {
         Op::IncrementAuthorization,
         Op::Capture,
         Op::SyncRefund,
+        Op::FindPayment,
+        Op::FindRefund,
     ] {
         let strategy = mutated_response(op);
         let (mut ok, mut unreadable) = (0, 0);

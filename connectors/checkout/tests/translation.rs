@@ -393,3 +393,297 @@ fn answers_that_cannot_be_trusted_are_refused() {
         "{empty_action:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lookups by reference.
+
+fn listed(id: &str, reference: &str) -> Value {
+    json!({"id": id, "requested_on": "2024-03-10T10:11:12Z", "amount": 1000, "currency": "USD",
+           "status": "Authorized", "approved": true, "reference": reference,
+           "_links": {"self": {"href": format!("https://api.sandbox.checkout.com/payments/{id}")},
+                      "actions": {"href": format!("https://api.sandbox.checkout.com/payments/{id}/actions")}}})
+}
+
+fn page(skip: u64, total: u64, data: Vec<Value>) -> Value {
+    json!({"limit": 100, "skip": skip, "total_count": total, "data": data})
+}
+
+/// Feeds `pages` to a payment lookup one by one, checking each request's query, and returns
+/// the answer (or the error) of the last.
+fn look_up(
+    reference: &str,
+    pages: &[(&str, Value)],
+) -> Result<PaymentLookupResponse, ConnectorError> {
+    let mut exchange = checkout()
+        .find_payment(&PaymentLookupRequest::new(reference))
+        .unwrap();
+    for (i, (query, body)) in pages.iter().enumerate() {
+        let request = exchange.request();
+        assert_eq!(request.method, "GET");
+        assert_eq!(request.url.path(), "/base/payments");
+        assert_eq!(request.url.query(), Some(*query), "page {}", i + 1);
+        assert_eq!(request.headers["authorization"], "Bearer sk_sbox_test");
+        assert!(request.body.is_none() && request.idempotency_key.is_none());
+        match exchange.parse(HttpResponse::new(200, body.to_string()))? {
+            Step::Done(answer) => {
+                assert_eq!(i + 1, pages.len(), "answered before the last page");
+                return Ok(answer);
+            }
+            Step::Next(next) => exchange = *next,
+        }
+    }
+    panic!("asked for more than {} pages", pages.len());
+}
+
+#[test]
+fn payment_lookup_takes_the_exact_reference_only() {
+    // Decoys: a longer reference, another case, a prefix; then ours, then an older one.
+    let data = vec![
+        listed("pay_longer", "ORD-1-retry"),
+        listed("pay_case", "ord-1"),
+        listed("pay_prefix", "ORD-"),
+        listed("pay_newest", "ORD-1"),
+        listed("pay_older", "ORD-1"),
+    ];
+    let found = look_up(
+        "ORD-1",
+        &[("reference=ORD-1&limit=100&skip=0", page(0, 5, data))],
+    );
+    assert_eq!(
+        found.unwrap().connector_payment_id.as_deref(),
+        Some("pay_newest")
+    );
+    let none = look_up(
+        "ORD-2",
+        &[(
+            "reference=ORD-2&limit=100&skip=0",
+            page(0, 1, vec![listed("pay_x", "ORD-20")]),
+        )],
+    );
+    assert_eq!(none.unwrap().connector_payment_id, None);
+    let empty = look_up(
+        "ORD-3",
+        &[("reference=ORD-3&limit=100&skip=0", page(0, 0, vec![]))],
+    );
+    assert_eq!(empty.unwrap().connector_payment_id, None);
+    // The reference is encoded in the query.
+    let odd = look_up(
+        "A&B=C D",
+        &[(
+            "reference=A%26B%3DC+D&limit=100&skip=0",
+            page(0, 1, vec![listed("pay_odd", "A&B=C D")]),
+        )],
+    );
+    assert_eq!(
+        odd.unwrap().connector_payment_id.as_deref(),
+        Some("pay_odd")
+    );
+}
+
+#[test]
+fn payment_lookup_pages_with_skip_while_total_count_says_there_are_more() {
+    let decoys = |n: usize| {
+        (0..n)
+            .map(|i| listed(&format!("pay_d{i}"), "ORD-1x"))
+            .collect()
+    };
+    let found = look_up(
+        "ORD-1",
+        &[
+            (
+                "reference=ORD-1&limit=100&skip=0",
+                page(0, 230, decoys(100)),
+            ),
+            (
+                "reference=ORD-1&limit=100&skip=100",
+                page(100, 230, decoys(100)),
+            ),
+            (
+                "reference=ORD-1&limit=100&skip=200",
+                page(200, 230, vec![listed("pay_deep", "ORD-1")]),
+            ),
+        ],
+    );
+    assert_eq!(
+        found.unwrap().connector_payment_id.as_deref(),
+        Some("pay_deep")
+    );
+    // Without total_count, a full page means there may be more; a short one ends it.
+    let no_total = |data: Vec<Value>| json!({"limit": 100, "skip": 0, "data": data});
+    let end = look_up(
+        "ORD-1",
+        &[
+            ("reference=ORD-1&limit=100&skip=0", no_total(decoys(100))),
+            ("reference=ORD-1&limit=100&skip=100", no_total(decoys(3))),
+        ],
+    );
+    assert_eq!(end.unwrap().connector_payment_id, None);
+}
+
+#[test]
+fn a_payment_lookup_cut_short_is_an_error_not_a_miss() {
+    let decoys = || {
+        (0..100)
+            .map(|i| listed(&format!("pay_d{i}"), "ORD-1x"))
+            .collect::<Vec<_>>()
+    };
+    let pages: Vec<(String, Value)> = (0..4)
+        .map(|i| {
+            let skip = i * 100;
+            (
+                format!("reference=ORD-1&limit=100&skip={skip}"),
+                page(skip, 1000, decoys()),
+            )
+        })
+        .collect();
+    let pages: Vec<(&str, Value)> = pages.iter().map(|(q, b)| (q.as_str(), b.clone())).collect();
+    let err = look_up("ORD-1", &pages).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::InvalidResponse {
+                http_status: 200,
+                outcome_unknown: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn payment_lookup_answers_that_cannot_be_read_are_typed_errors() {
+    let lookup = || {
+        checkout()
+            .find_payment(&PaymentLookupRequest::new("ORD-1"))
+            .unwrap()
+    };
+    for body in [
+        json!({"limit": 100, "skip": 0, "total_count": 1}),
+        json!({"data": [{"reference": "ORD-1"}]}),
+        json!({"data": [{"id": "", "reference": "ORD-1"}]}),
+        json!({"data": [{"id": 5, "reference": "ORD-1"}]}),
+        json!({"data": "pay_1"}),
+        json!([]),
+    ] {
+        let err = match lookup().parse(HttpResponse::new(200, body.to_string())) {
+            Err(err) => err,
+            Ok(_) => panic!("{body} was read"),
+        };
+        assert!(
+            matches!(err, ConnectorError::InvalidResponse { .. }),
+            "{body}: {err:?}"
+        );
+    }
+    let unauthorized = lookup().parse(HttpResponse::new(401, "")).err().unwrap();
+    assert!(matches!(unauthorized, ConnectorError::Authentication(_)));
+    let paging = lookup()
+        .parse(HttpResponse::new(
+            422,
+            r#"{"request_id":"r1","error_type":"request_invalid","error_codes":["paging_limit_invalid"]}"#,
+        ))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            paging,
+            ConnectorError::Rejected {
+                kind: RejectionKind::Validation,
+                ..
+            }
+        ),
+        "{paging:?}"
+    );
+    // A reference Checkout.com would have refused cannot be looked up either.
+    let long = checkout().find_payment(&PaymentLookupRequest::new("R".repeat(51)));
+    assert!(matches!(
+        long,
+        Err(ConnectorError::InvalidRequest {
+            field: "reference",
+            ..
+        })
+    ));
+}
+
+fn refund_lookup(reference: &str) -> Exchange<RefundLookupResponse> {
+    checkout()
+        .find_refund(&RefundLookupRequest {
+            connector_payment_id: "pay_abc".into(),
+            reference: reference.into(),
+        })
+        .unwrap()
+}
+
+#[test]
+fn refund_lookup_finds_the_refund_action_with_the_reference() {
+    let actions = json!([
+        {"id": "act_r3", "type": "Refund", "amount": 300, "approved": false,
+         "response_code": "20005", "response_summary": "Declined - Do Not Honour", "reference": "RF-2"},
+        {"id": "act_r2", "type": "Refund", "amount": 200, "approved": true,
+         "response_code": "10000", "reference": "RF-1"},
+        {"id": "act_r1", "type": "Refund", "amount": 100, "approved": true,
+         "response_code": "10000", "reference": "RF-1-old"},
+        {"id": "act_c1", "type": "Capture", "amount": 1000, "approved": true,
+         "response_code": "10000", "reference": "RF-9"},
+        {"id": "act_a1", "type": "Authorization", "amount": 1000, "approved": true,
+         "response_code": "10000", "reference": "ORD-1"}
+    ]);
+    let exchange = refund_lookup("RF-1");
+    assert_eq!(exchange.request().method, "GET");
+    assert_eq!(
+        exchange.request().url.as_str(),
+        "http://sim.test/base/payments/pay_abc/actions"
+    );
+    let found = done(exchange, 200, actions.clone())
+        .unwrap()
+        .refund
+        .unwrap();
+    assert_eq!(
+        found,
+        RefundResponse {
+            connector_refund_id: "act_r2".into(),
+            status: RefundStatus::Succeeded,
+            amount: Some(m(200)),
+            failure_reason: None,
+            raw_status: "Refund".into(),
+        }
+    );
+    let failed = done(refund_lookup("RF-2"), 200, actions.clone())
+        .unwrap()
+        .refund
+        .unwrap();
+    assert_eq!(failed.status, RefundStatus::Failed);
+    assert_eq!(
+        failed.failure_reason.as_deref(),
+        Some("Declined - Do Not Honour")
+    );
+    // Another action type with the reference, a prefix, or nothing: no refund.
+    for reference in ["RF-9", "ORD-1", "RF-", "RF-3"] {
+        let answer = done(refund_lookup(reference), 200, actions.clone()).unwrap();
+        assert_eq!(answer.refund, None, "{reference}");
+    }
+}
+
+#[test]
+fn refund_lookup_answers_that_cannot_be_read_are_typed_errors() {
+    for body in [
+        json!({"id": "act_1"}),
+        json!([{"type": "Refund", "reference": "RF-1"}]),
+        json!([{"id": "", "type": "Refund", "reference": "RF-1", "approved": true}]),
+        json!([{"id": "act_1", "type": "Refund", "reference": "RF-1", "amount": -5}]),
+    ] {
+        let err = done(refund_lookup("RF-1"), 200, body.clone()).unwrap_err();
+        assert!(
+            matches!(err, ConnectorError::InvalidResponse { .. }),
+            "{body}: {err:?}"
+        );
+    }
+    let missing = done(refund_lookup("RF-1"), 404, Value::Null).unwrap_err();
+    assert!(matches!(
+        missing,
+        ConnectorError::Rejected {
+            kind: RejectionKind::NotFound,
+            ..
+        }
+    ));
+}

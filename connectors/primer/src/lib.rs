@@ -2,7 +2,8 @@
 //!
 //! The Primer connector (Payments API, version 2.2): authorize with a payment-method token,
 //! incremental (adjusted) authorization, capture, void, cancel post capture, refund, payment and
-//! refund sync, complete authorize (resume), webhooks.
+//! refund sync, payment lookup by reference, complete authorize (resume), webhooks. No refund
+//! lookup (see "Lookups by reference").
 //!
 //! Primer takes no raw card data: authorize needs a `paymentMethodToken` from Primer's client
 //! SDK (Universal or Headless Checkout) or its vault. A [`PaymentMethod::Card`] is refused before
@@ -22,6 +23,21 @@
 //! - `CaptureMethod::Manual` and the Workflow captured anyway (`SETTLED`): the connector reports
 //!   what Primer says (`succeeded`); it never refunds behind the caller's back. Configure a
 //!   Workflow without a capture action for manual capture.
+//!
+//! ## Lookups by reference
+//!
+//! For an operation whose answer was lost (`docs/processors.md` §3.9):
+//!
+//! - **Payment lookup** (`find_payment`): `GET /payments?order_id={reference}` (in the published
+//!   document): the summary whose `orderId` equals the reference. Primer says payments show in
+//!   the list "within a minute from being created", so `None` right after a lost create is the
+//!   answer of the moment, not proof that none exists.
+//! - **No refund lookup.** A refund is a `REFUND` transaction of the payment, and in the v2.2
+//!   document a transaction (`TransactionOverviewAPISchema`) carries its amount, currency,
+//!   date, type, status and the processor's ids (`processorTransactionId`,
+//!   `processorMerchantId`), nothing of ours: the refund request's `orderId` is accepted but
+//!   never shown back. Nothing ties a refund to our reference, and matching on amount or time
+//!   would be a guess, so `Flow::RefundLookup` is not supported (`NotSupported`, no request).
 //!
 //! ## Idempotency
 //!
@@ -252,7 +268,14 @@ impl Translator for Primer {
             .support(Flow::Refund, [Condition::Partial, Condition::Multiple])
             .support(Flow::PaymentSync, [])
             .support(Flow::RefundSync, [])
-            .support(Flow::PaymentLookup, [])
+            .support(
+                Flow::PaymentLookup,
+                [Condition::Note {
+                    text: "GET /payments?order_id=; Primer lists a payment within a minute of \
+                           its creation"
+                        .into(),
+                }],
+            )
             .support(Flow::CompleteAuthorize, [])
             .support(Flow::Webhooks, [])
     }

@@ -2,7 +2,7 @@
 //!
 //! The Stripe connector (PaymentIntents, API version pinned to `2024-04-10`): authorize,
 //! incremental authorization, capture, void, cancel post capture, refund, payment and refund
-//! sync, complete authorize, webhooks.
+//! sync, payment and refund lookup by reference, complete authorize, webhooks.
 //!
 //! What differs from a JSON processor:
 //!
@@ -17,6 +17,20 @@
 //!   reported back as `extended_authorization_applied` and `capture_before`. Extending an
 //!   existing authorization is not supported.
 //! * Every POST carries `Idempotency-Key`; Stripe replays whatever the first request got.
+//! * Stripe has no lookup by reference, only lists (`docs/processors.md` §2.10). Our reference
+//!   travels as `metadata[reference]` on PaymentIntents and refunds, so:
+//!   - **payment lookup** lists `GET /v1/payment_intents` with `created[gte]` / `created[lte]`
+//!     from 1 minute before to 3 minutes after [`PaymentLookupRequest::sent_at`] (no
+//!     `created` filter when it is `None`: the account's newest PaymentIntents), `limit=100`,
+//!     paging with `starting_after` while `has_more`, and takes the first (newest)
+//!     PaymentIntent whose `metadata[reference]` equals the reference exactly;
+//!   - **refund lookup** lists `GET /v1/refunds?payment_intent={id}&limit=100` the same way
+//!     and maps the refund whose `metadata[reference]` equals the refund's reference as
+//!     refund sync does.
+//!
+//!   Both read at most 30 pages (`lookup::MAX_PAGES`): a search cut short
+//!   while Stripe has more answers an error, never `None`, so a caller cannot mistake "not
+//!   seen" for "does not exist".
 //!
 //! ```
 //! use paybridge_core::*;
@@ -29,6 +43,7 @@
 //! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
 //! ```
 
+pub mod lookup;
 mod mapping;
 mod webhook;
 #[doc(hidden)]
@@ -259,6 +274,22 @@ impl Translator for Stripe {
             .support(Flow::Refund, [Condition::Partial, Condition::Multiple])
             .support(Flow::PaymentSync, [])
             .support(Flow::RefundSync, [])
+            .support(
+                Flow::PaymentLookup,
+                [Condition::Note {
+                    text: "lists PaymentIntents created from 1 minute before to 3 minutes \
+                           after sent_at (the newest when it is unknown) and matches \
+                           metadata[reference]; at most 3000 are read, beyond that it answers \
+                           an error"
+                        .into(),
+                }],
+            )
+            .support(
+                Flow::RefundLookup,
+                [Condition::Note {
+                    text: "lists the payment's refunds and matches metadata[reference]".into(),
+                }],
+            )
             .support(Flow::CompleteAuthorize, [])
             .support(Flow::Webhooks, [])
     }
@@ -516,6 +547,51 @@ impl Translator for Stripe {
                 mapping::refund(refund, None, resp.status)
             },
         ))
+    }
+
+    fn find_payment(
+        &self,
+        req: &PaymentLookupRequest,
+    ) -> Result<Exchange<PaymentLookupResponse>, ConnectorError> {
+        let list = self.headers(HttpRequest::get(endpoint(
+            &self.base_url,
+            &["v1", "payment_intents"],
+        )?));
+        let search = lookup::Search {
+            reference: req.reference.clone(),
+            payment_id: None,
+            what: "PaymentIntent",
+        };
+        let read: lookup::ReadPage<String> =
+            |resp, search| lookup::intents_page(resp, &search.reference);
+        let query = lookup::intents_query(req.sent_at);
+        Ok(
+            lookup::search(list, query, None, 1, search, read).map(|id| PaymentLookupResponse {
+                connector_payment_id: id,
+            }),
+        )
+    }
+
+    fn find_refund(
+        &self,
+        req: &RefundLookupRequest,
+    ) -> Result<Exchange<RefundLookupResponse>, ConnectorError> {
+        let list = self.headers(HttpRequest::get(endpoint(
+            &self.base_url,
+            &["v1", "refunds"],
+        )?));
+        let search = lookup::Search {
+            reference: req.reference.clone(),
+            payment_id: Some(req.connector_payment_id.clone()),
+            what: "refund",
+        };
+        let read: lookup::ReadPage<RefundResponse> = |resp, search| {
+            let payment = search.payment_id.as_deref().unwrap_or_default();
+            lookup::refunds_page(resp, &search.reference, payment)
+        };
+        let query = lookup::refunds_query(&req.connector_payment_id);
+        Ok(lookup::search(list, query, None, 1, search, read)
+            .map(|refund| RefundLookupResponse { refund }))
     }
 
     fn complete_authorize(

@@ -96,6 +96,24 @@ const REFUND_FAILED: Sample = Sample {
     body: r#"{"id":"re_3P1xYz2eZvKYlo2C1r3f4n5d","object":"refund","amount":1000,"charge":"ch_3P1xYz2eZvKYlo2C1e5f6g7h","created":1712002000,"currency":"usd","failure_reason":"expired_or_canceled_card","metadata":{},"payment_intent":"pi_3P1xYz2eZvKYlo2C1a2b3c4d","reason":null,"status":"failed"}"#,
 };
 
+/// `GET /v1/payment_intents?created[gte]=…`: a newer PaymentIntent, ours, an older one.
+const INTENT_LIST: Sample = Sample {
+    status: 200,
+    body: r#"{"object":"list","url":"/v1/payment_intents","has_more":false,"data":[{"id":"pi_3P1xYz2eZvKYlo2C9n8e7w6r","object":"payment_intent","amount":900,"amount_capturable":900,"amount_received":0,"capture_method":"manual","created":1712000050,"currency":"usd","latest_charge":"ch_3P1xYz2eZvKYlo2C9c8h7g6e","livemode":false,"metadata":{"reference":"ORD-50231"},"status":"requires_capture"},{"id":"pi_3P1xYz2eZvKYlo2C1a2b3c4d","object":"payment_intent","amount":5000,"amount_capturable":5000,"amount_received":0,"capture_method":"manual","created":1712000000,"currency":"usd","latest_charge":"ch_3P1xYz2eZvKYlo2C1e5f6g7h","livemode":false,"metadata":{"reference":"ORD-5023","order":"5023"},"status":"requires_capture"},{"id":"pi_3P1xYz2eZvKYlo2C0o1d2e3r","object":"payment_intent","amount":5000,"amount_capturable":0,"amount_received":0,"capture_method":"manual","created":1711999990,"currency":"usd","latest_charge":null,"livemode":false,"metadata":{},"status":"canceled"}]}"#,
+};
+
+/// A page without the PaymentIntent, and more to come.
+const INTENT_LIST_MORE: Sample = Sample {
+    status: 200,
+    body: r#"{"object":"list","url":"/v1/payment_intents","has_more":true,"data":[{"id":"pi_3P1xYz2eZvKYlo2C9n8e7w6r","object":"payment_intent","amount":900,"amount_capturable":900,"amount_received":0,"capture_method":"manual","created":1712000050,"currency":"usd","livemode":false,"metadata":{"reference":"ORD-50231"},"status":"requires_capture"}]}"#,
+};
+
+/// `GET /v1/refunds?payment_intent=…`: another refund, then ours.
+const REFUND_LIST: Sample = Sample {
+    status: 200,
+    body: r#"{"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_3P1xYz2eZvKYlo2C2r3f4n5e","object":"refund","amount":500,"charge":"ch_3P1xYz2eZvKYlo2C1e5f6g7h","created":1712002100,"currency":"usd","metadata":{"reference":"RF-2"},"payment_intent":"pi_3P1xYz2eZvKYlo2C1a2b3c4d","reason":null,"status":"pending"},{"id":"re_3P1xYz2eZvKYlo2C1r3f4n5d","object":"refund","amount":1000,"balance_transaction":"txn_3P1xYz2eZvKYlo2C1","charge":"ch_3P1xYz2eZvKYlo2C1e5f6g7h","created":1712002000,"currency":"usd","metadata":{"reference":"RF-1"},"payment_intent":"pi_3P1xYz2eZvKYlo2C1a2b3c4d","reason":"requested_by_customer","status":"succeeded"}]}"#,
+};
+
 const VALIDATION_ERROR: Sample = Sample {
     status: 400,
     body: r#"{"error":{"code":"parameter_invalid_integer","doc_url":"https://stripe.com/docs/error-codes/parameter-invalid-integer","message":"Invalid integer: abc","param":"amount","request_log_url":"https://dashboard.stripe.com/test/logs/req_1?t=1712000000","type":"invalid_request_error"}}"#,
@@ -153,7 +171,10 @@ const ERRORS: [Sample; 9] = [
     BAD_GATEWAY,
 ];
 
-const EVERY_SAMPLE: [Sample; 17] = [
+const EVERY_SAMPLE: [Sample; 20] = [
+    INTENT_LIST,
+    INTENT_LIST_MORE,
+    REFUND_LIST,
     PI_REQUIRES_CAPTURE,
     PI_INCREMENTED,
     PI_PARTIALLY_CAPTURED,
@@ -195,10 +216,12 @@ enum Op {
     Refund,
     SyncPayment,
     SyncRefund,
+    FindPayment,
+    FindRefund,
     CompleteAuthorize,
 }
 
-const EVERY_OP: [Op; 9] = [
+const EVERY_OP: [Op; 11] = [
     Op::Authorize,
     Op::IncrementAuthorization,
     Op::Capture,
@@ -207,6 +230,8 @@ const EVERY_OP: [Op; 9] = [
     Op::Refund,
     Op::SyncPayment,
     Op::SyncRefund,
+    Op::FindPayment,
+    Op::FindRefund,
     Op::CompleteAuthorize,
 ];
 
@@ -219,9 +244,12 @@ enum Answer {
     Void(VoidResponse),
     Refund(RefundResponse),
     CancelPostCapture(CancelPostCaptureResponse),
+    Lookup(PaymentLookupResponse),
+    RefundLookup(RefundLookupResponse),
 }
 
-/// A parse's result: `None` for an (unexpected) request for another call.
+/// A parse's result: `None` for a request for another call (only lookups may ask for one:
+/// their next page).
 type Outcome = Result<Option<Answer>, ConnectorError>;
 
 const PAYMENT_ID: &str = "pi_3P1xYz2eZvKYlo2C1a2b3c4d";
@@ -246,7 +274,14 @@ impl Op {
                 PI_CANCELED,
             ],
             Op::CancelPostCapture | Op::Refund | Op::SyncRefund => &[REFUND, REFUND_FAILED],
+            Op::FindPayment => &[INTENT_LIST, INTENT_LIST_MORE],
+            Op::FindRefund => &[REFUND_LIST, INTENT_LIST_MORE],
         }
+    }
+
+    /// Flows that may read several pages.
+    fn pages(self) -> bool {
+        matches!(self, Op::FindPayment | Op::FindRefund)
     }
 
     /// Flows where a 402 card error is the issuer's verdict, an `Ok`.
@@ -323,6 +358,17 @@ impl Op {
                     connector_refund_id: SYNCED_REFUND.into(),
                 })
                 .map(|e| e.map(Answer::Refund)),
+            Op::FindPayment => {
+                let mut req = PaymentLookupRequest::new("ORD-5023");
+                req.sent_at = time::OffsetDateTime::from_unix_timestamp(NOW).ok();
+                stripe.find_payment(&req).map(|e| e.map(Answer::Lookup))
+            }
+            Op::FindRefund => stripe
+                .find_refund(&RefundLookupRequest {
+                    connector_payment_id: PAYMENT_ID.into(),
+                    reference: "RF-1".into(),
+                })
+                .map(|e| e.map(Answer::RefundLookup)),
             Op::CompleteAuthorize => stripe
                 .complete_authorize(&CompleteAuthorizeRequest {
                     idempotency_key: key(),
@@ -335,8 +381,9 @@ impl Op {
         built.unwrap_or_else(|e| panic!("{self:?}: a valid request was refused: {e}"))
     }
 
-    /// Builds the exchange and feeds it `status` and `body`. Every Stripe flow is a single
-    /// call, so a `Step::Next` is itself a failure. Also says whether the request was mutating.
+    /// Builds the exchange and feeds it `status` and `body`. Every Stripe flow but the lookups
+    /// is a single call, so a `Step::Next` is itself a failure for them. Also says whether the
+    /// request was mutating.
     fn parse(self, status: u16, body: impl Into<bytes::Bytes>) -> (bool, Outcome) {
         let exchange = self.exchange();
         let mutating = exchange.request().is_mutating();
@@ -358,6 +405,10 @@ impl Op {
     fn check(self, status: u16, mutating: bool, outcome: Outcome) -> Result<(), TestCaseError> {
         let success = (200..300).contains(&status);
         match outcome {
+            Ok(None) if self.pages() => {
+                prop_assert!(success, "{self:?}: HTTP {status} asked for another page");
+                Ok(())
+            }
             Ok(None) => Err(TestCaseError::fail(format!(
                 "{self:?} is one call but asked for another"
             ))),
@@ -449,6 +500,17 @@ impl Op {
             (Op::CancelPostCapture, Answer::CancelPostCapture(r)) => {
                 let expected = CancelPostCaptureResponse::from_refund(r.refund.clone());
                 prop_assert_eq!(r, &expected);
+            }
+            (Op::FindPayment, Answer::Lookup(found)) => {
+                if let Some(id) = &found.connector_payment_id {
+                    prop_assert!(!id.trim().is_empty());
+                }
+            }
+            (Op::FindRefund, Answer::RefundLookup(found)) => {
+                if let Some(r) = &found.refund {
+                    prop_assert!(!r.connector_refund_id.trim().is_empty());
+                    prop_assert_eq!(r.failure_reason.is_some(), r.status == RefundStatus::Failed);
+                }
             }
             (op, answer) => {
                 return Err(TestCaseError::fail(format!(
@@ -542,6 +604,8 @@ flow_properties! {
     refund => Op::Refund,
     sync_payment => Op::SyncPayment,
     sync_refund => Op::SyncRefund,
+    find_payment => Op::FindPayment,
+    find_refund => Op::FindRefund,
     complete_authorize => Op::CompleteAuthorize,
 }
 
@@ -552,8 +616,10 @@ fn unmutated_samples_parse_as_expected() {
     for op in EVERY_OP {
         for &sample in op.successes() {
             let (_, outcome) = op.parse(sample.status, sample.body);
+            // A lookup's page without the object asks for the next one.
+            let next_page = op.pages() && sample.body.contains(r#""has_more":true"#);
             assert!(
-                matches!(outcome, Ok(Some(_))),
+                matches!(outcome, Ok(Some(_))) || (next_page && matches!(outcome, Ok(None))),
                 "{op:?} {sample:?}: {outcome:?}"
             );
         }
@@ -562,6 +628,18 @@ fn unmutated_samples_parse_as_expected() {
             assert!(outcome.is_err(), "{op:?} {sample:?}: {outcome:?}");
         }
     }
+    let found = Op::FindPayment
+        .parse(INTENT_LIST.status, INTENT_LIST.body)
+        .1;
+    assert!(
+        matches!(&found, Ok(Some(Answer::Lookup(PaymentLookupResponse { connector_payment_id: Some(id) }))) if id == PAYMENT_ID),
+        "{found:?}"
+    );
+    let refund = Op::FindRefund.parse(REFUND_LIST.status, REFUND_LIST.body).1;
+    assert!(
+        matches!(&refund, Ok(Some(Answer::RefundLookup(RefundLookupResponse { refund: Some(r) }))) if r.connector_refund_id == SYNCED_REFUND),
+        "{refund:?}"
+    );
 }
 
 #[test]
@@ -574,6 +652,8 @@ fn mutations_reach_the_mapping_code() {
         Op::IncrementAuthorization,
         Op::Capture,
         Op::SyncRefund,
+        Op::FindPayment,
+        Op::FindRefund,
     ] {
         let strategy = mutated_response(op);
         let (mut ok, mut unreadable) = (0, 0);

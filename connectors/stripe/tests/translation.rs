@@ -1208,3 +1208,296 @@ fn webhook_events_map() {
         Err(WebhookError::MalformedBody(_))
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Lookups by reference.
+
+fn listed(id: &str, reference: Option<&str>) -> Value {
+    let mut pi = intent("requires_capture", 1000, 1000, 0);
+    pi["id"] = json!(id);
+    pi["metadata"] = reference.map_or_else(|| json!({}), |r| json!({"reference": r}));
+    pi
+}
+
+fn list(url: &str, data: Vec<Value>, has_more: bool) -> Value {
+    json!({"object": "list", "url": url, "data": data, "has_more": has_more})
+}
+
+/// Feeds `pages` to a lookup one by one, checking each request's path and query, and returns
+/// the last answer (or the error).
+fn pages<T: 'static>(
+    mut exchange: Exchange<T>,
+    path: &str,
+    pages: &[(&str, Value)],
+) -> Result<T, ConnectorError> {
+    for (i, (query, body)) in pages.iter().enumerate() {
+        let request = exchange.request();
+        assert_eq!(request.method, "GET");
+        assert_eq!(request.url.path(), path);
+        assert_eq!(request.url.query(), Some(*query), "page {}", i + 1);
+        assert_eq!(request.headers["authorization"], "Bearer sk_test_abc");
+        assert_eq!(request.headers["stripe-version"], "2024-04-10");
+        assert!(request.body.is_none() && request.idempotency_key.is_none());
+        match exchange.parse(HttpResponse::new(200, body.to_string()))? {
+            Step::Done(answer) => {
+                assert_eq!(i + 1, pages.len(), "answered before the last page");
+                return Ok(answer);
+            }
+            Step::Next(next) => exchange = *next,
+        }
+    }
+    panic!("asked for more than {} pages", pages.len());
+}
+
+fn payment_lookup(reference: &str, sent_at: Option<i64>) -> Exchange<PaymentLookupResponse> {
+    let mut req = PaymentLookupRequest::new(reference);
+    req.sent_at = sent_at.map(|t| time::OffsetDateTime::from_unix_timestamp(t).unwrap());
+    stripe().find_payment(&req).unwrap()
+}
+
+const WINDOW: &str = "created[gte]=1711999940&created[lte]=1712000180&limit=100";
+
+#[test]
+fn payment_lookup_lists_the_window_around_the_send_time() {
+    let data = vec![
+        listed("pi_newer", Some("ORD-10")),
+        listed("pi_plain", None),
+        listed("pi_ours", Some("ORD-1")),
+        listed("pi_older", Some("ORD-1")),
+    ];
+    let found = pages(
+        payment_lookup("ORD-1", Some(NOW)),
+        "/base/v1/payment_intents",
+        &[(WINDOW, list("/v1/payment_intents", data.clone(), false))],
+    );
+    assert_eq!(
+        found.unwrap().connector_payment_id.as_deref(),
+        Some("pi_ours")
+    );
+    let missing = pages(
+        payment_lookup("ORD-2", Some(NOW)),
+        "/base/v1/payment_intents",
+        &[(WINDOW, list("/v1/payment_intents", data, false))],
+    );
+    assert_eq!(missing.unwrap().connector_payment_id, None);
+    // Without a send time: the account's newest PaymentIntents.
+    let unknown_time = pages(
+        payment_lookup("ORD-1", None),
+        "/base/v1/payment_intents",
+        &[(
+            "limit=100",
+            list(
+                "/v1/payment_intents",
+                vec![listed("pi_x", Some("ORD-1"))],
+                false,
+            ),
+        )],
+    );
+    assert_eq!(
+        unknown_time.unwrap().connector_payment_id.as_deref(),
+        Some("pi_x")
+    );
+}
+
+#[test]
+fn payment_lookup_pages_with_starting_after_while_has_more() {
+    let page = |from: usize, more: bool| {
+        let data = (from..from + 100)
+            .map(|i| listed(&format!("pi_{i}"), Some("other")))
+            .collect();
+        list("/v1/payment_intents", data, more)
+    };
+    let found = pages(
+        payment_lookup("ORD-1", Some(NOW)),
+        "/base/v1/payment_intents",
+        &[
+            (WINDOW, page(0, true)),
+            (&format!("{WINDOW}&starting_after=pi_99"), page(100, true)),
+            (
+                &format!("{WINDOW}&starting_after=pi_199"),
+                list(
+                    "/v1/payment_intents",
+                    vec![listed("pi_deep", Some("ORD-1"))],
+                    true,
+                ),
+            ),
+        ],
+    );
+    assert_eq!(
+        found.unwrap().connector_payment_id.as_deref(),
+        Some("pi_deep")
+    );
+    let ended = pages(
+        payment_lookup("ORD-1", Some(NOW)),
+        "/base/v1/payment_intents",
+        &[
+            (WINDOW, page(0, true)),
+            (&format!("{WINDOW}&starting_after=pi_99"), page(100, false)),
+        ],
+    );
+    assert_eq!(ended.unwrap().connector_payment_id, None);
+    // Every page read (`MAX_PAGES`) and Stripe has more: the lookup cannot tell, so it says so.
+    let queries: Vec<String> = (0..paybridge_stripe::lookup::MAX_PAGES as usize)
+        .map(|p| match p {
+            0 => WINDOW.to_owned(),
+            p => format!("{WINDOW}&starting_after=pi_{}", p * 100 - 1),
+        })
+        .collect();
+    let all_full: Vec<(&str, Value)> = queries
+        .iter()
+        .enumerate()
+        .map(|(p, q)| (q.as_str(), page(p * 100, true)))
+        .collect();
+    let cut_short = pages(
+        payment_lookup("ORD-1", Some(NOW)),
+        "/base/v1/payment_intents",
+        &all_full,
+    );
+    assert!(
+        matches!(
+            cut_short,
+            Err(ConnectorError::InvalidResponse {
+                http_status: 200,
+                outcome_unknown: false,
+                ..
+            })
+        ),
+        "{cut_short:?}"
+    );
+}
+
+#[test]
+fn lookup_answers_that_cannot_be_read_are_typed_errors() {
+    for body in [
+        json!({"object": "list", "data": [], "has_more": true}),
+        json!({"object": "list", "data": [{"metadata": {"reference": "ORD-1"}}], "has_more": false}),
+        json!({"object": "list", "data": [{"id": "pi_1", "metadata": {"reference": ["ORD-1"]}}], "has_more": false}),
+        json!({"object": "list", "data": {"id": "pi_1"}, "has_more": false}),
+        json!({"object": "list", "data": []}),
+        intent("requires_capture", 1000, 1000, 0),
+    ] {
+        let err = payment_lookup("ORD-1", Some(NOW))
+            .parse(HttpResponse::new(200, body.to_string()))
+            .err()
+            .unwrap_or_else(|| panic!("{body} was read"));
+        assert!(
+            matches!(err, ConnectorError::InvalidResponse { .. }),
+            "{body}: {err:?}"
+        );
+    }
+    let denied = payment_lookup("ORD-1", None)
+        .parse(HttpResponse::new(
+            401,
+            json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}})
+                .to_string(),
+        ))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(denied, ConnectorError::Authentication(_)),
+        "{denied:?}"
+    );
+}
+
+fn stripe_refund(id: &str, reference: Option<&str>, status: &str, amount: i64) -> Value {
+    json!({"id": id, "object": "refund", "amount": amount, "currency": "usd", "status": status,
+           "payment_intent": "pi_3P1", "charge": "ch_3P1", "created": 1712000100,
+           "failure_reason": if status == "failed" { json!("expired_or_canceled_card") } else { Value::Null },
+           "metadata": reference.map_or_else(|| json!({}), |r| json!({"reference": r}))})
+}
+
+fn refund_lookup(reference: &str) -> Exchange<RefundLookupResponse> {
+    stripe()
+        .find_refund(&RefundLookupRequest {
+            connector_payment_id: "pi_3P1".into(),
+            reference: reference.into(),
+        })
+        .unwrap()
+}
+
+#[test]
+fn refund_lookup_lists_the_payments_refunds() {
+    let data = vec![
+        stripe_refund("re_3", Some("RF-2"), "failed", 200),
+        stripe_refund("re_2", Some("RF-1"), "succeeded", 300),
+        stripe_refund("re_1", None, "succeeded", 100),
+    ];
+    let query = "payment_intent=pi_3P1&limit=100";
+    let found = pages(
+        refund_lookup("RF-1"),
+        "/base/v1/refunds",
+        &[(query, list("/v1/refunds", data.clone(), false))],
+    )
+    .unwrap();
+    assert_eq!(
+        found.refund,
+        Some(RefundResponse {
+            connector_refund_id: "re_2".into(),
+            status: RefundStatus::Succeeded,
+            amount: Some(m(300)),
+            failure_reason: None,
+            raw_status: "succeeded".into(),
+        })
+    );
+    let failed = pages(
+        refund_lookup("RF-2"),
+        "/base/v1/refunds",
+        &[(query, list("/v1/refunds", data.clone(), false))],
+    )
+    .unwrap()
+    .refund
+    .unwrap();
+    assert_eq!(failed.status, RefundStatus::Failed);
+    assert_eq!(
+        failed.failure_reason.as_deref(),
+        Some("expired_or_canceled_card")
+    );
+    let none = pages(
+        refund_lookup("RF-3"),
+        "/base/v1/refunds",
+        &[(query, list("/v1/refunds", data.clone(), false))],
+    );
+    assert_eq!(none.unwrap().refund, None);
+    // A second page, after the last refund of the first.
+    let second = pages(
+        refund_lookup("RF-9"),
+        "/base/v1/refunds",
+        &[
+            (query, list("/v1/refunds", data, true)),
+            (
+                "payment_intent=pi_3P1&limit=100&starting_after=re_1",
+                list(
+                    "/v1/refunds",
+                    vec![stripe_refund("re_0", Some("RF-9"), "pending", 50)],
+                    false,
+                ),
+            ),
+        ],
+    )
+    .unwrap()
+    .refund
+    .unwrap();
+    assert_eq!(
+        (second.connector_refund_id.as_str(), second.status),
+        ("re_0", RefundStatus::Pending)
+    );
+    let unknown_payment = refund_lookup("RF-1")
+        .parse(HttpResponse::new(
+            404,
+            json!({"error": {"type": "invalid_request_error", "code": "resource_missing",
+                             "param": "payment_intent", "message": "No such payment_intent: 'pi_3P1'"}})
+                .to_string(),
+        ))
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            unknown_payment,
+            ConnectorError::Rejected {
+                kind: RejectionKind::NotFound,
+                ..
+            }
+        ),
+        "{unknown_payment:?}"
+    );
+}

@@ -30,7 +30,7 @@ pub(crate) struct Sim {
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let api = Router::new()
-        .route("/payments", post(create_payment))
+        .route("/payments", post(create_payment).get(list_payments))
         .route("/payments/{id}", get(get_payment))
         .route("/payments/{id}/actions", get(get_actions))
         .route("/payments/{id}/authorizations", post(increment))
@@ -267,6 +267,38 @@ async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     payments.insert(payment);
     drop(payments);
     ok(status, body)
+}
+
+/// `GET /payments?reference=&limit=&skip=`: Checkout.com's "Get payment lists", which the
+/// published document lacks \[U: parameters and answer from Checkout.com's public reference\].
+/// The payments requested with `reference`, newest first; `limit` 1–100 (default 10), `skip`
+/// ≥ 0 (default 0). Without `reference`, or with a `limit` or `skip` out of range, 422
+/// `request_invalid` with `reference_required`, `paging_limit_invalid` or
+/// `paging_skip_invalid` \[U: the codes\].
+async fn list_payments(
+    State(sim): State<Arc<Sim>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(reference) = query.get("reference").filter(|r| !r.is_empty()) else {
+        return invalid(&["reference_required"]);
+    };
+    let paging = |name: &str, default: usize, range: std::ops::RangeInclusive<usize>| {
+        query.get(name).map_or(Some(default), |value| {
+            value.parse().ok().filter(|n| range.contains(n))
+        })
+    };
+    let Some(limit) = paging("limit", 10, 1..=100) else {
+        return invalid(&["paging_limit_invalid"]);
+    };
+    let Some(skip) = paging("skip", 0, 0..=usize::MAX) else {
+        return invalid(&["paging_skip_invalid"]);
+    };
+    let payments = lock(&sim.payments);
+    let matching = payments.with_reference(reference);
+    ok(
+        StatusCode::OK,
+        wire::payment_list(sim.control.base_url(), &matching, limit, skip),
+    )
 }
 
 /// `GET /payments/{id}` (a `pay_` id or the `sid_` session id of a redirect).

@@ -19,6 +19,7 @@
 //! | `POST /payments/{id}/refunds` | 202; 403; 422; 404 |
 //! | `GET /payments/{id}` | 200 payment details (also by the `sid_` session id of a redirect); 404 |
 //! | `GET /payments/{id}/actions` | 200 array, newest first; 404 |
+//! | `GET /payments?reference=&limit=&skip=` | 200 `{limit, skip, total_count, data}`: the payments requested with `reference` (exactly), newest first; 422 without `reference` or with `limit` outside 1–100 or a negative `skip` \[U: the endpoint ("Get payment lists", Beta) is not in the published document; shape from Checkout.com's public reference\] |
 //!
 //! POSTs honour `Cko-Idempotency-Key` (scoped per path and key): a key whose first request was
 //! answered 2xx is replayed with the identical status and body; a first answer of 4xx/5xx is

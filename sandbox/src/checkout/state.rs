@@ -631,13 +631,27 @@ fn event(kind: &'static str, action: Action) -> Event {
 pub(crate) struct Payments {
     by_id: HashMap<String, Payment>,
     sessions: HashMap<String, String>,
+    /// Payment ids in the order they were requested.
+    order: Vec<String>,
 }
 
 impl Payments {
     pub(crate) fn insert(&mut self, payment: Payment) {
         self.sessions
             .insert(payment.session_id.clone(), payment.id.clone());
+        self.order.push(payment.id.clone());
         self.by_id.insert(payment.id.clone(), payment);
+    }
+
+    /// The payments requested with `reference` (compared exactly \[U: Checkout.com does not
+    /// document its matching\]), newest first.
+    pub(crate) fn with_reference(&self, reference: &str) -> Vec<&Payment> {
+        self.order
+            .iter()
+            .rev()
+            .filter_map(|id| self.by_id.get(id))
+            .filter(|p| p.request.reference.as_deref() == Some(reference))
+            .collect()
     }
 
     /// A payment by its `pay_` id or its `sid_` session id.

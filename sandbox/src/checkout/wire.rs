@@ -665,6 +665,32 @@ pub(crate) fn payment_details(base: &Url, payment: &Payment) -> Value {
     body
 }
 
+/// 200 for `GET /payments?reference=` ("Get payment lists", missing from the published
+/// document; shape from Checkout.com's public reference \[U\]): `{limit, skip, total_count,
+/// data}`, `data` the page of `matching` (newest first) from `skip`, each payment as
+/// `GET /payments/{id}` describes it without the `actions` summary (given only for a session
+/// id).
+pub(crate) fn payment_list(base: &Url, matching: &[&Payment], limit: usize, skip: usize) -> Value {
+    let data: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(limit)
+        .map(|payment| {
+            let mut details = payment_details(base, payment);
+            if let Some(fields) = details.as_object_mut() {
+                fields.remove("actions");
+            }
+            details
+        })
+        .collect();
+    json!({
+        "limit": limit,
+        "skip": skip,
+        "total_count": matching.len(),
+        "data": data,
+    })
+}
+
 /// The `GET /payments/{id}/actions` array, newest first ("ordered by processing date in
 /// descending order" per the published document). Empty for a payment still pending
 /// authentication, although the document says at least one item \[U\].

@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use super::checks::{authenticate, check_idempotency_key, check_version, header};
 use super::errors::ApiError;
 use super::hooks::{self, injected_error, InjectedError};
+use super::lists;
 use super::model::{Event, Object, PaymentError};
 use super::params::{self, Spec};
 use super::state::State as Store;
@@ -58,7 +59,7 @@ impl Ctx {
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let api = Router::new()
-        .route("/v1/payment_intents", post(create_intent))
+        .route("/v1/payment_intents", post(create_intent).get(list_intents))
         .route(
             "/v1/payment_intents/{id}",
             get(retrieve_intent).post(update_intent),
@@ -70,7 +71,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             "/v1/payment_intents/{id}/increment_authorization",
             post(increment),
         )
-        .route("/v1/refunds", post(create_refund))
+        .route("/v1/refunds", post(create_refund).get(list_refunds))
         .route("/v1/refunds/{id}", get(retrieve_refund))
         .route("/v1/charges/{id}", get(retrieve_charge))
         .route("/v1/events/{id}", get(retrieve_event))
@@ -359,6 +360,88 @@ async fn create_intent(
         }
         sim.announce(&mut state, &outcome.events, &ctx.origin());
         Ok(sim.intent_answer(&state, &id, &expand, outcome.decline.as_ref()))
+    })())
+}
+
+/// `GET /v1/payment_intents`: the account's PaymentIntents, newest first (see [`lists`]).
+async fn list_intents(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Response {
+    answer((|| {
+        let (params, expand) = read(
+            &query(raw),
+            params::LIST_INTENTS,
+            wire::LIST_INTENT_EXPANSIONS,
+        )?;
+        let paging = lists::paging(&params)?;
+        let state = lock(&sim.state);
+        let ordered = lists::newest_first(
+            state
+                .intent_order
+                .iter()
+                .filter_map(|id| state.intents.get(id))
+                .map(|intent| (intent.id.as_str(), intent.created)),
+        );
+        let (ids, has_more) = lists::page(&ordered, |_| true, &paging, "payment_intent")?;
+        let expand = lists::item_expansions(&expand);
+        let view = sim.view(&state, &expand);
+        let data = ids
+            .iter()
+            .filter_map(|id| state.intents.get(*id))
+            .map(|intent| wire::intent(view, intent))
+            .collect();
+        Ok(ok(wire::list("/v1/payment_intents", data, has_more)))
+    })())
+}
+
+/// `GET /v1/refunds`: the account's refunds, newest first, of one PaymentIntent or Charge when
+/// `payment_intent` or `charge` is given (an unknown one is 404 `resource_missing` \[U\]).
+/// Listing a refund is, like retrieving it, the moment a [`cards::REFUND_FAILS`] refund fails.
+async fn list_refunds(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Response {
+    answer((|| {
+        let (params, expand) = read(
+            &query(raw),
+            params::LIST_REFUNDS,
+            wire::LIST_REFUND_EXPANSIONS,
+        )?;
+        let paging = lists::paging(&params)?;
+        let mut state = lock(&sim.state);
+        let intent = params.str("/payment_intent");
+        if let Some(id) = intent.filter(|id| !state.intents.contains_key(*id)) {
+            return Err(ApiError::missing("payment_intent", id, "payment_intent"));
+        }
+        let charge = params.str("/charge");
+        if let Some(id) = charge.filter(|id| !state.charges.contains_key(*id)) {
+            return Err(ApiError::missing("charge", id, "charge"));
+        }
+        let (ids, has_more) = {
+            let ordered = lists::newest_first(
+                state
+                    .refund_order
+                    .iter()
+                    .filter_map(|id| state.refunds.get(id))
+                    .map(|refund| (refund.id.as_str(), refund.created)),
+            );
+            let keep = |id: &str| {
+                state.refunds.get(id).is_some_and(|refund| {
+                    intent.is_none_or(|i| refund.payment_intent == i)
+                        && charge.is_none_or(|c| refund.charge == c)
+                })
+            };
+            let (ids, has_more) = lists::page(&ordered, keep, &paging, "refund")?;
+            let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+            (ids, has_more)
+        };
+        for id in &ids {
+            let events = state.settle_refund(id);
+            sim.announce(&mut state, &events, &Origin::default());
+        }
+        let expand = lists::item_expansions(&expand);
+        let view = sim.view(&state, &expand);
+        let data = ids
+            .iter()
+            .filter_map(|id| state.refunds.get(id))
+            .map(|refund| wire::refund(view, refund))
+            .collect();
+        Ok(ok(wire::list("/v1/refunds", data, has_more)))
     })())
 }
 

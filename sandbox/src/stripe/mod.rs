@@ -27,6 +27,8 @@
 //! | `POST /v1/payment_intents/{id}/cancel` | 200; 400 |
 //! | `POST /v1/refunds` | 200 Refund; 400 |
 //! | `GET /v1/refunds/{id}`, `GET /v1/charges/{id}`, `GET /v1/events/{id}` | 200; 404 |
+//! | `GET /v1/payment_intents` | 200 list, newest first: `created` (an exact second or `gt`/`gte`/`lt`/`lte`), `limit` 1–100 (default 10), `starting_after` / `ending_before`, `expand[]=data.…`; 400; 404 for an unknown cursor \[U\] |
+//! | `GET /v1/refunds` | 200 list, newest first, also filtered by `payment_intent` or `charge` (an unknown one: 404 \[U\]) |
 //!
 //! Bodies are `application/x-www-form-urlencoded` with bracket notation, read strictly (see
 //! `params`): an unknown parameter, a bad integer, boolean or enum value, bad bracket syntax,
@@ -90,6 +92,10 @@
 //!   with `failure_reason: expired_or_canceled_card` when next retrieved (`refund.updated`,
 //!   `refund.failed`, `charge.refund.updated`), its amount refundable again (Stripe fails it
 //!   asynchronously; retrieving is the simulator's moment for "later").
+//! - **Lists** (`GET /v1/payment_intents`, `GET /v1/refunds`): `{object: "list", data,
+//!   has_more, url}`, filters applied before paging, `has_more` true when objects lie beyond
+//!   the page; see `lists` for the \[U\] choices (errors of cursors and limits, the
+//!   PaymentIntents' order, which Stripe's document does not state).
 //! - **Idempotency** as Stripe documents it: `Idempotency-Key` (≤ 255 characters) on a POST
 //!   stores the first answer (status and body, 402s and 500s included) and replays it; the
 //!   same key on another path or with other parameters (compared decoded, in any order) → 400
@@ -141,6 +147,7 @@ mod form;
 mod handlers;
 mod hooks;
 mod ids;
+mod lists;
 mod model;
 mod params;
 mod payment_methods;

@@ -44,6 +44,9 @@ pub(crate) enum Kind {
     Metadata,
     /// An array of items of this kind (`name[]=` or `name[0]=`).
     List(&'static Kind),
+    /// A filter on a timestamp: an integer (that moment exactly) or a hash of `gt`, `gte`,
+    /// `lt`, `lte` integers (`created[gte]=1712000000`).
+    Range,
     /// Anything: accepted and not interpreted by the simulator (e.g. `shipping`).
     Opaque,
     /// A Stripe parameter the simulator does not simulate: refused with a 400.
@@ -315,6 +318,32 @@ pub(crate) const CREATE_REFUND: Spec = &[&[
     opt("origin", Kind::Unsupported),
 ]];
 
+/// `created[...]` of a list.
+const RANGE: &[Field] = &[
+    opt("gt", Kind::Integer),
+    opt("gte", Kind::Integer),
+    opt("lt", Kind::Integer),
+    opt("lte", Kind::Integer),
+];
+
+/// The parameters every list takes.
+const LIST: &[Field] = &[
+    opt("created", Kind::Range),
+    opt("ending_before", STRING),
+    EXPAND,
+    opt("limit", Kind::Integer),
+    opt("starting_after", STRING),
+];
+
+/// `GET /v1/payment_intents` query.
+pub(crate) const LIST_INTENTS: Spec = &[LIST, &[opt("customer", Kind::Unsupported)]];
+
+/// `GET /v1/refunds` query.
+pub(crate) const LIST_REFUNDS: Spec = &[
+    LIST,
+    &[opt("charge", STRING), opt("payment_intent", STRING)],
+];
+
 /// `GET /v1/payment_intents/{id}` query.
 pub(crate) const RETRIEVE_INTENT: Spec = &[&[EXPAND, opt("client_secret", STRING)]];
 
@@ -490,6 +519,10 @@ fn read_kind(node: &Node, kind: &Kind, param: &str) -> Result<Value, ApiError> {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
+        Kind::Range => match node {
+            Node::Hash(_) => read_kind(node, &Kind::Hash(RANGE), param),
+            _ => read_kind(node, &Kind::Integer, param),
+        },
         Kind::Opaque => Ok(opaque(node)),
         Kind::Unsupported => Err(ApiError::validation(format!(
             "The paybridge Stripe simulator does not support the parameter {param}."
@@ -698,6 +731,37 @@ mod tests {
         assert_eq!(params.strings("/expand"), ["a", "b", "c"]);
         let error = refusal("expand[x]=a", RETRIEVE);
         assert_eq!(error["param"], "expand");
+    }
+
+    #[test]
+    fn list_filters_read_as_integers_or_ranges() {
+        let params = parse(
+            b"created[gte]=10&created[lte]=20&limit=3&starting_after=pi_1",
+            LIST_INTENTS,
+        )
+        .unwrap();
+        assert_eq!(params.int("/created/gte"), Some(10));
+        assert_eq!(params.int("/created/lte"), Some(20));
+        assert_eq!(params.int("/limit"), Some(3));
+        assert_eq!(params.int("/created"), None);
+        assert_eq!(
+            parse(b"created=15", LIST_INTENTS).unwrap().int("/created"),
+            Some(15)
+        );
+        let error = refusal("created[since]=1", LIST_INTENTS);
+        assert_eq!(error["param"], "created[since]");
+        let error = refusal("created[gt]=soon", LIST_INTENTS);
+        assert_eq!(error["code"], "parameter_invalid_integer");
+        let error = refusal("customer=cus_1", LIST_INTENTS);
+        assert_eq!(error["param"], "customer");
+        let error = refusal("payment_intent=pi_1", LIST_INTENTS);
+        assert_eq!(error["code"], "parameter_unknown");
+        assert_eq!(
+            parse(b"payment_intent=pi_1&limit=100", LIST_REFUNDS)
+                .unwrap()
+                .str("/payment_intent"),
+            Some("pi_1")
+        );
     }
 
     #[test]

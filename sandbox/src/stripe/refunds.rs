@@ -107,6 +107,7 @@ impl State {
         ];
         let id = refund.id.clone();
         self.refunds.insert(id.clone(), refund);
+        self.refund_order.push(id.clone());
         Ok((id, events))
     }
 

@@ -36,6 +36,10 @@ pub(crate) struct State {
     pub(crate) payment_methods: HashMap<String, PaymentMethod>,
     /// Every event sent, as the bytes sent, for `GET /v1/events/{id}`.
     pub(crate) events: HashMap<String, Bytes>,
+    /// PaymentIntent ids in the order they were made, for `GET /v1/payment_intents`.
+    pub(crate) intent_order: Vec<String>,
+    /// Refund ids in the order they were made, for `GET /v1/refunds`.
+    pub(crate) refund_order: Vec<String>,
 }
 
 /// Unix seconds, as Stripe's timestamps.
@@ -109,6 +113,7 @@ impl State {
             .events
             .insert(0, Event::intent("payment_intent.created", &intent));
         self.intents.insert(id.clone(), intent);
+        self.intent_order.push(id.clone());
         Ok((id, outcome))
     }
 

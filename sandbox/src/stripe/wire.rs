@@ -22,6 +22,28 @@ pub(crate) const INTENT_EXPANSIONS: &[&str] = &[
 pub(crate) const CHARGE_EXPANSIONS: &[&str] = &["payment_intent", "balance_transaction"];
 /// `expand[]` paths a Refund accepts.
 pub(crate) const REFUND_EXPANSIONS: &[&str] = &["charge", "payment_intent", "balance_transaction"];
+/// `expand[]` paths the PaymentIntents list accepts: its objects' (`data.…`).
+pub(crate) const LIST_INTENT_EXPANSIONS: &[&str] = &[
+    "data.latest_charge",
+    "data.payment_method",
+    "data.latest_charge.balance_transaction",
+];
+/// `expand[]` paths the refunds list accepts.
+pub(crate) const LIST_REFUND_EXPANSIONS: &[&str] = &[
+    "data.charge",
+    "data.payment_intent",
+    "data.balance_transaction",
+];
+
+/// A list: `{object: "list", data, has_more, url}`.
+pub(crate) fn list(url: &str, data: Vec<Value>, has_more: bool) -> Value {
+    json!({
+        "object": "list",
+        "data": data,
+        "has_more": has_more,
+        "url": url,
+    })
+}
 
 /// What the answer expands, and where the simulator lives (for 3D Secure URLs).
 #[derive(Debug, Clone, Copy)]
