@@ -81,6 +81,9 @@ pub struct RouterConfig {
     pub idempotency_ttl_secs: u64,
     /// What one client can hold of the server: timeouts and caps (the `[server]` table).
     pub server: ServerLimits,
+    /// How operations left without a processor's verdict are settled (the `[reconciler]`
+    /// table).
+    pub reconciler: crate::reconciler::ReconcilerSettings,
 }
 
 /// The HTTP server's limits, so that slow or idle clients cannot hold the router's
@@ -164,6 +167,7 @@ impl Default for RouterConfig {
             connector_timeout_ms: None,
             idempotency_ttl_secs: 86_400,
             server: ServerLimits::default(),
+            reconciler: crate::reconciler::ReconcilerSettings::default(),
         }
     }
 }

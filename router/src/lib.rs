@@ -38,6 +38,7 @@ pub mod metrics;
 pub mod model;
 pub mod payments;
 pub mod present;
+pub mod reconciler;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -81,7 +82,7 @@ pub struct Running {
     store: Store,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
-    /// Background work (the idempotency records' expiry), stopped at shutdown.
+    /// Background work (the idempotency records' expiry, the reconciler), stopped at shutdown.
     background: Vec<JoinHandle<()>>,
 }
 
@@ -145,6 +146,7 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         format!("database {}: {e}{hint}", redact_url(url))
     })?;
     config.server.check()?;
+    config.reconciler.check()?;
     if config.idempotency_ttl_secs == 0 {
         return Err("idempotency_ttl_secs must be greater than 0".into());
     }
@@ -221,13 +223,17 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         demo = Some(("merchant_demo".to_owned(), key));
     }
 
+    let payments = Arc::new(Payments::new(store.clone(), connectors));
     let state = Arc::new(http::AppState::new(
-        Payments::new(store.clone(), connectors),
+        payments.clone(),
         merchants,
         &config.server,
     ));
     let ttl = Duration::from_secs(config.idempotency_ttl_secs);
-    let background = vec![tokio::spawn(expire_idempotency_records(store.clone(), ttl))];
+    let mut background = vec![tokio::spawn(expire_idempotency_records(store.clone(), ttl))];
+    if config.reconciler.enabled {
+        background.push(tokio::spawn(reconciler::run(payments, config.reconciler)));
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let app = http::app(state);
     let task = tokio::spawn(http::server::serve(

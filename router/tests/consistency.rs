@@ -820,3 +820,187 @@ async fn a_lease_left_by_a_dead_instance_is_waited_for_then_answered_busy() {
     b.running.shutdown().await;
     simulator.shutdown().await;
 }
+
+/// Another writer (a second router whose wait for the hold ran out, or whose hold lapsed)
+/// changes the payment while a capture's processor call runs: the capture's answer is applied
+/// to the fresh payment and returned, never answered "retry" after the money moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_meets_a_newer_version_is_applied_to_it_not_refused() {
+    let router = TestRouter::start().await;
+    let store = paybridge_router::store::Store::connect(&router.database_url)
+        .await
+        .expect("a second handle on the database");
+    for connector in connectors_with(&router, &["authorize", "capture", "refund"]).await {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+        let pid = id(&router
+            .create(payment(connector, 3000, true, TestCard::Approved))
+            .await);
+        let write_meanwhile = |pid: String| {
+            let store = store.clone();
+            async move {
+                let mut record = store
+                    .payment("merchant_one", &pid)
+                    .await
+                    .expect("read")
+                    .expect("stored");
+                record.payment.metadata = r#"{"written_meanwhile":"yes"}"#.into();
+                record.payment.version += 1;
+                let written = store.save(&mut record).await.expect("write");
+                assert_eq!(written, paybridge_router::store::Written::Yes);
+            }
+        };
+
+        let captures = sim.counters().captures;
+        sim.inject(Fault::Delay {
+            duration: Duration::from_millis(800),
+            after_processing: true,
+        });
+        let capture = tokio::spawn({
+            let (client, base, pid) = (router.client.clone(), router.base.clone(), pid.clone());
+            async move {
+                let answer = client
+                    .post(format!("{base}/payments/{pid}/capture"))
+                    .header("api-key", KEY)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .expect("answered");
+                (
+                    answer.status().as_u16(),
+                    answer.json::<Value>().await.expect("json"),
+                )
+            }
+        });
+        while sim.counters().captures == captures {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        write_meanwhile(pid.clone()).await;
+        let (status, body) = capture.await.expect("joined");
+        assert_eq!(status, 200, "{connector}: {body:#}");
+        assert_eq!(body["metadata"]["written_meanwhile"], "yes", "{connector}");
+        // As the processor answered: done, or accepted (Checkout.com) and settled by a sync.
+        let capture_status = body["captures"][0]["status"].clone();
+        assert!(
+            capture_status == "charged" || capture_status == "pending",
+            "{connector}: {body:#}"
+        );
+        let synced = router
+            .call("GET", &format!("/payments/{pid}?force_sync=true"), None)
+            .await;
+        assert_eq!(
+            synced.body["status"], "succeeded",
+            "{connector}: {:#}",
+            synced.body
+        );
+        assert_eq!(synced.body["amount_received"], 3000, "{connector}");
+        assert_eq!(
+            synced.body["captures"][0]["status"], "charged",
+            "{connector}"
+        );
+
+        // The same for a refund.
+        let refunds = sim.counters().refunds;
+        sim.inject(Fault::Delay {
+            duration: Duration::from_millis(800),
+            after_processing: true,
+        });
+        let refund = tokio::spawn({
+            let (client, base, pid) = (router.client.clone(), router.base.clone(), pid.clone());
+            async move {
+                let answer = client
+                    .post(format!("{base}/refunds"))
+                    .header("api-key", KEY)
+                    .json(&json!({"payment_id": pid, "amount": 1000}))
+                    .send()
+                    .await
+                    .expect("answered");
+                (
+                    answer.status().as_u16(),
+                    answer.json::<Value>().await.expect("json"),
+                )
+            }
+        });
+        while sim.counters().refunds == refunds {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        write_meanwhile(pid.clone()).await;
+        let (status, body) = refund.await.expect("joined");
+        assert_eq!(status, 200, "{connector}: {body:#}");
+        assert_ne!(body["status"], "failed", "{connector}: {body:#}");
+        assert!(
+            body["connector_refund_id"].is_string(),
+            "{connector}: {body:#}"
+        );
+        let stored = router.call("GET", &format!("/payments/{pid}"), None).await;
+        assert_eq!(
+            stored.body["refunds"][0]["status"], body["status"],
+            "{connector}: the refund's answer is stored"
+        );
+    }
+    store.close().await;
+    router.running.shutdown().await;
+}
+
+/// A void holds the payment while its processor call runs, as a capture does: another
+/// instance's capture waits for the void's answer and is then refused, instead of capturing a
+/// payment whose void is on its way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_void_in_flight_holds_the_payment_against_another_instance() {
+    let mut tested = 0;
+    for connector in connectors() {
+        let (a, b, simulator, _) = TestRouter::start_two(connector).await;
+        if connectors_with(&a, &["authorize", "capture", "void"])
+            .await
+            .is_empty()
+        {
+            a.running.shutdown().await;
+            b.running.shutdown().await;
+            simulator.shutdown().await;
+            continue;
+        }
+        tested += 1;
+        let pid = id(&a
+            .create(payment(connector, 1000, true, TestCard::Approved))
+            .await);
+        // The void reaches the processor after a second.
+        simulator.inject(Fault::Delay {
+            duration: Duration::from_millis(1000),
+            after_processing: false,
+        });
+        let void = tokio::spawn({
+            let (client, base, pid) = (a.client.clone(), a.base.clone(), pid.clone());
+            async move {
+                let answer = client
+                    .post(format!("{base}/payments/{pid}/cancel"))
+                    .header("api-key", KEY)
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .expect("answered");
+                (
+                    answer.status().as_u16(),
+                    answer.json::<Value>().await.expect("json"),
+                )
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let capture = b
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        let (status, voided) = void.await.expect("joined");
+        assert_eq!(status, 200, "{connector}: {voided:#}");
+        assert_eq!(voided["status"], "cancelled", "{connector}: {voided:#}");
+        assert_eq!(capture.status, 409, "{connector}: {:#}", capture.body);
+        assert_eq!(capture.code(), "invalid_payment_state", "{connector}");
+        assert_eq!(
+            simulator.counters().captures,
+            0,
+            "{connector}: nothing captured"
+        );
+        a.running.shutdown().await;
+        b.running.shutdown().await;
+        simulator.shutdown().await;
+    }
+    assert!(tested > 0);
+}

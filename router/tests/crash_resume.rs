@@ -14,7 +14,7 @@ use common::*;
 use paybridge_connector_tests::targets;
 use paybridge_sandbox::{Fault, SimulatorHandle};
 use secrecy::ExposeSecret;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_paybridge-router");
 
@@ -67,11 +67,17 @@ fn write_config(dir: &Path, connector: &str, config: &paybridge_core::ConnectorC
     path
 }
 
-async fn post(client: &reqwest::Client, base: &str, body: &Value) -> reqwest::Result<(u16, Value)> {
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Result<(u16, Value)> {
     let response = client
-        .post(format!("{base}/payments"))
+        .post(format!("{base}{path}"))
         .header("api-key", KEY)
-        .header("Idempotency-Key", "crash-resume-1")
+        .header("Idempotency-Key", key)
         .json(body)
         .send()
         .await?;
@@ -79,17 +85,40 @@ async fn post(client: &reqwest::Client, base: &str, body: &Value) -> reqwest::Re
     Ok((status, response.json().await?))
 }
 
-async fn wait_for_authorization(sim: &SimulatorHandle) {
+/// The request a crash cuts off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    Create,
+    Capture,
+    Refund,
+}
+
+impl Cut {
+    /// What the processor has done of this kind so far.
+    fn done(self, sim: &SimulatorHandle) -> u64 {
+        let counters = sim.counters();
+        match self {
+            Cut::Create => counters.authorizations,
+            Cut::Capture => counters.captures,
+            Cut::Refund => counters.refunds,
+        }
+    }
+}
+
+async fn wait_for(cut: Cut, sim: &SimulatorHandle, before: u64) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while sim.counters().authorizations == 0 {
-        assert!(Instant::now() < deadline, "the processor never authorized");
+    while cut.done(sim) == before {
+        assert!(
+            Instant::now() < deadline,
+            "the processor never acted on {cut:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
-/// Kills the router after the processor authorized and before it answered; restarts it and
-/// retries as a merchant would. Answers the retry's payment.
-async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
+/// Kills the router after the processor acted on `cut` and before it answered; restarts it
+/// and retries as a merchant would. Answers the retry's answer (a payment, or a refund).
+async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, SimulatorHandle) {
     let dir = std::env::temp_dir().join(format!("paybridge-crash-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
     let entry = targets::connector(connector).expect("registered");
@@ -100,18 +129,41 @@ async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    let body = payment(connector, 1500, true, TestCard::Approved);
+    let create = payment(connector, 1500, cut != Cut::Refund, TestCard::Approved);
 
     let (mut router, base) = spawn_router(&config);
+    let (path, body) = match cut {
+        Cut::Create => ("/payments".to_owned(), create),
+        Cut::Capture | Cut::Refund => {
+            let (status, created) = post(&client, &base, "/payments", "setup", &create)
+                .await
+                .expect("created");
+            assert_eq!(status, 200, "{connector}: {created:#}");
+            let pid = created["payment_id"]
+                .as_str()
+                .expect("payment_id")
+                .to_owned();
+            if cut == Cut::Capture {
+                (format!("/payments/{pid}/capture"), json!({}))
+            } else {
+                (
+                    "/refunds".to_owned(),
+                    json!({"payment_id": pid, "amount": 500}),
+                )
+            }
+        }
+    };
+    let key = "crash-resume-1";
+    let before = cut.done(&sim);
     sim.inject(Fault::Delay {
         duration: Duration::from_secs(5),
         after_processing: true,
     });
     let first = tokio::spawn({
-        let (client, base, body) = (client.clone(), base.clone(), body.clone());
-        async move { post(&client, &base, &body).await }
+        let (client, base, path, body) = (client.clone(), base.clone(), path.clone(), body.clone());
+        async move { post(&client, &base, &path, key, &body).await }
     });
-    wait_for_authorization(&sim).await;
+    wait_for(cut, &sim, before).await;
     router.kill().expect("kill -9");
     router.wait().expect("reaped");
     assert!(
@@ -122,7 +174,9 @@ async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
     let (mut router, base) = spawn_router(&config);
     let started = Instant::now();
     let answer = loop {
-        let (status, answer) = post(&client, &base, &body).await.expect("answered");
+        let (status, answer) = post(&client, &base, &path, key, &body)
+            .await
+            .expect("answered");
         if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
@@ -131,15 +185,14 @@ async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
             tokio::time::sleep(Duration::from_millis(500)).await;
             continue;
         }
-        assert_eq!(status, 200, "{connector}: {answer:#}");
+        assert_eq!(status, 200, "{connector} {cut:?}: {answer:#}");
         break answer;
     };
-    let (status, again) = post(&client, &base, &body).await.expect("answered");
+    let (status, again) = post(&client, &base, &path, key, &body)
+        .await
+        .expect("answered");
     assert_eq!(status, 200);
-    assert_eq!(
-        again["payment_id"], answer["payment_id"],
-        "{connector}: the replay"
-    );
+    assert_eq!(again, answer, "{connector} {cut:?}: the replay");
     router.kill().expect("kill");
     router.wait().expect("reaped");
     let _ = std::fs::remove_dir_all(&dir);
@@ -149,9 +202,9 @@ async fn crash_then_retry(connector: &'static str) -> (Value, SimulatorHandle) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
     let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe"),
-        crash_then_retry("checkout"),
-        crash_then_retry("primer"),
+        crash_then_retry("stripe", Cut::Create),
+        crash_then_retry("checkout", Cut::Create),
+        crash_then_retry("primer", Cut::Create),
     );
     // Stripe and Checkout.com replay the first request's answer under the same key; Primer
     // refuses a used key, and the payment is found by its reference.
@@ -170,5 +223,52 @@ async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
         );
         assert_eq!(payment["amount_capturable"], 1500);
         assert_eq!(sim.counters().authorizations, 1, "{connector}: one payment");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", Cut::Capture),
+        crash_then_retry("checkout", Cut::Capture),
+        crash_then_retry("primer", Cut::Capture),
+    );
+    for (connector, (payment, sim)) in [
+        ("stripe", &stripe),
+        ("checkout", &checkout),
+        ("primer", &primer),
+    ] {
+        // Never "amount exceeds capturable" or "invalid state" for the capture itself.
+        assert_eq!(payment["status"], "succeeded", "{connector}: {payment:#}");
+        assert_eq!(payment["amount_received"], 1500, "{connector}");
+        let captures = payment["captures"].as_array().expect("captures");
+        assert_eq!(captures.len(), 1, "{connector}: one capture: {payment:#}");
+        assert_eq!(captures[0]["status"], "charged", "{connector}");
+        assert_eq!(sim.counters().captures, 1, "{connector}: captured once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", Cut::Refund),
+        crash_then_retry("checkout", Cut::Refund),
+        crash_then_retry("primer", Cut::Refund),
+    );
+    for (connector, (refund, sim)) in [
+        ("stripe", &stripe),
+        ("checkout", &checkout),
+        ("primer", &primer),
+    ] {
+        assert_eq!(refund["status"], "succeeded", "{connector}: {refund:#}");
+        assert_eq!(refund["amount"], 500, "{connector}");
+        // Primer cannot look refunds up: its refunded total shows the refund, not its id.
+        if connector != "primer" {
+            assert!(
+                refund["connector_refund_id"].is_string(),
+                "{connector}: {refund:#}"
+            );
+        }
+        assert_eq!(sim.counters().refunds, 1, "{connector}: refunded once");
     }
 }

@@ -97,6 +97,10 @@ pub enum Outcome<'a> {
     Synced(&'a PaymentResponse),
     /// A verified webhook event about the payment.
     Webhook(&'a WebhookEvent),
+    /// The total the processor says it refunded on the payment, for a connector that cannot
+    /// look refunds up: the refunds whose answer was lost (pending with no processor id) that
+    /// it holds, beyond the refunds the processor named, succeeded, oldest first.
+    RefundedTotal(MinorUnit),
     /// The processor has no record of an operation whose answer was lost, asked when the
     /// request could no longer arrive: it never happened, and what it reserved is released.
     NeverReceived(Lost<'a>),
@@ -310,6 +314,7 @@ pub fn apply(payment: &mut Payment, outcome: Outcome<'_>, now: &str) -> bool {
         }
         Outcome::Webhook(event) => super::webhook::apply(payment, event, now),
         Outcome::NeverReceived(lost) => never_received(payment, lost, now),
+        Outcome::RefundedTotal(total) => refunds_within(payment, total, now),
     }
     follow_cancel_post_capture(payment);
     // Whatever an answer said, no more can be captured than was authorized and not captured.
@@ -516,6 +521,32 @@ fn refund_refused(p: &mut Payment, refund_id: &str, err: &ConnectorError, now: &
         refund.error.code = Some(error_code(err));
         refund.error.message = Some(err.to_string());
         refund.updated_at = now.to_owned();
+    }
+}
+
+fn refunds_within(p: &mut Payment, total: MinorUnit, now: &str) {
+    let named = |r: &Refund| {
+        r.status == RefundStatus::Succeeded
+            || (r.status == RefundStatus::Pending && r.connector_refund_id.is_some())
+    };
+    let mut accounted = p
+        .refunds
+        .iter()
+        .filter(|r| named(r))
+        .fold(MinorUnit::ZERO, |sum, r| plus(sum, r.amount));
+    for refund in p
+        .refunds
+        .iter_mut()
+        .filter(|r| r.status == RefundStatus::Pending && r.connector_refund_id.is_none())
+    {
+        let with = plus(accounted, refund.amount);
+        if with > total {
+            break;
+        }
+        refund.status = RefundStatus::Succeeded;
+        refund.error = ErrorDetails::default();
+        refund.updated_at = now.to_owned();
+        accounted = with;
     }
 }
 

@@ -234,7 +234,7 @@ mod tests {
         async fn start() -> Harness {
             let store = Store::connect("sqlite::memory:").await.expect("a store");
             let state = Arc::new(AppState::new(
-                Payments::new(store, Connectors::new()),
+                Arc::new(Payments::new(store, Connectors::new())),
                 Merchants::new(vec![MerchantKey::from_key(MERCHANT, API_KEY)]),
                 &Default::default(),
             ));

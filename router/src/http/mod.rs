@@ -36,7 +36,7 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 /// Shared by every handler.
 pub struct AppState {
     /// The payment service.
-    pub payments: Payments,
+    pub payments: Arc<Payments>,
     /// Who may call.
     pub merchants: Merchants,
     /// One permit per request handled at once.
@@ -48,7 +48,7 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a router serving `payments` to `merchants` within `limits`.
-    pub fn new(payments: Payments, merchants: Merchants, limits: &ServerLimits) -> Self {
+    pub fn new(payments: Arc<Payments>, merchants: Merchants, limits: &ServerLimits) -> Self {
         let connectors = payments
             .connectors()
             .iter()

@@ -59,10 +59,7 @@ impl Payments {
         let metadata = body.metadata.unwrap_or_default();
         super::input::metadata(&metadata)?;
         // Named after the operation, so a retry after a crash finds what the first run stored.
-        let payment_id = caller
-            .operation
-            .as_ref()
-            .map_or_else(|| new_id("pay"), |operation| operation.object_id("pay"));
+        let payment_id = caller.new_object_id("pay");
         tracing::Span::current().record("payment_id", &payment_id);
 
         let mut request = AuthorizeRequest::new(amount, currency, payment_method, &payment_id);
@@ -175,7 +172,10 @@ impl Payments {
         }
         let outcome = Outcome::Authorized(Answer::of(&result));
         domain::apply(&mut open.payment, outcome, &now());
-        self.save(&mut open).await?;
+        self.save_answer(&mut open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         Ok(payment_object(&open.payment))
     }
 
@@ -248,11 +248,29 @@ async fn find_authorization(
     if !connector.capabilities().supports(Flow::PaymentLookup) {
         return None;
     }
-    let lookup = PaymentLookupRequest::new(reference);
-    let found = connector.find_payment(&lookup).await.ok()?;
+    lookup_authorization(connector, reference, None, capture_method)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The processor's payment made with `reference` (sent at `sent_at`), read; `Ok(None)` when
+/// the processor has no such payment.
+pub(super) async fn lookup_authorization(
+    connector: &std::sync::Arc<dyn Connector>,
+    reference: &str,
+    sent_at: Option<time::OffsetDateTime>,
+    capture_method: CaptureMethod,
+) -> Result<Option<PaymentResponse>, ConnectorError> {
+    let mut lookup = PaymentLookupRequest::new(reference);
+    lookup.sent_at = sent_at;
+    let Some(connector_payment_id) = connector.find_payment(&lookup).await?.connector_payment_id
+    else {
+        return Ok(None);
+    };
     let sync = PaymentSyncRequest {
-        connector_payment_id: found.connector_payment_id?,
+        connector_payment_id,
         capture_method,
     };
-    connector.sync_payment(&sync).await.ok()
+    connector.sync_payment(&sync).await.map(Some)
 }

@@ -14,6 +14,7 @@
 mod create;
 mod input;
 mod operations;
+mod reconcile;
 mod refunds;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ use crate::locks::PaymentLocks;
 use crate::store::{PaymentRecord, ReceivedWebhook, Store, Written};
 
 pub use input::amount;
+pub use reconcile::Reconciled;
 
 /// The connectors the router routes to, by id.
 pub type Connectors = BTreeMap<String, Arc<dyn Connector>>;
@@ -72,6 +74,14 @@ impl Operation {
 }
 
 impl Caller {
+    /// The id of the object (`pay`, `cap`, `ref`) this request makes: named after its
+    /// operation when it has one, so a retry after a crash finds what the first run stored.
+    fn new_object_id(&self, prefix: &str) -> String {
+        self.operation
+            .as_ref()
+            .map_or_else(|| new_id(prefix), |operation| operation.object_id(prefix))
+    }
+
     /// The processor-side key for an operation: derived from the client's key when there is one
     /// (a client retry after a crash reuses it, and the processor replays its answer), else the
     /// operation's own id.
@@ -106,6 +116,9 @@ const LEASE: Duration = Duration::from_secs(20);
 const LEASE_RENEW_EVERY: Duration = Duration::from_secs(5);
 /// How long an operation waits for another instance's lease before answering `payment_busy`.
 const LEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// The error code of a write refused for a newer version.
+const CONCURRENT_MODIFICATION: &str = "concurrent_modification";
 
 fn lease_end() -> i64 {
     unix_ms().saturating_add(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
@@ -271,6 +284,39 @@ impl Payments {
         self.write(open, None).await
     }
 
+    /// Stores `open` after a processor's answer was applied to it by `answer`. The money has
+    /// moved, so a version conflict (another writer got in, possible only once this instance's
+    /// hold lapsed) is never answered "retry": `answer` is applied to a fresh read, which is
+    /// stored instead.
+    async fn save_answer(
+        &self,
+        open: &mut Open,
+        answer: impl Fn(&mut Payment),
+    ) -> Result<(), ApiError> {
+        let mut conflicts = 0;
+        loop {
+            match self.save(open).await {
+                Err(err) if err.code == CONCURRENT_MODIFICATION && conflicts < 5 => {
+                    conflicts += 1;
+                    tracing::warn!(
+                        payment_id = %open.payment.id,
+                        "the payment changed during the processor call; applying its answer to \
+                         the fresh payment"
+                    );
+                    let caller = Caller {
+                        merchant_id: open.payment.merchant_id.clone(),
+                        idempotency_key: None,
+                        operation: None,
+                    };
+                    let record = self.load(&caller, &open.payment.id).await?;
+                    *open = self.opened(record)?;
+                    answer(&mut open.payment);
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Awaits `call`, made while this instance holds payment `payment_id` (after
     /// [`Payments::claim`] or a create's insert), renewing the hold until it ends.
     async fn holding<T>(&self, payment_id: &str, call: impl std::future::Future<Output = T>) -> T {
@@ -314,7 +360,7 @@ impl Payments {
         {
             Written::Yes => Ok(()),
             Written::Stale => Err(ApiError::invalid_state(
-                "concurrent_modification",
+                CONCURRENT_MODIFICATION,
                 "the payment was changed by another request at the same time; retry",
             )),
         }
@@ -449,8 +495,12 @@ fn domain_of(record: &PaymentRecord) -> Result<Payment, ApiError> {
         .map_err(|e| ApiError::internal(format_args!("store: {e}")))
 }
 
-/// Asks the processor for the payment and its pending refunds, and applies what it says.
-async fn sync(connector: &Arc<dyn Connector>, payment: &mut Payment) -> Result<(), ApiError> {
+/// Asks the processor for the payment and its pending refunds, and applies what it says; the
+/// processor's answer about the payment.
+async fn sync(
+    connector: &Arc<dyn Connector>,
+    payment: &mut Payment,
+) -> Result<PaymentResponse, ApiError> {
     let Some(connector_id) = payment.connector_transaction_id.clone() else {
         return Err(ApiError::invalid_state(
             "no_connector_transaction",
@@ -479,7 +529,7 @@ async fn sync(connector: &Arc<dyn Connector>, payment: &mut Payment) -> Result<(
     for refund_id in pending {
         sync_refund(connector, payment, &refund_id).await;
     }
-    Ok(())
+    Ok(response)
 }
 
 /// Asks the processor how refund `refund_id` went and applies the answer; nothing when the

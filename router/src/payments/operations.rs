@@ -11,7 +11,7 @@ use super::{
     connector_id, connector_metadata, new_id, now, refused, settle, sync, sync_refund, Caller,
     Open, Payments,
 };
-use crate::domain::{self, plan, Answer, Command, Outcome, Plan, Refusal};
+use crate::domain::{self, plan, Answer, CaptureStatus, Command, Outcome, Plan, Refusal};
 use crate::error::ApiError;
 use crate::model::*;
 use crate::present::payment_object;
@@ -60,6 +60,18 @@ impl Payments {
         open: &mut Open,
         command: &Command,
     ) -> Result<PaymentObject, ApiError> {
+        let capture_id = caller.new_object_id("cap");
+        if let Some(capture) = open.payment.captures.iter().find(|c| c.id == capture_id) {
+            // This request's first run, cut off by a crash, stored its capture.
+            if capture.status != CaptureStatus::Pending {
+                return Ok(payment_object(&open.payment));
+            }
+            let (amount, final_capture) = (capture.amount, capture.final_capture);
+            self.claim(open).await?;
+            return self
+                .send_capture(caller, open, &capture_id, amount, final_capture)
+                .await;
+        }
         let plan = plan(&open.payment, command, open.connector.capabilities())?;
         let Plan::Capture {
             amount,
@@ -68,7 +80,6 @@ impl Payments {
         else {
             return Err(ApiError::internal("capture planned as something else"));
         };
-        let capture_id = new_id("cap");
         domain::begin(
             &mut open.payment,
             &plan,
@@ -78,19 +89,46 @@ impl Payments {
             &now(),
         );
         self.claim(open).await?;
+        self.send_capture(caller, open, &capture_id, amount, final_capture)
+            .await
+    }
 
+    /// Sends pending capture `capture_id` (the payment held by this instance) and stores the
+    /// answer. Sent again after a crash, it is the same request under the same key; a processor
+    /// that refuses a used key (Primer) is asked for the payment instead, and the capture stays
+    /// pending if that does not show it.
+    async fn send_capture(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        capture_id: &str,
+        amount: MinorUnit,
+        final_capture: bool,
+    ) -> Result<PaymentObject, ApiError> {
         let mut request = CaptureRequest::new(
             connector_id(&open.payment)?,
             open.payment.currency,
             Some(amount),
         );
-        request.idempotency_key = caller.connector_key(&capture_id);
+        request.idempotency_key = caller.connector_key(capture_id);
         request.final_capture = final_capture;
         let result = self
             .holding(&open.payment.id, open.connector.capture(&request))
             .await;
+        if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
+            let payment_id = open.payment.id.clone();
+            let mut synced = open.payment.clone();
+            let found = self
+                .holding(&payment_id, sync(&open.connector, &mut synced))
+                .await;
+            if found.is_ok() {
+                open.payment = synced;
+            }
+            self.save(open).await?;
+            return Ok(payment_object(&open.payment));
+        }
         let outcome = Outcome::Captured {
-            capture_id: &capture_id,
+            capture_id,
             final_capture,
             answer: Answer::of(&result),
         };
@@ -100,7 +138,10 @@ impl Payments {
             self.holding(&payment_id, settle(&open.connector, &mut open.payment))
                 .await;
         }
-        self.save(open).await?;
+        self.save_answer(open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         refused(&result)?;
         Ok(payment_object(&open.payment))
     }
@@ -124,19 +165,28 @@ impl Payments {
             connector_payment_id: connector_id(&open.payment)?,
             reason: body.cancellation_reason.clone(),
         };
-        let result = open.connector.void(&request).await;
-        refused(&result)?;
+        // Held while the processor is called, so that no other instance changes the payment
+        // before the answer is stored.
+        self.claim(&mut open).await?;
+        let result = self
+            .holding(payment_id, open.connector.void(&request))
+            .await;
+        if let Err(refusal) = refused(&result) {
+            self.save(&mut open).await?;
+            return Err(refusal);
+        }
         let reason = body.cancellation_reason.as_deref();
         domain::begin(&mut open.payment, &plan, "", reason, Value::Null, &now());
-        domain::apply(
-            &mut open.payment,
-            Outcome::Voided(Answer::of(&result)),
-            &now(),
-        );
+        let outcome = Outcome::Voided(Answer::of(&result));
+        domain::apply(&mut open.payment, outcome, &now());
         if matches!(&result, Ok(r) if r.status == PaymentStatus::Processing) {
-            settle(&open.connector, &mut open.payment).await;
+            self.holding(payment_id, settle(&open.connector, &mut open.payment))
+                .await;
         }
-        self.save(&mut open).await?;
+        self.save_answer(&mut open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         Ok(payment_object(&open.payment))
     }
 
@@ -205,7 +255,10 @@ impl Payments {
             answer: Answer::of(&result),
         };
         domain::apply(&mut open.payment, outcome, &now());
-        self.save(open).await?;
+        self.save_answer(open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         refused(&result)?;
         Ok(payment_object(&open.payment))
     }
@@ -225,12 +278,19 @@ impl Payments {
             currency: open.payment.currency,
             card_network: open.payment.card_network,
         };
-        let response = open
-            .connector
-            .extend_authorization(&request)
-            .await
-            .map_err(|e| ApiError::from_connector(&e))?;
+        self.claim(&mut open).await?;
+        let result = self
+            .holding(payment_id, open.connector.extend_authorization(&request))
+            .await;
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                self.save(&mut open).await?;
+                return Err(ApiError::from_connector(&err));
+            }
+        };
         if response.status == AuthorizationStatus::Failure {
+            self.save(&mut open).await?;
             let reason = response
                 .decline
                 .as_ref()
@@ -241,8 +301,12 @@ impl Payments {
                 format!("the processor declined the extension: {reason}"),
             ));
         }
-        domain::apply(&mut open.payment, Outcome::Extended(&response), &now());
-        self.save(&mut open).await?;
+        let outcome = Outcome::Extended(&response);
+        domain::apply(&mut open.payment, outcome, &now());
+        self.save_answer(&mut open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         Ok(payment_object(&open.payment))
     }
 
@@ -315,7 +379,10 @@ impl Payments {
         if matches!(&result, Ok(r) if r.refund.status == RefundStatus::Pending) {
             sync_refund(&open.connector, &mut open.payment, &refund_id).await;
         }
-        self.save(open).await?;
+        self.save_answer(open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         refused(&result)?;
         Ok(payment_object(&open.payment))
     }
@@ -340,14 +407,20 @@ impl Payments {
             capture_method: open.payment.capture_method,
             redirect_params: connector_metadata(&body.redirect_params.unwrap_or_default()),
         };
-        let result = open.connector.complete_authorize(&request).await;
-        refused(&result)?;
-        domain::apply(
-            &mut open.payment,
-            Outcome::Completed(Answer::of(&result)),
-            &now(),
-        );
-        self.save(&mut open).await?;
+        self.claim(&mut open).await?;
+        let result = self
+            .holding(payment_id, open.connector.complete_authorize(&request))
+            .await;
+        if let Err(refusal) = refused(&result) {
+            self.save(&mut open).await?;
+            return Err(refusal);
+        }
+        let outcome = Outcome::Completed(Answer::of(&result));
+        domain::apply(&mut open.payment, outcome, &now());
+        self.save_answer(&mut open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await?;
         if open.payment.status == PaymentStatus::RequiresCustomerAction {
             return Err(Refusal::CustomerActionIncomplete.into());
         }

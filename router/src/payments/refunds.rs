@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::input::{free_text, metadata, optional_amount};
 use super::{
-    connector_id, connector_metadata, new_id, now, refused, sync_refund, Caller, Open, Payments,
+    connector_id, connector_metadata, now, refused, sync, sync_refund, Caller, Open, Payments,
 };
 use crate::domain::{self, plan, Answer, Command, Outcome, Plan};
 use crate::error::ApiError;
@@ -43,48 +43,162 @@ impl Payments {
         command: &Command,
         body: &CreateRefundBody,
     ) -> Result<RefundObject, ApiError> {
+        let refund_id = caller.new_object_id("ref");
+        if let Some(refund) = open.payment.refund(&refund_id) {
+            // This request's first run, cut off by a crash, stored its refund: the same one is
+            // sent again, from what was stored.
+            if refund.status == RefundStatus::Pending {
+                let request = self.refund_request(caller, open, &refund_id)?;
+                self.claim(open).await?;
+                let refusal = self.send_refund(open, &refund_id, &request).await;
+                self.save_refund(open, &refund_id).await?;
+                if let Some(refusal) = refusal {
+                    return Err(refusal);
+                }
+            }
+            return refund_answer(open, &refund_id);
+        }
         let plan = plan(&open.payment, command, open.connector.capabilities())?;
-        let Plan::Refund { amount } = plan else {
+        let Plan::Refund { .. } = plan else {
             return Err(ApiError::internal("refund planned as something else"));
         };
         let metadata = body.metadata.clone().unwrap_or_default();
-        let refund_id = new_id("ref");
         let reason = body.reason.as_deref();
-        let kept = Value::Object(metadata.clone());
-        domain::begin(&mut open.payment, &plan, &refund_id, reason, kept, &now());
+        domain::begin(
+            &mut open.payment,
+            &plan,
+            &refund_id,
+            reason,
+            Value::Object(metadata),
+            &now(),
+        );
+        let request = self.refund_request(caller, open, &refund_id)?;
         self.claim(open).await?;
+        let refusal = self.send_refund(open, &refund_id, &request).await;
+        self.save_refund(open, &refund_id).await?;
+        match refusal {
+            Some(refusal) => Err(refusal),
+            None => refund_answer(open, &refund_id),
+        }
+    }
 
+    /// Stores the payment after refund `refund_id`'s answer: on a fresh read if another writer
+    /// got in, with the refund as the answer left it.
+    async fn save_refund(&self, open: &mut Open, refund_id: &str) -> Result<(), ApiError> {
+        let Some(answered) = open.payment.refund(refund_id).cloned() else {
+            return self.save(open).await;
+        };
+        self.save_answer(open, |payment| {
+            if let Some(refund) = payment
+                .refund_mut(refund_id)
+                .filter(|r| r.status == RefundStatus::Pending)
+            {
+                *refund = answered.clone();
+            }
+        })
+        .await
+    }
+
+    /// The processor's request for stored refund `refund_id`: the same every time it is sent.
+    fn refund_request(
+        &self,
+        caller: &Caller,
+        open: &Open,
+        refund_id: &str,
+    ) -> Result<RefundRequest, ApiError> {
+        let refund = open
+            .payment
+            .refund(refund_id)
+            .ok_or_else(|| ApiError::internal("the refund to send is gone"))?;
         let mut request = RefundRequest::new(
             connector_id(&open.payment)?,
             open.payment.currency,
-            Some(amount),
+            Some(refund.amount),
         );
-        request.idempotency_key = caller.connector_key(&refund_id);
-        request.reason = body.reason.clone();
-        request.reference = Some(refund_id.clone());
-        request.metadata = connector_metadata(&metadata);
+        request.idempotency_key = caller.connector_key(refund_id);
+        request.reason = refund.reason.clone();
+        request.reference = Some(refund_id.to_owned());
+        if let Value::Object(metadata) = &refund.metadata {
+            request.metadata = connector_metadata(metadata);
+        }
+        Ok(request)
+    }
+
+    /// Sends refund `refund_id` (the payment held by this instance) and applies the answer,
+    /// unsaved; the processor's refusal, as answered. A processor that refuses a key used
+    /// before (Primer: the first run's request reached it) is asked for the refund by its
+    /// reference instead; not found, it stays pending for the reconciler.
+    async fn send_refund(
+        &self,
+        open: &mut Open,
+        refund_id: &str,
+        request: &RefundRequest,
+    ) -> Option<ApiError> {
         let result = self
-            .holding(&open.payment.id, open.connector.refund(&request))
+            .holding(&open.payment.id, open.connector.refund(request))
             .await;
+        if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
+            if open.connector.capabilities().supports(Flow::RefundLookup) {
+                let lookup = RefundLookupRequest {
+                    connector_payment_id: request.connector_payment_id.clone(),
+                    reference: refund_id.to_owned(),
+                };
+                let found = self
+                    .holding(&open.payment.id, open.connector.find_refund(&lookup))
+                    .await;
+                if let Ok(RefundLookupResponse {
+                    refund: Some(response),
+                }) = found
+                {
+                    let outcome = Outcome::RefundSynced {
+                        refund_id,
+                        response: &response,
+                    };
+                    domain::apply(&mut open.payment, outcome, &now());
+                }
+            } else {
+                // Found through the processor's refunded total instead.
+                let mut synced = open.payment.clone();
+                let payment_id = open.payment.id.clone();
+                let answer = self
+                    .holding(&payment_id, sync(&open.connector, &mut synced))
+                    .await;
+                if let Ok(response) = answer {
+                    open.payment = synced;
+                    let outcome = Outcome::RefundedTotal(response.amounts.refunded);
+                    domain::apply(&mut open.payment, outcome, &now());
+                }
+            }
+            return None;
+        }
         let outcome = Outcome::Refunded {
-            refund_id: &refund_id,
+            refund_id,
             answer: Answer::of(&result),
         };
         domain::apply(&mut open.payment, outcome, &now());
         // A refund the processor accepted is synced once and stored with the answer, as
         // `settle` does for a capture.
         if matches!(&result, Ok(r) if r.status == RefundStatus::Pending) {
-            sync_refund(&open.connector, &mut open.payment, &refund_id).await;
+            let payment_id = open.payment.id.clone();
+            self.holding(
+                &payment_id,
+                sync_refund(&open.connector, &mut open.payment, refund_id),
+            )
+            .await;
         }
-        self.save(open).await?;
-        refused(&result)?;
-        let refund = open
-            .payment
-            .refund(&refund_id)
-            .ok_or_else(|| ApiError::internal("the refund just made is gone"))?;
-        Ok(refund_object(&open.payment, refund))
+        refused(&result).err()
     }
+}
 
+fn refund_answer(open: &Open, refund_id: &str) -> Result<RefundObject, ApiError> {
+    let refund = open
+        .payment
+        .refund(refund_id)
+        .ok_or_else(|| ApiError::internal("the refund just made is gone"))?;
+    Ok(refund_object(&open.payment, refund))
+}
+
+impl Payments {
     /// `GET /refunds/{id}`, optionally synced with the processor first.
     pub async fn retrieve_refund(
         &self,

@@ -137,3 +137,60 @@ fn a_cancel_post_capture_never_received_leaves_the_payment_captured() {
     ));
     assert_eq!(p.status, S::Succeeded);
 }
+
+#[test]
+fn lost_refunds_the_processors_total_holds_succeed_oldest_first() {
+    let mut p = payment(S::Succeeded);
+    let (_, named) = start(
+        &mut p,
+        Command::Refund {
+            amount: Some(m(100)),
+        },
+        &caps(),
+    );
+    let named_answer = RefundResponse {
+        connector_refund_id: "re_1".into(),
+        ..refund_answer(RefundStatus::Succeeded)
+    };
+    apply(
+        &mut p,
+        Outcome::Refunded {
+            refund_id: &named,
+            answer: Answer::Verdict(&named_answer),
+        },
+        NOW,
+    );
+    let (_, first) = start(
+        &mut p,
+        Command::Refund {
+            amount: Some(m(300)),
+        },
+        &caps(),
+    );
+    let (_, second) = start(
+        &mut p,
+        Command::Refund {
+            amount: Some(m(200)),
+        },
+        &caps(),
+    );
+    for id in [&first, &second] {
+        apply(
+            &mut p,
+            Outcome::Refunded {
+                refund_id: id,
+                answer: Answer::Unknown(&unknown()),
+            },
+            NOW,
+        );
+    }
+    // 100 named + 300: the first lost refund is held, the second is not (yet).
+    assert!(apply(&mut p, Outcome::RefundedTotal(m(400)), NOW));
+    let status = |p: &Payment, id: &str| p.refund(id).expect("refund").status;
+    assert_eq!(status(&p, &first), RefundStatus::Succeeded);
+    assert_eq!(status(&p, &second), RefundStatus::Pending);
+    // Nothing more refunded: nothing changes.
+    assert!(!apply(&mut p, Outcome::RefundedTotal(m(400)), NOW));
+    assert!(apply(&mut p, Outcome::RefundedTotal(m(600)), NOW));
+    assert_eq!(status(&p, &second), RefundStatus::Succeeded);
+}

@@ -1,0 +1,296 @@
+//! The reconciler settles what an unknown outcome left open, with no client asking: captures,
+//! refunds and creates whose answer was lost are found at the processor (synced, or looked up
+//! by reference), and those the processor never received fail and release what they reserved.
+//! The simulators' webhooks are off, so only the reconciler can settle anything.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use paybridge_router::reconciler::ReconcilerSettings;
+use paybridge_sandbox::Fault;
+use serde_json::{json, Value};
+
+/// A reconciler that looks often and decides "never received" 3 s after a request was sent.
+async fn router() -> TestRouter {
+    TestRouter::start_configured(|config| {
+        config.reconciler = ReconcilerSettings {
+            interval_ms: 100,
+            settle_after_ms: 300,
+            not_found_after_secs: 3,
+            max_backoff_ms: 500,
+            ..ReconcilerSettings::default()
+        };
+    })
+    .await
+}
+
+/// Polls `GET path` (never with `force_sync`) until `done` holds, for up to 20 s.
+async fn settles(router: &TestRouter, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = router.call("GET", path, None).await;
+        if done(&answer.body) || Instant::now() > deadline {
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The next request and the executor's retries of it (a fault is consumed by one request).
+fn every_attempt(sim: &paybridge_sandbox::SimulatorHandle, fault: Fault) {
+    for _ in 0..6 {
+        sim.inject(fault.clone());
+    }
+}
+
+/// The processor acts on the request; its answer is lost.
+fn late_answer() -> Fault {
+    Fault::Delay {
+        duration: Duration::from_millis(CONNECTOR_TIMEOUT_MS + 1500),
+        after_processing: true,
+    }
+}
+
+/// The connection breaks before the processor acts on the request.
+fn never_received() -> Fault {
+    Fault::DropConnection {
+        after_processing: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_whose_answer_was_lost_settles_as_charged() {
+    let router = router().await;
+    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+        let pid = id(&router
+            .create(payment(connector, 3000, true, TestCard::Approved))
+            .await);
+        every_attempt(sim, late_answer());
+        let answer = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        sim.clear_faults();
+        assert_eq!(
+            answer.body["captures"][0]["status"], "pending",
+            "{connector}"
+        );
+        let captures = sim.counters().captures;
+
+        let payment = settles(&router, &format!("/payments/{pid}"), |p| {
+            p["status"] == "succeeded"
+        })
+        .await;
+        assert_eq!(payment["status"], "succeeded", "{connector}: {payment:#}");
+        assert_eq!(payment["captures"][0]["status"], "charged", "{connector}");
+        assert_eq!(payment["amount_received"], 3000, "{connector}");
+        assert_eq!(
+            sim.counters().captures,
+            captures,
+            "{connector}: not captured again"
+        );
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() {
+    let router = router().await;
+    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+        let pid = id(&router
+            .create(payment(connector, 3000, true, TestCard::Approved))
+            .await);
+        let captures = sim.counters().captures;
+        every_attempt(sim, never_received());
+        let answer = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        sim.clear_faults();
+        assert_eq!(
+            answer.body["status"], "processing",
+            "{connector}: {:#}",
+            answer.body
+        );
+        assert_eq!(answer.body["amount_capturable"], 0, "{connector}: reserved");
+
+        let payment = settles(&router, &format!("/payments/{pid}"), |p| {
+            p["captures"][0]["status"] == "failed"
+        })
+        .await;
+        assert_eq!(
+            payment["captures"][0]["status"], "failed",
+            "{connector}: {payment:#}"
+        );
+        assert_eq!(
+            payment["captures"][0]["error_code"], "not_found_at_processor",
+            "{connector}"
+        );
+        assert_eq!(payment["status"], "requires_capture", "{connector}");
+        assert_eq!(payment["amount_capturable"], 3000, "{connector}: released");
+        assert_eq!(
+            sim.counters().captures,
+            captures,
+            "{connector}: nothing captured"
+        );
+
+        let again = router
+            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
+            .await;
+        assert_eq!(again.status, 200, "{connector}: {:#}", again.body);
+        assert_eq!(again.body["amount_received"], 3000, "{connector}");
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_whose_answer_was_lost_are_found_or_released() {
+    let router = router().await;
+    let connectors = connectors_with(&router, &["authorize", "refund", "refund_lookup"]).await;
+    for connector in connectors {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+        let pid = id(&router
+            .create(payment(connector, 5000, false, TestCard::Approved))
+            .await);
+
+        // Acted on, answer lost: found by its reference.
+        every_attempt(sim, late_answer());
+        let lost = router
+            .call(
+                "POST",
+                "/refunds",
+                Some(json!({"payment_id": pid, "amount": 1000})),
+            )
+            .await;
+        sim.clear_faults();
+        assert_eq!(
+            lost.body["status"], "pending",
+            "{connector}: {:#}",
+            lost.body
+        );
+        let found_id = lost.body["refund_id"]
+            .as_str()
+            .expect("refund_id")
+            .to_owned();
+
+        // Never received: failed once the window is over, its amount refundable again.
+        let refunds = sim.counters().refunds;
+        every_attempt(sim, never_received());
+        let dropped = router
+            .call(
+                "POST",
+                "/refunds",
+                Some(json!({"payment_id": pid, "amount": 4000})),
+            )
+            .await;
+        sim.clear_faults();
+        assert_eq!(
+            dropped.body["status"], "pending",
+            "{connector}: {:#}",
+            dropped.body
+        );
+        let dropped_id = dropped.body["refund_id"]
+            .as_str()
+            .expect("refund_id")
+            .to_owned();
+
+        let found = settles(&router, &format!("/refunds/{found_id}"), |r| {
+            r["status"] == "succeeded"
+        })
+        .await;
+        assert_eq!(found["status"], "succeeded", "{connector}: {found:#}");
+        let released = settles(&router, &format!("/refunds/{dropped_id}"), |r| {
+            r["status"] == "failed"
+        })
+        .await;
+        assert_eq!(released["status"], "failed", "{connector}: {released:#}");
+        assert_eq!(
+            released["error_code"], "not_found_at_processor",
+            "{connector}"
+        );
+        assert_eq!(
+            sim.counters().refunds,
+            refunds,
+            "{connector}: nothing refunded"
+        );
+
+        let rest = router
+            .call(
+                "POST",
+                "/refunds",
+                Some(json!({"payment_id": pid, "amount": 4000})),
+            )
+            .await;
+        assert_eq!(rest.status, 200, "{connector}: {:#}", rest.body);
+        assert_ne!(
+            rest.body["status"], "failed",
+            "{connector}: {:#}",
+            rest.body
+        );
+    }
+    router.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_whose_answer_was_lost_are_found_by_reference_or_failed() {
+    let router = router().await;
+    for connector in connectors_with(&router, &["authorize", "payment_lookup"]).await {
+        let sim = router.simulator(connector);
+        sim.set_webhook_target(None);
+
+        every_attempt(
+            sim,
+            Fault::DropConnection {
+                after_processing: true,
+            },
+        );
+        let lost = router
+            .create(payment(connector, 2500, true, TestCard::Approved))
+            .await;
+        sim.clear_faults();
+        assert_eq!(lost["status"], "processing", "{connector}: {lost:#}");
+        assert!(lost["connector_transaction_id"].is_null(), "{connector}");
+        let authorizations = sim.counters().authorizations;
+
+        let authorizations_before_drop = sim.counters().authorizations;
+        every_attempt(sim, never_received());
+        let dropped = router
+            .create(payment(connector, 2500, true, TestCard::Approved))
+            .await;
+        sim.clear_faults();
+        assert_eq!(dropped["status"], "processing", "{connector}: {dropped:#}");
+
+        let found = settles(&router, &format!("/payments/{}", id(&lost)), |p| {
+            p["status"] == "requires_capture"
+        })
+        .await;
+        assert_eq!(
+            found["status"], "requires_capture",
+            "{connector}: {found:#}"
+        );
+        assert!(found["connector_transaction_id"].is_string(), "{connector}");
+        assert_eq!(found["amount_capturable"], 2500, "{connector}");
+
+        let failed = settles(&router, &format!("/payments/{}", id(&dropped)), |p| {
+            p["status"] == "failed"
+        })
+        .await;
+        assert_eq!(failed["status"], "failed", "{connector}: {failed:#}");
+        assert_eq!(
+            failed["error_code"], "not_found_at_processor",
+            "{connector}"
+        );
+        assert_eq!(
+            sim.counters().authorizations,
+            authorizations_before_drop,
+            "{connector}: the dropped create made no payment"
+        );
+        assert_eq!(authorizations, authorizations_before_drop, "{connector}");
+    }
+    router.running.shutdown().await;
+}
