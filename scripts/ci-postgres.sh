@@ -56,3 +56,8 @@ echo "ci-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on
 export PAYBRIDGE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/paybridge"
 cargo clippy -p paybridge-router --features postgres --all-targets --locked -- -D warnings
 cargo test -p paybridge-router --features postgres --tests --locked
+
+# Two routers on one database, the first killed each round (issue 16): the fault test's short
+# mode on a fresh database of this cluster.
+as_postgres "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE paybridge_fault"
+bash scripts/fault-test.sh --postgres "postgres://postgres@127.0.0.1:$port/paybridge_fault"

@@ -10,6 +10,8 @@
 #   scripts/fault-test.sh --long     20 rounds of 15 s, 12 clients
 #   scripts/fault-test.sh --no-reconciler   the short mode without the reconciler: shows what
 #                                    the test catches (it must fail)
+#   scripts/fault-test.sh --postgres URL     the short mode with two routers on the PostgreSQL
+#                                    database URL (a fresh one), the first killed each round
 #
 # Needs the Rust toolchain and `kill` (Debian's procps, installed when missing and root).
 set -euo pipefail
@@ -17,11 +19,17 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
 args=(--rounds 5 --round-secs 8 --clients 6)
+features=()
 case "${1:-}" in
     --long) args=(--rounds 20 --round-secs 15 --clients 12) ;;
     --no-reconciler) args+=(--no-reconciler) ;;
+    --postgres)
+        [[ -n "${2:-}" ]] || { echo "usage: $0 --postgres URL" >&2; exit 2; }
+        args+=(--routers 2 --database-url "$2")
+        features=(--features postgres)
+        ;;
     "") ;;
-    *) echo "usage: $0 [--long | --no-reconciler]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--long | --no-reconciler | --postgres URL]" >&2; exit 2 ;;
 esac
 
 if ! command -v kill >/dev/null || ! [ -x "$(type -P kill || true)" ]; then
@@ -33,6 +41,7 @@ if ! command -v kill >/dev/null || ! [ -x "$(type -P kill || true)" ]; then
     fi
 fi
 
-cargo build --quiet --locked -p paybridge-router --bin paybridge-router --example fault_test
+cargo build --quiet --locked -p paybridge-router "${features[@]}" --bin paybridge-router \
+    --example fault_test
 target="${CARGO_TARGET_DIR:-$repo/target}"
 exec "$target/debug/examples/fault_test" "${args[@]}"

@@ -17,9 +17,13 @@
 //! unsettled and answers of `failed` for money that moved; the exit status is 1 unless every
 //! count is 0.
 //!
+//! With `--routers 2 --database-url postgres://…` (a router built with `--features postgres`)
+//! two routers share the database, the clients spread over both, and only the first is killed.
+//!
 //! ```text
 //! cargo build -p paybridge-router --bin paybridge-router --example fault_test
 //! target/debug/examples/fault_test [--rounds 5] [--round-secs 12] [--clients 6]
+//!     [--routers 1] [--database-url URL] [--no-reconciler]
 //! ```
 //!
 //! `scripts/fault-test.sh` builds and runs it (`--long` for the long mode).
@@ -52,6 +56,11 @@ struct Args {
     clients: usize,
     /// Runs the router without its reconciler: shows what the test catches without it.
     no_reconciler: bool,
+    /// The routers' database; a SQLite file in a temporary directory by default.
+    database_url: Option<String>,
+    /// Router processes on the database, the clients spread over them; only the first is
+    /// killed.
+    routers: usize,
 }
 
 /// What the clients went through.
@@ -69,6 +78,8 @@ fn args() -> Result<Args, String> {
         round_secs: 12,
         clients: 6,
         no_reconciler: false,
+        database_url: None,
+        routers: 1,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -78,11 +89,13 @@ fn args() -> Result<Args, String> {
             "--round-secs" => args.round_secs = value()?.parse().map_err(|e| format!("{e}"))?,
             "--clients" => args.clients = value()?.parse().map_err(|e| format!("{e}"))?,
             "--no-reconciler" => args.no_reconciler = true,
+            "--database-url" => args.database_url = Some(value()?),
+            "--routers" => args.routers = value()?.parse().map_err(|e| format!("{e}"))?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.rounds < 5 || args.round_secs < 6 || args.clients == 0 {
-        return Err("at least 5 rounds of 6 s, and 1 client".into());
+    if args.rounds < 5 || args.round_secs < 6 || args.clients == 0 || args.routers == 0 {
+        return Err("at least 5 rounds of 6 s, 1 client and 1 router".into());
     }
     Ok(args)
 }
@@ -327,30 +340,43 @@ async fn run(args: Args) -> Result<bool, String> {
             .map_err(|e| format!("{e}"))?;
         proxied.insert(name.clone(), through);
     }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let config = write_config(&dir, port, &proxied, !args.no_reconciler)?;
-    let mut router = RouterProcess {
-        child: None,
-        config,
-        log: dir.join("router.log"),
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    router.start()?;
+    let database_url = args.database_url.clone().unwrap_or_else(|| {
+        format!("sqlite://{}", dir.join("router.db").display())
+    });
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .build()
         .map_err(|e| e.to_string())?;
-    wait_until_up(&client, &router.base).await?;
+    let mut routers = Vec::new();
+    for n in 0..args.routers {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .await
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let settings = RouterSettings {
+            port,
+            database_url: &database_url,
+            reconciler: !args.no_reconciler,
+        };
+        let mut router = RouterProcess {
+            child: None,
+            config: write_config(&dir, n, &settings, &proxied)?,
+            log: dir.join(format!("router-{n}.log")),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        router.start()?;
+        wait_until_up(&client, &router.base).await?;
+        routers.push(router);
+    }
+    let bases: Vec<String> = routers.iter().map(|r| r.base.clone()).collect();
 
     println!(
-        "fault test: {} rounds of {} s, {} clients, connectors {}",
+        "fault test: {} rounds of {} s, {} clients, {} router(s), connectors {}",
         args.rounds,
         args.round_secs,
         args.clients,
+        args.routers,
         sims.configs.keys().cloned().collect::<Vec<_>>().join(", ")
     );
     let told: Arc<Mutex<Vec<Told>>> = Arc::default();
@@ -361,7 +387,7 @@ async fn run(args: Args) -> Result<bool, String> {
     for n in 0..args.clients {
         let (client, base, told, stop, traffic) = (
             client.clone(),
-            router.base.clone(),
+            bases[n % bases.len()].clone(),
             told.clone(),
             stop.clone(),
             traffic.clone(),
@@ -396,10 +422,10 @@ async fn run(args: Args) -> Result<bool, String> {
             let _ = cut_tx.send(true);
         }
         tokio::time::sleep(Duration::from_millis(fastrand::u64(1500..3000))).await;
-        router.kill();
+        routers[0].kill();
         print!("  round {}: router killed", round + 1);
         tokio::time::sleep(Duration::from_millis(300)).await;
-        router.start()?;
+        routers[0].start()?;
         tokio::time::sleep(Duration::from_millis(fastrand::u64(500..1500))).await;
         if round % 3 == 2 {
             let _ = cut_tx.send(false);
@@ -425,8 +451,10 @@ async fn run(args: Args) -> Result<bool, String> {
         traffic.unknown.load(Ordering::Relaxed),
     );
 
-    let report = compare(&client, &router.base, &sims, &told).await?;
-    router.kill();
+    let report = compare(&client, &bases[bases.len() - 1], &sims, &told).await?;
+    for router in &mut routers {
+        router.kill();
+    }
     let _ = sims.child.kill();
     let _ = sims.child.wait();
     let clean = print_report(&report, started.elapsed());
@@ -445,21 +473,32 @@ fn stop_process(child: &Child, signal: &str) {
         .status();
 }
 
+/// What differs between the routers' configurations.
+struct RouterSettings<'a> {
+    port: u16,
+    database_url: &'a str,
+    reconciler: bool,
+}
+
 fn write_config(
     dir: &Path,
-    port: u16,
+    n: usize,
+    settings: &RouterSettings<'_>,
     connectors: &BTreeMap<String, ConnectorConfig>,
-    reconciler: bool,
 ) -> Result<PathBuf, String> {
+    let RouterSettings {
+        port,
+        database_url,
+        reconciler,
+    } = settings;
     let mut text = format!(
         "listen = \"127.0.0.1:{port}\"\n\
-         database_url = \"sqlite://{db}\"\n\
+         database_url = \"{database_url}\"\n\
          simulators = false\n\
          connector_timeout_ms = 2000\n\
          [[merchants]]\nmerchant_id = \"merchant_fault\"\napi_key = \"{API_KEY}\"\n\
          [reconciler]\nenabled = {reconciler}\ninterval_ms = 500\nsettle_after_ms = 2000\n\
          not_found_after_secs = 10\nmax_backoff_ms = 2000\n",
-        db = dir.join("router.db").display(),
     );
     for (name, config) in connectors {
         let extra: Vec<String> = config
@@ -474,7 +513,7 @@ fn write_config(
             extra.join(", ")
         ));
     }
-    let path = dir.join("router.toml");
+    let path = dir.join(format!("router-{n}.toml"));
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
     Ok(path)
 }
