@@ -12,10 +12,15 @@ use paybridge_router::reconciler::ReconcilerSettings;
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
 
+/// One test at a time: on a shared PostgreSQL database a router's reconciler settles every
+/// router's payments.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A reconciler that looks often and decides "never received" 3 s after a request was sent.
 async fn router() -> TestRouter {
     TestRouter::start_configured(|config| {
         config.reconciler = ReconcilerSettings {
+            enabled: true,
             interval_ms: 100,
             settle_after_ms: 300,
             not_found_after_secs: 3,
@@ -62,6 +67,7 @@ fn never_received() -> Fault {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_whose_answer_was_lost_settles_as_charged() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
     for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let sim = router.simulator(connector);
@@ -98,6 +104,7 @@ async fn a_capture_whose_answer_was_lost_settles_as_charged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
     for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let sim = router.simulator(connector);
@@ -149,6 +156,7 @@ async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refunds_whose_answer_was_lost_are_found_or_released() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
     let connectors = connectors_with(&router, &["authorize", "refund", "refund_lookup"]).await;
     for connector in connectors {
@@ -238,6 +246,7 @@ async fn refunds_whose_answer_was_lost_are_found_or_released() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_whose_answer_was_lost_are_found_by_reference_or_failed() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
     for connector in connectors_with(&router, &["authorize", "payment_lookup"]).await {
         let sim = router.simulator(connector);

@@ -12,6 +12,7 @@ use paybridge_connector_tests::openapi::OpenApi;
 use paybridge_connector_tests::targets;
 use paybridge_core::{ConnectorConfig, PaymentMethod};
 use paybridge_router::config::MerchantConfig;
+use paybridge_router::reconciler::ReconcilerSettings;
 use paybridge_router::{start, RouterConfig, Running};
 use serde_json::{json, Value};
 
@@ -133,6 +134,12 @@ impl TestRouter {
             connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),
             simulators: connectors.is_empty(),
             connectors,
+            // Off unless a test is about it: on a shared PostgreSQL database one test's
+            // reconciler would settle another's payments against its own simulators.
+            reconciler: ReconcilerSettings {
+                enabled: false,
+                ..ReconcilerSettings::default()
+            },
             ..RouterConfig::default()
         };
         configure(&mut config);
