@@ -856,22 +856,7 @@ async fn an_answer_that_meets_a_newer_version_is_applied_to_it_not_refused() {
             duration: Duration::from_millis(800),
             after_processing: true,
         });
-        let capture = tokio::spawn({
-            let (client, base, pid) = (router.client.clone(), router.base.clone(), pid.clone());
-            async move {
-                let answer = client
-                    .post(format!("{base}/payments/{pid}/capture"))
-                    .header("api-key", KEY)
-                    .json(&json!({}))
-                    .send()
-                    .await
-                    .expect("answered");
-                (
-                    answer.status().as_u16(),
-                    answer.json::<Value>().await.expect("json"),
-                )
-            }
-        });
+        let capture = post_in_background(&router, &format!("/payments/{pid}/capture"), json!({}));
         while sim.counters().captures == captures {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -905,22 +890,11 @@ async fn an_answer_that_meets_a_newer_version_is_applied_to_it_not_refused() {
             duration: Duration::from_millis(800),
             after_processing: true,
         });
-        let refund = tokio::spawn({
-            let (client, base, pid) = (router.client.clone(), router.base.clone(), pid.clone());
-            async move {
-                let answer = client
-                    .post(format!("{base}/refunds"))
-                    .header("api-key", KEY)
-                    .json(&json!({"payment_id": pid, "amount": 1000}))
-                    .send()
-                    .await
-                    .expect("answered");
-                (
-                    answer.status().as_u16(),
-                    answer.json::<Value>().await.expect("json"),
-                )
-            }
-        });
+        let refund = post_in_background(
+            &router,
+            "/refunds",
+            json!({"payment_id": pid, "amount": 1000}),
+        );
         while sim.counters().refunds == refunds {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -968,22 +942,7 @@ async fn a_void_in_flight_holds_the_payment_against_another_instance() {
             duration: Duration::from_millis(1000),
             after_processing: false,
         });
-        let void = tokio::spawn({
-            let (client, base, pid) = (a.client.clone(), a.base.clone(), pid.clone());
-            async move {
-                let answer = client
-                    .post(format!("{base}/payments/{pid}/cancel"))
-                    .header("api-key", KEY)
-                    .json(&json!({}))
-                    .send()
-                    .await
-                    .expect("answered");
-                (
-                    answer.status().as_u16(),
-                    answer.json::<Value>().await.expect("json"),
-                )
-            }
-        });
+        let void = post_in_background(&a, &format!("/payments/{pid}/cancel"), json!({}));
         tokio::time::sleep(Duration::from_millis(300)).await;
         let capture = b
             .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))

@@ -154,6 +154,25 @@ async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() 
     router.running.shutdown().await;
 }
 
+/// A refund of `amount` sent under `fault`, answered `pending`: its id.
+async fn pending_refund(
+    router: &TestRouter,
+    sim: &paybridge_sandbox::SimulatorHandle,
+    fault: Fault,
+    pid: &str,
+    amount: i64,
+) -> String {
+    every_attempt(sim, fault);
+    let body = json!({"payment_id": pid, "amount": amount});
+    let answer = router.call("POST", "/refunds", Some(body)).await;
+    sim.clear_faults();
+    assert_eq!(answer.body["status"], "pending", "{:#}", answer.body);
+    answer.body["refund_id"]
+        .as_str()
+        .expect("refund_id")
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refunds_whose_answer_was_lost_are_found_or_released() {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -167,45 +186,10 @@ async fn refunds_whose_answer_was_lost_are_found_or_released() {
             .await);
 
         // Acted on, answer lost: found by its reference.
-        every_attempt(sim, late_answer());
-        let lost = router
-            .call(
-                "POST",
-                "/refunds",
-                Some(json!({"payment_id": pid, "amount": 1000})),
-            )
-            .await;
-        sim.clear_faults();
-        assert_eq!(
-            lost.body["status"], "pending",
-            "{connector}: {:#}",
-            lost.body
-        );
-        let found_id = lost.body["refund_id"]
-            .as_str()
-            .expect("refund_id")
-            .to_owned();
-
+        let found_id = pending_refund(&router, sim, late_answer(), &pid, 1000).await;
         // Never received: failed once the window is over, its amount refundable again.
         let refunds = sim.counters().refunds;
-        every_attempt(sim, never_received());
-        let dropped = router
-            .call(
-                "POST",
-                "/refunds",
-                Some(json!({"payment_id": pid, "amount": 4000})),
-            )
-            .await;
-        sim.clear_faults();
-        assert_eq!(
-            dropped.body["status"], "pending",
-            "{connector}: {:#}",
-            dropped.body
-        );
-        let dropped_id = dropped.body["refund_id"]
-            .as_str()
-            .expect("refund_id")
-            .to_owned();
+        let dropped_id = pending_refund(&router, sim, never_received(), &pid, 4000).await;
 
         let found = settles(&router, &format!("/refunds/{found_id}"), |r| {
             r["status"] == "succeeded"

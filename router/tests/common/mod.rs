@@ -364,6 +364,24 @@ pub fn id(value: &Value) -> String {
     value["payment_id"].as_str().expect("payment_id").to_owned()
 }
 
+/// `POST path` as merchant one, sent now and answered later: its status and body.
+pub fn post_in_background(
+    router: &TestRouter,
+    path: &str,
+    body: Value,
+) -> tokio::task::JoinHandle<(u16, Value)> {
+    let request = router
+        .client
+        .post(format!("{}{path}", router.base))
+        .header("api-key", KEY)
+        .json(&body);
+    tokio::spawn(async move {
+        let answer = request.send().await.expect("answered");
+        let status = answer.status().as_u16();
+        (status, answer.json::<Value>().await.expect("json"))
+    })
+}
+
 /// Polls `GET path` until `done` holds, for up to 5 s.
 pub async fn eventually(router: &TestRouter, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
