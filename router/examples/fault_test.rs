@@ -340,9 +340,10 @@ async fn run(args: Args) -> Result<bool, String> {
             .map_err(|e| format!("{e}"))?;
         proxied.insert(name.clone(), through);
     }
-    let database_url = args.database_url.clone().unwrap_or_else(|| {
-        format!("sqlite://{}", dir.join("router.db").display())
-    });
+    let database_url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("router.db").display()));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .build()
