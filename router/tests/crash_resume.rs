@@ -18,8 +18,25 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_paybridge-router");
 
+/// A router process, killed (`kill -9`) when dropped: a failed assertion leaves none behind.
+struct RouterProcess(Child);
+
+impl RouterProcess {
+    fn kill(&mut self) {
+        self.0.kill().expect("kill -9");
+        self.0.wait().expect("reaped");
+    }
+}
+
+impl Drop for RouterProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A router process on `config`, and its base URL (read from its start-up line).
-fn spawn_router(config: &Path) -> (Child, String) {
+fn spawn_router(config: &Path) -> (RouterProcess, String) {
     let mut child = Command::new(BIN)
         .arg("--config")
         .arg(config)
@@ -40,7 +57,7 @@ fn spawn_router(config: &Path) -> (Child, String) {
         .expect("listening on URL")
         .to_owned();
     assert!(base.starts_with("http://"), "{first}");
-    (child, base)
+    (RouterProcess(child), base)
 }
 
 /// The configuration file of a router on `db` routing `connector` to `sim`.
@@ -91,6 +108,7 @@ enum Cut {
     Create,
     Capture,
     Refund,
+    Void,
 }
 
 impl Cut {
@@ -101,6 +119,7 @@ impl Cut {
             Cut::Create => counters.authorizations,
             Cut::Capture => counters.captures,
             Cut::Refund => counters.refunds,
+            Cut::Void => counters.voids,
         }
     }
 }
@@ -134,7 +153,7 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
     let (mut router, base) = spawn_router(&config);
     let (path, body) = match cut {
         Cut::Create => ("/payments".to_owned(), create),
-        Cut::Capture | Cut::Refund => {
+        Cut::Capture | Cut::Refund | Cut::Void => {
             let (status, created) = post(&client, &base, "/payments", "setup", &create)
                 .await
                 .expect("created");
@@ -143,13 +162,13 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
                 .as_str()
                 .expect("payment_id")
                 .to_owned();
-            if cut == Cut::Capture {
-                (format!("/payments/{pid}/capture"), json!({}))
-            } else {
-                (
+            match cut {
+                Cut::Capture => (format!("/payments/{pid}/capture"), json!({})),
+                Cut::Void => (format!("/payments/{pid}/cancel"), json!({})),
+                _ => (
                     "/refunds".to_owned(),
                     json!({"payment_id": pid, "amount": 500}),
-                )
+                ),
             }
         }
     };
@@ -164,14 +183,13 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
         async move { post(&client, &base, &path, key, &body).await }
     });
     wait_for(cut, &sim, before).await;
-    router.kill().expect("kill -9");
-    router.wait().expect("reaped");
+    router.kill();
     assert!(
         first.await.expect("joined").is_err(),
         "{connector}: the first call was answered before the kill"
     );
 
-    let (mut router, base) = spawn_router(&config);
+    let (router, base) = spawn_router(&config);
     let started = Instant::now();
     let answer = loop {
         let (status, answer) = post(&client, &base, &path, key, &body)
@@ -193,8 +211,7 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
         .expect("answered");
     assert_eq!(status, 200);
     assert_eq!(again, answer, "{connector} {cut:?}: the replay");
-    router.kill().expect("kill");
-    router.wait().expect("reaped");
+    drop(router);
     let _ = std::fs::remove_dir_all(&dir);
     (answer, sim)
 }
@@ -270,5 +287,23 @@ async fn a_refund_cut_off_by_a_crash_answers_its_outcome_on_retry() {
             );
         }
         assert_eq!(sim.counters().refunds, 1, "{connector}: refunded once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_void_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", Cut::Void),
+        crash_then_retry("checkout", Cut::Void),
+        crash_then_retry("primer", Cut::Void),
+    );
+    for (connector, (payment, sim)) in [
+        ("stripe", &stripe),
+        ("checkout", &checkout),
+        ("primer", &primer),
+    ] {
+        assert_eq!(payment["status"], "cancelled", "{connector}: {payment:#}");
+        assert_eq!(payment["amount_capturable"], 0, "{connector}");
+        assert_eq!(sim.counters().voids, 1, "{connector}: voided once");
     }
 }

@@ -194,7 +194,10 @@ pub fn begin(
             Started::Refund(id.to_owned())
         }
         Plan::Void => {
+            // A void in flight: stored so before it is sent, a crash leaves the payment to the
+            // reconciler's sync instead of showing an authorization that may be gone.
             payment.cancellation_reason = reason.map(str::to_owned);
+            payment.status = S::Processing;
             Started::Nothing
         }
         Plan::ExtendAuthorization | Plan::CompleteAuthorize | Plan::CompleteBySync | Plan::Sync => {

@@ -159,24 +159,40 @@ impl Payments {
             255,
         )?;
         let (_guard, mut open) = self.open(caller, payment_id).await?;
+        if caller.operation.as_ref().is_some_and(|op| op.resumed) {
+            // This request's first run was cut off by a crash: its void was sent, or not.
+            match open.payment.status {
+                PaymentStatus::Cancelled => return Ok(payment_object(&open.payment)),
+                PaymentStatus::Processing => {
+                    sync(&open.connector, &mut open.payment).await?;
+                    self.save(&mut open).await?;
+                    if open.payment.status == PaymentStatus::Cancelled {
+                        return Ok(payment_object(&open.payment));
+                    }
+                }
+                _ => {}
+            }
+        }
         let plan = plan(&open.payment, &Command::Void, open.connector.capabilities())?;
         let request = VoidRequest {
             idempotency_key: caller.connector_key(&format!("{payment_id}-void")),
             connector_payment_id: connector_id(&open.payment)?,
             reason: body.cancellation_reason.clone(),
         };
-        // Held while the processor is called, so that no other instance changes the payment
-        // before the answer is stored.
+        // Stored as in flight and held while the processor is called, so that a crash leaves it
+        // to the reconciler and no other instance changes the payment before the answer.
+        let before = open.payment.clone();
+        let reason = body.cancellation_reason.as_deref();
+        domain::begin(&mut open.payment, &plan, "", reason, Value::Null, &now());
         self.claim(&mut open).await?;
         let result = self
             .holding(payment_id, open.connector.void(&request))
             .await;
         if let Err(refusal) = refused(&result) {
+            open.payment = before;
             self.save(&mut open).await?;
             return Err(refusal);
         }
-        let reason = body.cancellation_reason.as_deref();
-        domain::begin(&mut open.payment, &plan, "", reason, Value::Null, &now());
         let outcome = Outcome::Voided(Answer::of(&result));
         domain::apply(&mut open.payment, outcome, &now());
         if matches!(&result, Ok(r) if r.status == PaymentStatus::Processing) {

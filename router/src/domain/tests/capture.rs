@@ -206,6 +206,11 @@ fn a_pending_capture_blocks_a_void_and_an_increment() {
 fn a_void_cancels_and_releases_the_authorization() {
     let mut p = payment(S::RequiresCapture);
     start(&mut p, Command::Void, &caps());
+    assert_eq!(
+        p.status,
+        S::Processing,
+        "stored as in flight before it is sent"
+    );
     assert_eq!(p.cancellation_reason.as_deref(), Some("why"));
     let voided = paybridge_core::VoidResponse {
         connector_void_id: None,
