@@ -449,6 +449,7 @@ fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
                 Flow::CancelPostCapture => ctx
                     .c
                     .cancel_post_capture(&CancelPostCaptureRequest {
+                        reference: None,
                         idempotency_key: key(),
                         connector_payment_id: id.into(),
                         currency: cur,
@@ -1077,6 +1078,7 @@ fn cancel_post_capture(t: &Target) -> ScenarioFuture<'_> {
         let answer = ctx
             .c
             .cancel_post_capture(&CancelPostCaptureRequest {
+                reference: None,
                 idempotency_key: IdempotencyKey::generate(),
                 connector_payment_id: id.clone(),
                 currency: t.currency,

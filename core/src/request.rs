@@ -342,6 +342,9 @@ pub struct CancelPostCaptureRequest {
     pub amount_captured: MinorUnit,
     /// Why.
     pub reason: Option<String>,
+    /// Our reference for the refund it makes, where the processor keeps one: what finds the
+    /// refund when its answer was lost ([`RefundLookupRequest`]).
+    pub reference: Option<String>,
 }
 
 impl CancelPostCaptureRequest {

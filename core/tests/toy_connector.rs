@@ -67,6 +67,7 @@ async fn unimplemented_flows_are_not_supported_and_send_nothing() {
             Flow::CancelPostCapture,
             connector
                 .cancel_post_capture(&CancelPostCaptureRequest {
+                    reference: None,
                     idempotency_key: key(),
                     connector_payment_id: "pay_1".into(),
                     currency: usd,

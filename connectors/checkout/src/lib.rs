@@ -522,7 +522,7 @@ impl Translator for Checkout {
             &req.connector_payment_id,
             &req.idempotency_key,
             Some(req.amount_captured),
-            None,
+            req.reference.as_deref(),
             &Metadata::new(),
         )?;
         Ok(refund.map(CancelPostCaptureResponse::from_refund))

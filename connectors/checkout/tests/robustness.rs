@@ -287,6 +287,7 @@ impl Op {
                 .map(|e| e.map(Answer::Void)),
             Op::CancelPostCapture => checkout
                 .cancel_post_capture(&CancelPostCaptureRequest {
+                    reference: None,
                     idempotency_key: key(),
                     connector_payment_id: "pay_mbabizu24mvu3mela5njyhpit4".into(),
                     currency: Currency::USD,

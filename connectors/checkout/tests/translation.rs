@@ -289,6 +289,7 @@ fn captures_voids_and_refunds_are_accepted_not_settled() {
     assert_eq!(answer.connector_refund_id, "act_r");
 
     let cancel = CancelPostCaptureRequest {
+        reference: None,
         idempotency_key: IdempotencyKey::generate(),
         connector_payment_id: "pay_abc".into(),
         currency: Currency::USD,
@@ -297,6 +298,16 @@ fn captures_voids_and_refunds_are_accepted_not_settled() {
     };
     let exchange = checkout().cancel_post_capture(&cancel).unwrap();
     assert_eq!(body(&exchange), json!({"amount": 1000}));
+    // With a reference, its refund can be found by it when the answer is lost.
+    let referenced = CancelPostCaptureRequest {
+        reference: Some("ref_cpc".into()),
+        ..cancel.clone()
+    };
+    let with_reference = checkout().cancel_post_capture(&referenced).unwrap();
+    assert_eq!(
+        body(&with_reference),
+        json!({"amount": 1000, "reference": "ref_cpc"})
+    );
     let answer = done(exchange, 202, json!({"action_id": "act_cpc"})).unwrap();
     assert_eq!(answer.status, PaymentStatus::Processing);
     assert_eq!(answer.refund.connector_refund_id, "act_cpc");

@@ -424,7 +424,7 @@ impl Translator for Primer {
         let body = wire::RefundRequest {
             amount: Some(req.amount_captured.get()),
             reason: req.reason.as_deref(),
-            order_id: None,
+            order_id: req.reference.as_deref(),
         };
         let refund =
             self.refund_exchange(&req.connector_payment_id, &req.idempotency_key, &body)?;

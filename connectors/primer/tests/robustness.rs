@@ -165,6 +165,7 @@ impl Op {
                 reason: None,
             })),
             Op::CancelPostCapture => erase(p.cancel_post_capture(&CancelPostCaptureRequest {
+                reference: None,
                 idempotency_key: key(),
                 connector_payment_id: id,
                 currency: Currency::EUR,

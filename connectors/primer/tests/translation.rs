@@ -386,6 +386,7 @@ fn refunds_and_refund_sync_read_refund_transactions() {
     );
 
     let cancel = CancelPostCaptureRequest {
+        reference: None,
         idempotency_key: IdempotencyKey::new("cpc-1").unwrap(),
         connector_payment_id: "kHdEw9EG".into(),
         currency: Currency::EUR,

@@ -245,6 +245,7 @@ fn flows(c: &mut Criterion) {
     );
 
     let cancel = CancelPostCaptureRequest {
+        reference: None,
         idempotency_key: key(),
         connector_payment_id: PAYMENT_ID.into(),
         currency: Currency::USD,

@@ -507,7 +507,7 @@ impl Translator for Stripe {
             currency: req.currency,
             amount: Some(req.amount_captured),
             reason: req.reason.clone(),
-            reference: None,
+            reference: req.reference.clone(),
             metadata: Metadata::new(),
         })?;
         Ok(refund.map(CancelPostCaptureResponse::from_refund))

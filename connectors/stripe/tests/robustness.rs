@@ -332,6 +332,7 @@ impl Op {
                 .map(|e| e.map(Answer::Void)),
             Op::CancelPostCapture => stripe
                 .cancel_post_capture(&CancelPostCaptureRequest {
+                    reference: None,
                     idempotency_key: key(),
                     connector_payment_id: PAYMENT_ID.into(),
                     currency: Currency::USD,

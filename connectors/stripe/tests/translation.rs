@@ -628,6 +628,7 @@ fn capture_cancel_and_refund_bodies() {
     );
 
     let cancel = CancelPostCaptureRequest {
+        reference: None,
         idempotency_key: key("cpc-1"),
         connector_payment_id: "pi_3P1".into(),
         currency: Currency::USD,
@@ -638,6 +639,15 @@ fn capture_cancel_and_refund_bodies() {
     assert_eq!(
         form(&exchange),
         "payment_intent=pi_3P1&amount=1000&reason=fraudulent"
+    );
+    // With a reference, its refund can be found by it when the answer is lost.
+    let referenced = CancelPostCaptureRequest {
+        reference: Some("ref_cpc".into()),
+        ..cancel.clone()
+    };
+    assert_eq!(
+        form(&stripe().cancel_post_capture(&referenced).unwrap()),
+        "payment_intent=pi_3P1&amount=1000&reason=fraudulent&metadata[reference]=ref_cpc"
     );
     let answer = done(
         exchange,
