@@ -109,6 +109,8 @@ enum Cut {
     Capture,
     Refund,
     Void,
+    Increment,
+    CancelPostCapture,
 }
 
 impl Cut {
@@ -118,8 +120,9 @@ impl Cut {
         match self {
             Cut::Create => counters.authorizations,
             Cut::Capture => counters.captures,
-            Cut::Refund => counters.refunds,
+            Cut::Refund | Cut::CancelPostCapture => counters.refunds,
             Cut::Void => counters.voids,
+            Cut::Increment => counters.increments,
         }
     }
 }
@@ -148,12 +151,19 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    let create = payment(connector, 1500, cut != Cut::Refund, TestCard::Approved);
+    let manual = !matches!(cut, Cut::Refund | Cut::CancelPostCapture);
+    let mut create = payment(connector, 1500, manual, TestCard::Approved);
+    if cut == Cut::Increment {
+        merge(
+            &mut create,
+            json!({"request_incremental_authorization": true}),
+        );
+    }
 
     let (mut router, base) = spawn_router(&config);
     let (path, body) = match cut {
         Cut::Create => ("/payments".to_owned(), create),
-        Cut::Capture | Cut::Refund | Cut::Void => {
+        Cut::Capture | Cut::Refund | Cut::Void | Cut::Increment | Cut::CancelPostCapture => {
             let (status, created) = post(&client, &base, "/payments", "setup", &create)
                 .await
                 .expect("created");
@@ -165,6 +175,13 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
             match cut {
                 Cut::Capture => (format!("/payments/{pid}/capture"), json!({})),
                 Cut::Void => (format!("/payments/{pid}/cancel"), json!({})),
+                Cut::Increment => (
+                    format!("/payments/{pid}/incremental_authorization"),
+                    json!({"amount": 2500}),
+                ),
+                Cut::CancelPostCapture => {
+                    (format!("/payments/{pid}/cancel_post_capture"), json!({}))
+                }
                 _ => (
                     "/refunds".to_owned(),
                     json!({"payment_id": pid, "amount": 500}),
@@ -305,5 +322,56 @@ async fn a_void_cut_off_by_a_crash_answers_its_outcome_on_retry() {
         assert_eq!(payment["status"], "cancelled", "{connector}: {payment:#}");
         assert_eq!(payment["amount_capturable"], 0, "{connector}");
         assert_eq!(sim.counters().voids, 1, "{connector}: voided once");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_increment_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", Cut::Increment),
+        crash_then_retry("checkout", Cut::Increment),
+        crash_then_retry("primer", Cut::Increment),
+    );
+    for (connector, (payment, sim)) in [
+        ("stripe", &stripe),
+        ("checkout", &checkout),
+        ("primer", &primer),
+    ] {
+        assert_eq!(payment["amount"], 2500, "{connector}: {payment:#}");
+        assert_eq!(payment["amount_capturable"], 2500, "{connector}");
+        let increments = payment["incremental_authorizations"]
+            .as_array()
+            .expect("incremental_authorizations");
+        assert_eq!(
+            increments.len(),
+            1,
+            "{connector}: one increment: {payment:#}"
+        );
+        assert_eq!(increments[0]["status"], "success", "{connector}");
+        assert_eq!(
+            sim.counters().increments,
+            1,
+            "{connector}: incremented once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_post_capture_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", Cut::CancelPostCapture),
+        crash_then_retry("checkout", Cut::CancelPostCapture),
+        crash_then_retry("primer", Cut::CancelPostCapture),
+    );
+    for (connector, (payment, sim)) in [
+        ("stripe", &stripe),
+        ("checkout", &checkout),
+        ("primer", &primer),
+    ] {
+        assert_eq!(
+            payment["status"], "cancelled_post_capture",
+            "{connector}: {payment:#}"
+        );
+        assert_eq!(sim.counters().refunds, 1, "{connector}: refunded once");
     }
 }

@@ -317,6 +317,25 @@ impl Payments {
         }
     }
 
+    /// After the processor refused a key it had seen (Primer: the first run's request reached
+    /// it), the payment as the processor has it now, with its lost refunds found by the
+    /// refunded total where refunds cannot be looked up; unchanged if the processor does not
+    /// answer.
+    async fn resync(&self, open: &mut Open) {
+        let mut synced = open.payment.clone();
+        let payment_id = open.payment.id.clone();
+        let answer = self
+            .holding(&payment_id, sync(&open.connector, &mut synced))
+            .await;
+        if let Ok(response) = answer {
+            if !open.connector.capabilities().supports(Flow::RefundLookup) {
+                let outcome = Outcome::RefundedTotal(response.amounts.refunded);
+                domain::apply(&mut synced, outcome, &now());
+            }
+            open.payment = synced;
+        }
+    }
+
     /// Awaits `call`, made while this instance holds payment `payment_id` (after
     /// [`Payments::claim`] or a create's insert), renewing the hold until it ends.
     async fn holding<T>(&self, payment_id: &str, call: impl std::future::Future<Output = T>) -> T {

@@ -116,14 +116,7 @@ impl Payments {
             .holding(&open.payment.id, open.connector.capture(&request))
             .await;
         if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
-            let payment_id = open.payment.id.clone();
-            let mut synced = open.payment.clone();
-            let found = self
-                .holding(&payment_id, sync(&open.connector, &mut synced))
-                .await;
-            if found.is_ok() {
-                open.payment = synced;
-            }
+            self.resync(open).await;
             self.save(open).await?;
             return Ok(payment_object(&open.payment));
         }
@@ -235,11 +228,29 @@ impl Payments {
         command: &Command,
         body: &IncrementalAuthorizationBody,
     ) -> Result<PaymentObject, ApiError> {
+        let authorization_id = caller.new_object_id("auth");
+        if let Some(increment) = open
+            .payment
+            .increments
+            .iter()
+            .find(|i| i.id == authorization_id)
+        {
+            // This request's first run, cut off by a crash, stored its increment: the same
+            // one is sent again, from what was stored; a processor that refuses the used key
+            // leaves it to a sync.
+            if increment.status != AuthorizationStatus::Processing {
+                return Ok(payment_object(&open.payment));
+            }
+            let (current, new_total) = (increment.previously_authorized, increment.new_total);
+            self.claim(open).await?;
+            return self
+                .send_increment(caller, open, &authorization_id, current, new_total, body)
+                .await;
+        }
         let plan = plan(&open.payment, command, open.connector.capabilities())?;
         let Plan::IncrementAuthorization { current, new_total } = plan else {
             return Err(ApiError::internal("increment planned as something else"));
         };
-        let authorization_id = new_id("auth");
         let now_text = now();
         domain::begin(
             &mut open.payment,
@@ -250,9 +261,23 @@ impl Payments {
             &now_text,
         );
         self.claim(open).await?;
+        self.send_increment(caller, open, &authorization_id, current, new_total, body)
+            .await
+    }
 
+    /// Sends incremental authorization `authorization_id` (the payment held by this instance)
+    /// and stores the answer.
+    async fn send_increment(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        authorization_id: &str,
+        current: MinorUnit,
+        new_total: MinorUnit,
+        body: &IncrementalAuthorizationBody,
+    ) -> Result<PaymentObject, ApiError> {
         let request = IncrementalAuthorizationRequest {
-            idempotency_key: caller.connector_key(&authorization_id),
+            idempotency_key: caller.connector_key(authorization_id),
             connector_payment_id: connector_id(&open.payment)?,
             currency: open.payment.currency,
             current_authorized: current,
@@ -266,8 +291,13 @@ impl Payments {
                 open.connector.increment_authorization(&request),
             )
             .await;
+        if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
+            self.resync(open).await;
+            self.save(open).await?;
+            return Ok(payment_object(&open.payment));
+        }
         let outcome = Outcome::Incremented {
-            authorization_id: &authorization_id,
+            authorization_id,
             answer: Answer::of(&result),
         };
         domain::apply(&mut open.payment, outcome, &now());
@@ -354,6 +384,20 @@ impl Payments {
         open: &mut Open,
         body: &CancelBody,
     ) -> Result<PaymentObject, ApiError> {
+        let refund_id = caller.new_object_id("ref");
+        if let Some(refund) = open.payment.refund(&refund_id) {
+            // This request's first run, cut off by a crash, stored its refund: the same one is
+            // sent again, from what was stored; a processor that refuses the used key leaves it
+            // to the reconciler.
+            if refund.status != RefundStatus::Pending {
+                return Ok(payment_object(&open.payment));
+            }
+            let (amount, reason) = (refund.amount, refund.reason.clone());
+            self.claim(open).await?;
+            return self
+                .send_cancel_post_capture(caller, open, &refund_id, amount, reason)
+                .await;
+        }
         let command = Command::CancelPostCapture;
         let plan = plan(&open.payment, &command, open.connector.capabilities())?;
         let Plan::CancelPostCapture { amount } = plan else {
@@ -361,7 +405,6 @@ impl Payments {
                 "cancel post capture planned as something else",
             ));
         };
-        let refund_id = new_id("ref");
         let reason = body.cancellation_reason.as_deref();
         domain::begin(
             &mut open.payment,
@@ -372,13 +415,28 @@ impl Payments {
             &now(),
         );
         self.claim(open).await?;
+        let reason = body.cancellation_reason.clone();
+        self.send_cancel_post_capture(caller, open, &refund_id, amount, reason)
+            .await
+    }
 
+    /// Sends cancel post capture, refunding with pending refund `refund_id` (the payment held
+    /// by this instance), and stores the answer.
+    async fn send_cancel_post_capture(
+        &self,
+        caller: &Caller,
+        open: &mut Open,
+        refund_id: &str,
+        amount: MinorUnit,
+        reason: Option<String>,
+    ) -> Result<PaymentObject, ApiError> {
         let request = CancelPostCaptureRequest {
-            idempotency_key: caller.connector_key(&refund_id),
+            idempotency_key: caller.connector_key(refund_id),
             connector_payment_id: connector_id(&open.payment)?,
             currency: open.payment.currency,
             amount_captured: amount,
-            reason: body.cancellation_reason.clone(),
+            reason,
+            reference: Some(refund_id.to_owned()),
         };
         let result = self
             .holding(
@@ -386,14 +444,19 @@ impl Payments {
                 open.connector.cancel_post_capture(&request),
             )
             .await;
+        if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
+            self.resync(open).await;
+            self.save(open).await?;
+            return Ok(payment_object(&open.payment));
+        }
         let outcome = Outcome::CancelledPostCapture {
-            refund_id: &refund_id,
+            refund_id,
             answer: Answer::of(&result),
         };
         domain::apply(&mut open.payment, outcome, &now());
         // A refund the processor only accepted is synced once, as a refund's is.
         if matches!(&result, Ok(r) if r.refund.status == RefundStatus::Pending) {
-            sync_refund(&open.connector, &mut open.payment, &refund_id).await;
+            sync_refund(&open.connector, &mut open.payment, refund_id).await;
         }
         self.save_answer(open, |payment| {
             domain::apply(payment, outcome, &now());

@@ -4,9 +4,7 @@ use paybridge_core::*;
 use serde_json::Value;
 
 use super::input::{free_text, metadata, optional_amount};
-use super::{
-    connector_id, connector_metadata, now, refused, sync, sync_refund, Caller, Open, Payments,
-};
+use super::{connector_id, connector_metadata, now, refused, sync_refund, Caller, Open, Payments};
 use crate::domain::{self, plan, Answer, Command, Outcome, Plan};
 use crate::error::ApiError;
 use crate::model::{CreateRefundBody, RefundObject};
@@ -157,17 +155,7 @@ impl Payments {
                     domain::apply(&mut open.payment, outcome, &now());
                 }
             } else {
-                // Found through the processor's refunded total instead.
-                let mut synced = open.payment.clone();
-                let payment_id = open.payment.id.clone();
-                let answer = self
-                    .holding(&payment_id, sync(&open.connector, &mut synced))
-                    .await;
-                if let Ok(response) = answer {
-                    open.payment = synced;
-                    let outcome = Outcome::RefundedTotal(response.amounts.refunded);
-                    domain::apply(&mut open.payment, outcome, &now());
-                }
+                self.resync(open).await;
             }
             return None;
         }
