@@ -661,6 +661,123 @@ fn unsettled(payment: &Value) -> bool {
         || pending("refunds", "pending")
 }
 
+/// How many reads the comparison runs at once.
+const PARALLEL_READS: usize = 16;
+
+/// Every payment the clients were told about, read from the router at once (a few at a time).
+async fn read_all(client: &reqwest::Client, base: &str, told: &[Told]) -> BTreeMap<String, Value> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_READS));
+    let mut reads = tokio::task::JoinSet::new();
+    for t in told {
+        let (client, limit, id) = (client.clone(), limit.clone(), t.payment_id.clone());
+        let url = format!("{base}/payments/{id}");
+        reads.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok()?;
+            let answer = client
+                .get(url)
+                .header("api-key", API_KEY)
+                .send()
+                .await
+                .ok()?;
+            Some((id, answer.json::<Value>().await.ok()?))
+        });
+    }
+    let mut payments = BTreeMap::new();
+    while let Some(read) = reads.join_next().await {
+        if let Ok(Some((id, payment))) = read {
+            payments.insert(id, payment);
+        }
+    }
+    payments
+}
+
+/// What the comparison found about one payment.
+#[derive(Default)]
+struct Checked {
+    lost: Vec<String>,
+    unsettled: Vec<String>,
+    disagree: Vec<String>,
+    failed_but_moved: Vec<String>,
+    /// The processor payment, charged captures and succeeded refunds the router holds.
+    held: Option<[u64; 3]>,
+}
+
+/// One payment as the router holds it against the processor's record of it.
+async fn check(connector: Arc<dyn Connector>, told: Told, payment: Option<Value>) -> Checked {
+    let mut checked = Checked::default();
+    let id = &told.payment_id;
+    let Some(payment) = payment else {
+        checked.lost.push(format!("{id}: not in the router"));
+        return checked;
+    };
+    if unsettled(&payment) {
+        checked
+            .unsettled
+            .push(format!("{id} ({})", payment["status"]));
+    }
+    let processor = match payment["connector_transaction_id"].as_str() {
+        Some(connector_id) => connector
+            .sync_payment(&PaymentSyncRequest {
+                connector_payment_id: connector_id.to_owned(),
+                capture_method: CaptureMethod::Manual,
+            })
+            .await
+            .ok(),
+        None => {
+            let found = connector
+                .find_payment(&PaymentLookupRequest::new(id.clone()))
+                .await
+                .ok()
+                .and_then(|f| f.connector_payment_id);
+            if let Some(found) = found {
+                checked.lost.push(format!(
+                    "{id}: the router has no processor payment, the processor has {found}"
+                ));
+            }
+            None
+        }
+    };
+    let Some(processor) = processor else {
+        return checked;
+    };
+    let charged = payment["captures"]
+        .as_array()
+        .map_or(0, |c| c.iter().filter(|c| c["status"] == "charged").count());
+    let refunded: Vec<&Value> = payment["refunds"]
+        .as_array()
+        .map(|r| r.iter().filter(|r| r["status"] == "succeeded").collect())
+        .unwrap_or_default();
+    checked.held = Some([1, charged as u64, refunded.len() as u64]);
+    let router_received = payment["amount_received"].as_i64().unwrap_or(-1);
+    let router_refunded: i64 = refunded.iter().filter_map(|r| r["amount"].as_i64()).sum();
+    let amounts = processor.amounts;
+    if router_received != amounts.received.get() {
+        checked.disagree.push(format!(
+            "{id}: received {router_received} here, {} at the processor",
+            amounts.received.get()
+        ));
+    }
+    if router_refunded != amounts.refunded.get() {
+        checked.disagree.push(format!(
+            "{id}: refunded {router_refunded} here, {} at the processor",
+            amounts.refunded.get()
+        ));
+    }
+    for operation in &told.failed {
+        let moved = match *operation {
+            "create" => !amounts.authorized.is_zero(),
+            "capture" => !amounts.received.is_zero(),
+            _ => !amounts.refunded.is_zero(),
+        };
+        if moved {
+            checked.failed_but_moved.push(format!(
+                "{id}: {operation} answered failed, the processor moved the money"
+            ));
+        }
+    }
+    checked
+}
+
 /// Waits for the reconciler, then compares every payment with its processor.
 async fn compare(
     client: &reqwest::Client,
@@ -668,32 +785,11 @@ async fn compare(
     sims: &Simulators,
     told: &[Told],
 ) -> Result<Report, String> {
-    let get = |id: &str| {
-        let url = format!("{base}/payments/{id}");
-        async move {
-            let answer = client
-                .get(url)
-                .header("api-key", API_KEY)
-                .send()
-                .await
-                .ok()?;
-            answer.json::<Value>().await.ok()
-        }
-    };
     let deadline = Instant::now() + Duration::from_secs(90);
-    let mut payments: BTreeMap<String, Value> = BTreeMap::new();
-    loop {
-        payments.clear();
-        for t in told {
-            if let Some(p) = get(&t.payment_id).await {
-                payments.insert(t.payment_id.clone(), p);
-            }
-        }
-        let open = payments.values().filter(|p| unsettled(p)).count();
-        if open == 0 || Instant::now() > deadline {
-            break;
-        }
+    let mut payments = read_all(client, base, told).await;
+    while payments.values().any(unsettled) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_secs(1)).await;
+        payments = read_all(client, base, told).await;
     }
 
     let mut connectors: BTreeMap<String, Arc<dyn Connector>> = BTreeMap::new();
@@ -704,90 +800,38 @@ async fn compare(
             (entry.build)(config).map_err(|e| e.to_string())?,
         );
     }
+    let limit = Arc::new(tokio::sync::Semaphore::new(PARALLEL_READS));
+    let mut checks = tokio::task::JoinSet::new();
+    for t in told {
+        let (limit, t) = (limit.clone(), t.clone());
+        let connector = connectors[&t.connector].clone();
+        let payment = payments.remove(&t.payment_id);
+        checks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let name = t.connector.clone();
+            (name, check(connector, t, payment).await)
+        });
+    }
     let mut report = Report {
         payments: told.len(),
         ..Report::default()
     };
     // What the router holds, to compare with the simulators' counts.
-    let mut held: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
-    for t in told {
-        let Some(payment) = payments.get(&t.payment_id) else {
-            report
-                .lost
-                .push(format!("{}: not in the router", t.payment_id));
-            continue;
-        };
-        if unsettled(payment) {
-            report
-                .unsettled
-                .push(format!("{} ({})", t.payment_id, payment["status"]));
-        }
-        let connector = &connectors[&t.connector];
-        let processor = match payment["connector_transaction_id"].as_str() {
-            Some(id) => connector
-                .sync_payment(&PaymentSyncRequest {
-                    connector_payment_id: id.to_owned(),
-                    capture_method: CaptureMethod::Manual,
-                })
-                .await
-                .ok(),
-            None => {
-                let found = connector
-                    .find_payment(&PaymentLookupRequest::new(t.payment_id.clone()))
-                    .await
-                    .ok()
-                    .and_then(|f| f.connector_payment_id);
-                if let Some(id) = found {
-                    report.lost.push(format!(
-                        "{}: the router has no processor payment, the processor has {id}",
-                        t.payment_id
-                    ));
-                }
-                None
-            }
-        };
-        let counts = held.entry(t.connector.as_str()).or_default();
-        let Some(processor) = processor else {
-            continue;
-        };
-        counts[0] += 1;
-        let charged = payment["captures"]
-            .as_array()
-            .map_or(0, |c| c.iter().filter(|c| c["status"] == "charged").count());
-        let refunded: Vec<&Value> = payment["refunds"]
-            .as_array()
-            .map(|r| r.iter().filter(|r| r["status"] == "succeeded").collect())
-            .unwrap_or_default();
-        counts[1] += charged as u64;
-        counts[2] += refunded.len() as u64;
-        let router_received = payment["amount_received"].as_i64().unwrap_or(-1);
-        let router_refunded: i64 = refunded.iter().filter_map(|r| r["amount"].as_i64()).sum();
-        let amounts = processor.amounts;
-        if router_received != amounts.received.get() {
-            report.disagree.push(format!(
-                "{}: received {router_received} here, {} at the processor",
-                t.payment_id,
-                amounts.received.get()
-            ));
-        }
-        if router_refunded != amounts.refunded.get() {
-            report.disagree.push(format!(
-                "{}: refunded {router_refunded} here, {} at the processor",
-                t.payment_id,
-                amounts.refunded.get()
-            ));
-        }
-        for operation in &t.failed {
-            let moved = match *operation {
-                "create" => !amounts.authorized.is_zero(),
-                "capture" => !amounts.received.is_zero(),
-                _ => !amounts.refunded.is_zero(),
-            };
-            if moved {
-                report.failed_but_moved.push(format!(
-                    "{}: {operation} answered failed, the processor moved the money",
-                    t.payment_id
-                ));
+    let mut held: BTreeMap<String, [u64; 3]> = sims
+        .configs
+        .keys()
+        .map(|name| (name.clone(), [0; 3]))
+        .collect();
+    while let Some(done) = checks.join_next().await {
+        let (name, checked) = done.map_err(|e| e.to_string())?;
+        report.lost.extend(checked.lost);
+        report.unsettled.extend(checked.unsettled);
+        report.disagree.extend(checked.disagree);
+        report.failed_but_moved.extend(checked.failed_but_moved);
+        if let Some(counts) = checked.held {
+            let total = held.entry(name).or_default();
+            for (sum, count) in total.iter_mut().zip(counts) {
+                *sum += count;
             }
         }
     }
@@ -800,7 +844,7 @@ async fn compare(
         .await
         .map_err(|e| e.to_string())?;
     for (name, [payments, captures, refunds]) in &held {
-        let sim = &counts[*name];
+        let sim = &counts[name.as_str()];
         let at = |k: &str| sim[k].as_u64().unwrap_or(0);
         if at("authorizations") != *payments {
             report.double_charges.push(format!(
