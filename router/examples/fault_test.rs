@@ -10,7 +10,8 @@
 //! - every second round, `SIGSTOP` of the simulator process for 2–4.5 s, then `SIGCONT`;
 //! - every third round, the proxies cut every connection and refuse new ones for 2–4.5 s.
 //!
-//! Then the faults stop, the reconciler gets time to settle what is open, and every payment
+//! Then the faults stop, the reconciler gets time to settle what is open (until nothing is,
+//! or nothing settled for a minute), and every payment
 //! the clients were told about is compared with the processor (read straight from the
 //! simulator, not through the router), and the simulators' counts with the router's rows. The
 //! report counts payments lost, double charges, amounts that disagree, operations still
@@ -785,11 +786,19 @@ async fn compare(
     sims: &Simulators,
     told: &[Told],
 ) -> Result<Report, String> {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    // Until nothing is open, or nothing settled for a minute (at most ten minutes).
+    let deadline = Instant::now() + Duration::from_secs(600);
     let mut payments = read_all(client, base, told).await;
-    while payments.values().any(unsettled) && Instant::now() < deadline {
+    let mut open = payments.values().filter(|p| unsettled(p)).count();
+    let mut progress = Instant::now();
+    while open > 0 && Instant::now() < deadline && progress.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_secs(1)).await;
         payments = read_all(client, base, told).await;
+        let now_open = payments.values().filter(|p| unsettled(p)).count();
+        if now_open < open {
+            progress = Instant::now();
+        }
+        open = now_open;
     }
 
     let mut connectors: BTreeMap<String, Arc<dyn Connector>> = BTreeMap::new();

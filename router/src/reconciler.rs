@@ -24,6 +24,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::payments::{format_time, Payments, Reconciled};
+use crate::store::UnsettledPayment;
 
 /// The `[reconciler]` table. Times in milliseconds or seconds as named; none may be 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -44,6 +45,8 @@ pub struct ReconcilerSettings {
     pub max_backoff_ms: u64,
     /// Payments handled per pass. Default 100.
     pub batch: u32,
+    /// Payments reconciled at once. Default 8.
+    pub concurrency: usize,
 }
 
 impl Default for ReconcilerSettings {
@@ -55,6 +58,7 @@ impl Default for ReconcilerSettings {
             not_found_after_secs: 600,
             max_backoff_ms: 300_000,
             batch: 100,
+            concurrency: 8,
         }
     }
 }
@@ -68,6 +72,7 @@ impl ReconcilerSettings {
             ("not_found_after_secs", self.not_found_after_secs == 0),
             ("max_backoff_ms", self.max_backoff_ms == 0),
             ("batch", self.batch == 0),
+            ("concurrency", self.concurrency == 0),
         ];
         match zero.iter().find(|(_, is_zero)| *is_zero) {
             Some((key, _)) => Err(format!("[reconciler] {key} must be greater than 0")),
@@ -116,51 +121,77 @@ pub async fn run(payments: Arc<Payments>, settings: ReconcilerSettings) {
             }
         };
         retries.retain(|id, _| unsettled.iter().any(|u| u.payment_id == *id));
-        for payment in unsettled {
-            let now = Instant::now();
-            if retries
-                .get(&payment.payment_id)
-                .is_some_and(|r| r.next > now)
-            {
-                continue;
-            }
-            let result = payments.reconcile(&payment, not_found_after).await;
-            let label = match &result {
-                Ok(Reconciled::Settled) => "settled",
-                Ok(Reconciled::Open(_)) => "open",
-                Ok(Reconciled::Busy) => "busy",
-                Err(_) => "error",
-            };
-            metrics::counter!("paybridge_reconciliations_total", "result" => label).increment(1);
-            let reasons = match result {
-                Ok(Reconciled::Settled) => {
-                    retries.remove(&payment.payment_id);
-                    tracing::info!(
-                        payment_id = %payment.payment_id,
-                        merchant_id = %payment.merchant_id,
-                        "reconciler: settled with the processor"
-                    );
-                    continue;
+        let now = Instant::now();
+        let due = unsettled
+            .into_iter()
+            .filter(|u| retries.get(&u.payment_id).is_none_or(|r| r.next <= now))
+            .collect::<Vec<_>>();
+        // A few payments at a time: after a processor's outage thousands may wait, each a
+        // round trip or more.
+        let mut running = tokio::task::JoinSet::new();
+        for payment in due {
+            while running.len() >= settings.concurrency {
+                if let Some(Ok((payment, result))) = running.join_next().await {
+                    record(&mut retries, &payment, result, interval, max_backoff);
                 }
-                Ok(Reconciled::Busy) => continue,
-                Ok(Reconciled::Open(reasons)) => reasons.join("; "),
-                Err(err) => err.message,
-            };
-            let retry = retries.entry(payment.payment_id.clone()).or_insert(Retry {
-                attempts: 0,
-                next: now,
+            }
+            let payments = payments.clone();
+            running.spawn(async move {
+                let result = payments.reconcile(&payment, not_found_after).await;
+                (payment, result)
             });
-            retry.attempts += 1;
-            retry.next = now + backoff(retry.attempts, interval, max_backoff);
-            tracing::warn!(
-                payment_id = %payment.payment_id,
-                merchant_id = %payment.merchant_id,
-                attempts = retry.attempts,
-                reasons = %reasons,
-                "reconciler: still waiting for a processor's verdict"
-            );
+        }
+        while let Some(done) = running.join_next().await {
+            if let Ok((payment, result)) = done {
+                record(&mut retries, &payment, result, interval, max_backoff);
+            }
         }
     }
+}
+
+/// Counts and logs one pass over `payment`, and schedules its next while it stays open.
+fn record(
+    retries: &mut HashMap<String, Retry>,
+    payment: &UnsettledPayment,
+    result: Result<Reconciled, crate::ApiError>,
+    interval: Duration,
+    max_backoff: Duration,
+) {
+    let label = match &result {
+        Ok(Reconciled::Settled) => "settled",
+        Ok(Reconciled::Open(_)) => "open",
+        Ok(Reconciled::Busy) => "busy",
+        Err(_) => "error",
+    };
+    metrics::counter!("paybridge_reconciliations_total", "result" => label).increment(1);
+    let reasons = match result {
+        Ok(Reconciled::Settled) => {
+            retries.remove(&payment.payment_id);
+            tracing::info!(
+                payment_id = %payment.payment_id,
+                merchant_id = %payment.merchant_id,
+                "reconciler: settled with the processor"
+            );
+            return;
+        }
+        Ok(Reconciled::Busy) => return,
+        Ok(Reconciled::Open(reasons)) => reasons.join("; "),
+        Err(err) => err.message,
+    };
+    let now = Instant::now();
+    let retry = retries.entry(payment.payment_id.clone()).or_insert(Retry {
+        attempts: 0,
+        next: now,
+    });
+    retry.attempts += 1;
+    retry.next = now + backoff(retry.attempts, interval, max_backoff);
+    tracing::warn!(
+        payment_id = %payment.payment_id,
+        merchant_id = %payment.merchant_id,
+        attempts = retry.attempts,
+        reasons = %reasons,
+        "reconciler: still waiting for a processor's verdict"
+    );
 }
 
 #[cfg(test)]

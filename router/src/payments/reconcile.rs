@@ -5,7 +5,8 @@
 //! id is looked up by the reference it was sent with: the authorization by the payment's id,
 //! a refund by its own. What the processor still has no record of once `not_found_after` has
 //! passed since it was sent never happened ([`Outcome::NeverReceived`]): it fails, and what it
-//! reserved is released. A capture is found through the payment's amounts.
+//! reserved is released. A capture is found through the payment's amounts, and so is a refund
+//! where the connector cannot look refunds up (the payment's refunded total).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,7 +66,7 @@ impl Payments {
         }
         match self.claim(&mut open).await {
             Ok(()) => {}
-            Err(err) if err.code == "concurrent_modification" => return Ok(Reconciled::Busy),
+            Err(err) if err.code == super::CONCURRENT_MODIFICATION => return Ok(Reconciled::Busy),
             Err(err) => return Err(err),
         }
         let cutoff = format_time(OffsetDateTime::now_utc() - not_found_after);
