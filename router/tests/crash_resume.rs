@@ -233,20 +233,25 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
     (answer, sim)
 }
 
+/// `cut` on every connector at once, each with a router and a simulator of its own.
+async fn crash_each(cut: Cut) -> [(&'static str, (Value, SimulatorHandle)); 3] {
+    let (stripe, checkout, primer) = tokio::join!(
+        crash_then_retry("stripe", cut),
+        crash_then_retry("checkout", cut),
+        crash_then_retry("primer", cut),
+    );
+    [
+        ("stripe", stripe),
+        ("checkout", checkout),
+        ("primer", primer),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::Create),
-        crash_then_retry("checkout", Cut::Create),
-        crash_then_retry("primer", Cut::Create),
-    );
     // Stripe and Checkout.com replay the first request's answer under the same key; Primer
     // refuses a used key, and the payment is found by its reference.
-    for (connector, (payment, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (payment, sim)) in crash_each(Cut::Create).await {
         assert_eq!(
             payment["status"], "requires_capture",
             "{connector}: {payment:#}"
@@ -262,16 +267,7 @@ async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_cut_off_by_a_crash_answers_its_outcome_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::Capture),
-        crash_then_retry("checkout", Cut::Capture),
-        crash_then_retry("primer", Cut::Capture),
-    );
-    for (connector, (payment, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (payment, sim)) in crash_each(Cut::Capture).await {
         // Never "amount exceeds capturable" or "invalid state" for the capture itself.
         assert_eq!(payment["status"], "succeeded", "{connector}: {payment:#}");
         assert_eq!(payment["amount_received"], 1500, "{connector}");
@@ -284,16 +280,7 @@ async fn a_capture_cut_off_by_a_crash_answers_its_outcome_on_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refund_cut_off_by_a_crash_answers_its_outcome_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::Refund),
-        crash_then_retry("checkout", Cut::Refund),
-        crash_then_retry("primer", Cut::Refund),
-    );
-    for (connector, (refund, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (refund, sim)) in crash_each(Cut::Refund).await {
         assert_eq!(refund["status"], "succeeded", "{connector}: {refund:#}");
         assert_eq!(refund["amount"], 500, "{connector}");
         // Primer cannot look refunds up: its refunded total shows the refund, not its id.
@@ -309,16 +296,7 @@ async fn a_refund_cut_off_by_a_crash_answers_its_outcome_on_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_void_cut_off_by_a_crash_answers_its_outcome_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::Void),
-        crash_then_retry("checkout", Cut::Void),
-        crash_then_retry("primer", Cut::Void),
-    );
-    for (connector, (payment, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (payment, sim)) in crash_each(Cut::Void).await {
         assert_eq!(payment["status"], "cancelled", "{connector}: {payment:#}");
         assert_eq!(payment["amount_capturable"], 0, "{connector}");
         assert_eq!(sim.counters().voids, 1, "{connector}: voided once");
@@ -327,16 +305,7 @@ async fn a_void_cut_off_by_a_crash_answers_its_outcome_on_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_increment_cut_off_by_a_crash_answers_its_outcome_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::Increment),
-        crash_then_retry("checkout", Cut::Increment),
-        crash_then_retry("primer", Cut::Increment),
-    );
-    for (connector, (payment, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (payment, sim)) in crash_each(Cut::Increment).await {
         assert_eq!(payment["amount"], 2500, "{connector}: {payment:#}");
         assert_eq!(payment["amount_capturable"], 2500, "{connector}");
         let increments = payment["incremental_authorizations"]
@@ -358,16 +327,7 @@ async fn an_increment_cut_off_by_a_crash_answers_its_outcome_on_retry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_post_capture_cut_off_by_a_crash_answers_its_outcome_on_retry() {
-    let (stripe, checkout, primer) = tokio::join!(
-        crash_then_retry("stripe", Cut::CancelPostCapture),
-        crash_then_retry("checkout", Cut::CancelPostCapture),
-        crash_then_retry("primer", Cut::CancelPostCapture),
-    );
-    for (connector, (payment, sim)) in [
-        ("stripe", &stripe),
-        ("checkout", &checkout),
-        ("primer", &primer),
-    ] {
+    for (connector, (payment, sim)) in crash_each(Cut::CancelPostCapture).await {
         assert_eq!(
             payment["status"], "cancelled_post_capture",
             "{connector}: {payment:#}"

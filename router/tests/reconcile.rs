@@ -65,6 +65,20 @@ fn never_received() -> Fault {
     }
 }
 
+/// A payment of 3000 on `connector`, authorized, then a capture of all of it sent under
+/// `fault`: the payment's id and the capture's answer.
+async fn capture_under(router: &TestRouter, connector: &str, fault: Fault) -> (String, Answer) {
+    let sim = router.simulator(connector);
+    let pid = id(&router
+        .create(payment(connector, 3000, true, TestCard::Approved))
+        .await);
+    every_attempt(sim, fault);
+    let path = format!("/payments/{pid}/capture");
+    let answer = router.call("POST", &path, Some(json!({}))).await;
+    sim.clear_faults();
+    (pid, answer)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_capture_whose_answer_was_lost_settles_as_charged() {
     let _serial = ONE_AT_A_TIME.lock().await;
@@ -72,14 +86,7 @@ async fn a_capture_whose_answer_was_lost_settles_as_charged() {
     for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
-        let pid = id(&router
-            .create(payment(connector, 3000, true, TestCard::Approved))
-            .await);
-        every_attempt(sim, late_answer());
-        let answer = router
-            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
-            .await;
-        sim.clear_faults();
+        let (pid, answer) = capture_under(&router, connector, late_answer()).await;
         assert_eq!(
             answer.body["captures"][0]["status"], "pending",
             "{connector}"
@@ -109,15 +116,8 @@ async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() 
     for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
-        let pid = id(&router
-            .create(payment(connector, 3000, true, TestCard::Approved))
-            .await);
         let captures = sim.counters().captures;
-        every_attempt(sim, never_received());
-        let answer = router
-            .call("POST", &format!("/payments/{pid}/capture"), Some(json!({})))
-            .await;
-        sim.clear_faults();
+        let (pid, answer) = capture_under(&router, connector, never_received()).await;
         assert_eq!(
             answer.body["status"], "processing",
             "{connector}: {:#}",
