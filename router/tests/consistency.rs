@@ -830,7 +830,9 @@ async fn an_answer_that_meets_a_newer_version_is_applied_to_it_not_refused() {
     let store = paybridge_router::store::Store::connect(&router.database_url)
         .await
         .expect("a second handle on the database");
-    for connector in connectors_with(&router, &["authorize", "capture", "refund"]).await {
+    let connectors = connectors_with(&router, &["authorize", "capture", "refund"]).await;
+    assert!(!connectors.is_empty(), "no connector captures and refunds");
+    for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
         let pid = id(&router

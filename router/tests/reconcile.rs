@@ -83,7 +83,9 @@ async fn capture_under(router: &TestRouter, connector: &str, fault: Fault) -> (S
 async fn a_capture_whose_answer_was_lost_settles_as_charged() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
-    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
+    let connectors = connectors_with(&router, &["authorize", "capture", "payment_sync"]).await;
+    assert!(!connectors.is_empty(), "no connector captures and syncs");
+    for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
         let (pid, answer) = capture_under(&router, connector, late_answer()).await;
@@ -113,7 +115,9 @@ async fn a_capture_whose_answer_was_lost_settles_as_charged() {
 async fn a_capture_the_processor_never_received_fails_and_is_capturable_again() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
-    for connector in connectors_with(&router, &["authorize", "capture", "payment_sync"]).await {
+    let connectors = connectors_with(&router, &["authorize", "capture", "payment_sync"]).await;
+    assert!(!connectors.is_empty(), "no connector captures and syncs");
+    for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
         let captures = sim.counters().captures;
@@ -178,6 +182,7 @@ async fn refunds_whose_answer_was_lost_are_found_or_released() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
     let connectors = connectors_with(&router, &["authorize", "refund", "refund_lookup"]).await;
+    assert!(!connectors.is_empty(), "no connector looks refunds up");
     for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
@@ -232,7 +237,9 @@ async fn refunds_whose_answer_was_lost_are_found_or_released() {
 async fn creates_whose_answer_was_lost_are_found_by_reference_or_failed() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let router = router().await;
-    for connector in connectors_with(&router, &["authorize", "payment_lookup"]).await {
+    let connectors = connectors_with(&router, &["authorize", "payment_lookup"]).await;
+    assert!(!connectors.is_empty(), "no connector looks payments up");
+    for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
 

@@ -227,6 +227,24 @@ impl Payment {
         minus(self.amount_received, refunded)
     }
 
+    /// Whether anything of the payment waits for a processor's verdict: the payment
+    /// `processing`, a capture or refund `pending`, an incremental authorization `processing`.
+    pub fn awaiting_verdict(&self) -> bool {
+        self.status == PaymentStatus::Processing
+            || self
+                .captures
+                .iter()
+                .any(|c| c.status == CaptureStatus::Pending)
+            || self
+                .refunds
+                .iter()
+                .any(|r| r.status == RefundStatus::Pending)
+            || self
+                .increments
+                .iter()
+                .any(|i| i.status == AuthorizationStatus::Processing)
+    }
+
     /// Whether a capture was asked for that did not fail.
     pub fn has_live_capture(&self) -> bool {
         self.captures

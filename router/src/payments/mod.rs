@@ -318,20 +318,26 @@ impl Payments {
     }
 
     /// After the processor refused a key it had seen (Primer: the first run's request reached
-    /// it), the payment as the processor has it now, with its lost refunds found by the
-    /// refunded total where refunds cannot be looked up; unchanged if the processor does not
-    /// answer.
+    /// it), the payment as the processor has it now, its refunds whose answer was lost found
+    /// as the reconciler finds them; unchanged if the processor does not answer. What is still
+    /// not found stays pending for the reconciler.
     async fn resync(&self, open: &mut Open) {
         let mut synced = open.payment.clone();
         let payment_id = open.payment.id.clone();
-        let answer = self
-            .holding(&payment_id, sync(&open.connector, &mut synced))
+        let resynced = async {
+            let response = sync(&open.connector, &mut synced).await?;
+            let connector = &open.connector;
+            reconcile::settle_lost_refunds(
+                connector,
+                &mut synced,
+                &response,
+                None,
+                &mut Vec::new(),
+            )
             .await;
-        if let Ok(response) = answer {
-            if !open.connector.capabilities().supports(Flow::RefundLookup) {
-                let outcome = Outcome::RefundedTotal(response.amounts.refunded);
-                domain::apply(&mut synced, outcome, &now());
-            }
+            Ok::<_, ApiError>(())
+        };
+        if self.holding(&payment_id, resynced).await.is_ok() {
             open.payment = synced;
         }
     }

@@ -116,9 +116,7 @@ impl Payments {
             .holding(&open.payment.id, open.connector.capture(&request))
             .await;
         if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
-            self.resync(open).await;
-            self.save(open).await?;
-            return Ok(payment_object(&open.payment));
+            return self.answer_resynced(open).await;
         }
         let outcome = Outcome::Captured {
             capture_id,
@@ -136,6 +134,14 @@ impl Payments {
         })
         .await?;
         refused(&result)?;
+        Ok(payment_object(&open.payment))
+    }
+
+    /// The answer to an operation whose processor refused its key as used (the first run's
+    /// request reached it): the payment as the processor has it now, stored.
+    async fn answer_resynced(&self, open: &mut Open) -> Result<PaymentObject, ApiError> {
+        self.resync(open).await;
+        self.save(open).await?;
         Ok(payment_object(&open.payment))
     }
 
@@ -292,9 +298,7 @@ impl Payments {
             )
             .await;
         if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
-            self.resync(open).await;
-            self.save(open).await?;
-            return Ok(payment_object(&open.payment));
+            return self.answer_resynced(open).await;
         }
         let outcome = Outcome::Incremented {
             authorization_id,
@@ -445,9 +449,7 @@ impl Payments {
             )
             .await;
         if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
-            self.resync(open).await;
-            self.save(open).await?;
-            return Ok(payment_object(&open.payment));
+            return self.answer_resynced(open).await;
         }
         let outcome = Outcome::CancelledPostCapture {
             refund_id,

@@ -61,7 +61,7 @@ impl Payments {
             return Ok(Reconciled::Busy);
         }
         let mut open = self.opened(record)?;
-        if !awaiting_verdict(&open.payment) {
+        if !open.payment.awaiting_verdict() {
             return Ok(Reconciled::Settled);
         }
         match self.claim(&mut open).await {
@@ -77,29 +77,12 @@ impl Payments {
             )
             .await;
         self.save(&mut open).await?;
-        Ok(if awaiting_verdict(&open.payment) {
+        Ok(if open.payment.awaiting_verdict() {
             Reconciled::Open(reasons)
         } else {
             Reconciled::Settled
         })
     }
-}
-
-/// Whether anything of `payment` waits for a processor's verdict.
-pub(crate) fn awaiting_verdict(payment: &Payment) -> bool {
-    payment.status == PaymentStatus::Processing
-        || payment
-            .captures
-            .iter()
-            .any(|c| c.status == CaptureStatus::Pending)
-        || payment
-            .refunds
-            .iter()
-            .any(|r| r.status == RefundStatus::Pending)
-        || payment
-            .increments
-            .iter()
-            .any(|i| i.status == AuthorizationStatus::Processing)
 }
 
 /// Asks the processor about everything `payment` waits for and applies what it says; what was
@@ -118,7 +101,7 @@ async fn settle_unknown(
                 .last()
                 .is_some_and(|a| a.status == AttemptStatus::Pending);
         if authorization_unknown {
-            find_authorization(connector, payment, cutoff, &mut open).await;
+            settle_lost_authorization(connector, payment, cutoff, &mut open).await;
         }
         return open;
     }
@@ -132,7 +115,7 @@ async fn settle_unknown(
             return open;
         }
     };
-    find_refunds(connector, payment, &synced, cutoff, &mut open).await;
+    settle_lost_refunds(connector, payment, &synced, Some(cutoff), &mut open).await;
     let now = super::now();
     let lost: Vec<String> = payment
         .captures
@@ -168,7 +151,7 @@ async fn settle_unknown(
     open
 }
 
-async fn find_authorization(
+async fn settle_lost_authorization(
     connector: &Arc<dyn Connector>,
     payment: &mut Payment,
     cutoff: &str,
@@ -205,18 +188,25 @@ async fn find_authorization(
     }
 }
 
-async fn find_refunds(
+/// Finds the refunds of `payment` whose answer was lost (pending, no processor id), `synced`
+/// just now: by their reference, or through the processor's refunded total where the connector
+/// cannot look refunds up. One still not found that was sent before `cutoff` never happened;
+/// without a cutoff nothing is concluded from "not found".
+pub(super) async fn settle_lost_refunds(
     connector: &Arc<dyn Connector>,
     payment: &mut Payment,
     synced: &PaymentResponse,
-    cutoff: &str,
+    cutoff: Option<&str>,
     open: &mut Vec<String>,
 ) {
     let unnamed: Vec<(String, bool)> = payment
         .refunds
         .iter()
         .filter(|r| r.status == RefundStatus::Pending && r.connector_refund_id.is_none())
-        .map(|r| (r.id.clone(), r.updated_at.as_str() < cutoff))
+        .map(|r| {
+            let old_enough = cutoff.is_some_and(|cutoff| r.updated_at.as_str() < cutoff);
+            (r.id.clone(), old_enough)
+        })
         .collect();
     let named_pending = payment
         .refunds

@@ -124,8 +124,8 @@ impl Payments {
 
     /// Sends refund `refund_id` (the payment held by this instance) and applies the answer,
     /// unsaved; the processor's refusal, as answered. A processor that refuses a key used
-    /// before (Primer: the first run's request reached it) is asked for the refund by its
-    /// reference instead; not found, it stays pending for the reconciler.
+    /// before (Primer: the first run's request reached it) is asked again
+    /// ([`Payments::resync`]).
     async fn send_refund(
         &self,
         open: &mut Open,
@@ -136,27 +136,7 @@ impl Payments {
             .holding(&open.payment.id, open.connector.refund(request))
             .await;
         if let Err(ConnectorError::IdempotencyConflict { .. }) = &result {
-            if open.connector.capabilities().supports(Flow::RefundLookup) {
-                let lookup = RefundLookupRequest {
-                    connector_payment_id: request.connector_payment_id.clone(),
-                    reference: refund_id.to_owned(),
-                };
-                let found = self
-                    .holding(&open.payment.id, open.connector.find_refund(&lookup))
-                    .await;
-                if let Ok(RefundLookupResponse {
-                    refund: Some(response),
-                }) = found
-                {
-                    let outcome = Outcome::RefundSynced {
-                        refund_id,
-                        response: &response,
-                    };
-                    domain::apply(&mut open.payment, outcome, &now());
-                }
-            } else {
-                self.resync(open).await;
-            }
+            self.resync(open).await;
             return None;
         }
         let outcome = Outcome::Refunded {

@@ -194,3 +194,26 @@ fn lost_refunds_the_processors_total_holds_succeed_oldest_first() {
     assert!(apply(&mut p, Outcome::RefundedTotal(m(600)), NOW));
     assert_eq!(status(&p, &second), RefundStatus::Succeeded);
 }
+
+#[test]
+fn a_payment_awaits_a_verdict_while_anything_of_it_is_unsettled() {
+    let mut p = payment(S::RequiresCapture);
+    assert!(!p.awaiting_verdict());
+    let (_, id) = start(
+        &mut p,
+        Command::Capture {
+            amount: Some(m(400)),
+            final_capture: None,
+        },
+        &caps(),
+    );
+    assert!(p.awaiting_verdict(), "a pending capture");
+    apply(&mut p, Outcome::NeverReceived(Lost::Capture(&id)), NOW);
+    assert!(!p.awaiting_verdict());
+    start(
+        &mut p,
+        Command::IncrementAuthorization { new_total: m(1500) },
+        &caps(),
+    );
+    assert!(p.awaiting_verdict(), "a processing increment");
+}
