@@ -572,6 +572,7 @@ async fn ready_names_what_is_missing() {
         .collect();
     let registered = connectors().into_iter().collect();
     assert_eq!(listed, registered, "{:#}", ready.body);
+    assert_eq!(ready.body["migrations"], "applied", "{:#}", ready.body);
     router.running.shutdown().await;
 
     let config = paybridge_router::RouterConfig {
@@ -594,4 +595,34 @@ async fn ready_names_what_is_missing() {
         "{body:#}"
     );
     bare.shutdown().await;
+}
+
+/// A database that lost a migration this build needs (restored from an older backup while the
+/// router ran) makes the instance not ready, naming the migration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_requires_every_migration_applied() {
+    use sqlx::Connection as _;
+    let router = TestRouter::start().await;
+    assert_eq!(router.call("GET", "/ready", None).await.status, 200);
+
+    let mut db = sqlx::SqliteConnection::connect(&router.database_url)
+        .await
+        .expect("opens");
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&mut db)
+    .await
+    .expect("deletes");
+    db.close().await.expect("closes");
+
+    let ready = router.call("GET", "/ready", None).await;
+    assert_eq!(ready.status, 503, "{:#}", ready.body);
+    assert_eq!(ready.code(), "not_ready", "{:#}", ready.body);
+    assert!(
+        ready.message().contains("lacks migrations"),
+        "{:#}",
+        ready.body
+    );
+    router.running.shutdown().await;
 }

@@ -83,22 +83,30 @@ pub(super) async fn metrics(State(state): State<Shared>) -> Response {
         .into_response()
 }
 
-/// `GET /ready`: whether this instance should get traffic: its database answers and it has a
-/// connector to route to. 503 `not_ready`, naming what is missing, when not.
+/// `GET /ready`: whether this instance should get traffic: its database answers with every
+/// migration this build needs applied, and it has a connector to route to. 200 with each check's
+/// detail; 503 `not_ready`, naming what is missing, when not.
 pub(super) async fn ready(State(state): State<Shared>) -> Response {
     let connectors: Vec<&String> = state.payments.connectors().keys().collect();
-    let missing = match state.payments.store().ping().await {
+    let missing = match state.payments.store().missing_migrations().await {
         Err(err) => {
             tracing::warn!(error = %err, "not ready: the database does not answer");
-            Some("the database does not answer")
+            Some("the database does not answer".to_owned())
         }
-        Ok(()) if connectors.is_empty() => Some("no connector is configured"),
-        Ok(()) => None,
+        Ok(versions) if !versions.is_empty() => Some(format!(
+            "the database lacks migrations {versions:?} of this build"
+        )),
+        Ok(_) if connectors.is_empty() => Some("no connector is configured".to_owned()),
+        Ok(_) => None,
     };
     match missing {
-        None => {
-            Json(serde_json::json!({"status": "ready", "connectors": connectors})).into_response()
-        }
+        None => Json(serde_json::json!({
+            "status": "ready",
+            "database": "answers",
+            "migrations": "applied",
+            "connectors": connectors,
+        }))
+        .into_response(),
         Some(why) => ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             kind: ErrorType::Internal,

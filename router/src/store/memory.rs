@@ -65,6 +65,10 @@ impl PaymentStore for MemoryStore {
         self.state().map(|_| ())
     }
 
+    async fn missing_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        self.state().map(|_| Vec::new())
+    }
+
     async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let id = &record.payment.payment_id;

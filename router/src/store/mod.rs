@@ -286,6 +286,9 @@ pub struct UnsettledPayment {
 pub trait PaymentStore: Send + Sync + Debug {
     /// `Ok` when the backend answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// The schema migrations this build needs that the database has not applied (none for a
+    /// backend without migrations).
+    async fn missing_migrations(&self) -> Result<Vec<i64>, StoreError>;
     /// Inserts a new payment with its first attempt; an id already taken is an error.
     async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError>;
     /// Deletes a payment that never reached the processor, with its attempt.
@@ -410,6 +413,12 @@ impl Store {
     /// `Ok` when the backend answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.backend.ping().await
+    }
+
+    /// The schema migrations this build needs that the database lacks (a database restored from
+    /// an older backup while the router ran, say).
+    pub async fn missing_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        self.backend.missing_migrations().await
     }
 
     /// Inserts a new payment with its first attempt.

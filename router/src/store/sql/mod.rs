@@ -238,6 +238,24 @@ impl PaymentStore for SqlStore {
         .await
     }
 
+    async fn missing_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        let applied: Vec<i64> = self
+            .run(|conn| {
+                Box::pin(async move {
+                    let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+                        .fetch_all(conn)
+                        .await?;
+                    rows.iter().map(|row| row.try_get::<i64, _>(0)).collect()
+                })
+            })
+            .await?;
+        Ok(MIGRATOR
+            .iter()
+            .map(|migration| migration.version)
+            .filter(|version| !applied.contains(version))
+            .collect())
+    }
+
     async fn insert_payment(&self, record: &PaymentRecord) -> Result<(), StoreError> {
         // The rule of one attempt is the Store's, for every backend.
         let payment = &record.payment;
