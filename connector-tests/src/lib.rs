@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod form;
 mod logs;
 pub mod openapi;
 mod scenarios;
@@ -35,7 +36,7 @@ use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::*;
 use paybridge_sandbox::SimulatorHandle;
 
-pub use logs::LogCapture;
+pub use logs::{check_for_secrets, LogCapture};
 pub use scenarios::{Scenario, SCENARIOS};
 
 pub use paybridge_registry::BuildConnector;
@@ -53,6 +54,32 @@ pub struct TestCards {
     pub declined: Option<(PaymentMethod, DeclineCode)>,
     /// Leads to a 3DS challenge when 3DS is required.
     pub three_ds: Option<PaymentMethod>,
+}
+
+impl TestCards {
+    /// One line per instrument, for a live run to announce what it will charge: cards masked
+    /// (first six, last four), tokens in full (sandbox test instruments, named so the account's
+    /// owner can find them).
+    pub fn describe(&self) -> Vec<String> {
+        let show = |method: &PaymentMethod| match method {
+            PaymentMethod::Card(card) => format!("card {}", card.number.masked()),
+            PaymentMethod::Token(token) => format!("token {}", token.as_str()),
+        };
+        let mut lines = vec![format!("approved: {}", show(&self.approved))];
+        let optional = [
+            ("mastercard", self.mastercard.as_ref()),
+            ("visa", self.visa.as_ref()),
+            ("declined", self.declined.as_ref().map(|(method, _)| method)),
+            ("three_ds", self.three_ds.as_ref()),
+        ];
+        for (role, method) in optional {
+            lines.push(match method {
+                Some(method) => format!("{role}: {}", show(method)),
+                None => format!("{role}: none (its scenarios are skipped)"),
+            });
+        }
+        lines
+    }
 }
 
 /// What the customer does when a payment needs them (e.g. opens the 3DS redirect).
@@ -333,4 +360,33 @@ pub fn skip_message(connector: &str, variables: &[&str]) -> String {
         "live {connector} sandbox run skipped: set {} to run the conformance suite against it",
         variables.join(" and ")
     )
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn instruments_are_announced_with_card_numbers_masked() {
+        let cards = TestCards {
+            approved: card("4242424242424242"),
+            mastercard: None,
+            visa: None,
+            declined: Some((
+                PaymentMethod::Token(
+                    PaymentMethodToken::new("pm_card_visa_chargeDeclined").expect("a token"),
+                ),
+                DeclineCode::InsufficientFunds,
+            )),
+            three_ds: None,
+        };
+        let lines = cards.describe().join("\n");
+        assert!(lines.contains("approved: card 424242"), "{lines}");
+        assert!(!lines.contains("4242424242424242"), "{lines}");
+        assert!(
+            lines.contains("declined: token pm_card_visa_chargeDeclined"),
+            "{lines}"
+        );
+        assert!(lines.contains("three_ds: none"), "{lines}");
+    }
 }

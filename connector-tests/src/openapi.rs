@@ -82,6 +82,51 @@ impl OpenApi {
         Ok(spec)
     }
 
+    /// Stripe's payments document (`specs/stripe-payments-openapi.json`, API version
+    /// 2024-04-10) with a flaw of its OpenAPI 3.0 dialect worked around: `nullable: true`
+    /// beside `anyOf` (e.g. `latest_charge`, `last_payment_error`, `next_action`) or beside
+    /// `enum` (e.g. `cancellation_reason`, `setup_future_usage`) is meant to admit `null`, but
+    /// [`OpenApi::load`] only widens a plain `type`, so `null` would fail the `anyOf` or the
+    /// `enum`. Those schemas admit `null` explicitly here; answers are not adapted.
+    pub fn stripe_payments() -> Result<Self, String> {
+        let file = "stripe-payments-openapi.json";
+        let mut doc: Value = serde_json::from_str(&read_spec(file)?)
+            .map_err(|e| format!("{}: {e}", spec_path(file).display()))?;
+        admit_null(&mut doc);
+        prepare(&mut doc);
+        Ok(OpenApi { doc })
+    }
+
+    /// Validates an `application/x-www-form-urlencoded` request body (Stripe's) against the
+    /// operation's form schema: decoded from bracket notation and given the schema's types
+    /// first ([`crate::form`]). `Ok(false)` when the document has no form schema for it; a body
+    /// that is not a well-formed form is a violation.
+    pub fn check_form_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<bool, SchemaViolation> {
+        let Some((template, op)) = self.operation(method, path) else {
+            return Err(SchemaViolation {
+                place: format!("{method} {path}"),
+                errors: vec!["no such operation in the document".into()],
+            });
+        };
+        let place = format!("{method} {template} request");
+        let Some(schema) =
+            op.pointer("/requestBody/content/application~1x-www-form-urlencoded/schema")
+        else {
+            return Ok(false);
+        };
+        let mut decoded = crate::form::decode(body).map_err(|e| SchemaViolation {
+            place: place.clone(),
+            errors: vec![format!("not a bracket-notation form: {e}")],
+        })?;
+        crate::form::coerce(&mut decoded, schema, &self.doc);
+        self.check(schema, &decoded, place).map(|()| true)
+    }
+
     /// Validates `instance` against the component schema `name`.
     pub fn check_component(&self, name: &str, instance: &Value) -> Result<(), SchemaViolation> {
         let schema = json!({"$ref": format!("#/components/schemas/{name}")});
@@ -127,8 +172,10 @@ impl OpenApi {
             .map(|()| true)
     }
 
-    /// Validates a JSON response body. `Ok(false)` when the document has no schema for it,
-    /// including error statuses it does not list.
+    /// Validates a JSON response body, error answers included. The status must be documented
+    /// for the operation: exactly (`404`), by range (`4XX`) or by `default`, in that order of
+    /// precedence; any other status is a violation, whatever the body. `Ok(false)` when the
+    /// documented answer has no JSON schema (Checkout.com's 401, 403, 404).
     pub fn check_response(
         &self,
         method: &str,
@@ -142,16 +189,10 @@ impl OpenApi {
                 errors: vec!["no such operation in the document".into()],
             });
         };
-        let documented = op["responses"]
-            .get(status.to_string())
-            .or_else(|| op["responses"].get("default"));
-        let Some(response) = documented else {
-            // Published documents list only some error statuses (Primer's lists no 404 though
-            // Primer answers it for an unknown payment): an undocumented error has no schema to
-            // check against. An undocumented success is a violation.
-            if status >= 400 {
-                return Ok(false);
-            }
+        let Some(response) = documented_response(op, status) else {
+            // An error status the document does not list is as wrong as an undocumented
+            // success: a simulator must not invent it (a test provoking one on purpose names
+            // it as an exception).
             return Err(SchemaViolation {
                 place: format!("{method} {template} {status}"),
                 errors: vec!["status not documented for this operation".into()],
@@ -268,6 +309,110 @@ impl OpenApi {
     }
 }
 
+/// A status a processor answers on an operation of its document although the document does not
+/// list it there, named so that it is checked rather than passed over: the status must still
+/// be missing from the document (a stale exception is a violation) and the body must match
+/// `response`. Fault injection (5xx, 429) and bad credentials are the usual cases.
+#[derive(Debug, Clone, Copy)]
+pub struct UndocumentedStatus {
+    /// The HTTP status.
+    pub status: u16,
+    /// The operations, as `(method, path template)`, that may answer it; empty: every one.
+    pub operations: &'static [(&'static str, &'static str)],
+    /// Why it is answered, and where it is documented instead, if anywhere.
+    pub why: &'static str,
+    /// The JSON schema (draft 7; `$ref`s into the document's components) of its body.
+    pub response: fn() -> Value,
+}
+
+impl UndocumentedStatus {
+    /// Whether `method path` (a concrete path) answered with `status` is this exception.
+    pub fn matches(&self, method: &str, path: &str, status: u16) -> bool {
+        let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let operation = |&(m, template): &(&str, &str)| {
+            let template: Vec<&str> = template.split('/').collect();
+            m.eq_ignore_ascii_case(method)
+                && template.len() == concrete.len()
+                && template.iter().zip(&concrete).all(|(t, c)| {
+                    t == c || (t.starts_with('{') && t.ends_with('}') && !c.is_empty())
+                })
+        };
+        self.status == status
+            && (self.operations.is_empty() || self.operations.iter().any(operation))
+    }
+}
+
+/// Statuses Primer answers on operations whose v2.2 document does not list them; each is
+/// documented by Primer elsewhere (`docs/processors.md` §3.1, §3.6).
+pub const PRIMER_UNDOCUMENTED: &[UndocumentedStatus] = &[
+    UndocumentedStatus {
+        status: 401,
+        operations: &[],
+        why: "a missing or wrong X-Api-Key: Primer's status table lists 401 Unauthorized, \
+              the v2.2 document lists it for no operation; the body is Primer's common error \
+              shape",
+        response: primer_error,
+    },
+    UndocumentedStatus {
+        status: 409,
+        operations: &[
+            ("POST", "/payments"),
+            ("POST", "/payments/{id}/adjust-authorization"),
+            ("POST", "/payments/{id}/capture"),
+            ("POST", "/payments/{id}/cancel"),
+            ("POST", "/payments/{id}/refund"),
+        ],
+        why: "a reused X-Idempotency-Key (IdempotencyKeyAlreadyExists): Primer's idempotency \
+              guide documents 409 on these operations, the v2.2 document lists 409 only on \
+              authorize; the body is its ConflictErrorResponse",
+        response: primer_conflict,
+    },
+];
+
+/// Primer's common error shape: `{"error": ErrorObject}`.
+pub fn primer_error() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"$ref": "#/components/schemas/ErrorObject"}},
+    })
+}
+
+fn primer_conflict() -> Value {
+    json!({"$ref": "#/components/schemas/ConflictErrorResponse"})
+}
+
+impl OpenApi {
+    /// Checks an answer that `exception` names: the document must still lack its status for
+    /// the operation, and the body must match the exception's schema.
+    pub fn check_undocumented(
+        &self,
+        exception: &UndocumentedStatus,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), SchemaViolation> {
+        let place = format!("{method} {path} {status} (undocumented: {})", exception.why);
+        let violation = |error: &str| SchemaViolation {
+            place: place.clone(),
+            errors: vec![error.to_owned()],
+        };
+        if !exception.matches(method, path, status) {
+            return Err(violation("the exception does not name this answer"));
+        }
+        let Some((_, op)) = self.operation(method, path) else {
+            return Err(violation("no such operation in the document"));
+        };
+        if documented_response(op, status).is_some() {
+            return Err(violation(
+                "the document lists this status: the exception is stale",
+            ));
+        }
+        self.check(&(exception.response)(), body, place.clone())
+    }
+}
+
 /// A processor's OpenAPI document in the repository's `specs/` (derived copies of the published
 /// documents: see `specs/README.md`), e.g. `spec_path("primer-v2.2-openapi.json")`.
 pub fn spec_path(file: &str) -> std::path::PathBuf {
@@ -284,6 +429,43 @@ pub fn spec_path(file: &str) -> std::path::PathBuf {
 pub fn read_spec(file: &str) -> Result<String, String> {
     let path = spec_path(file);
     std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The answer an operation documents for `status`: the exact code, else its range (`4XX`,
+/// either case), else `default` (OpenAPI 3's order of precedence).
+fn documented_response(op: &Value, status: u16) -> Option<&Value> {
+    let responses = op.get("responses")?.as_object()?;
+    let range = format!("{}XX", status / 100);
+    responses
+        .get(&status.to_string())
+        .or_else(|| {
+            responses
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(&range))
+                .map(|(_, response)| response)
+        })
+        .or_else(|| responses.get("default"))
+}
+
+/// Adds `null` to `anyOf` and `enum` schemas marked `nullable: true`.
+fn admit_null(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::Array(any_of)) = map.get_mut("anyOf") {
+                    any_of.push(json!({"enum": [null]}));
+                }
+                if let Some(Value::Array(values)) = map.get_mut("enum") {
+                    if !values.contains(&Value::Null) {
+                        values.push(Value::Null);
+                    }
+                }
+            }
+            map.values_mut().for_each(admit_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(admit_null),
+        _ => {}
+    }
 }
 
 fn prepare(doc: &mut Value) {
@@ -446,5 +628,151 @@ mod tests {
         assert!(spec
             .check_request("POST", "/payments/pay_1/captures", &bad_capture)
             .is_err());
+    }
+
+    #[test]
+    fn error_answers_are_checked_and_undocumented_statuses_are_violations() {
+        let primer = OpenApi::primer_v2_2().expect("spec");
+        let not_found = json!({"error": {"errorId": "PaymentError",
+                                         "description": "The payment could not be found",
+                                         "diagnosticsId": "d1"}});
+        // v2.2 lists 400 for an unknown payment on GET, not 404.
+        assert_eq!(
+            primer.check_response("GET", "/payments/p1", 400, &not_found),
+            Ok(true)
+        );
+        let violation = primer
+            .check_response("GET", "/payments/p1", 404, &not_found)
+            .expect_err("404 is not documented for GET /payments/{id}");
+        assert_eq!(violation.place, "GET /payments/{id} 404");
+        // A documented error status with a body outside its schema.
+        let no_description = json!({"error": {"errorId": "PaymentError"}});
+        assert!(primer
+            .check_response("GET", "/payments/p1", 400, &no_description)
+            .is_err());
+        assert!(primer
+            .check_response(
+                "POST",
+                "/payments/p1/capture",
+                400,
+                &json!({"message": "x"})
+            )
+            .is_err());
+        // Documented there: 404 on adjust-authorization, 409 nowhere but authorize.
+        assert_eq!(
+            primer.check_response("POST", "/payments/p1/adjust-authorization", 404, &not_found),
+            Ok(true)
+        );
+        assert!(primer
+            .check_response("POST", "/payments/p1/refund", 409, &not_found)
+            .is_err());
+        assert!(primer
+            .check_response("POST", "/payments", 500, &not_found)
+            .is_err());
+
+        let checkout = checkout();
+        // Documented without a body schema: accepted, not counted.
+        assert_eq!(
+            checkout.check_response("GET", "/payments/pay_1", 404, &Value::Null),
+            Ok(false)
+        );
+        assert!(checkout
+            .check_response("GET", "/payments/pay_1", 403, &Value::Null)
+            .is_err());
+        let invalid = json!({"request_id": "r1", "error_type": "request_invalid",
+                             "error_codes": ["amount_invalid"]});
+        assert_eq!(
+            checkout.check_response("POST", "/payments", 422, &invalid),
+            Ok(true)
+        );
+        assert!(checkout
+            .check_response(
+                "POST",
+                "/payments",
+                422,
+                &json!({"error_codes": "amount_invalid"})
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn named_exceptions_are_checked_and_go_stale_once_documented() {
+        let primer = OpenApi::primer_v2_2().expect("spec");
+        let [unauthorized, conflict] = PRIMER_UNDOCUMENTED else {
+            panic!("two Primer exceptions");
+        };
+        assert!(unauthorized.matches("GET", "/payments/p1", 401));
+        assert!(!unauthorized.matches("GET", "/payments/p1", 403));
+        assert!(conflict.matches("POST", "/payments/p1/refund", 409));
+        assert!(!conflict.matches("POST", "/payments/p1/resume", 409));
+        let body = json!({"error": {"errorId": "IdempotencyKeyAlreadyExists",
+                                    "description": "used", "paymentId": "p1"}});
+        assert_eq!(
+            primer.check_undocumented(conflict, "POST", "/payments/p1/refund", 409, &body),
+            Ok(())
+        );
+        // Without the exception the same answer is a violation.
+        assert!(primer
+            .check_response("POST", "/payments/p1/refund", 409, &body)
+            .is_err());
+        // The body is still checked.
+        assert!(primer
+            .check_undocumented(unauthorized, "GET", "/payments/p1", 401, &json!({}))
+            .is_err());
+        // An exception for a status the operation documents (authorize lists 409) is stale.
+        let stale = UndocumentedStatus {
+            operations: &[("POST", "/payments/{id}/authorize")],
+            ..*conflict
+        };
+        let violation = primer
+            .check_undocumented(&stale, "POST", "/payments/p1/authorize", 409, &body)
+            .expect_err("stale");
+        assert!(violation.errors[0].contains("stale"), "{violation:?}");
+        // An answer the exception does not name.
+        assert!(primer
+            .check_undocumented(conflict, "POST", "/payments/p1/resume", 409, &body)
+            .is_err());
+    }
+
+    #[test]
+    fn exact_statuses_win_over_ranges_and_ranges_over_default() {
+        let schema = |required: &str| {
+            json!({"content": {"application/json": {"schema":
+                {"type": "object", "required": [required]}}}})
+        };
+        let mut doc = json!({"paths": {"/things": {"get": {"responses": {
+            "200": schema("ok"),
+            "404": schema("missing"),
+            "4XX": schema("client"),
+            "default": schema("other"),
+        }}}}, "components": {"schemas": {}}});
+        let spec = OpenApi { doc: doc.clone() };
+        let check = |status: u16, field: &str| {
+            spec.check_response("GET", "/things", status, &json!({ field: 1 }))
+        };
+        assert_eq!(check(404, "missing"), Ok(true));
+        assert!(check(404, "client").is_err());
+        assert_eq!(check(409, "client"), Ok(true));
+        assert!(check(409, "other").is_err());
+        assert_eq!(check(503, "other"), Ok(true));
+        assert_eq!(check(201, "other"), Ok(true));
+        // Lowercase ranges are read too; without `default` an unlisted status is a violation.
+        let responses = &mut doc["paths"]["/things"]["get"]["responses"];
+        if let Some(responses) = responses.as_object_mut() {
+            responses.remove("default");
+            let client = responses.remove("4XX");
+            responses.insert("4xx".into(), client.unwrap_or_default());
+        }
+        let spec = OpenApi { doc };
+        let check = |status: u16, field: &str| {
+            spec.check_response("GET", "/things", status, &json!({ field: 1 }))
+        };
+        assert_eq!(check(409, "client"), Ok(true));
+        let violation = check(503, "other").expect_err("503 is not documented");
+        assert_eq!(
+            violation.errors,
+            vec!["status not documented for this operation".to_owned()]
+        );
+        assert!(check(201, "ok").is_err());
     }
 }

@@ -17,6 +17,8 @@ pub struct RecordedExchange {
     pub method: String,
     /// Path, without the query.
     pub path: String,
+    /// The request's `Content-Type`, when it had one.
+    pub request_content_type: Option<String>,
     /// Request body.
     pub request_body: Bytes,
     /// Response status.
@@ -89,6 +91,11 @@ async fn forward(
     req: Request<Body>,
 ) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    let request_content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let bad_gateway = |message: String| {
         let mut resp = Response::new(Body::from(message));
         *resp.status_mut() = StatusCode::BAD_GATEWAY;
@@ -130,6 +137,7 @@ async fn forward(
         .push(RecordedExchange {
             method: method.to_string(),
             path: parts.uri.path().to_owned(),
+            request_content_type,
             request_body: body,
             status: status.as_u16(),
             response_body: response_body.clone(),
@@ -158,8 +166,10 @@ pub struct SchemaReport {
     pub unconfirmed: Vec<String>,
 }
 
-/// Validates every recorded JSON request and response body against `spec`. Bodies the
-/// document has no schema for are not counted.
+/// Validates every recorded request and response body against `spec`: JSON bodies as they
+/// are, `application/x-www-form-urlencoded` request bodies (Stripe's) decoded from bracket
+/// notation first ([`OpenApi::check_form_request`]). Bodies the document has no schema for are
+/// not counted.
 pub fn check_against(spec: &OpenApi, exchanges: &[RecordedExchange]) -> SchemaReport {
     check_against_with(spec, exchanges, &[])
 }
@@ -204,8 +214,16 @@ pub fn check_against_with(
             continue;
         }
         if !exchange.request_body.is_empty() {
-            let checked = parse(&exchange.request_body, "request")
-                .and_then(|body| spec.check_request(&exchange.method, &exchange.path, &body));
+            let form = exchange
+                .request_content_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+            let checked = if form {
+                spec.check_form_request(&exchange.method, &exchange.path, &exchange.request_body)
+            } else {
+                parse(&exchange.request_body, "request")
+                    .and_then(|body| spec.check_request(&exchange.method, &exchange.path, &body))
+            };
             match checked {
                 Ok(true) => report.requests += 1,
                 Ok(false) => {}

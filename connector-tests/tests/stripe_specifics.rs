@@ -1,5 +1,6 @@
 //! Stripe rules the generic suite does not cover, end to end through the connector and the
-//! simulator: the 10-attempt increment limit, 402 decline mapping, and `Stripe-Should-Retry`.
+//! simulator: the 10-attempt increment limit, 402 decline mapping, `Stripe-Should-Retry`, and a
+//! raw card's two calls (its PaymentMethod, then the PaymentIntent).
 
 #![allow(clippy::unwrap_used)]
 
@@ -173,7 +174,9 @@ async fn should_retry_false_stops_the_retry_of_a_5xx() {
         .status()
         .is_success());
     let before = handle.counters();
-    let mut req = AuthorizeRequest::new(m(1000), Currency::USD, card(cards::VISA), "should-retry");
+    // A PaymentMethod id, so the one call is the PaymentIntent's (a card adds a call first).
+    let visa = PaymentMethod::Token(PaymentMethodToken::new(cards::PM_CARD_VISA).unwrap());
+    let mut req = AuthorizeRequest::new(m(1000), Currency::USD, visa, "should-retry");
     req.capture_method = CaptureMethod::Manual;
     let err = connector.authorize(&req).await.unwrap_err();
     assert!(matches!(err, ConnectorError::Processor { .. }), "{err:?}");
@@ -207,5 +210,134 @@ async fn should_retry_false_stops_the_retry_of_a_5xx() {
         ),
         (2, 1)
     );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_card_is_made_a_payment_method_then_paid_with_and_both_calls_replay() {
+    let (handle, connector) = setup().await;
+    let mut req = AuthorizeRequest::new(m(1000), Currency::USD, card(cards::VISA), "two-calls");
+    req.capture_method = CaptureMethod::Manual;
+    let before = handle.counters();
+    let first = connector.authorize(&req).await.unwrap();
+    assert_eq!(first.status, PaymentStatus::RequiresCapture);
+    let after = handle.counters();
+    assert_eq!(
+        (
+            after.requests - before.requests,
+            after.authorizations - before.authorizations
+        ),
+        (2, 1)
+    );
+    // The same key again (a retry, a router resuming): both calls replayed, nothing new made.
+    let again = connector.authorize(&req).await.unwrap();
+    assert_eq!(again.connector_payment_id, first.connector_payment_id);
+    let replayed = handle.counters();
+    assert_eq!(
+        (
+            replayed.requests - after.requests,
+            replayed.authorizations - after.authorizations
+        ),
+        (2, 0)
+    );
+    // A 402 `card_error` at the first call (core refuses the cards Stripe would, so a 402 is
+    // injected): a rejection with Stripe's codes, no PaymentIntent, nothing in doubt.
+    handle.inject(paybridge_sandbox::Fault::Status {
+        status: 402,
+        retry_after_secs: None,
+    });
+    let refused = connector
+        .authorize(&AuthorizeRequest::new(
+            m(1000),
+            Currency::USD,
+            card(cards::VISA),
+            "two-calls-refused",
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            ConnectorError::Rejected {
+                kind: RejectionKind::Validation,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert!(!refused.outcome_unknown());
+    assert_eq!(
+        refused.processor_message().map(|d| d.codes.clone()),
+        Some(vec![
+            "card_declined".to_owned(),
+            "generic_decline".to_owned(),
+            "card_error".to_owned()
+        ])
+    );
+    assert_eq!(handle.counters().authorizations, replayed.authorizations);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn only_a_failed_payment_intent_call_leaves_the_outcome_unknown() {
+    let config = StripeSimConfig::default();
+    let handle = sim::start(config.clone()).await.unwrap();
+    let mut target = target_at(&config, handle.base_url(), Some(handle.clone()));
+    target.config.execution.timeouts.request = std::time::Duration::from_millis(300);
+    target.config.execution.retry = RetryPolicy::none();
+    let connector = target.connector().unwrap();
+    let authorize = |reference: &str| {
+        let mut req = AuthorizeRequest::new(m(1000), Currency::USD, card(cards::VISA), reference);
+        req.capture_method = CaptureMethod::Manual;
+        let connector = connector.clone();
+        async move { connector.authorize(&req).await }
+    };
+    let late = |after_processing| paybridge_sandbox::Fault::Delay {
+        duration: std::time::Duration::from_millis(1500),
+        after_processing,
+    };
+
+    // The PaymentMethod's call times out, or its answer is lost, or it fails: no payment.
+    for fault in [
+        late(false),
+        late(true),
+        paybridge_sandbox::Fault::DropConnection {
+            after_processing: true,
+        },
+        paybridge_sandbox::Fault::Status {
+            status: 500,
+            retry_after_secs: None,
+        },
+    ] {
+        let before = handle.counters();
+        handle.inject(fault.clone());
+        let err = authorize("pm-call-fails").await.unwrap_err();
+        assert!(!err.outcome_unknown(), "{fault:?}: {err:?}");
+        assert_eq!(
+            handle.counters().authorizations,
+            before.authorizations,
+            "{fault:?}"
+        );
+    }
+
+    // The PaymentIntent's call times out after Stripe acted: unknown, to be reconciled.
+    let before = handle.counters();
+    handle.inject(paybridge_sandbox::Fault::Delay {
+        duration: std::time::Duration::ZERO,
+        after_processing: true,
+    });
+    handle.inject(late(true));
+    let err = authorize("pi-call-times-out").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::Timeout {
+                outcome_unknown: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(handle.counters().authorizations, before.authorizations + 1);
     handle.shutdown().await;
 }

@@ -314,14 +314,20 @@ impl<T: Translator> HttpConnector<T> {
             _ => MAX_STEPS,
         };
         for _ in 0..max_steps {
+            // A step that moves no money (a read, or e.g. storing a card first) leaves nothing
+            // to reconcile when it fails, however it failed.
+            let harmless = exchange.moves_no_money();
             let (request, parse) = exchange.into_parts();
-            let response = self.executor.send(ctx, &request).await?;
-            let result = parse(response);
-            match result {
+            let harmless = harmless || !request.is_mutating();
+            let response = match self.executor.send(ctx, &request).await {
+                Ok(response) => response,
+                Err(error) if harmless => return Err(error.for_read()),
+                Err(error) => return Err(error),
+            };
+            match parse(response) {
                 Ok(Step::Done(answer)) => return Ok(answer),
                 Ok(Step::Next(next)) => exchange = *next,
-                // A failed read changed nothing, whatever its status.
-                Err(error) if !request.is_mutating() => return Err(error.for_read()),
+                Err(error) if harmless => return Err(error.for_read()),
                 Err(error) => return Err(error),
             }
         }

@@ -312,6 +312,7 @@ type Parser<T> = Box<dyn FnOnce(HttpResponse) -> Result<Step<T>, ConnectorError>
 pub struct Exchange<T> {
     request: HttpRequest,
     parse: Parser<T>,
+    moves_no_money: bool,
 }
 
 impl<T: 'static> Exchange<T> {
@@ -323,6 +324,7 @@ impl<T: 'static> Exchange<T> {
         Exchange {
             request,
             parse: Box::new(move |resp| parse(resp).map(Step::Done)),
+            moves_no_money: false,
         }
     }
 
@@ -334,15 +336,30 @@ impl<T: 'static> Exchange<T> {
         Exchange {
             request,
             parse: Box::new(parse),
+            moves_no_money: false,
         }
+    }
+
+    /// Marks this step's request as one that moves no money (e.g. storing a card as a
+    /// processor-side payment method before the payment): when it gets no readable answer, or
+    /// none at all, nothing that needs reconciling can have happened, so the flow's error is not
+    /// `outcome_unknown`. Only this step is marked, not the ones its answer leads to.
+    pub fn moving_no_money(mut self) -> Self {
+        self.moves_no_money = true;
+        self
     }
 
     /// The same exchange with its answer transformed by `f` (e.g. a refund reused as a
     /// cancel-post-capture).
     pub fn map<U: 'static>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Exchange<U> {
-        let Exchange { request, parse } = self;
+        let Exchange {
+            request,
+            parse,
+            moves_no_money,
+        } = self;
         Exchange {
             request,
+            moves_no_money,
             parse: Box::new(move |resp| {
                 Ok(match parse(resp)? {
                     Step::Done(answer) => Step::Done(f(answer)),
@@ -372,6 +389,12 @@ impl<T> Exchange<T> {
     /// The request to send.
     pub fn request(&self) -> &HttpRequest {
         &self.request
+    }
+
+    /// Whether this step moves no money ([`Exchange::moving_no_money`]): a caller sending it
+    /// with its own client clears `outcome_unknown` from a failure to get its answer.
+    pub fn moves_no_money(&self) -> bool {
+        self.moves_no_money
     }
 }
 

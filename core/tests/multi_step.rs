@@ -9,9 +9,11 @@ use paybridge_core::http::{endpoint, Exchange, HttpRequest, Step};
 use paybridge_core::*;
 use support::{Reply, ScriptedServer};
 
-/// Refunds by POSTing, then reads the refund's final state with a GET.
+/// Refunds by POSTing, then reads the refund's final state with a GET. With `harmless`, the
+/// POST is marked as moving no money.
 struct TwoStep {
     base: url::Url,
+    harmless: bool,
 }
 
 impl Translator for TwoStep {
@@ -40,7 +42,8 @@ impl Translator for TwoStep {
         .idempotency_key(&req.idempotency_key);
         let base = self.base.clone();
         let payment = req.connector_payment_id.clone();
-        Ok(Exchange::then(post, move |resp| {
+        let harmless = self.harmless;
+        let exchange = Exchange::then(post, move |resp| {
             if !resp.is_success() {
                 return Err(resp.error(ProcessorMessage::default()));
             }
@@ -64,7 +67,12 @@ impl Translator for TwoStep {
                     raw_status: state["status"].as_str().unwrap_or_default().to_owned(),
                 })
             }))))
-        }))
+        });
+        Ok(if harmless {
+            exchange.moving_no_money()
+        } else {
+            exchange
+        })
     }
 }
 
@@ -75,8 +83,14 @@ async fn chained_exchanges_run_in_order() {
         Reply::status(200).body(r#"{"status":"done"}"#),
     ])
     .await;
-    let connector =
-        HttpConnector::new(TwoStep { base: server.url() }, ExecutionSettings::default()).unwrap();
+    let connector = HttpConnector::new(
+        TwoStep {
+            base: server.url(),
+            harmless: false,
+        },
+        ExecutionSettings::default(),
+    )
+    .unwrap();
     let refund = connector
         .refund(&RefundRequest::new("pay_1", Currency::EUR, None))
         .await
@@ -95,4 +109,41 @@ async fn chained_exchanges_run_in_order() {
             "GET /payments/pay_1/refunds/ref_7"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_step_that_moves_no_money_never_leaves_the_outcome_unknown() {
+    let refund = RefundRequest::new("pay_1", Currency::EUR, None);
+    for harmless in [false, true] {
+        let settings = ExecutionSettings {
+            timeouts: Timeouts {
+                request: std::time::Duration::from_millis(200),
+                ..Timeouts::default()
+            },
+            retry: RetryPolicy::none(),
+        };
+        let connector = |server: &ScriptedServer| {
+            HttpConnector::new(
+                TwoStep {
+                    base: server.url(),
+                    harmless,
+                },
+                settings,
+            )
+            .unwrap()
+        };
+        // No answer in time.
+        let slow = ScriptedServer::start(vec![Reply::status(202)
+            .body(r#"{"id":"ref_7"}"#)
+            .delay(std::time::Duration::from_millis(1000))])
+        .await;
+        let err = connector(&slow).refund(&refund).await.unwrap_err();
+        assert!(matches!(err, ConnectorError::Timeout { .. }), "{err:?}");
+        assert_eq!(err.outcome_unknown(), !harmless, "{err:?}");
+        // A 5xx answer.
+        let failing = ScriptedServer::start(vec![Reply::status(500)]).await;
+        let err = connector(&failing).refund(&refund).await.unwrap_err();
+        assert!(matches!(err, ConnectorError::Processor { .. }), "{err:?}");
+        assert_eq!(err.outcome_unknown(), !harmless, "{err:?}");
+    }
 }

@@ -401,7 +401,7 @@ async fn idempotency_keys_replay_or_conflict() {
     );
     let authorizations = router.simulator("stripe").counters();
     assert_eq!(
-        authorizations.requests, 1,
+        authorizations.authorizations, 1,
         "one payment at the processor: {authorizations:?}"
     );
 

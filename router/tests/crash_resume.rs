@@ -161,36 +161,43 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
     }
 
     let (mut router, base) = spawn_router(&config);
+    // A payment to act on, and the count of requests a create makes (Stripe creates a
+    // PaymentMethod for a raw card before the payment): a cut create's fault waits behind as
+    // many pass-throughs, so that it lands on the payment's request.
+    let setup_requests = sim.counters().requests;
+    let (status, created) = post(&client, &base, "/payments", "setup", &create)
+        .await
+        .expect("created");
+    assert_eq!(status, 200, "{connector}: {created:#}");
+    let requests_per_create = sim.counters().requests - setup_requests;
+    let pid = created["payment_id"]
+        .as_str()
+        .expect("payment_id")
+        .to_owned();
     let (path, body) = match cut {
         Cut::Create => ("/payments".to_owned(), create),
-        Cut::Capture | Cut::Refund | Cut::Void | Cut::Increment | Cut::CancelPostCapture => {
-            let (status, created) = post(&client, &base, "/payments", "setup", &create)
-                .await
-                .expect("created");
-            assert_eq!(status, 200, "{connector}: {created:#}");
-            let pid = created["payment_id"]
-                .as_str()
-                .expect("payment_id")
-                .to_owned();
-            match cut {
-                Cut::Capture => (format!("/payments/{pid}/capture"), json!({})),
-                Cut::Void => (format!("/payments/{pid}/cancel"), json!({})),
-                Cut::Increment => (
-                    format!("/payments/{pid}/incremental_authorization"),
-                    json!({"amount": 2500}),
-                ),
-                Cut::CancelPostCapture => {
-                    (format!("/payments/{pid}/cancel_post_capture"), json!({}))
-                }
-                _ => (
-                    "/refunds".to_owned(),
-                    json!({"payment_id": pid, "amount": 500}),
-                ),
-            }
-        }
+        Cut::Capture => (format!("/payments/{pid}/capture"), json!({})),
+        Cut::Void => (format!("/payments/{pid}/cancel"), json!({})),
+        Cut::Increment => (
+            format!("/payments/{pid}/incremental_authorization"),
+            json!({"amount": 2500}),
+        ),
+        Cut::CancelPostCapture => (format!("/payments/{pid}/cancel_post_capture"), json!({})),
+        Cut::Refund => (
+            "/refunds".to_owned(),
+            json!({"payment_id": pid, "amount": 500}),
+        ),
     };
     let key = "crash-resume-1";
     let before = cut.done(&sim);
+    if cut == Cut::Create {
+        for _ in 1..requests_per_create {
+            sim.inject(Fault::Delay {
+                duration: Duration::ZERO,
+                after_processing: true,
+            });
+        }
+    }
     sim.inject(Fault::Delay {
         duration: Duration::from_secs(5),
         after_processing: true,
@@ -261,7 +268,11 @@ async fn a_create_cut_off_by_a_crash_resumes_the_same_payment_on_retry() {
             "{payment:#}"
         );
         assert_eq!(payment["amount_capturable"], 1500);
-        assert_eq!(sim.counters().authorizations, 1, "{connector}: one payment");
+        assert_eq!(
+            sim.counters().authorizations,
+            2,
+            "{connector}: the setup payment and one more"
+        );
     }
 }
 

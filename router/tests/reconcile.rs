@@ -50,6 +50,27 @@ fn every_attempt(sim: &paybridge_sandbox::SimulatorHandle, fault: Fault) {
     }
 }
 
+/// How many requests a create makes at `connector`'s simulator (Stripe creates a
+/// PaymentMethod for a raw card before the payment), counted on a create made for it.
+async fn requests_per_create(router: &TestRouter, connector: &str) -> u64 {
+    let before = router.simulator(connector).counters().requests;
+    router
+        .create(payment(connector, 1000, true, TestCard::Approved))
+        .await;
+    router.simulator(connector).counters().requests - before
+}
+
+/// Lets the requests of a create before its payment's request through, so that the faults
+/// queued next land on the payment's request.
+fn pass_to_the_payment(sim: &paybridge_sandbox::SimulatorHandle, requests_per_create: u64) {
+    for _ in 1..requests_per_create {
+        sim.inject(Fault::Delay {
+            duration: Duration::ZERO,
+            after_processing: true,
+        });
+    }
+}
+
 /// The processor acts on the request; its answer is lost.
 fn late_answer() -> Fault {
     Fault::Delay {
@@ -242,7 +263,9 @@ async fn creates_whose_answer_was_lost_are_found_by_reference_or_failed() {
     for connector in connectors {
         let sim = router.simulator(connector);
         sim.set_webhook_target(None);
+        let requests_per_create = requests_per_create(&router, connector).await;
 
+        pass_to_the_payment(sim, requests_per_create);
         every_attempt(
             sim,
             Fault::DropConnection {
@@ -258,6 +281,7 @@ async fn creates_whose_answer_was_lost_are_found_by_reference_or_failed() {
         let authorizations = sim.counters().authorizations;
 
         let authorizations_before_drop = sim.counters().authorizations;
+        pass_to_the_payment(sim, requests_per_create);
         every_attempt(sim, never_received());
         let dropped = router
             .create(payment(connector, 2500, true, TestCard::Approved))

@@ -136,7 +136,7 @@ async fn invalid_bodies_are_422_with_paths() {
         json!({"amount": 1e40}),
     ] {
         let reply = sim.post("/payments/abc/capture", &body).await;
-        assert!(reply.status == 422 || reply.status == 404, "{reply:?}");
+        assert_eq!(reply.status, 422, "{reply:?}");
     }
 }
 
@@ -239,8 +239,7 @@ async fn three_ds_pending_then_resume() {
             &json!({"resumeToken": "00000000-0000-4000-8000-000000000000"}),
         )
         .await;
-    assert_eq!(early.status, 400);
-    assert_eq!(early.error_id(), "InvalidResumeToken");
+    early.assert_payment_error(400, "resume token is not valid");
     let hook = sim.complete_3ds(&id, "success").await;
     assert_eq!(hook.status, 200);
     let token = hook.str("/resumeToken");
@@ -264,7 +263,7 @@ async fn three_ds_pending_then_resume() {
             &json!({"resumeToken": token}),
         )
         .await;
-    assert_eq!(again.error_id(), "PaymentNotResumable");
+    again.assert_payment_error(400, "not waiting to be resumed");
     assert_eq!(sim.complete_3ds(&id, "success").await.status, 409);
     assert_eq!(sim.complete_3ds("nope", "success").await.status, 404);
 
@@ -330,8 +329,7 @@ async fn adjust_authorization_rules() {
             &json!({"amount": 1500}),
         )
         .await;
-    assert_eq!(lower.status, 400);
-    assert_eq!(lower.error_id(), "InvalidAdjustmentAmount");
+    lower.assert_payment_error(400, "must be greater than the authorized amount");
     let missing = sim
         .post(&format!("/payments/{id}/adjust-authorization"), &json!({}))
         .await;
@@ -351,8 +349,7 @@ async fn adjust_authorization_rules() {
             &json!({"amount": 2000}),
         )
         .await;
-    assert_eq!(refused.status, 400);
-    assert_eq!(refused.error_id(), "AuthorizationAdjustmentNotAllowed");
+    refused.assert_payment_error(400, "not created with authorizationType ESTIMATED");
     sim.post(&format!("/payments/{id}/capture"), &json!({}))
         .await;
     let settled = sim
@@ -361,16 +358,14 @@ async fn adjust_authorization_rules() {
             &json!({"amount": 3000}),
         )
         .await;
-    assert_eq!(settled.error_id(), "AuthorizationAdjustmentNotAllowed");
-    assert_eq!(
-        sim.post(
-            "/payments/nope/adjust-authorization",
-            &json!({"amount": 3000})
-        )
-        .await
-        .status,
-        404
-    );
+    settled.assert_payment_error(400, "only AUTHORIZED payments can be adjusted");
+    // The one route whose document lists a 404 for an unknown payment.
+    sim.post(
+        "/payments/nope/adjust-authorization",
+        &json!({"amount": 3000}),
+    )
+    .await
+    .assert_payment_error(404, "The payment could not be found");
     assert_eq!(sim.handle.counters().increments, 1);
 }
 
@@ -403,7 +398,7 @@ async fn capture_rules() {
     let over = sim
         .post(&format!("/payments/{id}/capture"), &json!({"amount": 600}))
         .await;
-    assert_eq!(over.error_id(), "CaptureAmountExceedsAuthorizedAmount");
+    over.assert_payment_error(400, "only 500 is left to capture");
     let last = sim
         .post(&format!("/payments/{id}/capture"), &json!({"amount": 100}))
         .await;
@@ -413,7 +408,7 @@ async fn capture_rules() {
     let after = sim
         .post(&format!("/payments/{id}/capture"), &json!({}))
         .await;
-    assert_eq!(after.error_id(), "PaymentNotCapturable");
+    after.assert_payment_error(400, "can be captured");
 
     let full = sim
         .pay(tokens::VISA_AUTHORIZED, 1000, "FINAL")
@@ -459,18 +454,12 @@ async fn cancel_and_refund_rules() {
         )
         .await;
     assert_eq!(cancelled.str("/status"), "CANCELLED");
-    assert_eq!(
-        sim.post(&format!("/payments/{id}/cancel"), &json!({}))
-            .await
-            .error_id(),
-        "PaymentNotCancellable"
-    );
-    assert_eq!(
-        sim.post(&format!("/payments/{id}/refund"), &json!({}))
-            .await
-            .error_id(),
-        "PaymentNotRefundable"
-    );
+    sim.post(&format!("/payments/{id}/cancel"), &json!({}))
+        .await
+        .assert_payment_error(400, "can be cancelled");
+    sim.post(&format!("/payments/{id}/refund"), &json!({}))
+        .await
+        .assert_payment_error(400, "nothing left to refund");
     let pending = sim
         .pay(tokens::VISA_3DS_CHALLENGE, 1000, "FINAL")
         .await
@@ -513,7 +502,7 @@ async fn cancel_and_refund_rules() {
     let over = sim
         .post(&format!("/payments/{paid}/refund"), &json!({"amount": 601}))
         .await;
-    assert_eq!(over.error_id(), "RefundAmountExceedsCapturedAmount");
+    over.assert_payment_error(400, "only 600 is left to refund");
     let rest = sim
         .post(&format!("/payments/{paid}/refund"), &json!({}))
         .await;
@@ -527,9 +516,9 @@ async fn cancel_and_refund_rules() {
     );
     let fetched = sim.get(&format!("/payments/{paid}")).await;
     assert_eq!(fetched.int("/processor/amountRefunded"), 1000);
-    let missing = sim.get("/payments/nope1234").await;
-    assert_eq!(missing.status, 404);
-    assert_eq!(missing.error_id(), "PaymentNotFoundError");
+    sim.get("/payments/nope1234")
+        .await
+        .assert_payment_error(400, "The payment could not be found");
     let counters = sim.handle.counters();
     assert_eq!(
         (counters.voids, counters.refunds, counters.captures),
@@ -733,4 +722,73 @@ async fn concurrent_duplicates_process_once() {
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1);
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7);
     assert_eq!(sim.handle.counters().authorizations, 1);
+}
+
+/// Unknown payments and malformed bodies get the statuses the v2.2 document lists for each
+/// route (400 `PaymentError` "The payment could not be found"; 404 only on
+/// adjust-authorization; 400 for a malformed body where no 422 is listed), and answers carry
+/// no field the document's Payment lacks.
+#[tokio::test]
+async fn errors_use_the_documented_statuses_and_payments_only_documented_fields() {
+    let sim = Sim::start().await;
+    sim.get("/payments/nope1234")
+        .await
+        .assert_payment_error(400, "The payment could not be found");
+    for (route, body) in [
+        ("capture", json!({})),
+        ("cancel", json!({})),
+        ("refund", json!({})),
+        ("resume", json!({"resumeToken": "t"})),
+    ] {
+        let reply = sim
+            .post(&format!("/payments/nope1234/{route}"), &body)
+            .await;
+        reply.assert_payment_error(400, "The payment could not be found");
+        assert_eq!(
+            reply.body["error"]["description"], "The payment could not be found",
+            "{route}"
+        );
+    }
+    sim.post(
+        "/payments/nope1234/adjust-authorization",
+        &json!({"amount": 5}),
+    )
+    .await
+    .assert_payment_error(404, "The payment could not be found");
+
+    let id = sim
+        .pay(tokens::VISA_AUTHORIZED, 1000, "ESTIMATED")
+        .await
+        .str("/id");
+    for (route, status) in [
+        ("cancel", 400),
+        ("resume", 400),
+        ("capture", 422),
+        ("refund", 422),
+    ] {
+        let reply = sim
+            .post(&format!("/payments/{id}/{route}"), &json!({"unknown": 1}))
+            .await;
+        assert_eq!(reply.status, status, "{route}: {reply:?}");
+        assert_eq!(reply.error_id(), "RequestValidationError", "{route}");
+    }
+
+    // `dateUpdated` and `cardTokenType` belong to later API versions, not to v2.2's Payment.
+    let answers = [
+        sim.get(&format!("/payments/{id}")).await.body,
+        sim.post(&format!("/payments/{id}/capture"), &json!({}))
+            .await
+            .body,
+    ];
+    let webhooks = sim.handle.webhooks();
+    assert!(webhooks.len() >= 2);
+    let delivered = webhooks
+        .iter()
+        .map(|w| serde_json::from_slice::<Value>(&w.body).unwrap()["payment"].clone());
+    for payment in answers.into_iter().chain(delivered) {
+        assert_eq!(payment["id"], id.as_str());
+        for field in ["dateUpdated", "cardTokenType"] {
+            assert!(payment.get(field).is_none(), "{field} in {payment:#}");
+        }
+    }
 }

@@ -518,6 +518,95 @@ async fn invalid_card_data_is_refused_before_any_authorization() {
 }
 
 #[tokio::test]
+async fn a_payment_method_created_from_card_data_pays_like_a_test_one() {
+    let sim = Sim::start().await;
+    let card = |number: &'static str| {
+        [
+            ("type", "card"),
+            ("card[number]", number),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2034"),
+            ("card[cvc]", "123"),
+            ("billing_details[name]", "Jane Doe"),
+        ]
+    };
+    let created = sim
+        .post("/v1/payment_methods", &card(cards::VISA), Some("pm-key-1"))
+        .await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let id = created.str("/id");
+    assert!(id.starts_with("pm_") && !id.starts_with("pm_card_"), "{id}");
+    assert_eq!(created.str("/object"), "payment_method");
+    assert_eq!(created.str("/type"), "card");
+    assert_eq!(created.str("/card/brand"), "visa");
+    assert_eq!(created.str("/card/last4"), "4242");
+    assert_eq!(created.int("/card/exp_year"), 2034);
+    assert_eq!(created.str("/billing_details/name"), "Jane Doe");
+    assert!(!created.raw.windows(16).any(|w| w == cards::VISA.as_bytes()));
+    // The same key with the same card: the same PaymentMethod, replayed.
+    let again = sim
+        .post("/v1/payment_methods", &card(cards::VISA), Some("pm-key-1"))
+        .await;
+    assert_eq!(again.str("/id"), id);
+    let other = sim
+        .post(
+            "/v1/payment_methods",
+            &card(cards::MASTERCARD),
+            Some("pm-key-1"),
+        )
+        .await;
+    assert_eq!(other.str("/error/type"), "idempotency_error", "{other:?}");
+    // Retrieved, and paid with as any PaymentMethod.
+    let fetched = sim.get(&format!("/v1/payment_methods/{id}")).await;
+    assert_eq!((fetched.status, fetched.str("/id")), (200, id.clone()));
+    assert_eq!(sim.get("/v1/payment_methods/pm_nope").await.status, 404);
+    let paid = sim.authorized(&id, 1000, &[]).await;
+    let intent = sim.get(&format!("/v1/payment_intents/{paid}")).await;
+    assert_eq!(intent.str("/payment_method"), id);
+
+    // The issuer is asked only when the PaymentIntent is confirmed.
+    let declining = sim
+        .post(
+            "/v1/payment_methods",
+            &card(cards::INSUFFICIENT_FUNDS),
+            None,
+        )
+        .await;
+    assert_eq!(declining.status, 200, "{declining:?}");
+    let declined = sim.pay(&declining.str("/id"), 1000, true, &[]).await;
+    assert_eq!(declined.status, 402);
+    assert_eq!(declined.str("/error/decline_code"), "insufficient_funds");
+    assert!(declined.body["error"]["payment_intent"].is_object());
+
+    // Card data refused as Stripe refuses it, naming the field as sent.
+    let incorrect = sim
+        .post("/v1/payment_methods", &card(cards::INCORRECT_NUMBER), None)
+        .await;
+    assert_eq!(incorrect.status, 402, "{incorrect:?}");
+    assert_eq!(incorrect.str("/error/type"), "card_error");
+    assert_eq!(incorrect.code(), "incorrect_number");
+    assert_eq!(incorrect.str("/error/param"), "card[number]");
+    let mut expired = card(cards::VISA);
+    expired[3] = ("card[exp_year]", "2020");
+    let expired = sim.post("/v1/payment_methods", &expired, None).await;
+    assert_eq!(
+        (expired.code(), expired.str("/error/param")),
+        (
+            "invalid_expiry_year".to_owned(),
+            "card[exp_year]".to_owned()
+        )
+    );
+    sim.post("/v1/payment_methods", &[("type", "card")], None)
+        .await
+        .assert_invalid("card");
+    sim.post("/v1/payment_methods", &[("type", "sepa_debit")], None)
+        .await
+        .assert_invalid("type");
+    assert_eq!(sim.handle.counters().authorizations, 2);
+    sim.handle.shutdown().await;
+}
+
+#[tokio::test]
 async fn three_ds_requires_action_until_the_customer_completes_it() {
     let sim = Sim::start().await;
     let pending = sim.pay_card(cards::THREE_DS_REQUIRED, 1000, true).await;

@@ -6,33 +6,19 @@
 
 mod stripe_common;
 
-use paybridge_connector_tests::openapi::{read_spec, OpenApi};
+use paybridge_connector_tests::openapi::OpenApi;
 use paybridge_sandbox::stripe::cards;
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
 use stripe_common::{events, Reply, Sim};
 
-/// The published document, with one flaw of its OpenAPI 3.0 dialect worked around: `nullable:
-/// true` beside `anyOf` (e.g. `latest_charge`, `last_payment_error`, `next_action`) or beside
-/// `enum` (e.g. `cancellation_reason`, `setup_future_usage`) is meant to admit `null`, but the
-/// shared loader only widens a plain `type`, so `null` would fail `anyOf` / `enum`. Here those
-/// schemas admit `null` explicitly before loading. The simulator's answers are not adapted.
+/// The published document, with its `nullable` flaw worked around by the shared loader
+/// ([`OpenApi::stripe_payments`]). The simulator's answers are not adapted.
 struct Spec(OpenApi);
 
 impl Spec {
     fn load() -> Spec {
-        let text = read_spec("stripe-payments-openapi.json").unwrap_or_else(|e| panic!("{e}"));
-        let mut doc: Value = serde_json::from_str(&text).unwrap();
-        admit_null(&mut doc);
-        let path = std::env::temp_dir().join(format!(
-            "paybridge-stripe-openapi-{}-{}.json",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        std::fs::write(&path, doc.to_string()).unwrap();
-        let spec = OpenApi::load(&path).unwrap();
-        let _ = std::fs::remove_file(&path);
-        Spec(spec)
+        Spec(OpenApi::stripe_payments().unwrap_or_else(|e| panic!("{e}")))
     }
 
     /// Checks a 200 against the documented answer of `method path`.
@@ -57,27 +43,6 @@ impl Spec {
 
     fn violates(&self, name: &str, value: &Value) -> bool {
         self.0.check_component(name, value).is_err()
-    }
-}
-
-/// Adds `null` to `anyOf` and `enum` schemas marked `nullable: true`.
-fn admit_null(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::Array(any_of)) = map.get_mut("anyOf") {
-                    any_of.push(json!({"enum": [null]}));
-                }
-                if let Some(Value::Array(values)) = map.get_mut("enum") {
-                    if !values.contains(&Value::Null) {
-                        values.push(Value::Null);
-                    }
-                }
-            }
-            map.values_mut().for_each(admit_null);
-        }
-        Value::Array(items) => items.iter_mut().for_each(admit_null),
-        _ => {}
     }
 }
 
@@ -200,6 +165,35 @@ async fn every_answer_matches_the_published_schemas() {
         "get",
         &format!("/v1/refunds/{}", failing_refund.str("/id")),
         &failed,
+    );
+
+    // A PaymentMethod created from card data, retrieved, and a PaymentIntent paying with it.
+    let created = sim
+        .post(
+            "/v1/payment_methods",
+            &[
+                ("type", "card"),
+                ("card[number]", cards::MASTERCARD),
+                ("card[exp_month]", "12"),
+                ("card[exp_year]", "2034"),
+                ("card[cvc]", "123"),
+                ("billing_details[name]", "Jane Doe"),
+                ("metadata[k]", "v"),
+            ],
+            None,
+        )
+        .await;
+    spec.ok("post", "/v1/payment_methods", &created);
+    let method = created.str("/id");
+    spec.ok(
+        "get",
+        &format!("/v1/payment_methods/{method}"),
+        &sim.get(&format!("/v1/payment_methods/{method}")).await,
+    );
+    spec.ok(
+        "post",
+        "/v1/payment_intents",
+        &sim.pay(&method, 1000, true, &[]).await,
     );
 
     // Automatic capture, raw card data, canceled, draft, 3DS pending / completed / failed.
@@ -393,6 +387,18 @@ async fn every_answer_matches_the_published_schemas() {
         )
         .await,
         sim.pay_card(cards::INCORRECT_NUMBER, 1000, true).await,
+        sim.post(
+            "/v1/payment_methods",
+            &[
+                ("type", "card"),
+                ("card[number]", cards::INCORRECT_NUMBER),
+                ("card[exp_month]", "12"),
+                ("card[exp_year]", "2034"),
+            ],
+            None,
+        )
+        .await,
+        sim.get("/v1/payment_methods/pm_missing").await,
         sim.get("/v1/payment_intents/pi_missing").await,
         sim.get("/v1/refunds/re_missing").await,
         sim.get("/v1/nothing").await,

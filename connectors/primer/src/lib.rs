@@ -39,6 +39,15 @@
 //!   never shown back. Nothing ties a refund to our reference, and matching on amount or time
 //!   would be a guess, so `Flow::RefundLookup` is not supported (`NotSupported`, no request).
 //!
+//! ## Errors and webhook event ids
+//!
+//! An unknown payment is `Rejected { kind: NotFound }` whether Primer answers as its v2.2
+//! document shows (400 `PaymentError` "The payment could not be found") or with a 404; any
+//! other 400 `PaymentError` on a payment operation is `InvalidState` (`docs/processors.md`
+//! §3.6). Primer's webhooks carry no event id and v2.2's Payment no `dateUpdated`: the id is
+//! built from the payment's status and amounts, or the refund's transaction id and status
+//! (§3.7), so a redelivery keeps it and distinct changes never share it.
+//!
 //! ## Idempotency
 //!
 //! Every POST carries `X-Idempotency-Key`. Primer rejects any reuse of a processed key (409

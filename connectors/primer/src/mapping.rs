@@ -189,10 +189,26 @@ pub fn refund(
 }
 
 /// A non-2xx answer as a typed error, keeping `errorId`, `description` and `diagnosticsId`.
+///
+/// - An unknown payment is `NotFound` in both forms it may take: the v2.2 document's 400
+///   `PaymentError` "The payment could not be found" (get, capture, cancel, refund, resume),
+///   and a 404 (listed for adjust-authorization; Primer's status table says 404 is "entity not
+///   found"). So does an `errorId` naming a missing payment (`PaymentNotFound…`).
+/// - Any other 400 `PaymentError` is `InvalidState`: on these operations it is the payment's
+///   state or balance that refused the request, since malformed bodies are 422
+///   `RequestValidationError`. So are ids that name a state rule (`PaymentNotCapturable`,
+///   `…NotAllowed`, `…CannotBe…`, `…AlreadySettled`).
+/// - A reused idempotency key is [`ConnectorError::IdempotencyConflict`].
 pub fn error(resp: &HttpResponse) -> ConnectorError {
     // Gateways answer 401/5xx with empty or HTML bodies: an odd body is not a parse failure.
     let body: wire::ErrorBody = serde_json::from_slice(&resp.body).unwrap_or_default();
     let error_id = body.error.error_id.unwrap_or_default();
+    let description = body
+        .error
+        .description
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let detail = ProcessorMessage {
         http_status: Some(resp.status),
         codes: (!error_id.is_empty())
@@ -203,19 +219,37 @@ pub fn error(resp: &HttpResponse) -> ConnectorError {
         request_id: body.error.diagnostics_id,
     };
     let id = error_id.to_ascii_lowercase();
-    let state = ["state", "status", "notallowed", "cannot", "already"];
-    match resp.status {
+    let state = [
+        "state",
+        "status",
+        "notallowed",
+        "cannot",
+        "already",
+        "notcapturable",
+        "notcancellable",
+        "notcancelable",
+        "notrefundable",
+        "notresumable",
+        "notadjustable",
+    ];
+    let payment_error = id == "paymenterror";
+    let missing = id.contains("paymentnotfound")
+        || (payment_error
+            && ["not found", "not be found"]
+                .iter()
+                .any(|s| description.contains(s)));
+    let kind = match resp.status {
         // `IdempotencyKeyAlreadyExists` (409; older docs: 400
         // `TransactionRequestIdempotencyKeyAlreadyExists`): the key was used, never replayed.
         400..=499 if id.contains("idempotencykey") => {
-            ConnectorError::IdempotencyConflict { detail }
+            return ConnectorError::IdempotencyConflict { detail }
         }
-        400 | 422 if state.iter().any(|s| id.contains(s)) => ConnectorError::Rejected {
-            kind: RejectionKind::InvalidState,
-            detail,
-        },
-        _ => resp.error(detail),
-    }
+        400 | 404 | 422 if missing => RejectionKind::NotFound,
+        400 if payment_error => RejectionKind::InvalidState,
+        400 | 422 if state.iter().any(|s| id.contains(s)) => RejectionKind::InvalidState,
+        _ => return resp.error(detail),
+    };
+    ConnectorError::Rejected { kind, detail }
 }
 
 /// Parses a 2xx JSON body or maps the error.

@@ -3,9 +3,17 @@
 //! may match any configured secret. `signedAt` (unix seconds, inside the signed body) must be
 //! within the tolerance of the delivery's arrival.
 //!
-//! Primer sends no event id, so one is derived: `"{payment id}:{eventType}:{payment.dateUpdated,
-//! else signedAt}"`. A redelivery of one notification keeps it; a new status change gets a new
-//! `dateUpdated` and so a new id.
+//! Primer sends no event id, so one is derived from what the v2.2 Payment has (it has no
+//! `dateUpdated`), so that a redelivery keeps its id and two distinct events never share one:
+//!
+//! - `PAYMENT.STATUS`: `"{payment id}:PAYMENT.STATUS:{status}:{amount}:{amountCaptured}:{amountRefunded}"`.
+//!   A status change is a new status, or, where a status repeats (`PARTIALLY_SETTLED` after
+//!   another partial capture, `AUTHORIZED` after an adjustment), new amounts.
+//! - `PAYMENT.REFUND`: `"{payment id}:PAYMENT.REFUND:{processorTransactionId}:{processorStatus}"`
+//!   of the refund the event reports (the newest REFUND transaction): one per refund and outcome.
+//! - Other events: `"{payment id}:{eventType}:{date, else signedAt}"`.
+//!
+//! `signedAt` is not part of a payment event's id: a redelivery may be signed anew.
 
 use std::time::Duration;
 
@@ -61,12 +69,15 @@ fn map(event: wire::Event, signed_at: i64) -> Result<WebhookEvent, WebhookError>
         .as_ref()
         .map(|p| p.id.clone())
         .or(event.payment_id);
-    let version = event.payment.as_ref().and_then(|p| p.date_updated.clone());
     let event_id = format!(
         "{}:{}:{}",
         payment_id.as_deref().unwrap_or_default(),
         event.event_type,
-        version.unwrap_or_else(|| signed_at.to_string())
+        match &event.date {
+            Some(Value::String(date)) => date.clone(),
+            Some(date) if !date.is_null() => date.to_string(),
+            _ => signed_at.to_string(),
+        }
     );
     let mut out = WebhookEvent {
         event_id,
@@ -85,11 +96,24 @@ fn map(event: wire::Event, signed_at: i64) -> Result<WebhookEvent, WebhookError>
     // Signed but nonsensical values (negative amounts, unknown currencies, empty ids) are
     // refused, not dropped: a router must not apply an event it only half understood.
     let amount = payment.amount;
+    let processor = payment.processor.as_ref();
+    let state = format!(
+        "{}:{}:{}:{}",
+        payment.status,
+        amount.unwrap_or_default(),
+        processor
+            .and_then(|p| p.amount_captured)
+            .unwrap_or_default(),
+        processor
+            .and_then(|p| p.amount_refunded)
+            .unwrap_or_default(),
+    );
     let refund = mapping::refund(&payment, None, 200).map_err(malformed)?;
     let mapped = mapping::payment(payment, None, 200).map_err(malformed)?;
     out.currency = Some(mapped.currency);
     match out.raw_type.as_str() {
         "PAYMENT.STATUS" => {
+            out.event_id = format!("{}:PAYMENT.STATUS:{state}", mapped.connector_payment_id);
             out.kind = match mapped.raw_status.as_str() {
                 "AUTHORIZED" => K::Authorized,
                 "SETTLED" | "SETTLING" | "PARTIALLY_SETTLED" => K::Captured,
@@ -108,6 +132,10 @@ fn map(event: wire::Event, signed_at: i64) -> Result<WebhookEvent, WebhookError>
             let refund = refund.ok_or_else(|| {
                 WebhookError::MalformedBody("PAYMENT.REFUND without a REFUND transaction".into())
             })?;
+            out.event_id = format!(
+                "{}:PAYMENT.REFUND:{}:{}",
+                mapped.connector_payment_id, refund.connector_refund_id, refund.raw_status
+            );
             out.kind = match refund.status {
                 RefundStatus::Succeeded => K::Refunded,
                 RefundStatus::Failed => K::RefundFailed,

@@ -76,7 +76,6 @@ pub struct ResumeRequest<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
     pub id: String,
-    pub date_updated: Option<String>,
     pub status: String,
     pub currency_code: Option<String>,
     pub amount: Option<i64>,
@@ -157,11 +156,13 @@ pub struct ErrorObject {
     pub diagnostics_id: Option<String>,
 }
 
-/// A webhook delivery. `signedAt` is unix seconds, sent as a string or a number.
+/// A webhook delivery. `signedAt` is unix seconds, sent as a string or a number; `date` is when
+/// the notification was made.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event_type: String,
+    pub date: Option<Value>,
     pub signed_at: Option<Value>,
     pub payment: Option<Payment>,
     pub payment_id: Option<String>,

@@ -36,7 +36,7 @@ fn done<T: 'static>(exchange: Exchange<T>, status: u16, body: Value) -> Result<T
 
 fn payment(status: &str, amount: i64, captured: i64) -> Value {
     json!({"id": "kHdEw9EG", "status": status, "currencyCode": "EUR", "amount": amount,
-           "orderId": "ORD-1", "dateUpdated": "2024-03-10T10:11:12Z",
+           "orderId": "ORD-1", "date": "2024-03-10T10:11:12Z",
            "paymentMethod": {"authorizationType": "ESTIMATED", "paymentMethodData": {"network": "Visa"}},
            "processor": {"name": "STRIPE", "amountCaptured": captured, "amountRefunded": 0},
            "transactions": []})
@@ -524,7 +524,7 @@ fn webhook_signatures_and_freshness() {
     assert_eq!(event.payment_status, Some(PaymentStatus::Succeeded));
     assert_eq!(
         event.event_id,
-        "kHdEw9EG:PAYMENT.STATUS:2024-03-10T10:11:12Z"
+        "kHdEw9EG:PAYMENT.STATUS:SETTLED:1000:1000:0"
     );
     assert_eq!(event.amount, Some(m(1000)));
     // The secondary header, and a second configured secret.
@@ -611,4 +611,227 @@ fn webhook_events_map_declines_and_refunds() {
             "{verdict:?}"
         );
     }
+}
+
+/// Every flow that names a payment, answered with `status` and `body`.
+fn payment_flow_errors(status: u16, body: &Value) -> Vec<(&'static str, ConnectorError)> {
+    let id = "kHdEw9EG";
+    let key = || IdempotencyKey::new("key-1").unwrap();
+    let p = primer();
+    let answer = |flow: &'static str, result: Result<(), ConnectorError>| {
+        (flow, result.expect_err("an error answer"))
+    };
+    let mut capture = CaptureRequest::new(id, Currency::EUR, Some(m(100)));
+    capture.idempotency_key = key();
+    let void = VoidRequest {
+        idempotency_key: key(),
+        connector_payment_id: id.into(),
+        reason: None,
+    };
+    let refund = RefundRequest::new(id, Currency::EUR, Some(m(100)));
+    let increment = IncrementalAuthorizationRequest {
+        idempotency_key: key(),
+        connector_payment_id: id.into(),
+        currency: Currency::EUR,
+        current_authorized: m(1000),
+        new_total: m(1500),
+        reason: None,
+        card_network: None,
+    };
+    let sync = PaymentSyncRequest {
+        connector_payment_id: id.into(),
+        capture_method: CaptureMethod::Manual,
+    };
+    let refund_sync = RefundSyncRequest {
+        connector_payment_id: id.into(),
+        connector_refund_id: "re_1".into(),
+    };
+    let resume = CompleteAuthorizeRequest {
+        idempotency_key: key(),
+        connector_payment_id: id.into(),
+        capture_method: CaptureMethod::Manual,
+        redirect_params: [("resumeToken".to_owned(), "rt_1".to_owned())].into(),
+    };
+    let body = body.clone();
+    vec![
+        answer(
+            "sync",
+            done(p.sync_payment(&sync).unwrap(), status, body.clone()).map(drop),
+        ),
+        answer(
+            "capture",
+            done(p.capture(&capture).unwrap(), status, body.clone()).map(drop),
+        ),
+        answer(
+            "void",
+            done(p.void(&void).unwrap(), status, body.clone()).map(drop),
+        ),
+        answer(
+            "refund",
+            done(p.refund(&refund).unwrap(), status, body.clone()).map(drop),
+        ),
+        answer(
+            "increment",
+            done(
+                p.increment_authorization(&increment).unwrap(),
+                status,
+                body.clone(),
+            )
+            .map(drop),
+        ),
+        answer(
+            "refund sync",
+            done(p.sync_refund(&refund_sync).unwrap(), status, body.clone()).map(drop),
+        ),
+        answer(
+            "resume",
+            done(p.complete_authorize(&resume).unwrap(), status, body.clone()).map(drop),
+        ),
+    ]
+}
+
+#[test]
+fn an_unknown_payment_is_not_found_as_400_payment_error_and_as_404() {
+    // The v2.2 document's answer (400 `PaymentError`), and the status table's 404 (listed for
+    // adjust-authorization), with Primer's body or with none.
+    let documented = json!({"error": {"errorId": "PaymentError",
+                                      "description": "The payment could not be found",
+                                      "diagnosticsId": "diag-1"}});
+    let older =
+        json!({"error": {"errorId": "PaymentNotFoundError", "description": "no such payment"}});
+    for (status, body) in [
+        (400, documented.clone()),
+        (404, documented),
+        (404, older.clone()),
+        (400, older),
+        (404, json!(null)),
+    ] {
+        for (flow, err) in payment_flow_errors(status, &body) {
+            assert!(
+                matches!(
+                    err,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::NotFound,
+                        ..
+                    }
+                ),
+                "{flow} {status} {body}: {err:?}"
+            );
+            assert!(!err.outcome_unknown(), "{flow}: {err:?}");
+            assert_eq!(err.processor_message().unwrap().http_status, Some(status));
+        }
+    }
+    let err = &payment_flow_errors(
+        400,
+        &json!({"error": {"errorId": "PaymentError", "description": "The payment could not be found", "diagnosticsId": "diag-1"}}),
+    )[0]
+    .1;
+    let detail = err.processor_message().unwrap();
+    assert_eq!(detail.code(), Some("PaymentError"));
+    assert_eq!(detail.request_id.as_deref(), Some("diag-1"));
+}
+
+#[test]
+fn state_rules_are_invalid_state_and_body_validation_is_validation() {
+    let rules = [
+        ("PaymentError", "Payment kHdEw9EG is CANCELLED: only AUTHORIZED or PARTIALLY_SETTLED payments can be captured"),
+        ("PaymentError", "Cannot refund 100: only 0 is left to refund"),
+        ("PaymentNotCapturable", "x"),
+        ("PaymentNotCancellable", "x"),
+        ("PaymentNotRefundable", "x"),
+        ("AuthorizationAdjustmentNotAllowed", "x"),
+    ];
+    for (error_id, description) in rules {
+        let body = json!({"error": {"errorId": error_id, "description": description}});
+        for (flow, err) in payment_flow_errors(400, &body) {
+            assert!(
+                matches!(
+                    err,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::InvalidState,
+                        ..
+                    }
+                ),
+                "{flow} {error_id}: {err:?}"
+            );
+        }
+    }
+    // Malformed bodies are 422 (400 where the document lists no 422): validation, even when
+    // a field's problem mentions "not found".
+    for status in [422, 400] {
+        let body = json!({"error": {"errorId": "RequestValidationError",
+                                    "description": "We were unable to validate your request",
+                                    "validationErrors": [{"model": "M", "errors": [{"path": "$.amount", "description": "field not found"}]}]}});
+        for (flow, err) in payment_flow_errors(status, &body) {
+            assert!(
+                matches!(
+                    err,
+                    ConnectorError::Rejected {
+                        kind: RejectionKind::Validation,
+                        ..
+                    }
+                ),
+                "{flow} {status}: {err:?}"
+            );
+        }
+    }
+}
+
+fn webhook_event(event_type: &str, payment: &Value, signed_at: i64) -> WebhookEvent {
+    let body = json!({"eventType": event_type, "date": "2024-03-10T10:11:12Z",
+                      "notificationConfig": {"id": "cfg_1", "description": "hook"},
+                      "version": "2.2", "signedAt": signed_at.to_string(), "payment": payment})
+    .to_string();
+    let body = body.as_bytes();
+    deliver(
+        body,
+        &[(SIGNATURE_HEADER, sign("current", body))],
+        signed_at,
+    )
+    .unwrap()
+}
+
+#[test]
+fn webhook_event_ids_use_v2_2_fields_so_redeliveries_dedupe_and_changes_do_not_collide() {
+    let at = 1_700_000_000;
+    let authorized = payment("AUTHORIZED", 1000, 0);
+    let id = |event_type: &str, payment: &Value, signed_at: i64| {
+        webhook_event(event_type, payment, signed_at).event_id
+    };
+    // A redelivery, signed again later, keeps its id; `dateUpdated` (not in v2.2) plays no part.
+    let first = id("PAYMENT.STATUS", &authorized, at);
+    assert_eq!(id("PAYMENT.STATUS", &authorized, at + 60), first);
+    let mut later_version = authorized.clone();
+    later_version["dateUpdated"] = json!("2024-03-10T10:11:13Z");
+    assert_eq!(id("PAYMENT.STATUS", &later_version, at), first);
+    // Status changes in the same second (a Workflow's auto-capture) are distinct events, and
+    // so are repeats of a status with new amounts.
+    let mut seen = std::collections::BTreeSet::from([first]);
+    for changed in [
+        payment("SETTLED", 1000, 1000),
+        payment("AUTHORIZED", 1500, 0),
+        payment("PARTIALLY_SETTLED", 1000, 300),
+        payment("PARTIALLY_SETTLED", 1000, 600),
+        payment("CANCELLED", 1000, 0),
+    ] {
+        assert!(
+            seen.insert(id("PAYMENT.STATUS", &changed, at)),
+            "{changed} collides: {seen:?}"
+        );
+    }
+    // Refund events: one id per refund and outcome.
+    let mut refund = refunded();
+    let pending = id("PAYMENT.REFUND", &refund, at);
+    assert_eq!(pending, "kHdEw9EG:PAYMENT.REFUND:re_2:PENDING");
+    assert_eq!(id("PAYMENT.REFUND", &refund, at + 5), pending);
+    refund["transactions"][2]["processorStatus"] = json!("SETTLED");
+    let settled = id("PAYMENT.REFUND", &refund, at);
+    assert_ne!(settled, pending);
+    refund["transactions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "REFUND", "processorTransactionId": "re_4", "processorStatus": "SETTLED", "amount": 50, "date": "2024-03-13T10:00:00Z"}));
+    let another = id("PAYMENT.REFUND", &refund, at);
+    assert_eq!(another, "kHdEw9EG:PAYMENT.REFUND:re_4:SETTLED");
+    assert!(seen.insert(pending) && seen.insert(settled) && seen.insert(another));
 }

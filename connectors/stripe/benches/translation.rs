@@ -2,7 +2,9 @@
 //! answer (`translate`), next to serde alone doing the same work on the wire structs
 //! (`serde_baseline`: serde_qs form-encoding the request body, serde_json reading the answer).
 //! The difference is what the translation adds: URL building, headers, the metadata map, the
-//! boxed parser and the mapping to unified types.
+//! boxed parser and the mapping to unified types. `authorize` pays with a PaymentMethod id (one
+//! call); `authorize_card` with a raw card, which takes two (the PaymentMethod, then the
+//! PaymentIntent).
 //!
 //! `cargo bench -p paybridge-stripe --bench translation`. Groups are named `stripe_<flow>` so
 //! their estimates in the shared `target/criterion/` do not overwrite the Checkout bench's.
@@ -13,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use paybridge_core::http::{Exchange, HeaderMap, HeaderValue, HttpResponse};
+use paybridge_core::http::{Exchange, HeaderMap, HeaderValue, HttpResponse, Step};
 use paybridge_core::webhook::hmac_sha256;
 use paybridge_core::*;
 use paybridge_stripe::{wire, Stripe, SIGNATURE_HEADER};
@@ -65,14 +67,25 @@ fn response(body: &'static str) -> HttpResponse {
     HttpResponse::new(200, Bytes::from_static(body.as_bytes()))
 }
 
-fn authorize_request() -> AuthorizeRequest {
-    let card = PaymentMethod::Card(Card {
+/// `POST /v1/payment_methods` 200: the PaymentMethod a raw card becomes.
+const PAYMENT_METHOD: &str = r#"{"id":"pm_1P1xYz2eZvKYlo2Cabc","object":"payment_method","allow_redisplay":"unspecified","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":"J Smith","phone":null},"card":{"brand":"visa","checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"unchecked"},"country":"US","exp_month":6,"exp_year":2031,"fingerprint":"Xt5EWLLDS7FJjR1c","funding":"credit","generated_from":null,"last4":"4242","networks":{"available":["visa"],"preferred":null},"three_d_secure_usage":{"supported":true},"wallet":null},"created":1712000000,"customer":null,"livemode":false,"metadata":{},"type":"card"}"#;
+
+/// The PaymentMethod the authorizations pay with: given (`authorize`), or created from the
+/// card (`authorize_card`).
+const PAYMENT_METHOD_ID: &str = "pm_1P1xYz2eZvKYlo2Cabc";
+
+fn card() -> Card {
+    Card {
         number: CardNumber::new("4242424242424242").expect("valid card"),
         expiry: CardExpiry::new(6, 2031).expect("valid expiry"),
         cvc: Some(Cvc::new("100").expect("valid cvc")),
         holder_name: Some("J Smith".into()),
-    });
-    let mut req = AuthorizeRequest::new(m(5000), Currency::USD, card, "ORD-5023");
+    }
+}
+
+/// A manual-capture authorization paying with `method`.
+fn authorize_request(method: PaymentMethod) -> AuthorizeRequest {
+    let mut req = AuthorizeRequest::new(m(5000), Currency::USD, method, "ORD-5023");
     req.idempotency_key = key();
     req.capture_method = CaptureMethod::Manual;
     req.request_incremental_authorization = true;
@@ -81,24 +94,18 @@ fn authorize_request() -> AuthorizeRequest {
     req
 }
 
-/// The wire body `authorize` sends for `req`, built the way a hand-written client would.
-fn payment_wire<'a>(req: &'a AuthorizeRequest, card: &'a Card) -> wire::PaymentIntentCreate<'a> {
+fn by_payment_method() -> PaymentMethod {
+    PaymentMethod::Token(PaymentMethodToken::new(PAYMENT_METHOD_ID).expect("valid token"))
+}
+
+/// The PaymentIntent body `authorize` sends, built the way a hand-written client would.
+fn payment_wire(req: &AuthorizeRequest) -> wire::PaymentIntentCreate<'_> {
     wire::PaymentIntentCreate {
         amount: req.amount.get(),
         currency: "usd",
         confirm: true,
         capture_method: "manual",
-        payment_method: None,
-        payment_method_data: Some(wire::PaymentMethodData {
-            kind: "card",
-            card: wire::CardData {
-                number: card.number.expose(),
-                exp_month: card.expiry.month(),
-                exp_year: card.expiry.year(),
-                cvc: card.cvc.as_ref().map(Cvc::expose),
-            },
-            billing_details: Some(wire::BillingDetails { name: "J Smith" }),
-        }),
+        payment_method: PAYMENT_METHOD_ID,
         payment_method_types: ["card"],
         payment_method_options: Some(wire::PaymentMethodOptions {
             card: wire::CardOptions {
@@ -111,6 +118,20 @@ fn payment_wire<'a>(req: &'a AuthorizeRequest, card: &'a Card) -> wire::PaymentI
         description: None,
         metadata: BTreeMap::from([("order", "5023"), ("reference", "ORD-5023")]),
         expand: wire::EXPAND_CHARGE,
+    }
+}
+
+/// The PaymentMethod body a raw card's first call sends.
+fn payment_method_wire(card: &Card) -> wire::PaymentMethodCreate<'_> {
+    wire::PaymentMethodCreate {
+        kind: "card",
+        card: wire::CardData {
+            number: card.number.expose(),
+            exp_month: card.expiry.month(),
+            exp_year: card.expiry.year(),
+            cvc: card.cvc.as_ref().map(Cvc::expose),
+        },
+        billing_details: Some(wire::BillingDetails { name: "J Smith" }),
     }
 }
 
@@ -168,17 +189,15 @@ fn flows(c: &mut Criterion) {
     let stripe = stripe();
     let no_metadata = BTreeMap::new();
 
-    let req = authorize_request();
-    let PaymentMethod::Card(card) = &req.payment_method else {
-        unreachable!("authorize_request pays by card")
-    };
+    let req = authorize_request(by_payment_method());
     compare::<_, _, wire::PaymentIntent>(
         c,
         "authorize",
         || stripe.authorize(black_box(&req)),
-        Some(&payment_wire(&req, card)),
+        Some(&payment_wire(&req)),
         &response(PI_REQUIRES_CAPTURE),
     );
+    authorize_card(c, &stripe, &req);
 
     let increment = IncrementalAuthorizationRequest {
         idempotency_key: key(),
@@ -290,14 +309,61 @@ fn flows(c: &mut Criterion) {
     );
 }
 
+/// A raw card's authorization, both calls: the PaymentMethod, then the PaymentIntent paying
+/// with it (the same body as `authorize`'s), against serde encoding both bodies and reading
+/// both answers.
+fn authorize_card(c: &mut Criterion, stripe: &Stripe, by_id: &AuthorizeRequest) {
+    let card = card();
+    let req = authorize_request(PaymentMethod::Card(card.clone()));
+    let (created, authorized) = (response(PAYMENT_METHOD), response(PI_REQUIRES_CAPTURE));
+    let run = || -> Result<PaymentResponse, ConnectorError> {
+        let first = stripe.authorize(black_box(&req))?;
+        let Step::Next(second) = first.parse(black_box(created.clone()))? else {
+            return Err(ConnectorError::invalid("card", "one call"));
+        };
+        match second.parse(black_box(authorized.clone()))? {
+            Step::Done(payment) => Ok(payment),
+            Step::Next(_) => Err(ConnectorError::invalid("card", "three calls")),
+        }
+    };
+    // Both calls send what a hand-written client would, and the answers are read.
+    let first = stripe.authorize(&req).expect("valid request");
+    let sent = wire::FORM
+        .serialize_string(&payment_method_wire(&card))
+        .expect("encodes");
+    assert_eq!(first.request().body_text(), Some(sent.as_str()));
+    let Ok(Step::Next(second)) = first.parse(created.clone()) else {
+        panic!("a raw card's first call leads to the PaymentIntent")
+    };
+    let direct = stripe.authorize(by_id).expect("valid request");
+    assert_eq!(second.request().body_text(), direct.request().body_text());
+    run().expect("the typical answers parse");
+
+    let mut group = c.benchmark_group("stripe_authorize_card");
+    group.bench_function("translate", |b| b.iter(|| black_box(run().is_ok())));
+    group.bench_function("serde_baseline", |b| {
+        b.iter(|| {
+            let method = wire::FORM
+                .serialize_string(black_box(&payment_method_wire(&card)))
+                .expect("encodes");
+            let read: wire::PaymentMethodCreated =
+                serde_json::from_slice(black_box(&created.body)).expect("parses");
+            let intent = wire::FORM
+                .serialize_string(black_box(&payment_wire(by_id)))
+                .expect("encodes");
+            let answer: wire::PaymentIntent =
+                serde_json::from_slice(black_box(&authorized.body)).expect("parses");
+            black_box((method, read, intent, answer))
+        })
+    });
+    group.finish();
+}
+
 /// Where authorize's time goes: building against parsing, each beside its serde share.
 fn authorize_parts(c: &mut Criterion) {
     let stripe = stripe();
-    let req = authorize_request();
-    let PaymentMethod::Card(card) = &req.payment_method else {
-        unreachable!("authorize_request pays by card")
-    };
-    let wire_request = payment_wire(&req, card);
+    let req = authorize_request(by_payment_method());
+    let wire_request = payment_wire(&req);
     let answer = response(PI_REQUIRES_CAPTURE);
 
     let mut group = c.benchmark_group("stripe_authorize_parts");

@@ -9,8 +9,30 @@
 //! * Bodies are `application/x-www-form-urlencoded` with bracket notation
 //!   (`payment_method_options[card][request_incremental_authorization]=if_available`,
 //!   `metadata[reference]=…`, `expand[]=latest_charge`); fields that are not set are not sent.
+//! * Authorize pays with a PaymentMethod (`payment_method=pm_…`). A PaymentMethod id is sent
+//!   as is (Stripe's test PaymentMethods such as `pm_card_visa` included). A raw card takes two
+//!   chained calls, because the 2024-04-10 document has no raw card in a PaymentIntent's
+//!   `payment_method_data`: `POST /v1/payment_methods` (`type=card`, `card[number]`,
+//!   `card[exp_month]`, `card[exp_year]`, `card[cvc]`, `billing_details[name]`; Stripe takes it
+//!   only from accounts with raw card data access), then the PaymentIntent paying with the new
+//!   `pm_…`, byte for byte as if that id had been given. The PaymentMethod's `Idempotency-Key`
+//!   is the payment's key with `-payment_method` appended ([`IdempotencyKey::derive`]): the two
+//!   calls cannot share one key (Stripe refuses a key reused with other parameters), and a
+//!   retry or a resume with the payment's key re-sends both under the same keys, so Stripe
+//!   replays both. Creating a PaymentMethod moves no money, so however the first call fails
+//!   (a 402 `card_error` such as `incorrect_number`, a 5xx, a timeout, a dropped connection)
+//!   the error is not `outcome_unknown`: no PaymentIntent exists yet
+//!   ([`Exchange::moving_no_money`]). Card number, CVC, expiry and holder name are masked in
+//!   logs by core's defaults.
 //! * A decline is an HTTP 402 `card_error` carrying the PaymentIntent: it maps to `Ok` with a
-//!   `failed` status (an increment: `failure`) and [`DeclineDetails`].
+//!   `failed` status (an increment: `failure`) and [`DeclineDetails`]. A 402 `card_error` an
+//!   authorization gets without a PaymentIntent is `Rejected { kind: Validation }` with Stripe's
+//!   codes (no payment exists to report as failed), and a 402 `invalid_request_error` always
+//!   is (e.g. raw card numbers from an account without raw card data access).
+//! * `amount_capturable` and `amount_received` are optional in the document: when a
+//!   PaymentIntent leaves them out they follow its status (`requires_capture`: all of `amount`
+//!   capturable; `succeeded`: all of it received, or the expanded charge's `amount_captured`),
+//!   never zero by default.
 //! * Incremental authorization sends the new *total*, as paybridge's API does.
 //! * Extended authorization can only be asked for at authorization time
 //!   (`request_extended_authorization`): [`AuthorizeRequest::request_extended_authorization`],
@@ -50,12 +72,13 @@ mod webhook;
 #[allow(missing_docs)]
 pub mod wire;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use paybridge_core::http::header::AUTHORIZATION;
 use paybridge_core::http::{
-    bearer_value, endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, HttpResponse,
+    bearer_value, endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, HttpResponse, Step,
 };
 use paybridge_core::url::Url;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
@@ -143,9 +166,7 @@ impl Stripe {
         key: &IdempotencyKey,
         body: &impl Serialize,
     ) -> Result<HttpRequest, ConnectorError> {
-        let body = wire::FORM
-            .serialize_string(body)
-            .map_err(|e| ConnectorError::invalid("body", format!("cannot form-encode: {e}")))?;
+        let body = form(body)?;
         let request = HttpRequest::post(endpoint(&self.base_url, segments)?);
         Ok(self.headers(request).idempotency_key(key).form(body))
     }
@@ -224,6 +245,113 @@ pub fn retry_hint(resp: &HttpResponse) -> Option<bool> {
 /// A PaymentMethod id's prefix: the only token the connector sends.
 const PAYMENT_METHOD_ID: &str = "pm_";
 
+/// The suffix of the idempotency key of the PaymentMethod a raw card becomes: the payment's
+/// key, then `-payment_method` ([`IdempotencyKey::derive`]).
+pub const PAYMENT_METHOD_KEY_SUFFIX: &str = "payment_method";
+
+/// A form body.
+fn form(body: &impl Serialize) -> Result<String, ConnectorError> {
+    wire::FORM
+        .serialize_string(body)
+        .map_err(|e| ConnectorError::invalid("body", format!("cannot form-encode: {e}")))
+}
+
+/// Everything of `POST /v1/payment_intents` but the PaymentMethod, checked and owned: the
+/// card path sends it once Stripe has created the PaymentMethod, the token path at once, so
+/// both send the same bytes for the same PaymentMethod.
+struct IntentCreate {
+    amount: i64,
+    currency: String,
+    capture_method: &'static str,
+    options: Option<wire::PaymentMethodOptions>,
+    return_url: Option<String>,
+    description: Option<String>,
+    metadata: BTreeMap<String, String>,
+}
+
+impl IntentCreate {
+    fn new(req: &AuthorizeRequest) -> Result<Self, ConnectorError> {
+        let if_available = |asked: bool| asked.then_some("if_available");
+        let card = wire::CardOptions {
+            request_incremental_authorization: if_available(
+                req.effective_authorization_type() == AuthorizationType::Estimated,
+            ),
+            request_extended_authorization: if_available(req.request_extended_authorization),
+            // Stripe cannot skip 3DS: `Skip` and `Automatic` leave it to Stripe's rules.
+            request_three_d_secure: (req.three_ds == ThreeDsPreference::Required).then_some("any"),
+        };
+        let any_option = card.request_incremental_authorization.is_some()
+            || card.request_extended_authorization.is_some()
+            || card.request_three_d_secure.is_some();
+        // Stripe has no reference field: the merchant's reference goes in the metadata.
+        let metadata = form_metadata(Some(("reference", &req.reference)), &req.metadata)?
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(IntentCreate {
+            amount: mapping::wire_amount("amount", req.amount, req.currency)?,
+            currency: req.currency.code().to_ascii_lowercase(),
+            capture_method: match req.capture_method {
+                CaptureMethod::Automatic => "automatic",
+                CaptureMethod::Manual => "manual",
+            },
+            options: any_option.then_some(wire::PaymentMethodOptions { card }),
+            return_url: req.return_url.as_ref().map(|u| u.as_str().to_owned()),
+            description: req.description.clone(),
+            metadata,
+        })
+    }
+
+    fn wire<'a>(&'a self, payment_method: &'a str) -> wire::PaymentIntentCreate<'a> {
+        wire::PaymentIntentCreate {
+            amount: self.amount,
+            currency: &self.currency,
+            confirm: true,
+            capture_method: self.capture_method,
+            payment_method,
+            payment_method_types: ["card"],
+            payment_method_options: self.options,
+            return_url: self.return_url.as_deref(),
+            description: self.description.as_deref(),
+            metadata: self
+                .metadata
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            expand: wire::EXPAND_CHARGE,
+        }
+    }
+}
+
+/// The id of the PaymentMethod Stripe created from a raw card.
+fn created_payment_method(resp: &HttpResponse) -> Result<String, ConnectorError> {
+    let created: wire::PaymentMethodCreated = mapping::body(resp)?;
+    mapping::id(created.id, resp.status)
+}
+
+/// The answer to `POST /v1/payment_intents` with `confirm=true`.
+///
+/// A decline is a 402 `card_error` carrying the failed PaymentIntent: `Ok`, with a `failed`
+/// status and the decline's details. A 402 `card_error` without a PaymentIntent we can read
+/// (e.g. card data refused before any payment existed) is `Rejected { kind: Validation }` with
+/// Stripe's codes (`code`, `decline_code`, `type`, `param`) and message: an `Ok` payment needs
+/// the processor's payment id, which later calls put in their URLs, and there is none, nor was
+/// anything charged. A 402 `invalid_request_error` is that same rejection, never a decline.
+fn authorization(
+    resp: HttpResponse,
+    currency: Currency,
+) -> Result<PaymentResponse, ConnectorError> {
+    if let Some((decline, Some(pi))) = mapping::card_decline(&resp) {
+        if let Ok(mut payment) = mapping::payment(pi, Some(currency), resp.status) {
+            payment.status = PaymentStatus::Failed;
+            payment.incremental_authorization_allowed = None;
+            payment.decline = Some(decline);
+            return Ok(payment);
+        }
+    }
+    mapping::payment(mapping::body(&resp)?, Some(currency), resp.status)
+}
+
 impl Translator for Stripe {
     fn id(&self) -> &'static str {
         Self::ID
@@ -246,8 +374,11 @@ impl Translator for Stripe {
                         multiple: 10,
                     },
                     Condition::Note {
-                        text: "cards and PaymentMethod ids (pm_); 3DS by redirect; extended \
-                               authorization is asked for here (request_extended_authorization)"
+                        text: "PaymentMethod ids (pm_) and cards; a card is first made a \
+                               PaymentMethod (POST /v1/payment_methods, which needs raw card \
+                               data access on the Stripe account), then paid with; 3DS by \
+                               redirect; extended authorization is asked for here \
+                               (request_extended_authorization)"
                             .into(),
                     },
                 ],
@@ -299,7 +430,9 @@ impl Translator for Stripe {
             idempotency_header: "idempotency-key",
             key_reuse: KeyReuse::ReplaysAll,
             retry_hint,
-            // `payment_method=pm_…` can be charged.
+            // `payment_method=pm_…` can be charged. A card's PaymentMethod body
+            // (`card[number]`, `card[cvc]`, `card[exp_month]`, `card[exp_year]`,
+            // `billing_details[name]`) is masked by core's defaults.
             sensitive_fields: &["payment_method"],
         }
     }
@@ -308,25 +441,14 @@ impl Translator for Stripe {
         &self,
         req: &AuthorizeRequest,
     ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
-        let (payment_method, payment_method_data) = match &req.payment_method {
-            PaymentMethod::Card(card) => {
-                let data = wire::PaymentMethodData {
-                    kind: "card",
-                    card: wire::CardData {
-                        number: card.number.expose(),
-                        exp_month: card.expiry.month(),
-                        exp_year: card.expiry.year(),
-                        cvc: card.cvc.as_ref().map(Cvc::expose),
-                    },
-                    billing_details: card
-                        .holder_name
-                        .as_deref()
-                        .map(|name| wire::BillingDetails { name }),
-                };
-                (None, Some(data))
-            }
+        enum Source<'a> {
+            Card(&'a Card),
+            PaymentMethod(&'a str),
+        }
+        let source = match &req.payment_method {
+            PaymentMethod::Card(card) => Source::Card(card),
             PaymentMethod::Token(token) if token.as_str().starts_with(PAYMENT_METHOD_ID) => {
-                (Some(token.as_str()), None)
+                Source::PaymentMethod(token.as_str())
             }
             PaymentMethod::Token(_) => {
                 return Err(ConnectorError::invalid(
@@ -335,51 +457,51 @@ impl Translator for Stripe {
                 ))
             }
         };
-        let if_available = |asked: bool| asked.then_some("if_available");
-        let card = wire::CardOptions {
-            request_incremental_authorization: if_available(
-                req.effective_authorization_type() == AuthorizationType::Estimated,
-            ),
-            request_extended_authorization: if_available(req.request_extended_authorization),
-            // Stripe cannot skip 3DS: `Skip` and `Automatic` leave it to Stripe's rules.
-            request_three_d_secure: (req.three_ds == ThreeDsPreference::Required).then_some("any"),
-        };
-        let any_option = card.request_incremental_authorization.is_some()
-            || card.request_extended_authorization.is_some()
-            || card.request_three_d_secure.is_some();
-        let currency = req.currency.code().to_ascii_lowercase();
-        let body = wire::PaymentIntentCreate {
-            amount: mapping::wire_amount("amount", req.amount, req.currency)?,
-            currency: &currency,
-            confirm: true,
-            capture_method: match req.capture_method {
-                CaptureMethod::Automatic => "automatic",
-                CaptureMethod::Manual => "manual",
-            },
-            payment_method,
-            payment_method_data,
-            payment_method_types: ["card"],
-            payment_method_options: any_option.then_some(wire::PaymentMethodOptions { card }),
-            return_url: req.return_url.as_ref().map(Url::as_str),
-            description: req.description.as_deref(),
-            // Stripe has no reference field: the merchant's reference goes in the metadata.
-            metadata: form_metadata(Some(("reference", &req.reference)), &req.metadata)?,
-            expand: wire::EXPAND_CHARGE,
-        };
-        let request = self.post(&["v1", "payment_intents"], &req.idempotency_key, &body)?;
+        let intent = IntentCreate::new(req)?;
+        let intent_request = self
+            .headers(HttpRequest::post(endpoint(
+                &self.base_url,
+                &["v1", "payment_intents"],
+            )?))
+            .idempotency_key(&req.idempotency_key);
         let currency = req.currency;
-        Ok(Exchange::new(request, move |resp| {
-            // A decline is a 402 carrying the failed PaymentIntent: an outcome, not an error.
-            if let Some((decline, Some(pi))) = mapping::card_decline(&resp) {
-                if let Ok(mut payment) = mapping::payment(pi, Some(currency), resp.status) {
-                    payment.status = PaymentStatus::Failed;
-                    payment.incremental_authorization_allowed = None;
-                    payment.decline = Some(decline);
-                    return Ok(payment);
-                }
+        let card = match source {
+            Source::Card(card) => card,
+            Source::PaymentMethod(id) => {
+                let body = form(&intent.wire(id))?;
+                return Ok(Exchange::new(intent_request.form(body), move |resp| {
+                    authorization(resp, currency)
+                }));
             }
-            mapping::payment(mapping::body(&resp)?, Some(currency), resp.status)
-        }))
+        };
+        // A raw card: first a PaymentMethod, under a key derived from the payment's so that a
+        // retry or a resume re-sends both calls with the same keys and Stripe replays both
+        // (a key reused with other parameters is refused, so the two cannot share one).
+        let body = wire::PaymentMethodCreate {
+            kind: "card",
+            card: wire::CardData {
+                number: card.number.expose(),
+                exp_month: card.expiry.month(),
+                exp_year: card.expiry.year(),
+                cvc: card.cvc.as_ref().map(Cvc::expose),
+            },
+            billing_details: card
+                .holder_name
+                .as_deref()
+                .map(|name| wire::BillingDetails { name }),
+        };
+        let key = req.idempotency_key.derive(PAYMENT_METHOD_KEY_SUFFIX);
+        let request = self.post(&["v1", "payment_methods"], &key, &body)?;
+        let exchange = Exchange::then(request, move |resp| {
+            // A PaymentMethod charges nothing: however this step fails, no payment was made.
+            let id = created_payment_method(&resp).map_err(ConnectorError::for_read)?;
+            let body = form(&intent.wire(&id))?;
+            Ok(Step::Next(Box::new(Exchange::new(
+                intent_request.form(body),
+                move |resp| authorization(resp, currency),
+            ))))
+        });
+        Ok(exchange.moving_no_money())
     }
 
     fn increment_authorization(

@@ -119,6 +119,34 @@ pub fn payment_status(status: &str, amount: i64, received: i64, failed: bool) ->
     }
 }
 
+/// A PaymentIntent's `(amount_capturable, amount_received)`: as Stripe gave them, else derived,
+/// since the document does not require them and reading an absent one as zero would show an
+/// automatically captured payment as a partial capture of nothing, and an authorization as
+/// nothing to capture.
+///
+/// - `amount_received` absent: the expanded charge's `amount_captured` when there is one (it
+///   tells a partial capture apart); else the whole `amount` once `succeeded`, 0 otherwise.
+/// - `amount_capturable` absent: what remains of `amount` in `requires_capture`, 0 otherwise.
+/// - `processing` (and any status we do not know) has no verdict yet: 0 and 0 unless Stripe
+///   says otherwise; the `processing` status tells the caller to sync, not to act on them.
+pub fn intent_amounts(
+    status: &str,
+    amount: i64,
+    capturable: Option<i64>,
+    received: Option<i64>,
+    charge_captured: Option<i64>,
+) -> (i64, i64) {
+    let received = received.or(charge_captured).unwrap_or(match status {
+        "succeeded" => amount,
+        _ => 0,
+    });
+    let capturable = capturable.unwrap_or(match status {
+        "requires_capture" => amount.saturating_sub(received).max(0),
+        _ => 0,
+    });
+    (capturable, received)
+}
+
 /// Maps a whole PaymentIntent, reading the expanded `latest_charge` when there is one.
 pub fn payment(
     pi: wire::PaymentIntent,
@@ -126,15 +154,26 @@ pub fn payment(
     http_status: u16,
 ) -> Result<PaymentResponse, ConnectorError> {
     let currency = currency(&pi.currency, expected, http_status)?;
+    let charge_captured = match &pi.latest_charge {
+        Some(wire::LatestCharge::Expanded(charge)) => charge.amount_captured,
+        _ => None,
+    };
+    let (wire_capturable, wire_received) = intent_amounts(
+        &pi.status,
+        pi.amount,
+        pi.amount_capturable,
+        pi.amount_received,
+        charge_captured,
+    );
     let (amount, capturable, received) = (
         minor(pi.amount, http_status)?,
-        minor(pi.amount_capturable, http_status)?,
-        minor(pi.amount_received, http_status)?,
+        minor(wire_capturable, http_status)?,
+        minor(wire_received, http_status)?,
     );
     let status = payment_status(
         &pi.status,
         pi.amount,
-        pi.amount_received,
+        wire_received,
         pi.last_payment_error.is_some(),
     );
     let authorized = matches!(pi.status.as_str(), "requires_capture" | "succeeded");
@@ -345,7 +384,9 @@ pub fn body<T: DeserializeOwned>(resp: &HttpResponse) -> Result<T, ConnectorErro
 }
 
 /// A 402 `card_error`: the issuer's verdict, and the PaymentIntent Stripe embedded in it when
-/// it reads as one.
+/// it reads as one. Only `type: card_error` is a verdict: a 402 `invalid_request_error` (e.g.
+/// raw card numbers from an account without raw card data access) is a validation rejection
+/// ([`error`]) on every path, whatever it embeds.
 pub fn card_decline(resp: &HttpResponse) -> Option<(DeclineDetails, Option<wire::PaymentIntent>)> {
     if resp.status != 402 {
         return None;

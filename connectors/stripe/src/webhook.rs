@@ -72,22 +72,31 @@ fn map(event: wire::Event) -> Result<WebhookEvent, WebhookError> {
             .transpose()
             .map_err(|_| malformed("negative amount"))
     };
+    m(o.amount_capturable)?;
+    m(o.amount_received)?;
+    let is_intent = o.object.as_deref() == Some("payment_intent");
+    // A PaymentIntent's absent `amount_received` follows its status, as in answers: a
+    // `payment_intent.succeeded` without it received the whole amount, not nothing.
+    let intent_received = match (is_intent, o.status.as_deref(), o.amount) {
+        (true, Some(status), Some(amount)) => Some(
+            mapping::intent_amounts(status, amount, o.amount_capturable, o.amount_received, None).1,
+        ),
+        _ => o.amount_received,
+    };
     let (amount, received, captured, refunded) = (
         m(o.amount)?,
-        m(o.amount_received)?,
+        m(intent_received)?,
         m(o.amount_captured)?,
         m(o.amount_refunded)?,
     );
-    m(o.amount_capturable)?;
     let currency = o
         .currency
         .as_deref()
         .map(|c| mapping::currency(c, None, 200))
         .transpose()
         .map_err(|_| malformed("unknown currency, or one Stripe counts in another unit"))?;
-    let is_intent = o.object.as_deref() == Some("payment_intent");
     let intent_status = o.status.as_deref().map(|s| {
-        let (amount, received) = (o.amount.unwrap_or(0), o.amount_received.unwrap_or(0));
+        let (amount, received) = (o.amount.unwrap_or(0), intent_received.unwrap_or(0));
         mapping::payment_status(s, amount, received, o.last_payment_error.is_some())
     });
     let refund_kind = match o.status.as_deref() {

@@ -29,17 +29,15 @@ pub const EXPAND_CHARGE: [&str; 1] = ["latest_charge"];
 /// Merchant metadata as sent: `metadata[key]=value`.
 pub type FormMetadata<'a> = BTreeMap<&'a str, &'a str>;
 
-/// `POST /v1/payment_intents`, created and confirmed in one call.
+/// `POST /v1/payment_intents`, created and confirmed in one call, paying with a PaymentMethod
+/// (`pm_…`): one given as such, or one created from a raw card first ([`PaymentMethodCreate`]).
 #[derive(Debug, Serialize)]
 pub struct PaymentIntentCreate<'a> {
     pub amount: i64,
     pub currency: &'a str,
     pub confirm: bool,
     pub capture_method: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_method: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_method_data: Option<PaymentMethodData<'a>>,
+    pub payment_method: &'a str,
     /// `card`: without it, API versions since 2023-08-16 turn on automatic payment methods,
     /// which demand a `return_url` on every server-side confirmation.
     pub payment_method_types: [&'static str; 1],
@@ -54,9 +52,12 @@ pub struct PaymentIntentCreate<'a> {
     pub expand: [&'static str; 1],
 }
 
-/// A raw card, turned into a PaymentMethod by Stripe (needs raw card data access on the account).
+/// `POST /v1/payment_methods` with a raw card (`type=card`, `card[number]`, `card[exp_month]`,
+/// `card[exp_year]`, `card[cvc]`, `billing_details[name]`): Stripe takes it only from accounts
+/// with raw card data access. The 2024-04-10 document has no raw card in a PaymentIntent's
+/// `payment_method_data`, hence this separate call.
 #[derive(Debug, Serialize)]
-pub struct PaymentMethodData<'a> {
+pub struct PaymentMethodCreate<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub card: CardData<'a>,
@@ -78,12 +79,18 @@ pub struct BillingDetails<'a> {
     pub name: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+/// The created PaymentMethod: only its id is read.
+#[derive(Debug, Deserialize)]
+pub struct PaymentMethodCreated {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct PaymentMethodOptions {
     pub card: CardOptions,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct CardOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_incremental_authorization: Option<&'static str>,
@@ -129,16 +136,16 @@ pub struct RefundCreate<'a> {
     pub metadata: FormMetadata<'a>,
 }
 
-/// A PaymentIntent, as every `/v1/payment_intents…` call answers it.
+/// A PaymentIntent, as every `/v1/payment_intents…` call answers it. The document does not
+/// require `amount_capturable` nor `amount_received`: absent, they are `None`, never zero
+/// (`mapping::intent_amounts` derives them).
 #[derive(Debug, Deserialize)]
 pub struct PaymentIntent {
     pub id: String,
     pub status: String,
     pub amount: i64,
-    #[serde(default)]
-    pub amount_capturable: i64,
-    #[serde(default)]
-    pub amount_received: i64,
+    pub amount_capturable: Option<i64>,
+    pub amount_received: Option<i64>,
     pub currency: String,
     pub latest_charge: Option<LatestCharge>,
     pub last_payment_error: Option<ApiError>,
@@ -176,6 +183,9 @@ impl<'de> Deserialize<'de> for LatestCharge {
 #[derive(Debug, Deserialize)]
 pub struct Charge {
     pub id: String,
+    /// What was captured of the charge; tells a partial capture apart when the PaymentIntent
+    /// leaves out `amount_received`.
+    pub amount_captured: Option<i64>,
     #[serde(default)]
     pub amount_refunded: i64,
     pub payment_method_details: Option<PaymentMethodDetails>,

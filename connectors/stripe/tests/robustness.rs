@@ -86,6 +86,24 @@ const CARD_DECLINED: Sample = Sample {
     body: r#"{"error":{"charge":"ch_3P1xYz2eZvKYlo2C0d3c1n3d","code":"card_declined","decline_code":"insufficient_funds","doc_url":"https://stripe.com/docs/error-codes/card-declined","message":"Your card has insufficient funds.","payment_intent":{"id":"pi_3P1xYz2eZvKYlo2C0d3c1n3d","object":"payment_intent","amount":5000,"amount_capturable":0,"amount_received":0,"capture_method":"manual","confirmation_method":"automatic","created":1712000000,"currency":"usd","last_payment_error":{"charge":"ch_3P1xYz2eZvKYlo2C0d3c1n3d","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds.","type":"card_error"},"latest_charge":"ch_3P1xYz2eZvKYlo2C0d3c1n3d","livemode":false,"metadata":{},"next_action":null,"payment_method_types":["card"],"status":"requires_payment_method"},"request_log_url":"https://dashboard.stripe.com/test/logs/req_Nq4m?t=1712000000","type":"card_error"}}"#,
 };
 
+/// `POST /v1/payment_methods` 200: the PaymentMethod a raw card becomes.
+const PAYMENT_METHOD: Sample = Sample {
+    status: 200,
+    body: r#"{"id":"pm_1P1xYz2eZvKYlo2Cabc","object":"payment_method","allow_redisplay":"unspecified","billing_details":{"address":{"city":null,"country":null,"line1":null,"line2":null,"postal_code":null,"state":null},"email":null,"name":"J Smith","phone":null},"card":{"brand":"visa","checks":{"address_line1_check":null,"address_postal_code_check":null,"cvc_check":"unchecked"},"country":"US","exp_month":6,"exp_year":2031,"fingerprint":"Xt5EWLLDS7FJjR1c","funding":"credit","generated_from":null,"last4":"4242","networks":{"available":["visa"],"preferred":null},"three_d_secure_usage":{"supported":true},"wallet":null},"created":1712000000,"customer":null,"livemode":false,"metadata":{},"type":"card"}"#,
+};
+
+/// Raw card numbers from an account without raw card data access.
+const RAW_CARDS_REFUSED: Sample = Sample {
+    status: 402,
+    body: r#"{"error":{"message":"Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing.","request_log_url":"https://dashboard.stripe.com/test/logs/req_3?t=1712000000","type":"invalid_request_error"}}"#,
+};
+
+/// Card data refused when the PaymentMethod is created: no PaymentIntent.
+const INCORRECT_NUMBER: Sample = Sample {
+    status: 402,
+    body: r#"{"error":{"code":"incorrect_number","doc_url":"https://stripe.com/docs/error-codes/incorrect-number","message":"Your card number is incorrect.","param":"card[number]","request_log_url":"https://dashboard.stripe.com/test/logs/req_4?t=1712000000","type":"card_error"}}"#,
+};
+
 const REFUND: Sample = Sample {
     status: 200,
     body: r#"{"id":"re_3P1xYz2eZvKYlo2C1r3f4n5d","object":"refund","amount":1000,"balance_transaction":"txn_3P1xYz2eZvKYlo2C1","charge":"ch_3P1xYz2eZvKYlo2C1e5f6g7h","created":1712002000,"currency":"usd","destination_details":{"card":{"reference_status":"pending","reference_type":"acquirer_reference_number","type":"refund"},"type":"card"},"metadata":{"reference":"RF-1"},"payment_intent":"pi_3P1xYz2eZvKYlo2C1a2b3c4d","reason":"requested_by_customer","receipt_number":null,"source_transfer_reversal":null,"status":"succeeded","transfer_reversal":null}"#,
@@ -159,7 +177,8 @@ const BAD_GATEWAY: Sample = Sample {
     body: "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>",
 };
 
-const ERRORS: [Sample; 9] = [
+const ERRORS: [Sample; 10] = [
+    RAW_CARDS_REFUSED,
     VALIDATION_ERROR,
     UNEXPECTED_STATE,
     IDEMPOTENCY_ERROR,
@@ -171,7 +190,10 @@ const ERRORS: [Sample; 9] = [
     BAD_GATEWAY,
 ];
 
-const EVERY_SAMPLE: [Sample; 20] = [
+const EVERY_SAMPLE: [Sample; 23] = [
+    PAYMENT_METHOD,
+    RAW_CARDS_REFUSED,
+    INCORRECT_NUMBER,
     INTENT_LIST,
     INTENT_LIST_MORE,
     REFUND_LIST,
@@ -209,6 +231,8 @@ const WEBHOOKS: [&str; 5] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
     Authorize,
+    /// Authorize with a raw card, its first step: the PaymentMethod.
+    CardPaymentMethod,
     IncrementAuthorization,
     Capture,
     Void,
@@ -221,8 +245,9 @@ enum Op {
     CompleteAuthorize,
 }
 
-const EVERY_OP: [Op; 11] = [
+const EVERY_OP: [Op; 12] = [
     Op::Authorize,
+    Op::CardPaymentMethod,
     Op::IncrementAuthorization,
     Op::Capture,
     Op::Void,
@@ -264,6 +289,7 @@ impl Op {
     fn successes(self) -> &'static [Sample] {
         match self {
             Op::Authorize => &[PI_REQUIRES_CAPTURE, PI_REQUIRES_ACTION, CARD_DECLINED],
+            Op::CardPaymentMethod => &[PAYMENT_METHOD],
             Op::IncrementAuthorization => &[PI_INCREMENTED, CARD_DECLINED],
             Op::Capture => &[PI_PARTIALLY_CAPTURED],
             Op::Void => &[PI_CANCELED],
@@ -284,6 +310,11 @@ impl Op {
         matches!(self, Op::FindPayment | Op::FindRefund)
     }
 
+    /// Steps whose success is the next step: the PaymentMethod before the PaymentIntent.
+    fn chains(self) -> bool {
+        matches!(self, Op::CardPaymentMethod)
+    }
+
     /// Flows where a 402 card error is the issuer's verdict, an `Ok`.
     fn declines(self) -> bool {
         matches!(self, Op::Authorize | Op::IncrementAuthorization)
@@ -293,14 +324,19 @@ impl Op {
         let stripe = &*STRIPE;
         let key = || IdempotencyKey::new("robustness-key").unwrap();
         let built = match self {
-            Op::Authorize => {
-                let card = PaymentMethod::Card(Card {
-                    number: CardNumber::new("4242424242424242").unwrap(),
-                    expiry: CardExpiry::new(6, 2031).unwrap(),
-                    cvc: Some(Cvc::new("100").unwrap()),
-                    holder_name: Some("J Smith".into()),
-                });
-                let mut req = AuthorizeRequest::new(m(5000), Currency::USD, card, "ORD-5023");
+            Op::Authorize | Op::CardPaymentMethod => {
+                let method = match self {
+                    Op::Authorize => {
+                        PaymentMethod::Token(PaymentMethodToken::new("pm_card_visa").unwrap())
+                    }
+                    _ => PaymentMethod::Card(Card {
+                        number: CardNumber::new("4242424242424242").unwrap(),
+                        expiry: CardExpiry::new(6, 2031).unwrap(),
+                        cvc: Some(Cvc::new("100").unwrap()),
+                        holder_name: Some("J Smith".into()),
+                    }),
+                };
+                let mut req = AuthorizeRequest::new(m(5000), Currency::USD, method, "ORD-5023");
                 req.capture_method = CaptureMethod::Manual;
                 req.request_incremental_authorization = true;
                 stripe.authorize(&req).map(|e| e.map(Answer::Payment))
@@ -383,11 +419,12 @@ impl Op {
     }
 
     /// Builds the exchange and feeds it `status` and `body`. Every Stripe flow but the lookups
-    /// is a single call, so a `Step::Next` is itself a failure for them. Also says whether the
-    /// request was mutating.
+    /// and a raw card's PaymentMethod step is a single call, so a `Step::Next` is itself a
+    /// failure for them. Also says whether the request may move money (mutating, and not
+    /// marked as moving none).
     fn parse(self, status: u16, body: impl Into<bytes::Bytes>) -> (bool, Outcome) {
         let exchange = self.exchange();
-        let mutating = exchange.request().is_mutating();
+        let mutating = exchange.request().is_mutating() && !exchange.moves_no_money();
         let outcome = exchange
             .parse(HttpResponse::new(status, body))
             .map(|step| match step {
@@ -399,13 +436,31 @@ impl Op {
 
     /// Parses and checks what must hold whatever the processor answered.
     fn parse_and_check(self, status: u16, body: Vec<u8>) -> Result<(), TestCaseError> {
+        let card_error = is_card_error(&body);
         let (mutating, outcome) = self.parse(status, body);
-        self.check(status, mutating, outcome)
+        self.check(status, card_error, mutating, outcome)
     }
 
-    fn check(self, status: u16, mutating: bool, outcome: Outcome) -> Result<(), TestCaseError> {
+    /// `card_error`: the body's `error.type` is `card_error`, the only 402 that is a verdict.
+    fn check(
+        self,
+        status: u16,
+        card_error: bool,
+        mutating: bool,
+        outcome: Outcome,
+    ) -> Result<(), TestCaseError> {
         let success = (200..300).contains(&status);
+        if self.chains() {
+            // Nothing a PaymentMethod's creation answers leaves money in doubt.
+            if let Err(error) = &outcome {
+                prop_assert!(!error.outcome_unknown(), "{self:?}: {error:?}");
+            }
+        }
         match outcome {
+            Ok(None) if self.chains() => {
+                prop_assert!(success, "{self:?}: HTTP {status} led to the PaymentIntent");
+                Ok(())
+            }
             Ok(None) if self.pages() => {
                 prop_assert!(success, "{self:?}: HTTP {status} asked for another page");
                 Ok(())
@@ -414,7 +469,7 @@ impl Op {
                 "{self:?} is one call but asked for another"
             ))),
             Ok(Some(answer)) => {
-                let decline = status == 402 && self.declines();
+                let decline = status == 402 && self.declines() && card_error;
                 prop_assert!(
                     success || decline,
                     "{self:?}: HTTP {status} gave Ok({answer:?})"
@@ -523,6 +578,24 @@ impl Op {
     }
 }
 
+/// Whether `body` is a Stripe error of type `card_error`. Read field by field, other fields
+/// skipped, so a number too large for JSON values elsewhere does not hide the type.
+fn is_card_error(body: &[u8]) -> bool {
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Body {
+        error: Error,
+    }
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Error {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    serde_json::from_slice::<Body>(body)
+        .is_ok_and(|b| b.error.kind.as_deref() == Some("card_error"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mutations of real answers.
 
@@ -598,6 +671,7 @@ macro_rules! flow_properties {
 
 flow_properties! {
     authorize => Op::Authorize,
+    card_payment_method => Op::CardPaymentMethod,
     increment_authorization => Op::IncrementAuthorization,
     capture => Op::Capture,
     void => Op::Void,
@@ -617,10 +691,11 @@ fn unmutated_samples_parse_as_expected() {
     for op in EVERY_OP {
         for &sample in op.successes() {
             let (_, outcome) = op.parse(sample.status, sample.body);
-            // A lookup's page without the object asks for the next one.
-            let next_page = op.pages() && sample.body.contains(r#""has_more":true"#);
+            // A lookup's page without the object asks for the next one; a raw card's
+            // PaymentMethod leads to the PaymentIntent.
+            let next = op.chains() || (op.pages() && sample.body.contains(r#""has_more":true"#));
             assert!(
-                matches!(outcome, Ok(Some(_))) || (next_page && matches!(outcome, Ok(None))),
+                matches!(outcome, Ok(Some(_))) || (next && matches!(outcome, Ok(None))),
                 "{op:?} {sample:?}: {outcome:?}"
             );
         }
@@ -629,6 +704,14 @@ fn unmutated_samples_parse_as_expected() {
             assert!(outcome.is_err(), "{op:?} {sample:?}: {outcome:?}");
         }
     }
+    // Card data refused when the PaymentMethod is created: a rejection, nothing charged.
+    let (moves_money, refused) =
+        Op::CardPaymentMethod.parse(INCORRECT_NUMBER.status, INCORRECT_NUMBER.body);
+    assert!(!moves_money);
+    assert!(
+        matches!(&refused, Err(e @ ConnectorError::Rejected { kind: RejectionKind::Validation, .. }) if !e.outcome_unknown()),
+        "{refused:?}"
+    );
     let found = Op::FindPayment
         .parse(INTENT_LIST.status, INTENT_LIST.body)
         .1;
@@ -650,6 +733,7 @@ fn mutations_reach_the_mapping_code() {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     for op in [
         Op::Authorize,
+        Op::CardPaymentMethod,
         Op::IncrementAuthorization,
         Op::Capture,
         Op::SyncRefund,

@@ -58,6 +58,27 @@ fn done<T: 'static>(exchange: Exchange<T>, status: u16, body: Value) -> Result<T
     answer(exchange, HttpResponse::new(status, body.to_string()))
 }
 
+/// The PaymentMethod Stripe creates from `card()` (`POST /v1/payment_methods`).
+fn payment_method_created(id: &str) -> Value {
+    json!({"id": id, "object": "payment_method", "type": "card", "created": 1712000000,
+           "livemode": false, "customer": null, "metadata": {}, "allow_redisplay": "unspecified",
+           "billing_details": {"address": null, "email": null, "name": "J Smith", "phone": null},
+           "card": {"brand": "visa", "last4": "4242", "exp_month": 6, "exp_year": 2031,
+                    "fingerprint": "Xt5EWLLDS7FJjR1c", "funding": "credit", "country": "US"}})
+}
+
+/// Authorize with a raw card up to its second step: the first (creating the PaymentMethod) is
+/// answered with `pm_1Pm`, and the PaymentIntent's exchange is returned.
+fn intent_step(req: &AuthorizeRequest) -> Exchange<AuthorizeResponse> {
+    let first = stripe().authorize(req).unwrap();
+    assert_eq!(first.request().url.path(), "/base/v1/payment_methods");
+    let created = HttpResponse::new(200, payment_method_created("pm_1Pm").to_string());
+    match first.parse(created).unwrap() {
+        Step::Next(next) => *next,
+        Step::Done(payment) => panic!("the PaymentMethod alone answered {payment:?}"),
+    }
+}
+
 /// A PaymentIntent with its latest charge expanded, as Stripe answers a manual-capture card.
 fn intent(status: &str, amount: i64, capturable: i64, received: i64) -> Value {
     json!({
@@ -115,9 +136,38 @@ fn authorize_sends_the_exact_nested_form() {
     req.return_url = Some("https://shop.test/back?o=1&s=2".parse().unwrap());
     req.description = Some("Room 12 & minibar".into());
     req.metadata.insert("order_id".into(), "123".into());
-    let exchange = stripe().authorize(&req).unwrap();
-    let request = exchange.request();
+
+    // First the card becomes a PaymentMethod, under a key derived from the payment's.
+    let first = stripe().authorize(&req).unwrap();
+    let request = first.request();
     assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.url.as_str(),
+        "http://sim.test/base/v1/payment_methods"
+    );
+    assert_eq!(request.headers["authorization"], "Bearer sk_test_abc");
+    assert_eq!(request.headers["stripe-version"], "2024-04-10");
+    assert_eq!(
+        request.idempotency_key.as_ref().unwrap().as_str(),
+        "key-1-payment_method"
+    );
+    assert_eq!(
+        request.body.as_ref().unwrap().0.as_str(),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        form(&first),
+        "type=card&card[number]=4242424242424242&card[exp_month]=6&card[exp_year]=2031\
+         &card[cvc]=100&billing_details[name]=J+Smith"
+    );
+    assert!(
+        first.moves_no_money(),
+        "creating a PaymentMethod charges nothing"
+    );
+
+    // Then the PaymentIntent, under the payment's own key, paying with the new PaymentMethod.
+    let exchange = intent_step(&req);
+    let request = exchange.request();
     assert_eq!(
         request.url.as_str(),
         "http://sim.test/base/v1/payment_intents"
@@ -125,19 +175,11 @@ fn authorize_sends_the_exact_nested_form() {
     assert_eq!(request.headers["authorization"], "Bearer sk_test_abc");
     assert_eq!(request.headers["stripe-version"], "2024-04-10");
     assert_eq!(request.idempotency_key.as_ref().unwrap().as_str(), "key-1");
-    assert_eq!(
-        request.body.as_ref().unwrap().0.as_str(),
-        "application/x-www-form-urlencoded"
-    );
+    assert!(!exchange.moves_no_money());
     assert_eq!(
         form(&exchange),
         "amount=1000&currency=usd&confirm=true&capture_method=manual\
-         &payment_method_data[type]=card\
-         &payment_method_data[card][number]=4242424242424242\
-         &payment_method_data[card][exp_month]=6&payment_method_data[card][exp_year]=2031\
-         &payment_method_data[card][cvc]=100\
-         &payment_method_data[billing_details][name]=J+Smith\
-         &payment_method_types[]=card\
+         &payment_method=pm_1Pm&payment_method_types[]=card\
          &payment_method_options[card][request_incremental_authorization]=if_available\
          &payment_method_options[card][request_extended_authorization]=if_available\
          &payment_method_options[card][request_three_d_secure]=any\
@@ -146,6 +188,10 @@ fn authorize_sends_the_exact_nested_form() {
          &metadata[order_id]=123&metadata[reference]=ORD-123\
          &expand[]=latest_charge"
     );
+    // Exactly what the PaymentMethod's id sent directly gives.
+    let mut direct = req.clone();
+    direct.payment_method = token("pm_1Pm");
+    assert_eq!(form(&exchange), form(&stripe().authorize(&direct).unwrap()));
     // A standard form decoder reads back what was meant.
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(form(&exchange).as_bytes())
         .into_owned()
@@ -283,7 +329,7 @@ fn manual_capture_authorization_reads_the_charge() {
     let mut body = intent("requires_capture", 1000, 1000, 0);
     body["latest_charge"]["payment_method_details"]["card"]["network_transaction_id"] =
         json!("5840");
-    let payment = done(stripe().authorize(&req).unwrap(), 200, body).unwrap();
+    let payment = done(intent_step(&req), 200, body).unwrap();
     assert_eq!(payment.connector_payment_id, "pi_3P1");
     assert_eq!(payment.status, PaymentStatus::RequiresCapture);
     assert_eq!(payment.raw_status, "requires_capture");
@@ -384,7 +430,7 @@ fn a_402_decline_is_a_failed_payment_with_every_detail() {
     let mut resp = HttpResponse::new(402, card_error("insufficient_funds", failed).to_string());
     resp.headers
         .insert("request-id", HeaderValue::from_static("req_abc"));
-    let payment = answer(stripe().authorize(&req).unwrap(), resp).unwrap();
+    let payment = answer(intent_step(&req), resp).unwrap();
     assert_eq!(payment.connector_payment_id, "pi_3P1");
     assert_eq!(payment.status, PaymentStatus::Failed);
     assert_eq!(payment.raw_status, "requires_payment_method");
@@ -404,13 +450,13 @@ fn a_402_decline_is_a_failed_payment_with_every_detail() {
         intent("requires_payment_method", 1000, 0, 0),
     );
     error["error"]["code"] = json!("incorrect_cvc");
-    let payment = done(stripe().authorize(&req).unwrap(), 402, error).unwrap();
+    let payment = done(intent_step(&req), 402, error).unwrap();
     assert_eq!(payment.decline.unwrap().unified, DeclineCode::IncorrectCvc);
 
     // A 402 without a PaymentIntent created no payment: a rejection with the codes.
     let error =
         json!({"error": {"type": "card_error", "code": "incorrect_number", "param": "number"}});
-    let err = done(stripe().authorize(&req).unwrap(), 402, error).unwrap_err();
+    let err = done(intent_step(&req), 402, error).unwrap_err();
     let detail = err.processor_message().unwrap();
     assert_eq!(
         detail.codes,
@@ -856,7 +902,7 @@ fn answers_that_cannot_be_trusted_are_refused() {
     let mut negative = intent("requires_capture", 1000, 1000, 0);
     negative["latest_charge"]["amount_refunded"] = json!(-1);
     for body in [other_currency, empty_id, negative] {
-        let err = done(stripe().authorize(&req).unwrap(), 200, body).unwrap_err();
+        let err = done(intent_step(&req), 200, body).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -1510,4 +1556,338 @@ fn refund_lookup_lists_the_payments_refunds() {
         ),
         "{unknown_payment:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw card: a PaymentMethod first, then the PaymentIntent.
+
+#[test]
+fn the_payment_method_step_charges_nothing_whatever_it_answers() {
+    let mut req = AuthorizeRequest::new(m(1000), Currency::USD, card(Some("J Smith")), "r");
+    req.idempotency_key = key("pay-7");
+    let authorize = |req: &AuthorizeRequest| stripe().authorize(req).unwrap();
+    let first = || authorize(&req);
+
+    // The same request gives the same keys: a retry or a resume makes Stripe replay both.
+    assert_eq!(
+        first().request().idempotency_key,
+        Some(key("pay-7-payment_method"))
+    );
+    assert_eq!(
+        intent_step(&req).request().idempotency_key,
+        Some(key("pay-7"))
+    );
+
+    // The card's number, CVC, expiry and holder never reach a log.
+    let profile = stripe().wire_profile();
+    let shown = paybridge_core::masking::mask_body(
+        Some(paybridge_core::http::ContentType::Form),
+        form(&first()).as_bytes(),
+        profile.sensitive_fields,
+    );
+    assert_eq!(
+        shown,
+        "type=card&card[number]=***&card[exp_month]=***&card[exp_year]=***&card[cvc]=***\
+         &billing_details[name]=***"
+    );
+
+    // Card data Stripe refuses: a rejection naming the field, nothing charged, no next step.
+    let incorrect = json!({"error": {"type": "card_error", "code": "incorrect_number",
+        "message": "Your card number is incorrect.", "param": "card[number]",
+        "doc_url": "https://stripe.com/docs/error-codes/incorrect-number"}});
+    let err = done(first(), 402, incorrect).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ConnectorError::Rejected {
+                kind: RejectionKind::Validation,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.outcome_unknown());
+    let detail = err.processor_message().unwrap();
+    assert_eq!(detail.http_status, Some(402));
+    assert_eq!(
+        detail.codes,
+        ["incorrect_number", "card_error", "param:card[number]"]
+    );
+    assert_eq!(
+        detail.message.as_deref(),
+        Some("Your card number is incorrect.")
+    );
+
+    // A 5xx, or an answer we cannot read: a PaymentMethod may exist, a payment cannot.
+    for (status, body) in [
+        (
+            500,
+            json!({"error": {"type": "api_error", "message": "An unknown error occurred"}}),
+        ),
+        (200, json!({"object": "payment_method"})),
+        (200, json!({"id": " ", "object": "payment_method"})),
+    ] {
+        let err = done(first(), status, body).unwrap_err();
+        assert!(!err.outcome_unknown(), "{status}: {err:?}");
+        assert_eq!(err.http_status(), Some(status));
+    }
+    // The key reused with other card data (another payment's key): a conflict, said as such.
+    let reused = json!({"error": {"type": "idempotency_error", "message": "Keys for idempotent requests can only be used with the same parameters they were first used with."}});
+    assert!(matches!(
+        done(first(), 400, reused).unwrap_err(),
+        ConnectorError::IdempotencyConflict { .. }
+    ));
+
+    // A key already at Stripe's 255 characters still derives a distinct, valid one.
+    req.idempotency_key = key(&"k".repeat(255));
+    let derived = authorize(&req).request().idempotency_key.clone().unwrap();
+    assert!(derived.as_str().len() <= 255);
+    assert_ne!(derived, req.idempotency_key);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP 402: a decline only as a card error carrying its PaymentIntent.
+
+/// Stripe's answer to raw card numbers on an account without raw card data access.
+fn raw_cards_refused() -> Value {
+    json!({"error": {"type": "invalid_request_error",
+        "message": "Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing.",
+        "request_log_url": "https://dashboard.stripe.com/test/logs/req_x?t=1"}})
+}
+
+fn assert_validation(err: &ConnectorError, codes: &[&str], message: &str) {
+    assert!(
+        matches!(
+            err,
+            ConnectorError::Rejected {
+                kind: RejectionKind::Validation,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.outcome_unknown(), "{err:?}");
+    let detail = err.processor_message().unwrap();
+    assert_eq!(detail.http_status, Some(402));
+    assert_eq!(detail.codes, codes);
+    assert!(
+        detail
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with(message),
+        "{detail:?}"
+    );
+}
+
+#[test]
+fn a_402_invalid_request_error_is_a_validation_rejection_on_every_path() {
+    let by_token = AuthorizeRequest::new(m(1000), Currency::USD, token("pm_card_visa"), "r");
+    let by_card = AuthorizeRequest::new(m(1000), Currency::USD, card(None), "r");
+    let unsafe_text = "Sending credit card numbers directly";
+    // With a PaymentIntent embedded too: the type decides, never the embedded object.
+    let mut with_intent = raw_cards_refused();
+    with_intent["error"]["payment_intent"] = intent("requires_payment_method", 1000, 0, 0);
+    for body in [raw_cards_refused(), with_intent] {
+        let answers = [
+            done(stripe().authorize(&by_token).unwrap(), 402, body.clone()).map(|_| ()),
+            done(stripe().authorize(&by_card).unwrap(), 402, body.clone()).map(|_| ()),
+            done(intent_step(&by_card), 402, body.clone()).map(|_| ()),
+            done(
+                stripe()
+                    .increment_authorization(&increment(5000, 7500))
+                    .unwrap(),
+                402,
+                body.clone(),
+            )
+            .map(|_| ()),
+        ];
+        for answer in answers {
+            assert_validation(
+                &answer.unwrap_err(),
+                &["invalid_request_error"],
+                unsafe_text,
+            );
+        }
+    }
+}
+
+#[test]
+fn a_402_card_error_without_its_payment_intent_is_a_rejection_with_the_decline_codes() {
+    let declined = json!({"error": {"type": "card_error", "code": "card_declined",
+        "decline_code": "insufficient_funds", "message": "Your card has insufficient funds.",
+        "advice_code": "try_again_later"}});
+    let by_token = AuthorizeRequest::new(m(1000), Currency::USD, token("pm_card_visa"), "r");
+    let by_card = AuthorizeRequest::new(m(1000), Currency::USD, card(None), "r");
+    // An embedded PaymentIntent that cannot be read is no PaymentIntent either.
+    let mut unreadable = declined.clone();
+    unreadable["error"]["payment_intent"] = json!({"id": "pi_3P1"});
+    for body in [declined.clone(), unreadable] {
+        for exchange in [
+            stripe().authorize(&by_token).unwrap(),
+            stripe().authorize(&by_card).unwrap(),
+            intent_step(&by_card),
+        ] {
+            let err = done(exchange, 402, body.clone()).unwrap_err();
+            assert_validation(
+                &err,
+                &["card_declined", "insufficient_funds", "card_error"],
+                "Your card has insufficient funds.",
+            );
+        }
+    }
+    // An increment's answer needs no payment id: there it is the issuer's verdict.
+    let answer = done(
+        stripe()
+            .increment_authorization(&increment(5000, 7500))
+            .unwrap(),
+        402,
+        declined,
+    )
+    .unwrap();
+    assert_eq!(answer.status, AuthorizationStatus::Failure);
+    assert_eq!(answer.authorized, m(5000));
+    let decline = answer.decline.unwrap();
+    assert_eq!(decline.code.as_deref(), Some("insufficient_funds"));
+    assert_eq!(decline.unified, DeclineCode::InsufficientFunds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Absent amounts: the document does not require `amount_capturable` nor `amount_received`.
+
+/// `intent` without `amount_capturable`, `amount_received` and the charge's `amount_captured`.
+fn sparse(status: &str, amount: i64) -> Value {
+    let mut body = intent(status, amount, 0, 0);
+    for field in ["amount_capturable", "amount_received"] {
+        body.as_object_mut().unwrap().remove(field);
+    }
+    body["latest_charge"]
+        .as_object_mut()
+        .unwrap()
+        .remove("amount_captured");
+    body
+}
+
+#[test]
+fn absent_amounts_follow_the_status_never_zero_by_default() {
+    let sync = PaymentSyncRequest {
+        connector_payment_id: "pi_3P1".into(),
+        capture_method: CaptureMethod::Manual,
+    };
+    let read = |body: Value| done(stripe().sync_payment(&sync).unwrap(), 200, body).unwrap();
+
+    // Authorized for capture: all of it capturable, nothing received.
+    let mut manual = AuthorizeRequest::new(m(1000), Currency::USD, token("pm_card_visa"), "r");
+    manual.capture_method = CaptureMethod::Manual;
+    let payment = done(
+        stripe().authorize(&manual).unwrap(),
+        200,
+        sparse("requires_capture", 1000),
+    )
+    .unwrap();
+    assert_eq!(payment.status, PaymentStatus::RequiresCapture);
+    assert_eq!(
+        payment.amounts,
+        PaymentAmounts {
+            authorized: m(1000),
+            capturable: m(1000),
+            received: m(0),
+            refunded: m(0)
+        }
+    );
+    // Captured automatically: all of it received, not a partial capture of nothing.
+    let automatic = AuthorizeRequest::new(m(1000), Currency::USD, card(None), "r");
+    let payment = done(intent_step(&automatic), 200, sparse("succeeded", 1000)).unwrap();
+    assert_eq!(payment.status, PaymentStatus::Succeeded);
+    assert_eq!(payment.amounts.received, m(1000));
+    assert_eq!(payment.amounts.capturable, m(0));
+    // Unexpanded charge: the same.
+    let mut unexpanded = sparse("succeeded", 1000);
+    unexpanded["latest_charge"] = json!("ch_3P1");
+    assert_eq!(read(unexpanded).status, PaymentStatus::Succeeded);
+    // The expanded charge's `amount_captured` tells a partial capture apart.
+    let mut partial = sparse("succeeded", 1000);
+    partial["latest_charge"]["amount_captured"] = json!(600);
+    let payment = read(partial);
+    assert_eq!(payment.status, PaymentStatus::PartiallyCaptured);
+    assert_eq!(payment.amounts.received, m(600));
+    let mut multicapture = sparse("requires_capture", 1000);
+    multicapture["latest_charge"]["amount_captured"] = json!(400);
+    let payment = read(multicapture);
+    assert_eq!(
+        payment.status,
+        PaymentStatus::PartiallyCapturedAndCapturable
+    );
+    assert_eq!(
+        (payment.amounts.capturable, payment.amounts.received),
+        (m(600), m(400))
+    );
+    // Nothing authorized or nothing known yet: zero, and the status says which.
+    for (status, unified) in [
+        ("canceled", PaymentStatus::Cancelled),
+        (
+            "requires_payment_method",
+            PaymentStatus::RequiresPaymentMethod,
+        ),
+        ("requires_action", PaymentStatus::RequiresCustomerAction),
+        ("processing", PaymentStatus::Processing),
+    ] {
+        let payment = read(sparse(status, 1000));
+        assert_eq!(payment.status, unified, "{status}");
+        assert_eq!(
+            (payment.amounts.capturable, payment.amounts.received),
+            (m(0), m(0)),
+            "{status}"
+        );
+    }
+    // Present amounts are read as they are.
+    assert_eq!(
+        read(intent("requires_capture", 1000, 700, 0))
+            .amounts
+            .capturable,
+        m(700)
+    );
+
+    // A capture's answer without them: the whole amount received.
+    let capture = CaptureRequest::new("pi_3P1", Currency::USD, None);
+    let captured = done(
+        stripe().capture(&capture).unwrap(),
+        200,
+        sparse("succeeded", 1000),
+    )
+    .unwrap();
+    assert_eq!(captured.status, PaymentStatus::Succeeded);
+    assert_eq!(captured.amount, Some(m(1000)));
+    assert_eq!(captured.amounts.unwrap().received, m(1000));
+}
+
+#[test]
+fn webhooks_without_the_amounts_follow_the_status_too() {
+    let pi = |status: &str| {
+        json!({"id": "pi_3P1", "object": "payment_intent", "status": status,
+               "amount": 1000, "currency": "usd"})
+    };
+    let succeeded = signed(&event("payment_intent.succeeded", pi("succeeded"))).unwrap();
+    assert_eq!(succeeded.kind, WebhookEventKind::Captured);
+    assert_eq!(succeeded.payment_status, Some(PaymentStatus::Succeeded));
+    assert_eq!(succeeded.amount, Some(m(1000)));
+    let authorized = signed(&event(
+        "payment_intent.amount_capturable_updated",
+        pi("requires_capture"),
+    ))
+    .unwrap();
+    assert_eq!(
+        authorized.payment_status,
+        Some(PaymentStatus::RequiresCapture)
+    );
+    assert_eq!(authorized.amount, Some(m(1000)));
+    // Given, they are read as they are.
+    let mut partial = pi("succeeded");
+    partial["amount_received"] = json!(600);
+    let partial = signed(&event("payment_intent.succeeded", partial)).unwrap();
+    assert_eq!(
+        partial.payment_status,
+        Some(PaymentStatus::PartiallyCaptured)
+    );
+    assert_eq!(partial.amount, Some(m(600)));
 }

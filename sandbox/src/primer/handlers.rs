@@ -59,25 +59,56 @@ fn error(status: StatusCode, error_id: &str, description: &str) -> Response {
 }
 
 fn invalid(invalid: &Invalid) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, Json(invalid.body())).into_response()
+    invalid_as(StatusCode::UNPROCESSABLE_ENTITY, invalid)
 }
+
+/// The validation answer with `status`: 400 on the routes whose document lists no 422
+/// (cancel, resume) \[U\].
+fn invalid_as(status: StatusCode, invalid: &Invalid) -> Response {
+    (status, Json(invalid.body())).into_response()
+}
+
+/// The error statuses the v2.2 document lists for a follow-up route, for the two answers
+/// that differ between routes.
+#[derive(Debug, Clone, Copy)]
+struct Documented {
+    /// An unknown payment: 400, or 404 where the document lists it (adjust-authorization).
+    unknown: StatusCode,
+    /// An invalid body: 422, or 400 where the document lists no 422.
+    invalid: StatusCode,
+}
+
+const ADJUST: Documented = Documented {
+    unknown: StatusCode::NOT_FOUND,
+    invalid: StatusCode::UNPROCESSABLE_ENTITY,
+};
+const CAPTURE_OR_REFUND: Documented = Documented {
+    unknown: StatusCode::BAD_REQUEST,
+    invalid: StatusCode::UNPROCESSABLE_ENTITY,
+};
+const CANCEL_OR_RESUME: Documented = Documented {
+    unknown: StatusCode::BAD_REQUEST,
+    invalid: StatusCode::BAD_REQUEST,
+};
+
+/// The `errorId` of a payment operation's 400 in the v2.2 document's examples: an unknown
+/// payment, and (our choice \[U\]) every state or amount rule.
+const PAYMENT_ERROR: &str = "PaymentError";
 
 fn rejected(rejection: &Rejection) -> Response {
     error(
         StatusCode::BAD_REQUEST,
-        rejection.error_id,
+        PAYMENT_ERROR,
         &rejection.description,
     )
 }
 
-/// 404 for an unknown payment \[U: the published document answers 400 `PaymentError` on some
-/// routes; 404 follows the status table\].
-fn not_found(id: &str) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "PaymentNotFoundError",
-        &format!("The payment {id:?} could not be found"),
-    )
+/// An unknown payment: 400 `PaymentError` "The payment could not be found", the v2.2
+/// document's answer for get, capture, cancel, refund and resume (it lists no 404 there).
+/// `status` is 404 for adjust-authorization, the one route where the document lists a 404
+/// (`NotFoundErrorResponse`) \[U: that the 404 carries the same errorId and text\].
+fn not_found(status: StatusCode) -> Response {
+    error(status, PAYMENT_ERROR, "The payment could not be found")
 }
 
 /// `X-Api-Key` must be the configured key (else 401 `Unauthorized`); `X-Api-Version` must be
@@ -177,12 +208,14 @@ impl Sim {
     }
 
     /// Runs `operation` on payment `id` with the rules every follow-up POST shares (a reused
-    /// key was already refused by the control layer): an invalid body (422), an unknown payment
-    /// (404) and a state rule (400). On success: the operation counted, `PAYMENT.STATUS`
-    /// sent when the status changed (and `PAYMENT.REFUND` for a refund).
+    /// key was already refused by the control layer): an invalid body, an unknown payment (with
+    /// the route's `documented` statuses) and a state or amount rule (400). On success: the
+    /// operation counted, `PAYMENT.STATUS` sent when the status changed (and `PAYMENT.REFUND`
+    /// for a refund).
     fn update<T>(
         &self,
         id: &str,
+        documented: Documented,
         request: Result<T, Invalid>,
         counted: Option<Operation>,
         operation: impl FnOnce(&mut Payment, T, OffsetDateTime) -> Result<(), Rejection>,
@@ -190,10 +223,10 @@ impl Sim {
         let mut state = lock(&self.state);
         let request = match request {
             Ok(request) => request,
-            Err(problems) => return invalid(&problems),
+            Err(problems) => return invalid_as(documented.invalid, &problems),
         };
         let Some(payment) = state.payments.get_mut(id) else {
-            return not_found(id);
+            return not_found(documented.unknown);
         };
         let before = payment.status;
         let refunds = payment.refunded;
@@ -240,7 +273,7 @@ async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     sim.announce("PAYMENT.STATUS", &payment);
     if sim.config.auto_capture && payment.status == Status::Authorized {
         // The workflow's "Capture payment" action: a full, final capture right away.
-        if payment.capture(None, true, now()).is_ok() {
+        if payment.capture(None, true).is_ok() {
             sim.control.record(Operation::Capture);
             sim.announce("PAYMENT.STATUS", &payment);
         }
@@ -273,7 +306,7 @@ async fn get_payment(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Res
     let state = lock(&sim.state);
     match state.payments.get(&id) {
         Some(payment) => (StatusCode::OK, Json(wire::payment(payment))).into_response(),
-        None => not_found(&id),
+        None => not_found(StatusCode::BAD_REQUEST),
     }
 }
 
@@ -282,9 +315,10 @@ async fn adjust(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes
     let request = wire::adjust_request(&body);
     sim.update(
         &id,
+        ADJUST,
         request,
         Some(Operation::Increment),
-        |p, amount, now| p.adjust(amount, now),
+        |p, amount, _| p.adjust(amount),
     )
 }
 
@@ -293,33 +327,44 @@ async fn capture(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Byte
     let request = wire::capture_request(&body);
     sim.update(
         &id,
+        CAPTURE_OR_REFUND,
         request,
         Some(Operation::Capture),
-        |p, (amount, is_final), now| p.capture(amount, is_final, now),
+        |p, (amount, is_final), _| p.capture(amount, is_final),
     )
 }
 
 /// `POST /payments/{id}/cancel`.
 async fn cancel(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::cancel_request(&body);
-    sim.update(&id, request, Some(Operation::Void), |p, (), now| {
-        p.cancel(now)
-    })
+    sim.update(
+        &id,
+        CANCEL_OR_RESUME,
+        request,
+        Some(Operation::Void),
+        |p, (), _| p.cancel(),
+    )
 }
 
 /// `POST /payments/{id}/refund`.
 async fn refund(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::refund_request(&body);
-    sim.update(&id, request, Some(Operation::Refund), |p, amount, now| {
-        p.refund(amount, now)
-    })
+    sim.update(
+        &id,
+        CAPTURE_OR_REFUND,
+        request,
+        Some(Operation::Refund),
+        |p, amount, now| p.refund(amount, now),
+    )
 }
 
 /// `POST /payments/{id}/resume`.
 async fn resume(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Response {
     let request = wire::resume_request(&body);
     let auto_capture = sim.config.auto_capture;
-    let response = sim.update(&id, request, None, |p, token, now| p.resume(&token, now));
+    let response = sim.update(&id, CANCEL_OR_RESUME, request, None, |p, token, now| {
+        p.resume(&token, now)
+    });
     if !auto_capture || response.status() != StatusCode::OK {
         return response;
     }
@@ -328,7 +373,7 @@ async fn resume(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes
     let Some(payment) = state.payments.get_mut(&id) else {
         return response;
     };
-    if payment.status == Status::Authorized && payment.capture(None, true, now()).is_ok() {
+    if payment.status == Status::Authorized && payment.capture(None, true).is_ok() {
         sim.control.record(Operation::Capture);
         sim.announce("PAYMENT.STATUS", payment);
         return (StatusCode::OK, Json(wire::payment(payment))).into_response();
@@ -376,7 +421,11 @@ async fn complete_3ds(
     };
     let mut state = lock(&sim.state);
     let Some(payment) = state.payments.get_mut(&id) else {
-        return not_found(&id);
+        return error(
+            StatusCode::NOT_FOUND,
+            "PaymentNotFound",
+            &format!("No payment {id:?}"),
+        );
     };
     match payment.complete_challenge(success) {
         Some(token) => (StatusCode::OK, Json(json!({"resumeToken": token}))).into_response(),

@@ -14,17 +14,25 @@
 //! 2.2 shapes whatever the version. Errors are `{"error": {errorId, description,
 //! diagnosticsId}}`; body validation is 422 `RequestValidationError` with
 //! `validationErrors: [{model, errors: [{path: "$.amount", description}]}]` (the shape of the
-//! published examples).
+//! published examples). Only statuses the v2.2 document lists for the operation are answered,
+//! except 401 and a reused key's 409, which Primer's status table and idempotency guide
+//! document and the v2.2 operations do not list, and the version check's 400 on
+//! `GET /payments` (whose document lists only 200 and 422).
+//!
+//! An unknown payment is 400 `PaymentError` "The payment could not be found", the document's
+//! answer (404 on adjust-authorization, the one route whose document lists a 404). Every
+//! state or amount rule is 400 `PaymentError` with a description saying which \[U: the
+//! document's only 400 error id for these operations; `docs/processors.md` §3.6\].
 //!
 //! | route | answer |
 //! |---|---|
 //! | `POST /payments` | 200 Payment: `AUTHORIZED` (`SETTLED` with `auto_capture`), `DECLINED` / `FAILED` with `statusReason`, or `PENDING` with `requiredAction` (3DS); 400 `InvalidPaymentMethodToken` \[U\]; 422 |
-//! | `POST /payments/{id}/adjust-authorization` | 200 Payment with the new total `amount`; 400 `AuthorizationAdjustmentNotAllowed` / `InvalidAdjustmentAmount`; 404; 422 |
-//! | `POST /payments/{id}/capture` | 200 Payment `SETTLED` / `PARTIALLY_SETTLED`; 400 `PaymentNotCapturable` / `CaptureAmountExceedsAuthorizedAmount`; 404; 422 |
-//! | `POST /payments/{id}/cancel` | 200 Payment `CANCELLED`; 400 `PaymentNotCancellable`; 404 |
-//! | `POST /payments/{id}/refund` | 200 Payment with a REFUND transaction; 400 `PaymentNotRefundable` / `RefundAmountExceedsCapturedAmount`; 404; 422 |
-//! | `POST /payments/{id}/resume` | 200 Payment; 400 `PaymentNotResumable` / `InvalidResumeToken`; 404; 422 |
-//! | `GET /payments/{id}` | 200 Payment; 404 `PaymentNotFoundError` \[U: the document shows 400 `PaymentError`\] |
+//! | `POST /payments/{id}/adjust-authorization` | 200 Payment with the new total `amount`; 400 `PaymentError` (not ESTIMATED, not AUTHORIZED, not above the current amount); 404 `PaymentError` unknown; 422 |
+//! | `POST /payments/{id}/capture` | 200 Payment `SETTLED` / `PARTIALLY_SETTLED`; 400 `PaymentError` (unknown, not capturable, more than is left); 422 |
+//! | `POST /payments/{id}/cancel` | 200 Payment `CANCELLED`; 400 `PaymentError` (unknown, not cancellable); 400 `RequestValidationError` \[U: the document lists no 422 here\] |
+//! | `POST /payments/{id}/refund` | 200 Payment with a REFUND transaction; 400 `PaymentError` (unknown, nothing to refund, more than is left); 422 |
+//! | `POST /payments/{id}/resume` | 200 Payment; 400 `PaymentError` (unknown, not waiting, wrong token); 400 `RequestValidationError` \[U: the document lists no 422 here\] |
+//! | `GET /payments/{id}` | 200 Payment; 400 `PaymentError` unknown |
 //!
 //! # Behaviour
 //!

@@ -136,7 +136,6 @@ pub(crate) struct NewPayment {
 pub(crate) struct Payment {
     pub(crate) id: String,
     pub(crate) date: OffsetDateTime,
-    pub(crate) date_updated: OffsetDateTime,
     pub(crate) status: Status,
     pub(crate) request: NewPayment,
     pub(crate) instrument: Instrument,
@@ -147,18 +146,16 @@ pub(crate) struct Payment {
     pub(crate) transactions: Vec<Transaction>,
 }
 
-/// A state rule refused the operation: 400 with this `errorId` and description.
+/// A payment rule (state or amount) refused the operation: answered 400 `PaymentError` with
+/// this description. \[U\]: the v2.2 document's only error id for these operations' 400 is
+/// `PaymentError`; the descriptions are ours (see `docs/processors.md` §3.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rejection {
-    pub(crate) error_id: &'static str,
     pub(crate) description: String,
 }
 
-fn reject(error_id: &'static str, description: String) -> Rejection {
-    Rejection {
-        error_id,
-        description,
-    }
+fn reject(description: String) -> Rejection {
+    Rejection { description }
 }
 
 impl Payment {
@@ -168,7 +165,6 @@ impl Payment {
         let mut payment = Payment {
             id: ids::payment_id(),
             date: now,
-            date_updated: now,
             status: Status::Pending,
             request,
             instrument,
@@ -201,7 +197,6 @@ impl Payment {
     fn settle_sale(&mut self, status: Status, reason: Option<Reason>, now: OffsetDateTime) {
         self.status = status;
         self.reason = reason.clone();
-        self.date_updated = now;
         self.transactions.push(Transaction {
             date: now,
             kind: TransactionType::Sale,
@@ -213,9 +208,8 @@ impl Payment {
     }
 
     /// Moves the payment (and its SALE transaction) to `status`.
-    fn set_status(&mut self, status: Status, now: OffsetDateTime) {
+    fn set_status(&mut self, status: Status) {
         self.status = status;
-        self.date_updated = now;
         if let Some(sale) = self
             .transactions
             .iter_mut()
@@ -253,23 +247,20 @@ impl Payment {
         let completed = match (&self.status, &self.three_ds) {
             (Status::Pending, ThreeDs::Challenge { completed, .. }) => completed.clone(),
             _ => {
-                return Err(reject(
-                    "PaymentNotResumable",
-                    format!(
-                        "Payment {} is {} and not waiting to be resumed",
-                        self.id,
-                        self.status.as_str()
-                    ),
-                ))
+                return Err(reject(format!(
+                    "Payment {} is {} and not waiting to be resumed",
+                    self.id,
+                    self.status.as_str()
+                )))
             }
         };
         let success = match completed {
             Some((success, expected)) if expected == token => success,
             _ => {
-                return Err(reject(
-                    "InvalidResumeToken",
-                    format!("The resume token is not valid for payment {}", self.id),
-                ))
+                return Err(reject(format!(
+                    "The resume token is not valid for payment {}",
+                    self.id
+                )))
             }
         };
         self.three_ds = ThreeDs::Done { success };
@@ -283,37 +274,27 @@ impl Payment {
 
     /// `POST /payments/{id}/adjust-authorization` with the new total `amount`: only on an
     /// ESTIMATED, AUTHORIZED payment, and only upwards \[U: decreases\].
-    pub(crate) fn adjust(&mut self, amount: i64, now: OffsetDateTime) -> Result<(), Rejection> {
+    pub(crate) fn adjust(&mut self, amount: i64) -> Result<(), Rejection> {
         if self.request.authorization_type != AuthorizationType::Estimated {
-            return Err(reject(
-                "AuthorizationAdjustmentNotAllowed",
-                format!(
-                    "Payment {} was not created with authorizationType ESTIMATED",
-                    self.id
-                ),
-            ));
+            return Err(reject(format!(
+                "Payment {} was not created with authorizationType ESTIMATED",
+                self.id
+            )));
         }
         if self.status != Status::Authorized {
-            return Err(reject(
-                "AuthorizationAdjustmentNotAllowed",
-                format!(
-                    "Payment {} is {}: only AUTHORIZED payments can be adjusted",
-                    self.id,
-                    self.status.as_str()
-                ),
-            ));
+            return Err(reject(format!(
+                "Payment {} is {}: only AUTHORIZED payments can be adjusted",
+                self.id,
+                self.status.as_str()
+            )));
         }
         if amount <= self.request.amount {
-            return Err(reject(
-                "InvalidAdjustmentAmount",
-                format!(
-                    "The new amount {amount} must be greater than the authorized amount {}",
-                    self.request.amount
-                ),
-            ));
+            return Err(reject(format!(
+                "The new amount {amount} must be greater than the authorized amount {}",
+                self.request.amount
+            )));
         }
         self.request.amount = amount;
-        self.date_updated = now;
         if let Some(sale) = self
             .transactions
             .iter_mut()
@@ -326,29 +307,20 @@ impl Payment {
 
     /// `POST /payments/{id}/capture`: `amount` defaults to what is left; `is_final` (default
     /// true) releases the rest.
-    pub(crate) fn capture(
-        &mut self,
-        amount: Option<i64>,
-        is_final: bool,
-        now: OffsetDateTime,
-    ) -> Result<(), Rejection> {
+    pub(crate) fn capture(&mut self, amount: Option<i64>, is_final: bool) -> Result<(), Rejection> {
         if !matches!(self.status, Status::Authorized | Status::PartiallySettled) {
-            return Err(reject(
-                "PaymentNotCapturable",
-                format!(
-                    "Payment {} is {}: only AUTHORIZED or PARTIALLY_SETTLED payments can be captured",
-                    self.id,
-                    self.status.as_str()
-                ),
-            ));
+            return Err(reject(format!(
+                "Payment {} is {}: only AUTHORIZED or PARTIALLY_SETTLED payments can be captured",
+                self.id,
+                self.status.as_str()
+            )));
         }
         let remaining = self.request.amount - self.captured;
         let amount = amount.unwrap_or(remaining);
         if amount > remaining {
-            return Err(reject(
-                "CaptureAmountExceedsAuthorizedAmount",
-                format!("Cannot capture {amount}: only {remaining} is left to capture"),
-            ));
+            return Err(reject(format!(
+                "Cannot capture {amount}: only {remaining} is left to capture"
+            )));
         }
         self.captured += amount;
         let status = if is_final || self.captured == self.request.amount {
@@ -356,23 +328,20 @@ impl Payment {
         } else {
             Status::PartiallySettled
         };
-        self.set_status(status, now);
+        self.set_status(status);
         Ok(())
     }
 
     /// `POST /payments/{id}/cancel`: only PENDING or AUTHORIZED (nothing captured yet).
-    pub(crate) fn cancel(&mut self, now: OffsetDateTime) -> Result<(), Rejection> {
+    pub(crate) fn cancel(&mut self) -> Result<(), Rejection> {
         if !matches!(self.status, Status::Pending | Status::Authorized) {
-            return Err(reject(
-                "PaymentNotCancellable",
-                format!(
-                    "Payment {} is {}: only PENDING or AUTHORIZED payments can be cancelled",
-                    self.id,
-                    self.status.as_str()
-                ),
-            ));
+            return Err(reject(format!(
+                "Payment {} is {}: only PENDING or AUTHORIZED payments can be cancelled",
+                self.id,
+                self.status.as_str()
+            )));
         }
-        self.set_status(Status::Cancelled, now);
+        self.set_status(Status::Cancelled);
         Ok(())
     }
 
@@ -385,24 +354,19 @@ impl Payment {
     ) -> Result<(), Rejection> {
         let refundable = self.captured - self.refunded;
         if !matches!(self.status, Status::Settled | Status::PartiallySettled) || refundable <= 0 {
-            return Err(reject(
-                "PaymentNotRefundable",
-                format!(
-                    "Payment {} is {} with nothing left to refund",
-                    self.id,
-                    self.status.as_str()
-                ),
-            ));
+            return Err(reject(format!(
+                "Payment {} is {} with nothing left to refund",
+                self.id,
+                self.status.as_str()
+            )));
         }
         let amount = amount.unwrap_or(refundable);
         if amount > refundable {
-            return Err(reject(
-                "RefundAmountExceedsCapturedAmount",
-                format!("Cannot refund {amount}: only {refundable} is left to refund"),
-            ));
+            return Err(reject(format!(
+                "Cannot refund {amount}: only {refundable} is left to refund"
+            )));
         }
         self.refunded += amount;
-        self.date_updated = now;
         self.transactions.push(Transaction {
             date: now,
             kind: TransactionType::Refund,

@@ -443,7 +443,6 @@ fn reason_json(reason: &Reason) -> Value {
     })
 }
 
-/// The Payment object (API 2.2 shape).
 /// A payment as `GET /payments` lists it (`PaymentSummaryAPISchema`).
 pub(crate) fn summary(payment: &Payment) -> Value {
     json!({
@@ -458,6 +457,9 @@ pub(crate) fn summary(payment: &Payment) -> Value {
     })
 }
 
+/// The Payment object (`PaymentAPIResponse` of the v2.2 document): only fields the document
+/// declares, so no `dateUpdated` or `cardTokenType` (later versions' fields). Transactions
+/// also carry `type`, which the document requires without declaring it.
 pub(crate) fn payment(payment: &Payment) -> Value {
     let request = &payment.request;
     let card = &payment.instrument;
@@ -510,13 +512,11 @@ pub(crate) fn payment(payment: &Payment) -> Value {
     let mut body = json!({
         "id": payment.id,
         "date": timestamp(payment.date),
-        "dateUpdated": timestamp(payment.date_updated),
         "status": payment.status.as_str(),
         "orderId": request.order_id,
         "currencyCode": request.currency,
         "amount": request.amount,
         "metadata": request.metadata.clone().unwrap_or_default(),
-        "cardTokenType": "CARD_PAN",
         "paymentMethod": method,
         "processor": {
             "name": PROCESSOR_NAME,

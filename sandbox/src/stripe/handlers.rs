@@ -71,6 +71,8 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             "/v1/payment_intents/{id}/increment_authorization",
             post(increment),
         )
+        .route("/v1/payment_methods", post(create_payment_method))
+        .route("/v1/payment_methods/{id}", get(retrieve_payment_method))
         .route("/v1/refunds", post(create_refund).get(list_refunds))
         .route("/v1/refunds/{id}", get(retrieve_refund))
         .route("/v1/charges/{id}", get(retrieve_charge))
@@ -547,6 +549,36 @@ async fn increment(
         sim.control.record(Operation::Increment);
         sim.announce(&mut state, &outcome.events, &ctx.origin());
         Ok(sim.intent_answer(&state, &id, &expand, outcome.decline.as_ref()))
+    })())
+}
+
+/// `POST /v1/payment_methods`: a card PaymentMethod from raw card data.
+async fn create_payment_method(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    answer((|| {
+        let (params, _) = read(&body, params::CREATE_PAYMENT_METHOD, &[])?;
+        let data = requests::new_payment_method(&params)?;
+        let mut state = lock(&sim.state);
+        let id = state.create_payment_method(data, now())?;
+        let method = state.payment_methods.get(&id).map(wire::payment_method);
+        Ok(ok(method.unwrap_or(Value::Null)))
+    })())
+}
+
+/// `GET /v1/payment_methods/{id}`: one created earlier (`pm_card_…` test PaymentMethods are
+/// only names to pay with, never objects of the account).
+async fn retrieve_payment_method(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    answer((|| {
+        read(&query(raw), params::RETRIEVE, &[])?;
+        let state = lock(&sim.state);
+        let method = state
+            .payment_methods
+            .get(&id)
+            .ok_or_else(|| ApiError::missing("payment_method", &id, "payment_method"))?;
+        Ok(ok(wire::payment_method(method)))
     })())
 }
 

@@ -25,6 +25,8 @@
 //! | `POST /v1/payment_intents/{id}/increment_authorization` | 200; 402 declined; 400 |
 //! | `POST /v1/payment_intents/{id}/capture` | 200; 400 |
 //! | `POST /v1/payment_intents/{id}/cancel` | 200; 400 |
+//! | `POST /v1/payment_methods` | 200 PaymentMethod (`type=card` with `card[number|exp_month|exp_year|cvc]`, `billing_details`, `metadata`); 402 `card_error` for card data refused; 400 |
+//! | `GET /v1/payment_methods/{id}` | 200 a PaymentMethod created earlier; 404 |
 //! | `POST /v1/refunds` | 200 Refund; 400 |
 //! | `GET /v1/refunds/{id}`, `GET /v1/charges/{id}`, `GET /v1/events/{id}` | 200; 404 |
 //! | `GET /v1/payment_intents` | 200 list, newest first: `created` (an exact second or `gt`/`gte`/`lt`/`lte`), `limit` 1–100 (default 10), `starting_after` / `ending_before`, `expand[]=data.…`; 400; 404 for an unknown cursor \[U\] |
@@ -46,6 +48,9 @@
 //!   earlier) or `payment_method_data[type]=card&payment_method_data[card][number|exp_month|exp_year|cvc]`
 //!   (raw card data, which Stripe enables per account; invalid data is a 402 `card_error`
 //!   `invalid_number`/`incorrect_number`/`invalid_expiry_*`/`invalid_cvc` and creates nothing).
+//!   `POST /v1/payment_methods` checks the same card data the same way (errors name
+//!   `card[number]`, …) and keeps a `pm_…` to pay with; the issuer's verdict comes only when a
+//!   PaymentIntent confirms it.
 //!   Without `payment_method_types` or `automatic_payment_methods`, automatic payment methods
 //!   are enabled with redirects allowed, so confirming needs a `return_url` (Stripe's default
 //!   since 2023-08-16 \[U\]); `payment_method_types[]=card` or

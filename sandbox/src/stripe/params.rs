@@ -107,26 +107,39 @@ const CARD_DATA: &[Field] = &[
     opt("networks", Kind::Opaque),
 ];
 
+/// `billing_details` of a PaymentMethod.
+const BILLING_DETAILS: Kind = Kind::Hash(&[
+    opt("address", Kind::Hash(ADDRESS)),
+    opt("email", STRING),
+    opt("name", STRING),
+    opt("phone", STRING),
+]);
+
+const ALLOW_REDISPLAY: Kind = Kind::Enum(&["always", "limited", "unspecified"]);
+
 /// `payment_method_data`: card PaymentMethods only.
 const PAYMENT_METHOD_DATA: &[Field] = &[
     req("type", Kind::Enum(&["card"])),
     opt("card", Kind::Hash(CARD_DATA)),
-    opt(
-        "billing_details",
-        Kind::Hash(&[
-            opt("address", Kind::Hash(ADDRESS)),
-            opt("email", STRING),
-            opt("name", STRING),
-            opt("phone", STRING),
-        ]),
-    ),
+    opt("billing_details", BILLING_DETAILS),
     METADATA,
-    opt(
-        "allow_redisplay",
-        Kind::Enum(&["always", "limited", "unspecified"]),
-    ),
+    opt("allow_redisplay", ALLOW_REDISPLAY),
     opt("radar_options", Kind::Opaque),
 ];
+
+/// `POST /v1/payment_methods`: card PaymentMethods from raw card data only (Stripe's other
+/// types, and Connect's cloning of a customer's PaymentMethod, are not simulated).
+pub(crate) const CREATE_PAYMENT_METHOD: Spec = &[&[
+    req("type", Kind::Enum(&["card"])),
+    opt("card", Kind::Hash(CARD_DATA)),
+    opt("billing_details", BILLING_DETAILS),
+    METADATA,
+    opt("allow_redisplay", ALLOW_REDISPLAY),
+    EXPAND,
+    opt("radar_options", Kind::Opaque),
+    opt("customer", Kind::Unsupported),
+    opt("payment_method", Kind::Unsupported),
+]];
 
 /// `payment_method_options[card]`.
 const CARD_OPTIONS: &[Field] = &[

@@ -1,8 +1,9 @@
-//! PaymentMethods: `pm_card_…` test PaymentMethods, ones created earlier, and raw card data
-//! checked as Stripe checks it when it creates the PaymentMethod.
+//! PaymentMethods: `pm_card_…` test PaymentMethods, ones created earlier (`POST
+//! /v1/payment_methods`, or `payment_method_data` on a confirmation), and raw card data checked
+//! as Stripe checks it when it creates the PaymentMethod.
 
 use paybridge_core::payment_method::{luhn_valid, CardNetwork};
-use serde_json::Map;
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::cards;
@@ -39,7 +40,7 @@ impl State {
                 (card, Map::new(), Map::new(), None)
             }
             PaymentMethodSource::Data(data) => {
-                let card = validate_card(&data, now)?;
+                let card = validate_card(&data, "payment_method_data[card]", now)?;
                 (
                     card,
                     data.billing_details,
@@ -48,6 +49,35 @@ impl State {
                 )
             }
         };
+        Ok(self.store_payment_method(card, billing_details, metadata, allow_redisplay, now))
+    }
+
+    /// `POST /v1/payment_methods`: checks the card data (a 402 `card_error` naming
+    /// `card[…]`, nothing created) and keeps the PaymentMethod. The issuer is asked only when a
+    /// PaymentIntent confirms it.
+    pub(crate) fn create_payment_method(
+        &mut self,
+        data: CardData,
+        now: OffsetDateTime,
+    ) -> Result<String, ApiError> {
+        let card = validate_card(&data, "card", now)?;
+        Ok(self.store_payment_method(
+            card,
+            data.billing_details,
+            data.metadata,
+            data.allow_redisplay,
+            now,
+        ))
+    }
+
+    fn store_payment_method(
+        &mut self,
+        card: Card,
+        billing_details: Map<String, Value>,
+        metadata: Map<String, Value>,
+        allow_redisplay: Option<String>,
+        now: OffsetDateTime,
+    ) -> String {
         let id = ids::new("pm");
         self.payment_methods.insert(
             id.clone(),
@@ -60,7 +90,7 @@ impl State {
                 allow_redisplay: allow_redisplay.unwrap_or_else(|| "unspecified".to_owned()),
             },
         );
-        Ok(id)
+        id
     }
 }
 
@@ -72,9 +102,9 @@ fn last4(number: &str) -> String {
 }
 
 /// Checks raw card data as Stripe does when it creates the PaymentMethod (402 `card_error`s
-/// naming the field).
-fn validate_card(data: &CardData, now: OffsetDateTime) -> Result<Card, ApiError> {
-    let param = |field: &str| format!("payment_method_data[card][{field}]");
+/// naming the field under `card`, the card's hash as the request named it).
+fn validate_card(data: &CardData, card: &str, now: OffsetDateTime) -> Result<Card, ApiError> {
+    let param = |field: &str| format!("{card}[{field}]");
     let number: String = data.number.chars().filter(|c| *c != ' ').collect();
     if !number.bytes().all(|b| b.is_ascii_digit()) || !(12..=19).contains(&number.len()) {
         return Err(ApiError::card_invalid(

@@ -171,7 +171,11 @@ pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
         params.get("/payment_method_data"),
     ) {
         (Some(id), _) => Some(PaymentMethodSource::Id(id.to_owned())),
-        (None, Some(_)) => Some(PaymentMethodSource::Data(card_data(params)?)),
+        (None, Some(_)) => Some(PaymentMethodSource::Data(card_data(
+            params,
+            "/payment_method_data",
+            "payment_method_data[card]",
+        )?)),
         (None, None) => None,
     };
     let return_url = match params.str("/return_url") {
@@ -207,30 +211,34 @@ pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
     })
 }
 
-fn card_data(params: &Params) -> Result<CardData, ApiError> {
-    if !params.has("/payment_method_data/card") {
+/// Raw card data under `root` (`/payment_method_data` on a confirmation, the body itself when
+/// creating a PaymentMethod); `card` names its `card` hash in errors.
+fn card_data(params: &Params, root: &str, card: &str) -> Result<CardData, ApiError> {
+    let at = |path: &str| format!("{root}/{path}");
+    if !params.has(&at("card")) {
         return Err(
-            ApiError::validation("Missing required param: payment_method_data[card].")
+            ApiError::validation(format!("Missing required param: {card}."))
                 .code("parameter_missing")
-                .param("payment_method_data[card]"),
+                .param(card),
         );
     }
     Ok(CardData {
-        number: text(params, "/payment_method_data/card/number").unwrap_or_default(),
-        exp_month: params
-            .int("/payment_method_data/card/exp_month")
-            .unwrap_or_default(),
-        exp_year: params
-            .int("/payment_method_data/card/exp_year")
-            .unwrap_or_default(),
-        cvc: text(params, "/payment_method_data/card/cvc"),
+        number: text(params, &at("card/number")).unwrap_or_default(),
+        exp_month: params.int(&at("card/exp_month")).unwrap_or_default(),
+        exp_year: params.int(&at("card/exp_year")).unwrap_or_default(),
+        cvc: text(params, &at("card/cvc")),
         billing_details: params
-            .hash("/payment_method_data/billing_details")
+            .hash(&at("billing_details"))
             .cloned()
             .unwrap_or_default(),
-        metadata: initial_metadata(params.hash("/payment_method_data/metadata")),
-        allow_redisplay: text(params, "/payment_method_data/allow_redisplay"),
+        metadata: initial_metadata(params.hash(&at("metadata"))),
+        allow_redisplay: text(params, &at("allow_redisplay")),
     })
+}
+
+/// `POST /v1/payment_methods`: the card data, not yet checked.
+pub(crate) fn new_payment_method(params: &Params) -> Result<CardData, ApiError> {
+    card_data(params, "", "card")
 }
 
 /// `POST /v1/payment_intents/{id}`.

@@ -34,6 +34,14 @@ impl Reply {
     pub fn error_id(&self) -> String {
         self.str("/error/errorId")
     }
+
+    /// Asserts a `PaymentError` answer with `status` whose description contains `says`.
+    pub fn assert_payment_error(&self, status: u16, says: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.error_id(), "PaymentError", "{self:?}");
+        let description = self.str("/error/description");
+        assert!(description.contains(says), "{description:?} lacks {says:?}");
+    }
 }
 
 pub struct Sim {
