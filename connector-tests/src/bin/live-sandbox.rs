@@ -36,6 +36,10 @@ async fn main() -> std::process::ExitCode {
     for entry in entries {
         match (entry.live)() {
             Ok(Some(target)) => {
+                println!("{}: {}", target.label, target.config.base_url);
+                for line in target.cards.describe() {
+                    println!("  {line}");
+                }
                 reports.push((entry.name, run_with_logs(&target, logs.as_ref()).await))
             }
             Ok(None) => unconfigured.push(skip_message(entry.name, entry.live_variables)),
