@@ -78,6 +78,26 @@ impl RecordingProxy {
     }
 }
 
+/// Runs every scenario against a simulator through a recording proxy and answers what crossed
+/// it, after shutting the simulator down; `Err` with the report's table when a scenario failed.
+/// `target_at` makes the target that reaches the simulator at the proxy's URL (so scenarios
+/// that need the simulator's counters or faults are skipped: the proxy hides it).
+pub async fn suite_traffic(
+    simulator: paybridge_sandbox::SimulatorHandle,
+    target_at: impl FnOnce(Url) -> crate::Target,
+) -> Result<Vec<RecordedExchange>, String> {
+    let proxy = RecordingProxy::start(simulator.base_url()).await?;
+    let target = target_at(proxy.url());
+    let report = crate::run_scenarios(&target, |_| true).await;
+    let exchanges = proxy.exchanges();
+    simulator.shutdown().await;
+    if report.failures().is_empty() {
+        Ok(exchanges)
+    } else {
+        Err(report.table())
+    }
+}
+
 impl Drop for RecordingProxy {
     fn drop(&mut self) {
         self.server.abort();

@@ -13,9 +13,8 @@
 #![allow(clippy::unwrap_used)]
 
 use paybridge_connector_tests::openapi::{OpenApi, CHECKOUT_UNCONFIRMED};
-use paybridge_connector_tests::run_scenarios;
 use paybridge_connector_tests::targets::checkout::target_at;
-use paybridge_connector_tests::traffic::{check_against_with, RecordingProxy};
+use paybridge_connector_tests::traffic::{check_against_with, suite_traffic};
 use paybridge_sandbox::checkout::{self as sim, CheckoutSimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,13 +23,11 @@ async fn checkout_traffic_matches_the_published_schemas() {
 
     let sim_config = CheckoutSimConfig::default();
     let handle = sim::start(sim_config.clone()).await.unwrap();
-    let proxy = RecordingProxy::start(handle.base_url()).await.unwrap();
-    let target = target_at(&sim_config, proxy.url(), None);
-    let report = run_scenarios(&target, |_| true).await;
-    assert!(report.failures().is_empty(), "{}", report.table());
+    let exchanges = suite_traffic(handle, |url| target_at(&sim_config, url, None))
+        .await
+        .unwrap_or_else(|table| panic!("{table}"));
 
-    let checked = check_against_with(&spec, &proxy.exchanges(), CHECKOUT_UNCONFIRMED);
-    handle.shutdown().await;
+    let checked = check_against_with(&spec, &exchanges, CHECKOUT_UNCONFIRMED);
     assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
     // The lookup ran (a found payment and a reference never sent) and its answers were checked
     // as the known exception, not skipped.

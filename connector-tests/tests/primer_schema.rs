@@ -12,9 +12,8 @@
 #![allow(clippy::unwrap_used)]
 
 use paybridge_connector_tests::openapi::{OpenApi, PRIMER_UNDOCUMENTED};
-use paybridge_connector_tests::run_scenarios;
 use paybridge_connector_tests::targets::primer::target_at;
-use paybridge_connector_tests::traffic::{check_against, RecordingProxy};
+use paybridge_connector_tests::traffic::{check_against, suite_traffic};
 use paybridge_sandbox::primer::{self as sim, PrimerSimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,13 +22,10 @@ async fn primer_traffic_matches_the_published_schemas() {
 
     let sim_config = PrimerSimConfig::default();
     let handle = sim::start(sim_config.clone()).await.unwrap();
-    let proxy = RecordingProxy::start(handle.base_url()).await.unwrap();
-    let target = target_at(&sim_config, proxy.url(), None);
-    let report = run_scenarios(&target, |_| true).await;
-    assert!(report.failures().is_empty(), "{}", report.table());
+    let exchanges = suite_traffic(handle, |url| target_at(&sim_config, url, None))
+        .await
+        .unwrap_or_else(|table| panic!("{table}"));
 
-    let exchanges = proxy.exchanges();
-    handle.shutdown().await;
     // Answers a named exception covers are checked against it; everything else against the
     // document.
     let (excepted, documented): (Vec<_>, Vec<_>) = exchanges.into_iter().partition(|e| {

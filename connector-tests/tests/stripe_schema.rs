@@ -12,9 +12,8 @@
 #![allow(clippy::unwrap_used)]
 
 use paybridge_connector_tests::openapi::OpenApi;
-use paybridge_connector_tests::run_scenarios;
 use paybridge_connector_tests::targets::stripe::target_at;
-use paybridge_connector_tests::traffic::{check_against, RecordingProxy};
+use paybridge_connector_tests::traffic::{check_against, suite_traffic};
 use paybridge_sandbox::stripe::{self as sim, StripeSimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,13 +22,10 @@ async fn stripe_traffic_matches_the_published_schemas() {
 
     let sim_config = StripeSimConfig::default();
     let handle = sim::start(sim_config.clone()).await.unwrap();
-    let proxy = RecordingProxy::start(handle.base_url()).await.unwrap();
-    let target = target_at(&sim_config, proxy.url(), None);
-    let report = run_scenarios(&target, |_| true).await;
-    assert!(report.failures().is_empty(), "{}", report.table());
+    let exchanges = suite_traffic(handle, |url| target_at(&sim_config, url, None))
+        .await
+        .unwrap_or_else(|table| panic!("{table}"));
 
-    let exchanges = proxy.exchanges();
-    handle.shutdown().await;
     assert!(
         exchanges.iter().all(|e| e.request_body.is_empty()
             || e.request_content_type.as_deref() == Some("application/x-www-form-urlencoded")),

@@ -603,6 +603,12 @@ async fn ready_names_what_is_missing() {
 async fn ready_requires_every_migration_applied() {
     use sqlx::Connection as _;
     let router = TestRouter::start().await;
+    if !router.database_url.starts_with("sqlite:") {
+        // A shared database: losing a migration row would break the other tests' routers.
+        eprintln!("skipped: needs a database of its own (SQLite)");
+        router.running.shutdown().await;
+        return;
+    }
     assert_eq!(router.call("GET", "/ready", None).await.status, 200);
 
     let mut db = sqlx::SqliteConnection::connect(&router.database_url)
