@@ -135,15 +135,11 @@ impl OpenApi {
 
     /// The path template matching a concrete path, e.g. `/payments/{id}` for `/payments/pay_1`.
     pub fn template(&self, path: &str) -> Option<String> {
-        let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        self.doc["paths"].as_object()?.keys().find_map(|template| {
-            let parts: Vec<&str> = template.split('/').collect();
-            let matches = parts.len() == concrete.len()
-                && parts.iter().zip(&concrete).all(|(t, c)| {
-                    t == c || (t.starts_with('{') && t.ends_with('}') && !c.is_empty())
-                });
-            matches.then(|| template.clone())
-        })
+        self.doc["paths"]
+            .as_object()?
+            .keys()
+            .find(|template| path_matches(template, path))
+            .cloned()
     }
 
     fn operation(&self, method: &str, path: &str) -> Option<(String, &Value)> {
@@ -253,15 +249,20 @@ pub struct Unconfirmed {
 impl Unconfirmed {
     /// Whether `method path` (a concrete path) is this operation.
     pub fn matches(&self, method: &str, path: &str) -> bool {
-        let template: Vec<&str> = self.path.split('/').collect();
-        let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        self.method.eq_ignore_ascii_case(method)
-            && template.len() == concrete.len()
-            && template
-                .iter()
-                .zip(&concrete)
-                .all(|(t, c)| t == c || (t.starts_with('{') && t.ends_with('}') && !c.is_empty()))
+        self.method.eq_ignore_ascii_case(method) && path_matches(self.path, path)
     }
+}
+
+/// Whether concrete `path` (e.g. `/payments/pay_1`) is an instance of path `template` (e.g.
+/// `/payments/{id}`).
+fn path_matches(template: &str, path: &str) -> bool {
+    let template: Vec<&str> = template.split('/').collect();
+    let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    template.len() == concrete.len()
+        && template
+            .iter()
+            .zip(&concrete)
+            .all(|(t, c)| t == c || (t.starts_with('{') && t.ends_with('}') && !c.is_empty()))
 }
 
 /// Checkout.com's operations missing from its published document (2021 snapshot).
@@ -328,14 +329,8 @@ pub struct UndocumentedStatus {
 impl UndocumentedStatus {
     /// Whether `method path` (a concrete path) answered with `status` is this exception.
     pub fn matches(&self, method: &str, path: &str, status: u16) -> bool {
-        let concrete: Vec<&str> = path.trim_end_matches('/').split('/').collect();
         let operation = |&(m, template): &(&str, &str)| {
-            let template: Vec<&str> = template.split('/').collect();
-            m.eq_ignore_ascii_case(method)
-                && template.len() == concrete.len()
-                && template.iter().zip(&concrete).all(|(t, c)| {
-                    t == c || (t.starts_with('{') && t.ends_with('}') && !c.is_empty())
-                })
+            m.eq_ignore_ascii_case(method) && path_matches(template, path)
         };
         self.status == status
             && (self.operations.is_empty() || self.operations.iter().any(operation))
