@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::details::PaymentDetail;
 use crate::payment_method::CardNetwork;
 
 /// One unified flow.
@@ -170,6 +171,10 @@ pub struct Capabilities {
     pub connector: String,
     /// Every flow, supported or not.
     pub flows: BTreeMap<Flow, FlowSupport>,
+    /// The payment details an authorization passes on to the processor; the rest are kept by
+    /// the router only.
+    #[serde(default)]
+    pub forwarded_details: Vec<PaymentDetail>,
 }
 
 impl Capabilities {
@@ -190,7 +195,22 @@ impl Capabilities {
         Capabilities {
             connector: connector.to_owned(),
             flows,
+            forwarded_details: Vec::new(),
         }
+    }
+
+    /// Declares the payment details an authorization passes on, in [`PaymentDetail::ALL`]'s
+    /// order.
+    pub fn forwards(mut self, details: impl IntoIterator<Item = PaymentDetail>) -> Self {
+        self.forwarded_details.extend(details);
+        self.forwarded_details.sort();
+        self.forwarded_details.dedup();
+        self
+    }
+
+    /// `true` when an authorization passes `detail` on to the processor.
+    pub fn forwards_detail(&self, detail: PaymentDetail) -> bool {
+        self.forwarded_details.contains(&detail)
     }
 
     /// Marks `flow` supported with `conditions`.

@@ -59,6 +59,7 @@
 pub mod capabilities;
 pub mod config;
 pub mod connector;
+pub mod details;
 pub mod error;
 pub mod executor;
 pub mod http;

@@ -40,6 +40,29 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "expyear",
     "expiry",
     "expirydate",
+    // Personal data of the customer and their contacts: names, e-mail, phone, address lines,
+    // postal code and IP address (city, state and country stay readable).
+    "firstname",
+    "lastname",
+    "email",
+    "receiptemail",
+    "emailaddress",
+    "phone",
+    "phonenumber",
+    "mobilenumber",
+    "line1",
+    "line2",
+    "line3",
+    "addressline1",
+    "addressline2",
+    "addressline3",
+    "zip",
+    "postalcode",
+    "zipcode",
+    "postcode",
+    "ipaddress",
+    "paymentip",
+    "useragent",
 ];
 
 /// The placeholder for a masked value.
@@ -188,6 +211,21 @@ mod tests {
             shown,
             "card[exp_month]=***&card[exp_year]=***&billing_details[name]=***&amount=5"
         );
+    }
+
+    #[test]
+    fn personal_data_is_masked_but_places_stay() {
+        let json = br#"{"customer":{"email":"ada@example.com","phone":{"number":"2079460000"}},"billing_address":{"address_line1":"12 Marylebone Road","zip":"NW1 5LR","city":"London","country":"GB"},"payment_ip":"203.0.113.9"}"#;
+        let shown = mask_body(Some(ContentType::Json), json, &[]);
+        for hidden in ["ada@", "2079460000", "Marylebone", "NW1", "203.0.113"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert!(shown.contains("London") && shown.contains("GB"), "{shown}");
+        let form = b"receipt_email=ada%40example.com&shipping[address][line1]=12+Marylebone+Road&shipping[phone]=2079460000";
+        let shown = mask_body(Some(ContentType::Form), form, &[]);
+        for hidden in ["ada", "Marylebone", "2079460000"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
     }
 
     #[test]

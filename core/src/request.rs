@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::details::{BrowserInfo, Contact, Customer, StatementDescriptor};
 use crate::error::ConnectorError;
 use crate::money::{Currency, MinorUnit};
 use crate::payment_method::{CardNetwork, PaymentMethod};
@@ -143,6 +144,16 @@ pub struct AuthorizeRequest {
     pub return_url: Option<Url>,
     /// 3-D Secure preference.
     pub three_ds: ThreeDsPreference,
+    /// The paying customer.
+    pub customer: Option<Customer>,
+    /// The billing contact (the card's address, for address verification).
+    pub billing: Option<Contact>,
+    /// Where the goods go.
+    pub shipping: Option<Contact>,
+    /// What the customer's statement shows.
+    pub statement_descriptor: StatementDescriptor,
+    /// The customer's browser or app.
+    pub browser_info: Option<BrowserInfo>,
 }
 
 impl AuthorizeRequest {
@@ -168,6 +179,11 @@ impl AuthorizeRequest {
             metadata: Metadata::new(),
             return_url: None,
             three_ds: ThreeDsPreference::Automatic,
+            customer: None,
+            billing: None,
+            shipping: None,
+            statement_descriptor: StatementDescriptor::default(),
+            browser_info: None,
         }
     }
 
@@ -199,7 +215,107 @@ impl AuthorizeRequest {
                 "is required when 3DS is required",
             ));
         }
+        for (field, value, max) in self.detail_texts() {
+            if let Some(value) = value {
+                validate_text(field, value, 1, max)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Every free-text detail with its field name and longest length.
+    fn detail_texts(&self) -> Vec<(&'static str, Option<&str>, usize)> {
+        const BILLING: [&str; 8] = [
+            "billing.address.first_name",
+            "billing.address.last_name",
+            "billing.address.line1",
+            "billing.address.line2",
+            "billing.address.line3",
+            "billing.address.city",
+            "billing.address.state",
+            "billing.address.zip",
+        ];
+        const SHIPPING: [&str; 8] = [
+            "shipping.address.first_name",
+            "shipping.address.last_name",
+            "shipping.address.line1",
+            "shipping.address.line2",
+            "shipping.address.line3",
+            "shipping.address.city",
+            "shipping.address.state",
+            "shipping.address.zip",
+        ];
+        let customer = self.customer.as_ref();
+        let browser = self.browser_info.as_ref();
+        let mut texts = vec![
+            ("customer.id", customer.and_then(|c| c.id.as_deref()), 64),
+            (
+                "customer.name",
+                customer.and_then(|c| c.name.as_deref()),
+                255,
+            ),
+            (
+                "statement_descriptor.name",
+                self.statement_descriptor.name.as_deref(),
+                255,
+            ),
+            (
+                "statement_descriptor.suffix",
+                self.statement_descriptor.suffix.as_deref(),
+                255,
+            ),
+            (
+                "browser_info.user_agent",
+                browser.and_then(|b| b.user_agent.as_deref()),
+                2048,
+            ),
+            (
+                "browser_info.accept_header",
+                browser.and_then(|b| b.accept_header.as_deref()),
+                2048,
+            ),
+            (
+                "browser_info.language",
+                browser.and_then(|b| b.language.as_deref()),
+                35,
+            ),
+            (
+                "browser_info.accept_language",
+                browser.and_then(|b| b.accept_language.as_deref()),
+                255,
+            ),
+            (
+                "browser_info.os_type",
+                browser.and_then(|b| b.os_type.as_deref()),
+                255,
+            ),
+            (
+                "browser_info.os_version",
+                browser.and_then(|b| b.os_version.as_deref()),
+                255,
+            ),
+            (
+                "browser_info.device_model",
+                browser.and_then(|b| b.device_model.as_deref()),
+                255,
+            ),
+            (
+                "browser_info.referer",
+                browser.and_then(|b| b.referer.as_deref()),
+                2048,
+            ),
+        ];
+        for (names, contact) in [(BILLING, &self.billing), (SHIPPING, &self.shipping)] {
+            if let Some(address) = contact.as_ref().and_then(|c| c.address.as_ref()) {
+                texts.extend(
+                    names
+                        .into_iter()
+                        .zip(address.parts())
+                        .map(|(n, v)| (n, v, 255)),
+                );
+            }
+        }
+        texts
     }
 }
 
@@ -619,6 +735,59 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn payment_details_are_checked_and_named_by_their_path() {
+        use crate::details::{Contact, Customer, PostalAddress};
+        let token = PaymentMethod::Token(PaymentMethodToken::new("pm_card_visa").expect("token"));
+        let mut req = AuthorizeRequest::new(m(100), Currency::USD, token, "order-1");
+        req.shipping = Some(Contact {
+            address: Some(PostalAddress {
+                line2: Some("x".repeat(256)),
+                ..PostalAddress::default()
+            }),
+            ..Contact::default()
+        });
+        let err = req.validate().expect_err("a line of 256 characters");
+        assert!(
+            matches!(
+                err,
+                ConnectorError::InvalidRequest {
+                    field: "shipping.address.line2",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        req.shipping = None;
+        req.customer = Some(Customer {
+            id: Some("c".repeat(65)),
+            ..Customer::default()
+        });
+        assert!(matches!(
+            req.validate(),
+            Err(ConnectorError::InvalidRequest {
+                field: "customer.id",
+                ..
+            })
+        ));
+        req.customer = Some(Customer {
+            name: Some("Ada\nLovelace".into()),
+            ..Customer::default()
+        });
+        assert!(matches!(
+            req.validate(),
+            Err(ConnectorError::InvalidRequest {
+                field: "customer.name",
+                ..
+            })
+        ));
+        req.customer = Some(Customer {
+            name: Some("Ada Lovelace".into()),
+            ..Customer::default()
+        });
+        assert!(req.validate().is_ok());
     }
 
     #[test]
