@@ -133,6 +133,9 @@ pub enum Condition {
         /// The multiple.
         multiple: u32,
     },
+    /// The billing contact (address, phone, e-mail) is sent only with a raw card: a processor's
+    /// payment method token carries its own billing details, and the payment takes no others.
+    BillingDetailsWithCardsOnly,
     /// Several partial operations may follow one another (captures, refunds).
     Multiple,
     /// The amount may be less than the total.
