@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod details;
 pub mod form;
 mod logs;
 pub mod openapi;

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use paybridge_core::details::PaymentDetail;
 use paybridge_core::http::{HeaderMap, HeaderName, HeaderValue};
 use paybridge_core::webhook::IncomingWebhook;
 use paybridge_core::*;
@@ -39,6 +40,11 @@ pub static SCENARIOS: &[Scenario] = &[
         name: "capabilities_agree_with_behaviour",
         needs: &[],
         run: capabilities_agree_with_behaviour,
+    },
+    Scenario {
+        name: "payment_details_reach_the_processor_as_declared",
+        needs: &[Flow::Authorize],
+        run: payment_details_reach_the_processor_as_declared,
     },
     Scenario {
         name: "manual_authorize_then_sync",
@@ -537,6 +543,52 @@ fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
                         format!("requests sent by unsupported {flow}")
                     );
                 }
+            }
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+/// An authorization with every payment detail, each carrying a value found nowhere else, sent
+/// through a recording proxy: each detail the capabilities say is forwarded appears in what the
+/// processor received, and no other does.
+fn payment_details_reach_the_processor_as_declared(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let proxy = crate::traffic::RecordingProxy::start(t.config.base_url.clone()).await?;
+        let mut config = t.config.clone();
+        config.base_url = proxy.url();
+        let connector = (t.build)(&config).map_err(|e| e.to_string())?;
+        let ctx = Ctx { t, c: connector };
+        let mut req = ctx.request(&t.cards.approved, 1000, CaptureMethod::Manual);
+        let markers = crate::details::every_detail(&mut req);
+        let payment = ctx.authorize(&req).await?;
+        check_eq!(
+            payment.status,
+            PaymentStatus::RequiresCapture,
+            "status of the authorization with every detail"
+        );
+        let sent = crate::details::sent_values(&proxy.exchanges());
+        let capabilities = ctx.c.capabilities();
+        let token_without_billing = matches!(req.payment_method, PaymentMethod::Token(_))
+            && capabilities
+                .conditions(Flow::Authorize)
+                .contains(&Condition::BillingDetailsWithCardsOnly);
+        for (detail, marker) in markers {
+            let billing = matches!(
+                detail,
+                PaymentDetail::BillingAddress
+                    | PaymentDetail::BillingPhone
+                    | PaymentDetail::BillingEmail
+            );
+            let forwarded =
+                capabilities.forwards_detail(detail) && !(billing && token_without_billing);
+            let found = sent.iter().any(|value| value.contains(marker));
+            if forwarded != found {
+                return Err(format!(
+                    "{detail:?}: the capabilities say forwarded = {forwarded}, but its value was \
+                     {} the processor's requests",
+                    if found { "in" } else { "not in" }
+                ));
             }
         }
         Ok(Outcome::Passed)

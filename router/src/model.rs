@@ -14,8 +14,9 @@ pub struct CreatePaymentRequest {
     pub amount: i64,
     /// ISO 4217 code.
     pub currency: String,
-    /// Which connector processes the payment (`GET /connectors` lists them).
-    pub connector: String,
+    /// Which connector processes the payment (`GET /connectors` lists them): one name, or a
+    /// list in order of preference.
+    pub connector: ConnectorChoice,
     /// `automatic` (default) or `manual`.
     #[serde(default)]
     pub capture_method: Option<String>,
@@ -49,6 +50,188 @@ pub struct CreatePaymentRequest {
     /// Payments are created confirmed; only `true` is accepted.
     #[serde(default)]
     pub confirm: Option<bool>,
+    /// `credit` or `debit`, for a card: echoed, not checked against the card.
+    #[serde(default)]
+    pub payment_method_type: Option<String>,
+    /// The merchant's id of the customer (the same as `customer.id`).
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// The paying customer.
+    #[serde(default)]
+    pub customer: Option<CustomerBody>,
+    /// The customer's e-mail (deprecated in the mirrored API: use `customer.email`).
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The customer's name (deprecated: use `customer.name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The customer's phone (deprecated: use `customer.phone`).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Its country calling code (deprecated: use `customer.phone_country_code`).
+    #[serde(default)]
+    pub phone_country_code: Option<String>,
+    /// The billing contact.
+    #[serde(default)]
+    pub billing: Option<ContactBody>,
+    /// Where the goods go.
+    #[serde(default)]
+    pub shipping: Option<ContactBody>,
+    /// The merchant's own order reference, echoed and sent to the processor as metadata.
+    #[serde(default)]
+    pub merchant_order_reference_id: Option<String>,
+    /// The statement descriptor, where the processor lets it be set.
+    #[serde(default)]
+    pub statement_descriptor_name: Option<String>,
+    /// The statement descriptor's suffix, where the processor lets it be set.
+    #[serde(default)]
+    pub statement_descriptor_suffix: Option<String>,
+    /// The customer's browser or app.
+    #[serde(default)]
+    pub browser_info: Option<BrowserInfoBody>,
+}
+
+/// `connector` of a create request: one connector's name, or a list to choose from in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectorChoice(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for ConnectorChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = ConnectorChoice;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a connector's name or a list of connectors' names")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<ConnectorChoice, E> {
+                Ok(ConnectorChoice(vec![name.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ConnectorChoice, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(ConnectorChoice(names))
+            }
+        }
+        deserializer.deserialize_any(Names)
+    }
+}
+
+/// The customer of a create request, and of the payment object.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    /// The merchant's id of the customer, 1 to 64 characters.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Full name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone number, without the country code.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Country calling code, e.g. `+1`.
+    #[serde(default)]
+    pub phone_country_code: Option<String>,
+}
+
+/// `billing` and `shipping`: an address, a phone and an e-mail.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    /// The address.
+    #[serde(default)]
+    pub address: Option<AddressBody>,
+    /// The phone.
+    #[serde(default)]
+    pub phone: Option<PhoneBody>,
+    /// The e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A postal address, with the name of the person at it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct AddressBody {
+    #[serde(default)]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub line1: Option<String>,
+    #[serde(default)]
+    pub line2: Option<String>,
+    #[serde(default)]
+    pub line3: Option<String>,
+    #[serde(default)]
+    pub zip: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// A phone number and its country calling code.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneBody {
+    /// Digits (spaces, dots, dashes and brackets are dropped).
+    #[serde(default)]
+    pub number: Option<String>,
+    /// `+` and 1 to 3 digits.
+    #[serde(default)]
+    pub country_code: Option<String>,
+}
+
+/// What the customer's browser or app said about itself (the seed's names).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct BrowserInfoBody {
+    #[serde(default)]
+    pub color_depth: Option<u8>,
+    #[serde(default)]
+    pub java_enabled: Option<bool>,
+    #[serde(default)]
+    pub java_script_enabled: Option<bool>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub screen_height: Option<u32>,
+    #[serde(default)]
+    pub screen_width: Option<u32>,
+    /// Minutes from UTC, as `Date.getTimezoneOffset()` gives them.
+    #[serde(default)]
+    pub time_zone: Option<i32>,
+    /// IPv4 or IPv6.
+    #[serde(default)]
+    pub ip_address: Option<String>,
+    #[serde(default)]
+    pub accept_header: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub os_type: Option<String>,
+    #[serde(default)]
+    pub os_version: Option<String>,
+    #[serde(default)]
+    pub device_model: Option<String>,
+    #[serde(default)]
+    pub accept_language: Option<String>,
+    #[serde(default)]
+    pub referer: Option<String>,
 }
 
 /// Payment method data of a create request.
@@ -57,6 +240,9 @@ pub struct CreatePaymentRequest {
 pub struct PaymentMethodData {
     /// The card.
     pub card: CardData,
+    /// The card's billing contact (or give `billing` at the top level, not both).
+    #[serde(default)]
+    pub billing: Option<ContactBody>,
 }
 
 /// A raw card. Never stored; only its network and last four digits are kept.
@@ -243,6 +429,43 @@ pub struct PaymentObject {
     pub attempts: Vec<AttemptObject>,
     /// `attempts.len()`.
     pub attempt_count: i64,
+    /// The secret a front end uses for this payment: in the answer to the create only (the
+    /// router keeps its SHA-256), `null` everywhere else.
+    pub client_secret: Option<String>,
+    /// The merchant's id of the customer.
+    pub customer_id: Option<String>,
+    /// The customer.
+    pub customer: Option<CustomerBody>,
+    /// The customer's e-mail (the mirrored API's older field; `customer.email`).
+    pub email: Option<String>,
+    /// The customer's name (`customer.name`).
+    pub name: Option<String>,
+    /// The customer's phone (`customer.phone`).
+    pub phone: Option<String>,
+    /// The billing contact.
+    pub billing: Option<ContactBody>,
+    /// The shipping contact.
+    pub shipping: Option<ContactBody>,
+    /// The merchant's order reference.
+    pub merchant_order_reference_id: Option<String>,
+    /// The reference the processor knows the payment by (the router sends the payment id).
+    pub reference_id: Option<String>,
+    /// Given at creation.
+    pub statement_descriptor_name: Option<String>,
+    /// Given at creation.
+    pub statement_descriptor_suffix: Option<String>,
+    /// `three_ds` or `no_three_ds`, as given at creation.
+    pub authentication_type: Option<String>,
+    /// `credit` or `debit`, as given at creation.
+    pub payment_method_type: Option<String>,
+    /// Given at creation.
+    pub browser_info: Option<BrowserInfoBody>,
+    /// The card network's id of the authorization, when the processor gave it.
+    pub network_transaction_id: Option<String>,
+    /// The issuer's decline code, when the processor passed it on.
+    pub issuer_error_code: Option<String>,
+    /// The issuer's message for it (no processor here passes one on).
+    pub issuer_error_message: Option<String>,
 }
 
 /// One incremental authorization.
@@ -285,8 +508,14 @@ pub struct CaptureObject {
     pub error_code: Option<String>,
     /// The processor's message on failure.
     pub error_message: Option<String>,
+    /// Why it failed, as the processor said.
+    pub error_reason: Option<String>,
     /// When it was asked for.
     pub created_at: String,
+    /// The attempt whose authorization it captures.
+    pub authorized_attempt_id: Option<String>,
+    /// The reference the processor knows the capture by (the router sends the capture id).
+    pub reference_id: Option<String>,
 }
 
 /// One authorization attempt.
@@ -320,6 +549,10 @@ pub struct AttemptObject {
     pub created_at: String,
     /// Last change.
     pub modified_at: String,
+    /// `three_ds` or `no_three_ds`, as given at creation.
+    pub authentication_type: Option<String>,
+    /// `credit` or `debit`, as given at creation.
+    pub payment_method_type: Option<String>,
 }
 
 /// The refund object.
@@ -355,6 +588,10 @@ pub struct RefundObject {
     pub created_at: String,
     /// Last change.
     pub updated_at: String,
+    /// The issuer's decline code (no processor here gives one for refunds).
+    pub issuer_error_code: Option<String>,
+    /// The issuer's message.
+    pub issuer_error_message: Option<String>,
 }
 
 /// `GET /payments/{id}/eligibility`.

@@ -1,5 +1,6 @@
 //! The API's objects, built from the domain's payment.
 
+use paybridge_core::details::{BrowserInfo, Contact, Customer};
 use serde_json::Value;
 
 use crate::domain::payment::status_name;
@@ -10,6 +11,15 @@ use crate::payments::enum_name;
 /// The payment object.
 pub fn payment_object(p: &Payment) -> PaymentObject {
     let network = p.card_network.map(|n| enum_name(&n));
+    let d = &p.details;
+    let customer = d.customer.as_ref();
+    let authentication_type = d.authentication_type.map(|t| enum_name(&t));
+    let payment_method_type = d.payment_method_type.map(|t| enum_name(&t));
+    let authorized_attempt = p
+        .attempts
+        .iter()
+        .find(|a| a.connector_transaction_id.is_some())
+        .map(|a| a.id.clone());
     PaymentObject {
         payment_id: p.id.clone(),
         merchant_id: p.merchant_id.clone(),
@@ -22,10 +32,7 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
         currency: p.currency.code().to_owned(),
         capture_method: enum_name(&p.capture_method),
         payment_method: "card".into(),
-        payment_method_data: p
-            .card_last4
-            .as_ref()
-            .map(|last4| serde_json::json!({"card": {"last4": last4, "card_network": network}})),
+        payment_method_data: payment_method_data(p, network),
         created: p.created.clone(),
         updated: p.updated.clone(),
         metadata: Value::Object(p.metadata.clone()),
@@ -73,7 +80,10 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
                 capture_sequence: i64::from(c.sequence),
                 error_code: c.error_code.clone(),
                 error_message: c.error_message.clone(),
+                error_reason: c.error_message.clone(),
                 created_at: c.created_at.clone(),
+                authorized_attempt_id: authorized_attempt.clone(),
+                reference_id: None,
             })
             .collect(),
         attempts: p
@@ -94,9 +104,105 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
                 unified_message: a.error.unified_message.clone(),
                 created_at: a.created_at.clone(),
                 modified_at: a.modified_at.clone(),
+                authentication_type: authentication_type.clone(),
+                payment_method_type: payment_method_type.clone(),
             })
             .collect(),
         attempt_count: i64::try_from(p.attempts.len()).unwrap_or(i64::MAX),
+        client_secret: None,
+        customer_id: customer.and_then(|c| c.id.clone()),
+        customer: customer.map(customer_object),
+        email: customer
+            .and_then(|c| c.email.as_ref())
+            .map(|e| e.as_str().to_owned()),
+        name: customer.and_then(|c| c.name.clone()),
+        phone: customer
+            .and_then(|c| c.phone.as_ref())
+            .map(|phone| phone.number.clone()),
+        billing: d.billing.as_ref().map(contact_object),
+        shipping: d.shipping.as_ref().map(contact_object),
+        merchant_order_reference_id: d.merchant_order_reference_id.clone(),
+        reference_id: p.connector_transaction_id.as_ref().map(|_| p.id.clone()),
+        statement_descriptor_name: d.statement_descriptor.name.clone(),
+        statement_descriptor_suffix: d.statement_descriptor.suffix.clone(),
+        authentication_type,
+        payment_method_type,
+        browser_info: d.browser_info.as_ref().map(browser_info_object),
+        network_transaction_id: p.network_transaction_id.clone(),
+        issuer_error_code: p.error.issuer_code.clone(),
+        issuer_error_message: None,
+    }
+}
+
+/// `payment_method_data`: what is kept of the card (never the number beyond its first six and
+/// last four digits, never the CVC or the cardholder's name), and the billing contact.
+fn payment_method_data(p: &Payment, network: Option<String>) -> Option<Value> {
+    let last4 = p.card_last4.as_ref()?;
+    let card = p.details.card.as_ref();
+    Some(serde_json::json!({
+        "card": {
+            "last4": last4,
+            "card_network": network,
+            "card_isin": card.map(|c| c.isin.clone()),
+            "card_exp_month": card.map(|c| format!("{:02}", c.exp_month)),
+            "card_exp_year": card.map(|c| c.exp_year.to_string()),
+            "card_type": p.details.payment_method_type.map(|t| enum_name(&t)),
+            "card_issuer": null,
+            "card_issuing_country": null,
+            "card_holder_name": null,
+        },
+        "billing": p.details.billing.as_ref().map(contact_object),
+    }))
+}
+
+fn customer_object(c: &Customer) -> CustomerBody {
+    CustomerBody {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: c.phone.as_ref().map(|p| p.number.clone()),
+        phone_country_code: c.phone.as_ref().and_then(|p| p.country_code.clone()),
+    }
+}
+
+fn contact_object(c: &Contact) -> ContactBody {
+    ContactBody {
+        address: c.address.as_ref().map(|a| AddressBody {
+            city: a.city.clone(),
+            country: a.country.map(|c| c.to_string()),
+            line1: a.line1.clone(),
+            line2: a.line2.clone(),
+            line3: a.line3.clone(),
+            zip: a.zip.clone(),
+            state: a.state.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+        }),
+        phone: c.phone.as_ref().map(|p| PhoneBody {
+            number: Some(p.number.clone()),
+            country_code: p.country_code.clone(),
+        }),
+        email: c.email.as_ref().map(|e| e.as_str().to_owned()),
+    }
+}
+
+fn browser_info_object(b: &BrowserInfo) -> BrowserInfoBody {
+    BrowserInfoBody {
+        color_depth: b.color_depth,
+        java_enabled: b.java_enabled,
+        java_script_enabled: b.java_script_enabled,
+        language: b.language.clone(),
+        screen_height: b.screen_height,
+        screen_width: b.screen_width,
+        time_zone: b.time_zone,
+        ip_address: b.ip_address.map(|ip| ip.to_string()),
+        accept_header: b.accept_header.clone(),
+        user_agent: b.user_agent.clone(),
+        os_type: b.os_type.clone(),
+        os_version: b.os_version.clone(),
+        device_model: b.device_model.clone(),
+        accept_language: b.accept_language.clone(),
+        referer: b.referer.clone(),
     }
 }
 
@@ -118,6 +224,8 @@ pub fn refund_object(payment: &Payment, refund: &Refund) -> RefundObject {
         connector: payment.connector.clone(),
         created_at: refund.created_at.clone(),
         updated_at: refund.updated_at.clone(),
+        issuer_error_code: None,
+        issuer_error_message: None,
     }
 }
 

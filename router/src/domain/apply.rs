@@ -372,6 +372,9 @@ fn payment_answer(p: &mut Payment, r: &PaymentResponse, now: &str) {
     if let Some(network) = r.card_network {
         p.card_network = Some(network);
     }
+    if let Some(id) = &r.network_transaction_id {
+        p.network_transaction_id = Some(id.clone());
+    }
     p.next_action = r.next_action.clone();
     let authorized = !matches!(
         r.status,
@@ -679,6 +682,7 @@ pub(super) fn decline_details(decline: &DeclineDetails) -> ErrorDetails {
         message: decline.message.clone(),
         unified_code: Some(enum_name(&decline.unified)),
         unified_message: Some(decline.unified.message().to_owned()),
+        issuer_code: decline.network_decline_code.clone(),
     }
 }
 

@@ -25,7 +25,8 @@ mod webhook;
 
 pub use apply::{apply, begin, Answer, Lost, Outcome, Started, NOT_FOUND_AT_PROCESSOR};
 pub use payment::{
-    Attempt, AttemptStatus, Capture, CaptureStatus, ErrorDetails, Increment, Payment, Refund,
+    Attempt, AttemptStatus, AuthenticationType, Capture, CaptureStatus, CardDetails, CardType,
+    ErrorDetails, Increment, Payment, PaymentDetails, Refund,
 };
 pub use plan::{plan, Command, Plan};
 

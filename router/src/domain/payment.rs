@@ -1,6 +1,7 @@
 //! The payment as the router's rules see it: typed statuses, amounts in [`MinorUnit`]s, real
 //! booleans. No SQL, no HTTP: the store maps it to rows, the API to its objects.
 
+use paybridge_core::details::{BrowserInfo, Contact, Customer, StatementDescriptor};
 use paybridge_core::{
     AuthorizationStatus, CaptureMethod, CardNetwork, Currency, MinorUnit, NextAction,
     PaymentStatus, RefundStatus,
@@ -69,6 +70,12 @@ pub struct Payment {
     pub updated: String,
     /// The refund that undoes the capture, once `cancel_post_capture` was asked for.
     pub cancel_post_capture_refund: Option<String>,
+    /// Who pays and where, as the merchant said at creation.
+    pub details: PaymentDetails,
+    /// SHA-256 (hex) of the client secret shown once, at creation.
+    pub client_secret_hash: Option<String>,
+    /// The card network's id of the authorization, when the processor gave it.
+    pub network_transaction_id: Option<String>,
     /// Authorization attempts, oldest first.
     pub attempts: Vec<Attempt>,
     /// Captures, by sequence.
@@ -90,6 +97,72 @@ pub struct ErrorDetails {
     pub unified_code: Option<String>,
     /// Its message.
     pub unified_message: Option<String>,
+    /// The issuer's (card network's) decline code, when the processor passed it on.
+    pub issuer_code: Option<String>,
+}
+
+/// What the merchant said about a payment beyond its money and instrument. Set at creation and
+/// never changed; stored as one JSON document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PaymentDetails {
+    /// The paying customer.
+    #[serde(default)]
+    pub customer: Option<Customer>,
+    /// The billing contact.
+    #[serde(default)]
+    pub billing: Option<Contact>,
+    /// Where the goods go.
+    #[serde(default)]
+    pub shipping: Option<Contact>,
+    /// The customer's browser or app.
+    #[serde(default)]
+    pub browser_info: Option<BrowserInfo>,
+    /// What the statement shows.
+    #[serde(default)]
+    pub statement_descriptor: StatementDescriptor,
+    /// The merchant's own order reference.
+    #[serde(default)]
+    pub merchant_order_reference_id: Option<String>,
+    /// The 3-D Secure wish the merchant gave.
+    #[serde(default)]
+    pub authentication_type: Option<AuthenticationType>,
+    /// `credit` or `debit`, as the merchant said.
+    #[serde(default)]
+    pub payment_method_type: Option<CardType>,
+    /// What may be kept of a raw card: its first six digits and its expiry.
+    #[serde(default)]
+    pub card: Option<CardDetails>,
+}
+
+/// The public API's `authentication_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticationType {
+    /// Authenticate with 3-D Secure.
+    ThreeDs,
+    /// Do not.
+    NoThreeDs,
+}
+
+/// A card's `payment_method_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardType {
+    /// A credit card.
+    Credit,
+    /// A debit card.
+    Debit,
+}
+
+/// The parts of a raw card that may be stored: never the whole number, the CVC or the name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CardDetails {
+    /// The first six digits.
+    pub isin: String,
+    /// `1`–`12`.
+    pub exp_month: u8,
+    /// Four digits.
+    pub exp_year: u16,
 }
 
 /// Where an authorization attempt stands.

@@ -18,7 +18,9 @@ use paybridge_core::{
 };
 use serde_json::{Map, Value};
 
-use super::payment::{Attempt, AttemptStatus, Capture, CaptureStatus, ErrorDetails, Payment};
+use super::payment::{
+    Attempt, AttemptStatus, Capture, CaptureStatus, ErrorDetails, Payment, PaymentDetails,
+};
 use super::{apply, begin, plan, Answer, Command, Outcome, Plan, Refusal, Started};
 
 const NOW: &str = "2030-01-01T00:00:00.000Z";
@@ -88,6 +90,9 @@ fn payment(status: S) -> Payment {
         created: NOW.into(),
         updated: NOW.into(),
         cancel_post_capture_refund: None,
+        details: PaymentDetails::default(),
+        client_secret_hash: None,
+        network_transaction_id: None,
         attempts: vec![Attempt {
             id: "att_1".into(),
             status: AttemptStatus::Pending,

@@ -179,8 +179,9 @@ async fn settle(store: &Store, merchant_id: &str, key: &str, response: Response)
     match std::str::from_utf8(&body) {
         Ok(text) => {
             let status = parts.status.as_u16();
+            let stored = without_client_secret(text);
             if let Err(err) = store
-                .complete_idempotency_key(merchant_id, key, status, text)
+                .complete_idempotency_key(merchant_id, key, status, &stored)
                 .await
             {
                 tracing::error!(error = %err, "idempotency record not written");
@@ -190,6 +191,23 @@ async fn settle(store: &Store, merchant_id: &str, key: &str, response: Response)
         Err(_) => release(store, merchant_id, key).await,
     }
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// The answer as it may be stored: a payment's client secret is shown once and kept only as a
+/// hash, so a replayed create answers `client_secret: null`.
+fn without_client_secret(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\"client_secret\":\"") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut answer) => {
+            if let Some(secret) = answer.get_mut("client_secret") {
+                *secret = serde_json::Value::Null;
+            }
+            std::borrow::Cow::Owned(answer.to_string())
+        }
+        Err(_) => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 /// Lets a retry with this key run the operation again.

@@ -97,69 +97,37 @@ pub fn app(state: Shared) -> axum::Router {
 }
 
 /// [`OPENAPI`] as an instance serves it, for `connectors` (name and capabilities): the
-/// connectors and the currencies it takes listed as enums, and card data allowed only with the
-/// connectors that take it (the others need a `payment_token`), so that what the document calls
-/// valid, this instance accepts.
+/// connectors and the currencies it takes listed as enums, and a create request valid only when
+/// one of the connectors it names takes it (card data or which tokens, which currencies and
+/// amounts), so that what the document calls valid, this instance accepts.
 pub fn served_document<'a>(
     connectors: impl IntoIterator<Item = (&'a str, &'a Capabilities)>,
 ) -> String {
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(OPENAPI) else {
         return OPENAPI.to_owned();
     };
-    let (mut names, mut take_cards) = (Vec::new(), Vec::new());
-    let (mut token_rules, mut currency_rules) = (Vec::new(), Vec::new());
+    let (mut names, mut accepts) = (Vec::new(), Vec::new());
     for (name, capabilities) in connectors {
         names.push(name);
-        let conditions = capabilities
-            .flows
-            .get(&Flow::Authorize)
-            .map_or(&[][..], |support| &support.conditions[..]);
-        if !conditions.contains(&Condition::RequiresPaymentMethodToken) {
-            take_cards.push(name);
+        if capabilities.supports(Flow::Authorize) {
+            accepts.push(accepted_by(name, capabilities.conditions(Flow::Authorize)));
         }
-        for condition in conditions {
-            if let Some(rule) = currency_rule(name, condition) {
-                currency_rules.push(rule);
-            }
-        }
-        // A token this connector takes: any, or one with one of its prefixes.
-        let mut rule = serde_json::json!({"properties": {"connector": {"enum": [name]}}});
-        for condition in conditions {
-            if let Condition::PaymentMethodTokenPrefixes { prefixes } = condition {
-                let alternatives: Vec<String> = prefixes.iter().map(|p| regex_literal(p)).collect();
-                rule["properties"]["payment_token"] =
-                    serde_json::json!({"pattern": format!("^({})", alternatives.join("|"))});
-            }
-        }
-        token_rules.push(rule);
     }
     let currencies: Vec<&str> = paybridge_core::Currency::all()
         .iter()
         .map(|c| c.code())
         .collect();
     let create = &mut doc["components"]["schemas"]["CreatePaymentRequest"];
-    create["properties"]["connector"]["enum"] = serde_json::json!(names);
-    create["properties"]["currency"]["enum"] = serde_json::json!(currencies);
-    let with_token = serde_json::json!({
-        "required": ["payment_token"],
-        "not": {"required": ["payment_method_data"]},
-        "anyOf": token_rules
+    create["properties"]["connector"] = serde_json::json!({
+        "description": create["properties"]["connector"]["description"].clone(),
+        "oneOf": [
+            {"type": "string", "enum": names},
+            {"type": "array", "minItems": 1, "uniqueItems": true,
+             "items": {"type": "string", "enum": names}}
+        ]
     });
-    create["oneOf"] = if take_cards.is_empty() {
-        serde_json::json!([with_token])
-    } else {
-        serde_json::json!([
-            {
-                "required": ["payment_method_data"],
-                "not": {"required": ["payment_token"]},
-                "properties": {"connector": {"enum": take_cards}}
-            },
-            with_token
-        ])
-    };
-    if let Some(all_of) = create["allOf"].as_array_mut() {
-        all_of.extend(currency_rules);
-    }
+    create["properties"]["currency"]["enum"] = serde_json::json!(currencies);
+    create["anyOf"] = serde_json::json!(accepts);
     if let Some(parameters) = doc["paths"]["/webhooks/{connector}"]["parameters"].as_array_mut() {
         for parameter in parameters.iter_mut().filter(|p| p["name"] == "connector") {
             parameter["schema"]["enum"] = serde_json::json!(names);
@@ -168,24 +136,59 @@ pub fn served_document<'a>(
     doc.to_string()
 }
 
+/// The create requests connector `name` takes, as a schema: `connector` names it (alone or in
+/// a list), with card data only if it takes raw cards, a token of a kind it takes, and a
+/// currency and amount its conditions allow.
+fn accepted_by(name: &str, conditions: &[Condition]) -> serde_json::Value {
+    let mut token = serde_json::json!({
+        "required": ["payment_token"],
+        "not": {"required": ["payment_method_data"]}
+    });
+    for condition in conditions {
+        if let Condition::PaymentMethodTokenPrefixes { prefixes } = condition {
+            let alternatives: Vec<String> = prefixes.iter().map(|p| regex_literal(p)).collect();
+            token["properties"] = serde_json::json!({
+                "payment_token": {"pattern": format!("^({})", alternatives.join("|"))}
+            });
+        }
+    }
+    let method = if conditions.contains(&Condition::RequiresPaymentMethodToken) {
+        token
+    } else {
+        serde_json::json!({"oneOf": [
+            {"required": ["payment_method_data"], "not": {"required": ["payment_token"]}},
+            token
+        ]})
+    };
+    let mut all_of = vec![
+        serde_json::json!({"properties": {"connector": {"anyOf": [
+            {"enum": [name]},
+            {"type": "array", "contains": {"enum": [name]}}
+        ]}}}),
+        method,
+    ];
+    all_of.extend(conditions.iter().filter_map(currency_rule));
+    serde_json::json!({ "allOf": all_of })
+}
+
 /// What a connector's currency condition says of a create request, as a schema: a currency it
 /// refuses is not valid with it, nor an amount off the multiple it takes.
-fn currency_rule(connector: &str, condition: &Condition) -> Option<serde_json::Value> {
-    let with = |currencies: &[String]| {
+fn currency_rule(condition: &Condition) -> Option<serde_json::Value> {
+    let in_currencies = |currencies: &[String]| {
         serde_json::json!({
-            "required": ["connector", "currency"],
-            "properties": {"connector": {"enum": [connector]}, "currency": {"enum": currencies}}
+            "required": ["currency"],
+            "properties": {"currency": {"enum": currencies}}
         })
     };
     match condition {
         Condition::UnsupportedCurrencies { currencies } => {
-            Some(serde_json::json!({"not": with(currencies)}))
+            Some(serde_json::json!({"not": in_currencies(currencies)}))
         }
         Condition::AmountMultipleOf {
             currencies,
             multiple,
         } => Some(serde_json::json!({"anyOf": [
-            {"not": with(currencies)},
+            {"not": in_currencies(currencies)},
             {"properties": {"amount": {"multipleOf": multiple}}}
         ]})),
         _ => None,
@@ -451,29 +454,68 @@ mod tests {
         let served = served_document([("primer", &primer), ("stripe", &stripe)]);
         let doc: serde_json::Value = serde_json::from_str(&served).expect("JSON");
         let request = &doc["components"]["schemas"]["CreatePaymentRequest"];
-        // Card data only where the connector takes it; a token anywhere.
-        assert_eq!(
-            request["oneOf"][0]["properties"]["connector"]["enum"],
-            serde_json::json!(["stripe"])
-        );
-        assert_eq!(
-            request["oneOf"][1]["required"],
-            serde_json::json!(["payment_token"])
-        );
-        let token_rules = &request["oneOf"][1]["anyOf"];
-        assert_eq!(
-            token_rules[1]["properties"]["payment_token"]["pattern"],
-            "^(pm_)"
-        );
-        assert!(token_rules[0]["properties"]["payment_token"].is_null());
-        assert_eq!(regex_literal("a.b_"), "a\\.b_");
-        // Stripe's KWD amounts in tens, after the document's own three_ds rule.
-        let tens = &request["allOf"][1]["anyOf"];
-        assert_eq!(tens[0]["not"]["properties"]["currency"]["enum"][0], "KWD");
-        assert_eq!(tens[1]["properties"]["amount"]["multipleOf"], 10);
+        let file = std::env::temp_dir().join(format!("served-{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(&file, &served).expect("written");
+        let checker = paybridge_connector_tests::openapi::OpenApi::load(&file).expect("loads");
+        let _ = std::fs::remove_file(&file);
+        let valid = |body: serde_json::Value| {
+            checker
+                .check_component("CreatePaymentRequest", &body)
+                .is_ok()
+        };
+        let card = serde_json::json!({"card": {"card_number": "4242424242424242",
+            "card_exp_month": "12", "card_exp_year": "2030"}});
+        let body = |connector: serde_json::Value, method: (&str, serde_json::Value), amount| {
+            let mut body = serde_json::json!({"amount": amount, "currency": "KWD",
+                "connector": connector});
+            body[method.0] = method.1;
+            body
+        };
+        // Card data only where a connector named takes it; a token of the kinds it takes.
+        assert!(valid(body(
+            "stripe".into(),
+            ("payment_method_data", card.clone()),
+            1000
+        )));
+        assert!(!valid(body(
+            "primer".into(),
+            ("payment_method_data", card.clone()),
+            1000
+        )));
+        assert!(valid(body(
+            serde_json::json!(["primer", "stripe"]),
+            ("payment_method_data", card.clone()),
+            1000
+        )));
+        assert!(valid(body(
+            "primer".into(),
+            ("payment_token", "tok_1".into()),
+            1001
+        )));
+        assert!(!valid(body(
+            "stripe".into(),
+            ("payment_token", "tok_1".into()),
+            1000
+        )));
+        // Stripe's KWD amounts in tens.
+        assert!(!valid(body(
+            "stripe".into(),
+            ("payment_method_data", card.clone()),
+            1001
+        )));
+        assert!(!valid(body(
+            serde_json::json!(["stripe", "stripe"]),
+            ("payment_method_data", card.clone()),
+            1000
+        )));
+        assert!(!valid(body(
+            serde_json::json!(["adyen"]),
+            ("payment_method_data", card),
+            1000
+        )));
         let create = &request["properties"];
         assert_eq!(
-            create["connector"]["enum"],
+            create["connector"]["oneOf"][0]["enum"],
             serde_json::json!(["primer", "stripe"])
         );
         let currencies = create["currency"]["enum"].as_array().expect("an enum");

@@ -2,9 +2,15 @@
 
 use paybridge_core::*;
 
+use std::sync::Arc;
+
+use super::details::payment_details;
 use super::input::{amount, currency, free_text, payment_method, return_url};
 use super::{connector_metadata, lease_end, new_id, now, Caller, Open, Payments};
-use crate::domain::{self, Answer, Attempt, AttemptStatus, ErrorDetails, Outcome, Payment};
+use crate::domain::{
+    self, Answer, Attempt, AttemptStatus, AuthenticationType, CardDetails, ErrorDetails, Outcome,
+    Payment,
+};
 use crate::error::ApiError;
 use crate::model::{CreatePaymentRequest, PaymentObject};
 use crate::present::payment_object;
@@ -12,12 +18,19 @@ use crate::store::PaymentRecord;
 
 impl Payments {
     /// `POST /payments`: create and confirm.
+    ///
+    /// `connector` may name several connectors, in the merchant's order of preference: the
+    /// first that takes the payment is used, and the payment says which. A connector is
+    /// passed over when it refuses the payment before sending anything (a flow, currency,
+    /// card network or detail it does not take) or cannot be reached before anything was sent
+    /// (connection refused); once a request may have reached a processor, that processor
+    /// keeps the payment, whatever it answers.
     pub async fn create(
         &self,
         caller: &Caller,
-        body: CreatePaymentRequest,
+        mut body: CreatePaymentRequest,
     ) -> Result<PaymentObject, ApiError> {
-        let connector = self.connector(&body.connector)?.clone();
+        let connectors = self.connector_choice(&body.connector.0)?;
         let amount = amount("amount", body.amount)?;
         let currency = currency(&body.currency)?;
         let capture_method = match body.capture_method.as_deref() {
@@ -42,11 +55,13 @@ impl Payments {
                 format!("payment_method '{method}' is not supported; use card"),
             ));
         }
-        let payment_method = payment_method(body.payment_method_data, body.payment_token)?;
-        let three_ds = match body.authentication_type.as_deref() {
-            None => ThreeDsPreference::Automatic,
-            Some("three_ds") => ThreeDsPreference::Required,
-            Some("no_three_ds") => ThreeDsPreference::Skip,
+        let (three_ds, authentication_type) = match body.authentication_type.as_deref() {
+            None => (ThreeDsPreference::Automatic, None),
+            Some("three_ds") => (
+                ThreeDsPreference::Required,
+                Some(AuthenticationType::ThreeDs),
+            ),
+            Some("no_three_ds") => (ThreeDsPreference::Skip, Some(AuthenticationType::NoThreeDs)),
             Some(other) => {
                 return Err(ApiError::invalid(
                     "invalid_authentication_type",
@@ -54,10 +69,27 @@ impl Payments {
                 ))
             }
         };
+        let mut details = payment_details(&mut body, authentication_type)?;
+        let payment_method = payment_method(body.payment_method_data, body.payment_token)?;
         let return_url = return_url(body.return_url.as_deref())?;
         free_text("description", body.description.as_deref(), 1000)?;
         let metadata = body.metadata.unwrap_or_default();
         super::input::metadata(&metadata)?;
+        let mut processor_metadata = connector_metadata(&metadata);
+        if let Some(reference) = &details.merchant_order_reference_id {
+            processor_metadata.insert(MERCHANT_ORDER_REFERENCE.to_owned(), reference.clone());
+            if processor_metadata.len() > super::input::METADATA_KEYS {
+                return Err(ApiError::invalid(
+                    "invalid_metadata",
+                    format!(
+                        "metadata has {} keys; with merchant_order_reference_id, which the \
+                         processor receives as metadata, at most {} are allowed",
+                        metadata.len(),
+                        super::input::METADATA_KEYS - 1
+                    ),
+                ));
+            }
+        }
         // Named after the operation, so a retry after a crash finds what the first run stored.
         let payment_id = caller.new_object_id("pay");
         tracing::Span::current().record("payment_id", &payment_id);
@@ -67,29 +99,18 @@ impl Payments {
         request.capture_method = capture_method;
         request.request_incremental_authorization = body.request_incremental_authorization;
         request.request_extended_authorization = body.request_extended_authorization;
-        // A connector that extends only estimated authorizations gets one when an extension may
-        // be asked for later.
-        if body.request_extended_authorization
-            && connector
-                .capabilities()
-                .conditions(Flow::ExtendAuthorization)
-                .contains(&Condition::RequiresEstimatedAuthorization)
-        {
-            request.authorization_type = AuthorizationType::Estimated;
-        }
         request.description = body.description.clone();
-        request.metadata = connector_metadata(&metadata);
+        request.metadata = processor_metadata;
         request.return_url = return_url;
         request.three_ds = three_ds;
+        request.customer = details.customer.clone();
+        request.billing = details.billing.clone();
+        request.shipping = details.shipping.clone();
+        request.statement_descriptor = details.statement_descriptor.clone();
+        request.browser_info = details.browser_info.clone();
         request
             .validate()
             .map_err(|e| ApiError::from_connector(&e))?;
-        if !connector.capabilities().supports(Flow::Authorize) {
-            return Err(ApiError::not_supported(format!(
-                "connector {} does not authorize payments",
-                connector.id()
-            )));
-        }
 
         if caller.operation.as_ref().is_some_and(|op| op.resumed) {
             if let Some(resumed) = self.resume_create(caller, &payment_id, &request).await? {
@@ -99,13 +120,21 @@ impl Payments {
 
         let created = now();
         let (card_network, card_last4) = match &request.payment_method {
-            PaymentMethod::Card(card) => (card.network(), Some(card.number.last4().to_owned())),
+            PaymentMethod::Card(card) => {
+                details.card = Some(CardDetails {
+                    isin: card.number.bin().to_owned(),
+                    exp_month: card.expiry.month(),
+                    exp_year: card.expiry.year(),
+                });
+                (card.network(), Some(card.number.last4().to_owned()))
+            }
             PaymentMethod::Token(_) => (None, None),
         };
-        let payment = Payment {
+        let client_secret = format!("{payment_id}_secret_{}", uuid::Uuid::new_v4().simple());
+        let mut payment = Payment {
             id: payment_id.clone(),
             merchant_id: caller.merchant_id.clone(),
-            connector: connector.id().to_owned(),
+            connector: String::new(),
             connector_transaction_id: None,
             status: PaymentStatus::Processing,
             amount,
@@ -132,6 +161,9 @@ impl Payments {
             created: created.clone(),
             updated: created.clone(),
             cancel_post_capture_refund: None,
+            details,
+            client_secret_hash: Some(client_secret_hash(&client_secret)),
+            network_transaction_id: None,
             attempts: vec![Attempt {
                 id: new_id("att"),
                 status: AttemptStatus::Pending,
@@ -145,38 +177,89 @@ impl Payments {
             increments: Vec::new(),
             refunds: Vec::new(),
         };
-        // Held until the processor's answer is stored (webhooks may reach another instance
-        // first).
-        let record = PaymentRecord::for_new(
-            &payment,
-            request.idempotency_key.as_str(),
-            Some((self.instance.clone(), lease_end())),
-        );
-        self.store.insert_payment(&record).await?;
-        let mut open = Open {
-            record,
-            payment,
-            connector: connector.clone(),
-        };
 
-        let result = self
-            .holding(&payment_id, connector.authorize(&request))
-            .await;
-        if let Err(
-            err @ (ConnectorError::NotSupported { .. } | ConnectorError::InvalidRequest { .. }),
-        ) = &result
-        {
-            // Refused before anything was sent: nothing to keep.
-            self.store.delete_unsent_payment(&payment_id).await?;
-            return Err(ApiError::from_connector(err));
+        let mut passed_over = Vec::new();
+        let last = connectors.len() - 1;
+        for (index, connector) in connectors.into_iter().enumerate() {
+            let mut request = request.clone();
+            // A connector that extends only estimated authorizations gets one when an
+            // extension may be asked for later.
+            if body.request_extended_authorization
+                && connector
+                    .capabilities()
+                    .conditions(Flow::ExtendAuthorization)
+                    .contains(&Condition::RequiresEstimatedAuthorization)
+            {
+                request.authorization_type = AuthorizationType::Estimated;
+            }
+            if !connector.capabilities().supports(Flow::Authorize) {
+                let refusal = ConnectorError::not_supported(
+                    connector.id(),
+                    Flow::Authorize,
+                    "this connector does not authorize payments",
+                );
+                passed_over.push((connector.id(), refusal));
+                continue;
+            }
+            payment.connector = connector.id().to_owned();
+            // Held until the processor's answer is stored (webhooks may reach another
+            // instance first).
+            let record = PaymentRecord::for_new(
+                &payment,
+                request.idempotency_key.as_str(),
+                Some((self.instance.clone(), lease_end())),
+            );
+            self.store.insert_payment(&record).await?;
+            let result = self
+                .holding(&payment_id, connector.authorize(&request))
+                .await;
+            match result {
+                Err(err) if nothing_sent(&err, index < last) => {
+                    self.store.delete_unsent_payment(&payment_id).await?;
+                    passed_over.push((connector.id(), err));
+                    continue;
+                }
+                result => {
+                    let mut open = Open {
+                        record,
+                        payment,
+                        connector: connector.clone(),
+                    };
+                    let outcome = Outcome::Authorized(Answer::of(&result));
+                    domain::apply(&mut open.payment, outcome, &now());
+                    self.save_answer(&mut open, |payment| {
+                        domain::apply(payment, outcome, &now());
+                    })
+                    .await?;
+                    let mut object = payment_object(&open.payment);
+                    object.client_secret = Some(client_secret);
+                    return Ok(object);
+                }
+            }
         }
-        let outcome = Outcome::Authorized(Answer::of(&result));
-        domain::apply(&mut open.payment, outcome, &now());
-        self.save_answer(&mut open, |payment| {
-            domain::apply(payment, outcome, &now());
-        })
-        .await?;
-        Ok(payment_object(&open.payment))
+        Err(no_connector_took(&passed_over))
+    }
+
+    /// The connectors `names` lists, known and each named once.
+    fn connector_choice(&self, names: &[String]) -> Result<Vec<Arc<dyn Connector>>, ApiError> {
+        if names.is_empty() {
+            return Err(ApiError::invalid(
+                "unknown_connector",
+                "connector must name at least one connector",
+            ));
+        }
+        let mut chosen: Vec<Arc<dyn Connector>> = Vec::with_capacity(names.len());
+        for name in names {
+            let connector = self.connector(name)?;
+            if chosen.iter().any(|c| c.id() == connector.id()) {
+                return Err(ApiError::invalid(
+                    "duplicate_connector",
+                    format!("connector lists '{name}' twice"),
+                ));
+            }
+            chosen.push(connector.clone());
+        }
+        Ok(chosen)
     }
 
     /// A create retried after its first run's router died (its idempotency claim lapsed):
@@ -235,6 +318,49 @@ impl Payments {
         }
         Ok(Some(payment_object(&open.payment)))
     }
+}
+
+/// The metadata key under which processors receive `merchant_order_reference_id` (none of
+/// them has a field of its own for it that leaves our `reference` free for finding the payment).
+pub const MERCHANT_ORDER_REFERENCE: &str = "merchant_order_reference_id";
+
+/// SHA-256 (hex) of a client secret: what the router keeps of it.
+pub(crate) fn client_secret_hash(secret: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()))
+}
+
+/// Whether an authorization's error proves nothing reached the processor, so the next
+/// connector of the list may take the payment: refused before sending, or (when another
+/// connector follows) unreachable before sending. The last connector's unreachability is the
+/// payment's failure, kept like any other.
+fn nothing_sent(err: &ConnectorError, another_follows: bool) -> bool {
+    match err {
+        ConnectorError::NotSupported { .. } | ConnectorError::InvalidRequest { .. } => true,
+        ConnectorError::Transport { .. } | ConnectorError::Timeout { .. } => {
+            another_follows && !err.outcome_unknown()
+        }
+        _ => false,
+    }
+}
+
+/// The answer when every connector of the list passed the payment over: the first one's error
+/// (the merchant's preferred connector), with each connector's reason.
+fn no_connector_took(passed_over: &[(&'static str, ConnectorError)]) -> ApiError {
+    let Some((_, first)) = passed_over.first() else {
+        return ApiError::invalid("unknown_connector", "no connector was named");
+    };
+    let mut error = ApiError::from_connector(first);
+    if passed_over.len() > 1 {
+        let reasons: Vec<String> = passed_over
+            .iter()
+            .map(|(id, err)| format!("{id}: {}", ApiError::from_connector(err).message))
+            .collect();
+        error.message = format!(
+            "no connector of the list took the payment; {}",
+            reasons.join("; ")
+        );
+    }
+    error
 }
 
 /// The processor's payment made with `reference`, read: the answer of an authorization whose

@@ -12,6 +12,7 @@
 //!    operation pending and the payment `processing`; a sync (`GET ?force_sync=true`) resolves it.
 
 mod create;
+mod details;
 mod input;
 mod operations;
 mod reconcile;

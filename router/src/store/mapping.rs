@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::rows::{AttemptRow, CaptureRow, IncrementRow, RefundRow};
 use super::{PaymentRecord, PaymentRow};
-use crate::domain::{Attempt, Capture, CaptureStatus, ErrorDetails, Increment, Payment, Refund};
+use crate::domain::{
+    Attempt, Capture, CaptureStatus, ErrorDetails, Increment, Payment, PaymentDetails, Refund,
+};
 use crate::payments::enum_name;
 
 /// A stored value this router cannot read.
@@ -89,6 +91,7 @@ fn error_of(
         message: message.clone(),
         unified_code: unified_code.clone(),
         unified_message: unified_message.clone(),
+        issuer_code: None,
     }
 }
 
@@ -162,16 +165,26 @@ impl PaymentRecord {
             capture_before: p.capture_before.clone(),
             expires_on: p.expires_on.clone(),
             next_action,
-            error: error_of(
-                &p.error_code,
-                &p.error_message,
-                &p.unified_code,
-                &p.unified_message,
-            ),
+            error: ErrorDetails {
+                issuer_code: p.issuer_error_code.clone(),
+                ..error_of(
+                    &p.error_code,
+                    &p.error_message,
+                    &p.unified_code,
+                    &p.unified_message,
+                )
+            },
             cancellation_reason: p.cancellation_reason.clone(),
             created: p.created.clone(),
             updated: p.updated.clone(),
             cancel_post_capture_refund: p.cancel_post_capture_refund.clone(),
+            details: match &p.details {
+                None => PaymentDetails::default(),
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|_| r.fail("details", "(not a payment details document)"))?,
+            },
+            client_secret_hash: p.client_secret_hash.clone(),
+            network_transaction_id: p.network_transaction_id.clone(),
             attempts: self
                 .attempts
                 .iter()
@@ -290,6 +303,11 @@ impl PaymentRecord {
         row.unified_message = payment.error.unified_message.clone();
         row.cancellation_reason = payment.cancellation_reason.clone();
         row.cancel_post_capture_refund = payment.cancel_post_capture_refund.clone();
+        row.details = (payment.details != PaymentDetails::default())
+            .then(|| serde_json::to_string(&payment.details).unwrap_or_default());
+        row.client_secret_hash = payment.client_secret_hash.clone();
+        row.network_transaction_id = payment.network_transaction_id.clone();
+        row.issuer_error_code = payment.error.issuer_code.clone();
         row.updated = payment.updated.clone();
         let (currency, connector) = (row.currency.clone(), row.connector.clone());
         let capture_method = row.capture_method.clone();
@@ -413,6 +431,10 @@ impl PaymentRecord {
             lease_owner,
             lease_until,
             cancel_post_capture_refund: None,
+            details: None,
+            client_secret_hash: None,
+            network_transaction_id: None,
+            issuer_error_code: None,
         };
         let mut draft = PaymentRecord::from_stored(row, std::sync::Arc::default());
         draft.update_from(payment);

@@ -51,6 +51,12 @@ pub struct PaymentRow {
     pub lease_until: Option<i64>,
     /// The refund of the payment's cancel post capture.
     pub cancel_post_capture_refund: Option<String>,
+    /// The payment's details (`domain::PaymentDetails`) as JSON; written once, at insert.
+    pub details: Option<String>,
+    /// SHA-256 (hex) of the client secret; written once, at insert.
+    pub client_secret_hash: Option<String>,
+    pub network_transaction_id: Option<String>,
+    pub issuer_error_code: Option<String>,
 }
 
 /// A row of `attempts`.

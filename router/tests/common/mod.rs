@@ -429,3 +429,70 @@ pub async fn read_http_response(
         }
     }
 }
+
+/// Every payment detail of a create request, with values found nowhere else and written the
+/// same in JSON and in a form body, so a test can look for them in what processors received
+/// and in the logs.
+pub fn details() -> Value {
+    json!({
+        "customer": {"id": "cust-marker-4711", "name": "Ada Markername",
+            "email": "ada.customer@example.com", "phone": "2079460011",
+            "phone_country_code": "+44"},
+        "billing": {
+            "address": {"line1": "Billinglane1", "line2": "Flat7", "city": "London",
+                "state": "Greater London", "zip": "NW15LR", "country": "GB",
+                "first_name": "Billie", "last_name": "Lovelace"},
+            "phone": {"number": "2079460022", "country_code": "+44"},
+            "email": "ada.billing@example.com"
+        },
+        "shipping": {
+            "address": {"line1": "Shippingrow2", "city": "Leeds", "zip": "LS11UR",
+                "country": "GB", "first_name": "Shippa", "last_name": "Lovelace"},
+            "phone": {"number": "2079460033", "country_code": "+44"}
+        },
+        "description": "Marker description 77",
+        "merchant_order_reference_id": "order-marker-991",
+        "statement_descriptor_name": "MARKERSHOP",
+        "statement_descriptor_suffix": "ORDER77",
+        "payment_method_type": "credit",
+        "browser_info": {"ip_address": "203.0.113.77", "user_agent": "MarkerAgent/5.0",
+            "language": "en-GB", "color_depth": 24, "screen_height": 900, "screen_width": 1440,
+            "time_zone": -60, "java_enabled": false, "java_script_enabled": true}
+    })
+}
+
+/// Each forwardable detail of [`details`] (by its name in `forwarded_details`) and the value
+/// that shows it reached a processor.
+pub const DETAIL_MARKERS: &[(&str, &str)] = &[
+    ("customer_id", "cust-marker-4711"),
+    ("customer_name", "Markername"),
+    ("customer_email", "ada.customer"),
+    ("customer_phone", "2079460011"),
+    ("billing_address", "Billinglane1"),
+    ("billing_phone", "2079460022"),
+    ("billing_email", "ada.billing"),
+    ("shipping_address", "Shippingrow2"),
+    ("shipping_phone", "2079460033"),
+    ("description", "Marker description 77"),
+    ("statement_descriptor_name", "MARKERSHOP"),
+    ("statement_descriptor_suffix", "ORDER77"),
+    ("ip_address", "203.0.113.77"),
+];
+
+/// The personal data in [`details`]: never in a log.
+pub const PERSONAL_DATA: &[&str] = &[
+    "Markername",
+    "ada.customer",
+    "ada.billing",
+    "2079460011",
+    "2079460022",
+    "2079460033",
+    "Billinglane1",
+    "Shippingrow2",
+    "NW15LR",
+    "LS11UR",
+    "Billie",
+    "Shippa",
+    "203.0.113.77",
+    "MarkerAgent",
+];

@@ -16,7 +16,8 @@ pub(super) const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, co
     extended_authorization_applied, extended_authorization_last_applied_at, capture_before, \
     expires_on, next_action, error_code, error_message, unified_code, unified_message, \
     cancellation_reason, connector_key, version, created, updated, lease_owner, lease_until, \
-    cancel_post_capture_refund";
+    cancel_post_capture_refund, details, client_secret_hash, network_transaction_id, \
+    issuer_error_code";
 
 /// One SQL statement with its parameters, numbered `$1`, `$2`, … in `sql`.
 #[derive(Debug)]
@@ -43,6 +44,8 @@ pub(super) struct PaymentSql {
 fn updated_column(column: &str, with_connector_id: bool) -> bool {
     match column {
         "payment_id" | "merchant_id" | "connector" | "created" => false,
+        // Fixed at creation, and the details may be a few kilobytes.
+        "details" | "client_secret_hash" => false,
         "connector_transaction_id" => with_connector_id,
         _ => true,
     }
@@ -292,6 +295,10 @@ pub(super) fn payment_params(p: &PaymentRow) -> Vec<Param> {
         opt_text(&p.lease_owner),
         Param::Int(p.lease_until),
         opt_text(&p.cancel_post_capture_refund),
+        opt_text(&p.details),
+        opt_text(&p.client_secret_hash),
+        opt_text(&p.network_transaction_id),
+        opt_text(&p.issuer_error_code),
     ]
 }
 

@@ -70,6 +70,10 @@ fn new_payment(payment_id: &str) -> PaymentRecord {
         lease_owner: None,
         lease_until: None,
         cancel_post_capture_refund: None,
+        details: None,
+        client_secret_hash: None,
+        network_transaction_id: None,
+        issuer_error_code: None,
     };
     let attempt = AttemptRow {
         attempt_id: format!("{payment_id}_1"),
