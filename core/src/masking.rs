@@ -40,6 +40,8 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "expyear",
     "expiry",
     "expirydate",
+    "expirationmonth",
+    "expirationyear",
     // Personal data of the customer and their contacts: names, e-mail, phone, address lines,
     // postal code and IP address (city, state and country stay readable).
     "firstname",
@@ -232,6 +234,7 @@ mod tests {
     fn extra_names_and_case_variants() {
         assert!(is_sensitive("paymentMethodToken", &[]));
         assert!(is_sensitive("X-Api-Key", &[]));
+        assert!(is_sensitive("expirationMonth", &[]));
         assert!(is_sensitive("signing_key", &["signingKey"]));
         assert!(!is_sensitive("amount", &[]));
     }

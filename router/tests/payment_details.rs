@@ -326,3 +326,56 @@ async fn a_connector_list_is_tried_in_order_until_one_takes_the_payment() {
     );
     router.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_front_end_reads_its_payment_with_the_client_secret_alone() {
+    let router = TestRouter::start().await;
+    let created = router
+        .create(payment("stripe", 1500, true, TestCard::Approved))
+        .await;
+    let pid = id(&created);
+    let secret = created["client_secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let other = router
+        .create(payment("stripe", 1600, true, TestCard::Approved))
+        .await;
+    let other_secret = other["client_secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+
+    let read = router
+        .raw(
+            "GET",
+            &format!("/payments/{pid}?client_secret={secret}"),
+            None,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(read.status, 200, "{:#}", read.body);
+    assert_eq!(read.body["payment_id"], pid.as_str());
+    assert_eq!(read.body["amount"], 1500);
+    assert_eq!(read.body["client_secret"], Value::Null, "never shown again");
+
+    let mut wrong = secret.clone();
+    wrong.replace_range(
+        wrong.len() - 1..,
+        if secret.ends_with('0') { "1" } else { "0" },
+    );
+    let refused = [
+        format!("/payments/{pid}?client_secret={wrong}"),
+        format!("/payments/{pid}?client_secret={other_secret}"),
+        format!("/payments/pay_nosuchpayment0000000000000?client_secret={secret}"),
+        format!("/payments/{pid}?client_secret={secret}&force_sync=true"),
+        format!("/payments/{pid}"),
+    ];
+    for path in refused {
+        let answer = router.raw("GET", &path, None, None, None).await;
+        assert_eq!(answer.status, 401, "{path}: {:#}", answer.body);
+        assert!(!answer.message().contains(&secret), "{}", answer.message());
+    }
+    router.running.shutdown().await;
+}

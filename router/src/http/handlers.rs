@@ -3,6 +3,7 @@
 //! [`crate::payments`]; idempotency is a layer around the POST operations (see
 //! [`super::idempotency`]).
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -149,17 +150,47 @@ pub(super) async fn create_payment(
     Ok(Json(state.payments.create(&caller, body).await?))
 }
 
-/// `GET /payments/{payment_id}`.
+/// The query of `GET /payments/{payment_id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RetrieveQuery {
+    #[serde(default)]
+    force_sync: bool,
+    /// A front end's credential instead of the `api-key` header.
+    #[serde(default)]
+    client_secret: Option<String>,
+}
+
+/// `GET /payments/{payment_id}`: by the merchant (`api-key`), or by a front end holding the
+/// payment's `client_secret` (no `api-key`; no `force_sync`).
 pub(super) async fn retrieve_payment(
     State(state): State<Shared>,
-    Merchant(caller): Merchant,
+    headers: HeaderMap,
     PathId(payment_id): PathId,
-    ForceSync(force_sync): ForceSync,
+    query: Result<Query<RetrieveQuery>, QueryRejection>,
 ) -> Answer<PaymentObject> {
-    let payment = state
-        .payments
-        .retrieve(&caller, &payment_id, force_sync)
-        .await?;
+    let Query(query) =
+        query.map_err(|rejection| ApiError::invalid("invalid_query", rejection.body_text()))?;
+    let payment = match (&query.client_secret, headers.contains_key("api-key")) {
+        (Some(secret), false) => {
+            if query.force_sync {
+                return Err(ApiError::unauthenticated(
+                    "force_sync needs the merchant's api-key",
+                ));
+            }
+            state
+                .payments
+                .retrieve_with_client_secret(&payment_id, secret)
+                .await?
+        }
+        _ => {
+            let Merchant(caller) = Merchant::from_headers(&headers, &state.merchants)?;
+            state
+                .payments
+                .retrieve(&caller, &payment_id, query.force_sync)
+                .await?
+        }
+    };
     Ok(Json(payment))
 }
 

@@ -33,6 +33,45 @@ impl Payments {
         Ok(payment_object(&open.payment))
     }
 
+    /// `GET /payments/{id}?client_secret=…` from a front end, which has the payment's client
+    /// secret and no api-key: the stored payment (never synced: a front end starts no processor
+    /// call). An unknown payment and a wrong secret get the same 401, so the answer does not
+    /// tell which payments exist.
+    pub async fn retrieve_with_client_secret(
+        &self,
+        payment_id: &str,
+        client_secret: &str,
+    ) -> Result<PaymentObject, ApiError> {
+        let refused =
+            || ApiError::unauthenticated("the client_secret is not valid for this payment");
+        if !client_secret.starts_with(&format!("{payment_id}_secret_")) {
+            return Err(refused());
+        }
+        let Some(merchant_id) = self.store.payment_merchant(payment_id).await? else {
+            return Err(refused());
+        };
+        let caller = Caller {
+            merchant_id,
+            idempotency_key: None,
+            operation: None,
+        };
+        let payment = self.read(&caller, payment_id).await?;
+        let given = super::create::client_secret_hash(client_secret);
+        let matches = payment.client_secret_hash.as_deref().is_some_and(|stored| {
+            // Equal length hex digests, compared in full whatever differs first.
+            stored.len() == given.len()
+                && stored
+                    .bytes()
+                    .zip(given.bytes())
+                    .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                    == 0
+        });
+        if !matches {
+            return Err(refused());
+        }
+        Ok(payment_object(&payment))
+    }
+
     /// `POST /payments/{id}/capture`.
     pub async fn capture(
         &self,

@@ -108,6 +108,14 @@ async fn the_contract(backend: Arc<dyn PaymentStore>) {
         Some(("pay_1".to_owned(), "m1".to_owned()))
     );
     assert_eq!(
+        b.payment_merchant("pay_1").await.expect("merchant"),
+        Some("m1".to_owned())
+    );
+    assert_eq!(
+        b.payment_merchant("pay_none").await.expect("merchant"),
+        None
+    );
+    assert_eq!(
         b.payment_owner_by_connector_id("stripe", "pi_pay_1")
             .await
             .expect("owner"),

@@ -121,6 +121,14 @@ impl PaymentStore for MemoryStore {
         }))
     }
 
+    async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .state()?
+            .payments
+            .get(payment_id)
+            .map(|r| r.payment.merchant_id.clone()))
+    }
+
     async fn refund_owner(&self, refund_id: &str) -> Result<Option<(String, String)>, StoreError> {
         Ok(self.state()?.payments.values().find_map(|r| {
             r.refunds

@@ -313,6 +313,8 @@ pub trait PaymentStore: Send + Sync + Debug {
     ) -> Result<Option<(String, String)>, StoreError>;
     /// The payment id and merchant of refund `refund_id`.
     async fn refund_owner(&self, refund_id: &str) -> Result<Option<(String, String)>, StoreError>;
+    /// The merchant of payment `payment_id` (a front end knows the payment, not its merchant).
+    async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError>;
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
     /// the payment row and the changed child rows, with the `applied` webhook event, in one
     /// transaction.
@@ -518,6 +520,15 @@ impl Store {
         refund_id: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
         timed("refund_owner", self.backend.refund_owner(refund_id)).await
+    }
+
+    /// The merchant of payment `payment_id`.
+    pub async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError> {
+        timed(
+            "payment_merchant",
+            self.backend.payment_merchant(payment_id),
+        )
+        .await
     }
 
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:

@@ -389,6 +389,19 @@ impl PaymentStore for SqlStore {
         .await
     }
 
+    async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError> {
+        let payment_id = payment_id.to_owned();
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query_scalar("SELECT merchant_id FROM payments WHERE payment_id = $1")
+                    .bind(payment_id)
+                    .fetch_optional(conn)
+                    .await
+            })
+        })
+        .await
+    }
+
     async fn write_payment(
         &self,
         record: &PaymentRecord,
