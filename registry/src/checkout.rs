@@ -37,6 +37,11 @@ mod simulator {
             "processing_channel_id".into(),
             sim.processing_channel_id.clone(),
         );
+        // The merchant's city on card statements: with it, the simulated merchant sends a
+        // billing descriptor like a configured live one.
+        config
+            .extra
+            .insert("billing_descriptor_city".into(), "LONDON".into());
         config.webhook_secrets = WebhookSecrets::new([sim.webhook_secret.clone()]);
         fast_retries(&mut config);
         config

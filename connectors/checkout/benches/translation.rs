@@ -89,6 +89,7 @@ fn payment_wire<'a>(req: &'a AuthorizeRequest, card: &'a Card) -> wire::PaymentR
             expiry_year: card.expiry.year(),
             cvv: card.cvc.as_ref().map(Cvc::expose),
             name: card.holder_name.as_deref(),
+            billing: wire::Billing::default(),
         },
         amount: req.amount.get(),
         currency: req.currency.code(),
@@ -101,6 +102,10 @@ fn payment_wire<'a>(req: &'a AuthorizeRequest, card: &'a Card) -> wire::PaymentR
         success_url: None,
         failure_url: None,
         metadata: &req.metadata,
+        customer: None,
+        billing_descriptor: None,
+        shipping: None,
+        payment_ip: None,
     }
 }
 

@@ -9,6 +9,46 @@
 //! paybridge's API passes the new total. Extending an authorization is an incremental
 //! authorization of amount 0, which Checkout.com accepts for Mastercard only.
 //!
+//! ## Payment details
+//!
+//! Where an authorization's details go in `POST /payments`, as Checkout.com's published
+//! document (`specs/checkout-nas-payments-openapi.json`, `PaymentRequest` and the schemas it
+//! names) has them; the capabilities' `forwarded_details` list exactly these.
+//!
+//! | detail | sent as | limit (document) |
+//! |---|---|---|
+//! | customer name, e-mail | `customer.name`, `customer.email` (`CustomerRequest`) | 255 each |
+//! | billing address | `source.billing_address` (`Address`) of a `card` or `token` source | lines 200, city 50, zip 50 |
+//! | billing phone | `source.phone` (`PhoneNumber`) of a `card` or `token` source | number 6–25 |
+//! | shipping address, phone | `shipping.address`, `shipping.phone` | as above |
+//! | description | `description` | 100 |
+//! | statement descriptor name | `billing_descriptor.name`, with `city` from the configuration | name 25, city 13 |
+//! | IP address | `payment_ip` (`IPAddress`, `format: ipv4`) | |
+//!
+//! - `Address` has two lines and no names: `line1` is `address_line1`, and `line2` and
+//!   `line3` are joined (`"line2, line3"`) in `address_line2`; first and last names are not
+//!   sent. `country` is the ISO code, `state` goes as given.
+//! - `PhoneNumber` is the digits in `number` and the calling code (`+44`) in `country_code`.
+//! - Not forwarded, because the document has no place for them: the customer's phone
+//!   (`CustomerRequest` has `email`, `name` and `id` only), the billing and shipping e-mail,
+//!   and the statement descriptor's suffix (Checkout.com's descriptor replaces the account's
+//!   default whole; its `reference` is documented for payouts to bank accounts). The
+//!   merchant's customer id is not sent either: `customer.id` is Checkout.com's own `cus_` id
+//!   of a stored customer.
+//! - A stored source (`src_`) takes no billing details (the document's `id` source has no
+//!   such members), so they are not sent with one.
+//! - `billing_descriptor` requires `city`, "the city from which the payment originated": the
+//!   merchant's, not the customer's, so it comes from `extra.billing_descriptor_city` (1–13
+//!   characters; `PAYBRIDGE_CHECKOUT_BILLING_DESCRIPTOR_CITY`). Without it no descriptor is
+//!   sent and the name is not declared forwarded. (Checkout.com enables dynamic descriptors
+//!   per account.)
+//! - `payment_ip` is `format: ipv4` in the document: an IPv4 address (or one written as
+//!   IPv4-mapped IPv6) is sent, another IPv6 address is not.
+//! - A value over the document's limit is an [`ConnectorError::InvalidRequest`] naming the
+//!   unified field (e.g. `billing.address.line1`), before anything is sent: nothing is cut.
+//!   Nothing is sent for an absent detail, and no empty object: an address of names only is
+//!   no address.
+//!
 //! ## Lookups by reference
 //!
 //! For a payment or refund whose answer was lost, so that no Checkout.com id is known
@@ -66,6 +106,8 @@ pub struct Checkout {
     authorization: HeaderValue,
     processing_channel_id: String,
     webhook_secrets: WebhookSecrets,
+    /// `billing_descriptor.city`, which Checkout.com requires with a descriptor name.
+    descriptor_city: Option<String>,
 }
 
 impl Checkout {
@@ -83,11 +125,22 @@ impl Checkout {
             key: "api_key".into(),
             message: e.to_string(),
         })?;
+        let descriptor_city = config.extra.get(DESCRIPTOR_CITY).cloned();
+        if descriptor_city
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty() || c.chars().count() > 13)
+        {
+            return Err(ConfigError::Invalid {
+                key: DESCRIPTOR_CITY.into(),
+                message: "Checkout.com takes 1 to 13 characters".into(),
+            });
+        }
         Ok(Checkout {
             base_url: config.base_url.clone(),
             authorization,
             processing_channel_id: config.extra("processing_channel_id")?.to_owned(),
             webhook_secrets: config.webhook_secrets.clone(),
+            descriptor_city,
         })
     }
 
@@ -97,14 +150,16 @@ impl Checkout {
     }
 
     /// Configuration from `PAYBRIDGE_CHECKOUT_SECRET_KEY`, `_PROCESSING_CHANNEL_ID`, and
-    /// optionally `_BASE_URL` and `_WEBHOOK_SECRETS`; `None` when no key is set.
+    /// optionally `_BASE_URL`, `_WEBHOOK_SECRETS` and `_BILLING_DESCRIPTOR_CITY`; `None` when
+    /// no key is set.
     pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
-        ConnectorConfig::from_env(
+        let config = ConnectorConfig::from_env(
             "PAYBRIDGE_CHECKOUT",
             "SECRET_KEY",
             Self::SANDBOX_URL,
             &["PROCESSING_CHANNEL_ID"],
-        )
+        )?;
+        Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_CHECKOUT", &["BILLING_DESCRIPTOR_CITY"])))
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
@@ -180,14 +235,11 @@ impl Checkout {
 
 /// Checkout.com caps references at 50 characters; catch a longer one before sending.
 fn checked_reference(reference: Option<&str>) -> Result<Option<&str>, ConnectorError> {
-    match reference {
-        Some(r) if r.chars().count() > 50 => Err(ConnectorError::invalid(
-            "reference",
-            "Checkout.com allows at most 50 characters",
-        )),
-        other => Ok(other),
-    }
+    mapping::at_most("reference", reference, 50)
 }
+
+/// The `extra` key of the billing descriptor's city.
+const DESCRIPTOR_CITY: &str = "billing_descriptor_city";
 
 /// Payments a lookup asks for per page: the most `GET /payments` allows \[U\].
 const LOOKUP_PAGE: u64 = 100;
@@ -248,7 +300,12 @@ impl Translator for Checkout {
     }
 
     fn capabilities(&self) -> Capabilities {
+        use paybridge_core::details::PaymentDetail::*;
         use CardNetwork::{Amex, Mastercard, Visa};
+        let descriptor = self
+            .descriptor_city
+            .is_some()
+            .then_some(StatementDescriptorName);
         Capabilities::new(Self::ID)
             .support(
                 Flow::Authorize,
@@ -259,8 +316,26 @@ impl Translator for Checkout {
                     Condition::Note {
                         text: "cards, Frames tokens (tok_) and stored sources (src_); 3DS answers 202 with a redirect".into(),
                     },
+                    Condition::Note {
+                        text: "billing address and phone go with cards and Frames tokens, not with a stored \
+                               source (src_), which has its own; payment_ip is IPv4 (an IPv6 \
+                               address is not sent); the statement descriptor needs \
+                               billing_descriptor_city configured"
+                            .into(),
+                    },
                 ],
             )
+            .forwards([
+                CustomerName,
+                CustomerEmail,
+                BillingAddress,
+                BillingPhone,
+                ShippingAddress,
+                ShippingPhone,
+                Description,
+                IpAddress,
+            ])
+            .forwards(descriptor)
             .support(
                 Flow::IncrementalAuthorization,
                 [
@@ -334,12 +409,15 @@ impl Translator for Checkout {
                 expiry_year: card.expiry.year(),
                 cvv: card.cvc.as_ref().map(Cvc::expose),
                 name: card.holder_name.as_deref(),
+                billing: mapping::billing(req)?,
             },
             PaymentMethod::Token(token) if token.as_str().starts_with(FRAMES_TOKEN) => {
                 wire::Source::Token {
                     token: token.as_str(),
+                    billing: mapping::billing(req)?,
                 }
             }
+            // The document's `id` source takes no billing details: the stored source has its own.
             PaymentMethod::Token(token) if token.as_str().starts_with(STORED_SOURCE) => {
                 wire::Source::Id { id: token.as_str() }
             }
@@ -362,19 +440,17 @@ impl Translator for Checkout {
                 AuthorizationType::Estimated => "Estimated",
             },
             reference: checked_reference(Some(&req.reference))?.unwrap_or_default(),
-            description: req.description.as_deref(),
+            description: mapping::at_most("description", req.description.as_deref(), 100)?,
             processing_channel_id: &self.processing_channel_id,
             three_ds: three_ds.then_some(wire::ThreeDs { enabled: true }),
             success_url: return_url,
             failure_url: return_url,
             metadata: &req.metadata,
+            customer: mapping::customer(req)?,
+            billing_descriptor: mapping::billing_descriptor(req, self.descriptor_city.as_deref())?,
+            shipping: mapping::shipping(req)?,
+            payment_ip: mapping::payment_ip(req),
         };
-        if body.description.is_some_and(|d| d.chars().count() > 100) {
-            return Err(ConnectorError::invalid(
-                "description",
-                "Checkout.com allows at most 100 characters",
-            ));
-        }
         let request = self
             .post(&["payments"], &req.idempotency_key)?
             .json(&body)?;

@@ -1,6 +1,10 @@
 //! From Checkout.com's answers to the unified vocabulary: statuses, amounts, decline codes,
-//! errors.
+//! errors; and the payment details onto its payment request, within its documented limits.
 
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use paybridge_core::details::{Contact, Phone, PostalAddress};
 use paybridge_core::http::HttpResponse;
 use paybridge_core::time::format_description::well_known::Rfc3339;
 use paybridge_core::time::OffsetDateTime;
@@ -279,6 +283,164 @@ pub fn body<T: serde::de::DeserializeOwned>(resp: &HttpResponse) -> Result<T, Co
         return Err(error(resp));
     }
     resp.json()
+}
+
+/// `value`, unless it is longer than the `max` characters Checkout.com documents for `field`.
+pub fn at_most<'a>(
+    field: &'static str,
+    value: Option<&'a str>,
+    max: usize,
+) -> Result<Option<&'a str>, ConnectorError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ConnectorError::invalid(
+            field,
+            format!("Checkout.com allows at most {max} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// The unified field names of one contact, for errors.
+struct ContactFields {
+    line1: &'static str,
+    line2: &'static str,
+    line3: &'static str,
+    city: &'static str,
+    zip: &'static str,
+    phone: &'static str,
+}
+
+const BILLING: ContactFields = ContactFields {
+    line1: "billing.address.line1",
+    line2: "billing.address.line2",
+    line3: "billing.address.line3",
+    city: "billing.address.city",
+    zip: "billing.address.zip",
+    phone: "billing.phone",
+};
+
+const SHIPPING: ContactFields = ContactFields {
+    line1: "shipping.address.line1",
+    line2: "shipping.address.line2",
+    line3: "shipping.address.line3",
+    city: "shipping.address.city",
+    zip: "shipping.address.zip",
+    phone: "shipping.phone",
+};
+
+/// `Address`: no names (the document has none), and a third line joined to the second, since
+/// the document has two lines; `None` when there is nothing but names.
+fn address<'a>(
+    a: &'a PostalAddress,
+    names: &ContactFields,
+) -> Result<Option<wire::Address<'a>>, ConnectorError> {
+    if a.has_no_location() {
+        return Ok(None);
+    }
+    let line2 = match (a.line2.as_deref(), a.line3.as_deref()) {
+        (Some(two), Some(three)) => Some(Cow::Owned(format!("{two}, {three}"))),
+        (two, three) => two.or(three).map(Cow::Borrowed),
+    };
+    if line2.as_deref().is_some_and(|l| l.chars().count() > 200) {
+        return Err(ConnectorError::invalid(
+            if a.line3.is_some() {
+                names.line3
+            } else {
+                names.line2
+            },
+            "Checkout.com allows at most 200 characters in its second address line, which \
+             carries line2 and line3 joined",
+        ));
+    }
+    Ok(Some(wire::Address {
+        address_line1: at_most(names.line1, a.line1.as_deref(), 200)?,
+        address_line2: line2,
+        city: at_most(names.city, a.city.as_deref(), 50)?,
+        state: a.state.as_deref(),
+        zip: at_most(names.zip, a.zip.as_deref(), 50)?,
+        country: a.country.as_ref().map(|c| c.as_str()),
+    }))
+}
+
+/// `PhoneNumber`: the digits and the `+44` calling code; Checkout.com wants 6 digits at least.
+fn phone<'a>(p: &'a Phone, field: &'static str) -> Result<wire::Phone<'a>, ConnectorError> {
+    if p.number.len() < 6 {
+        return Err(ConnectorError::invalid(
+            field,
+            "Checkout.com needs a number of at least 6 digits",
+        ));
+    }
+    Ok(wire::Phone {
+        country_code: p.country_code.as_deref(),
+        number: &p.number,
+    })
+}
+
+/// A contact's address and phone (its e-mail has no place at Checkout.com).
+fn contact<'a>(
+    c: Option<&'a Contact>,
+    names: &ContactFields,
+) -> Result<(Option<wire::Address<'a>>, Option<wire::Phone<'a>>), ConnectorError> {
+    let Some(c) = c else {
+        return Ok((None, None));
+    };
+    let address = c.address.as_ref().map(|a| address(a, names)).transpose()?;
+    let phone = c
+        .phone
+        .as_ref()
+        .map(|p| phone(p, names.phone))
+        .transpose()?;
+    Ok((address.flatten(), phone))
+}
+
+/// The billing contact as a card or token source carries it.
+pub fn billing(req: &AuthorizeRequest) -> Result<wire::Billing<'_>, ConnectorError> {
+    let (billing_address, phone) = contact(req.billing.as_ref(), &BILLING)?;
+    Ok(wire::Billing {
+        billing_address,
+        phone,
+    })
+}
+
+/// `customer` {`email`, `name`}: the merchant's customer id and the phone have no place in
+/// the document's `CustomerRequest`.
+pub fn customer(req: &AuthorizeRequest) -> Result<Option<wire::Customer<'_>>, ConnectorError> {
+    let Some(c) = &req.customer else {
+        return Ok(None);
+    };
+    let customer = wire::Customer {
+        email: c.email.as_ref().map(|e| e.as_str()),
+        name: at_most("customer.name", c.name.as_deref(), 255)?,
+    };
+    Ok((customer.email.is_some() || customer.name.is_some()).then_some(customer))
+}
+
+/// `shipping` {`address`, `phone`}.
+pub fn shipping(req: &AuthorizeRequest) -> Result<Option<wire::Shipping<'_>>, ConnectorError> {
+    let (address, phone) = contact(req.shipping.as_ref(), &SHIPPING)?;
+    Ok((address.is_some() || phone.is_some()).then_some(wire::Shipping { address, phone }))
+}
+
+/// `billing_descriptor` {`name`, `city`}: both are required, and the city (where the charge
+/// originated: the merchant's) comes from the configuration; without one nothing is sent.
+pub fn billing_descriptor<'a>(
+    req: &'a AuthorizeRequest,
+    city: Option<&'a str>,
+) -> Result<Option<wire::BillingDescriptor<'a>>, ConnectorError> {
+    let (Some(name), Some(city)) = (req.statement_descriptor.name.as_deref(), city) else {
+        return Ok(None);
+    };
+    at_most("statement_descriptor.name", Some(name), 25)?;
+    Ok(Some(wire::BillingDescriptor { name, city }))
+}
+
+/// `payment_ip`, which the document types `format: ipv4`: an IPv4 address, or one written as
+/// IPv4-mapped IPv6; another IPv6 address is not sent.
+pub fn payment_ip(req: &AuthorizeRequest) -> Option<String> {
+    match req.browser_info.as_ref()?.ip_address? {
+        IpAddr::V4(v4) => Some(v4.to_string()),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(|v4| v4.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Response structs keep every field optional that the processor may omit, so a sparse answer
 //! still parses; unknown fields are ignored.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,14 @@ pub struct PaymentRequest<'a> {
     pub failure_url: Option<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_descriptor: Option<BillingDescriptor<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<Shipping<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_ip: Option<String>,
 }
 
 /// The payment source: raw card, a Frames token (`tok_`), or a stored source (`src_`).
@@ -42,13 +51,76 @@ pub enum Source<'a> {
         cvv: Option<&'a str>,
         #[serde(skip_serializing_if = "Option::is_none")]
         name: Option<&'a str>,
+        #[serde(flatten)]
+        billing: Billing<'a>,
     },
     Token {
         token: &'a str,
+        #[serde(flatten)]
+        billing: Billing<'a>,
     },
     Id {
         id: &'a str,
     },
+}
+
+/// `billing_address` and `phone` of a card or token source (an `id` source takes neither).
+#[derive(Debug, Default, Serialize)]
+pub struct Billing<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone<'a>>,
+}
+
+/// `CustomerRequest` without `id` (that is Checkout.com's own `cus_` id).
+#[derive(Debug, Serialize)]
+pub struct Customer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+}
+
+/// `Address`: two lines, no names.
+#[derive(Debug, Serialize)]
+pub struct Address<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zip: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<&'a str>,
+}
+
+/// `PhoneNumber`.
+#[derive(Debug, Serialize)]
+pub struct Phone<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<&'a str>,
+    pub number: &'a str,
+}
+
+/// The `shipping` object of a payment request.
+#[derive(Debug, Serialize)]
+pub struct Shipping<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone<'a>>,
+}
+
+/// `BillingDescriptor`: both members are required.
+#[derive(Debug, Serialize)]
+pub struct BillingDescriptor<'a> {
+    pub name: &'a str,
+    pub city: &'a str,
 }
 
 /// The `3ds` object of a payment request.

@@ -77,9 +77,12 @@ fn flows(c: &mut Criterion) {
         amount: 1000,
         currency_code: "EUR",
         order_id: "ORD-1",
+        customer_id: None,
+        customer: None,
         metadata: &auth.metadata,
         payment_method: wire::PaymentMethodOptions {
             authorization_type: "ESTIMATED",
+            descriptor: None,
         },
     };
     compare(

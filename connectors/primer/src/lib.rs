@@ -24,6 +24,45 @@
 //!   what Primer says (`succeeded`); it never refunds behind the caller's back. Configure a
 //!   Workflow without a capture action for manual capture.
 //!
+//! ## Payment details
+//!
+//! What an authorization's details become in `POST /payments`, as Primer's v2.2 document
+//! (`PaymentCreationAPIRequest`) has them; the capabilities' `forwards` lists exactly these:
+//!
+//! - [`Customer::id`](paybridge_core::details::Customer::id) → `customerId` ("a unique
+//!   identifier for your customer": the merchant's own id).
+//! - The customer's e-mail → `customer.emailAddress`; the customer's phone →
+//!   `customer.mobileNumber`, in E.164 (`+442079460000`) when its country code is known, else
+//!   the national digits (the document gives no format).
+//! - The billing and shipping addresses → `customer.billingAddress` and
+//!   `customer.shippingAddress` (`OptionalAddressAPISchema`): `firstName`, `lastName`,
+//!   `addressLine1`, `addressLine2`, `city`, `state`, `countryCode`, `postalCode`. Primer's
+//!   address has two lines, so a third line is sent after the second in `addressLine2`
+//!   (`"{line2}, {line3}"`) rather than dropped. The schema requires no field, so a partial
+//!   address is sent as given (the `AddressAPISchema` that requires `addressLine1`, `city`
+//!   and `countryCode` is only Klarna's and PayPal's).
+//! - The statement descriptor's `name` → `paymentMethod.descriptor` ("as it would typically
+//!   appear on a bank statement": the whole descriptor).
+//! - The reference stays `orderId`, which the lookup by reference searches.
+//!
+//! Not forwarded, since the document has no field for them: the customer's name (Primer's
+//! `customer.firstName`/`lastName` want the two parts, and splitting a full name is a guess;
+//! the address names go in the addresses), the billing phone and e-mail and the shipping phone
+//! (Primer's addresses carry neither, and `customer` has one e-mail and one mobile number,
+//! the customer's), the description, the descriptor's `suffix` (Primer takes a whole
+//! descriptor only), the IP address and the rest of the browser data. No `order` is sent: its
+//! `countryCode` is the country the order is created in, which no unified field says.
+//!
+//! Every string is checked against the document's `maxLength` (256 characters) and, for the
+//! address fields, its `minLength` (1) before sending: a value outside them is
+//! [`ConnectorError::InvalidRequest`] naming our field, never cut short. Country codes need no
+//! check: [`CountryCode`](paybridge_core::details::CountryCode) accepts the same 249 codes as
+//! the document's `CountryCodeEnum`. Every personal-data field Primer names (`emailAddress`,
+//! `mobileNumber`, `firstName`, `lastName`, `addressLine1`, `addressLine2`, `postalCode`) is
+//! among the core's masked names, so logged bodies show none of them; the connector adds the
+//! ones a Payment may carry from its client session (`taxId`, `nationalDocumentId`) or a PayPal
+//! payer (`externalPayerId`).
+//!
 //! ## Lookups by reference
 //!
 //! For an operation whose answer was lost (`docs/processors.md` §3.9):
@@ -75,6 +114,7 @@ pub mod wire;
 use std::sync::Arc;
 use std::time::Duration;
 
+use paybridge_core::details::PaymentDetail;
 use paybridge_core::http::{endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, Step};
 use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::url::Url;
@@ -287,6 +327,14 @@ impl Translator for Primer {
             )
             .support(Flow::CompleteAuthorize, [])
             .support(Flow::Webhooks, [])
+            .forwards([
+                PaymentDetail::CustomerId,
+                PaymentDetail::CustomerEmail,
+                PaymentDetail::CustomerPhone,
+                PaymentDetail::BillingAddress,
+                PaymentDetail::ShippingAddress,
+                PaymentDetail::StatementDescriptorName,
+            ])
     }
 
     fn wire_profile(&self) -> WireProfile {
@@ -294,7 +342,15 @@ impl Translator for Primer {
             idempotency_header: "x-idempotency-key",
             key_reuse: KeyReuse::RejectsReuse,
             retry_hint: mapping::retry_hint,
-            sensitive_fields: &["paymentMethodToken", "resumeToken"],
+            // Beyond the core's names: personal data a Payment may carry from its client
+            // session (`customer.taxId`, `customer.nationalDocumentId`) or its PayPal payer.
+            sensitive_fields: &[
+                "paymentMethodToken",
+                "resumeToken",
+                "taxId",
+                "nationalDocumentId",
+                "externalPayerId",
+            ],
         }
     }
 
@@ -309,17 +365,25 @@ impl Translator for Primer {
                  (Universal or Headless Checkout) or use a vaulted token",
             ));
         };
+        let customer_id = req.customer.as_ref().and_then(|c| c.id.as_deref());
+        mapping::text("customer.id", format_args!("customerId"), customer_id, 0)?;
+        let descriptor = req.statement_descriptor.name.as_deref();
+        let primer_field = format_args!("paymentMethod.descriptor");
+        mapping::text("statement_descriptor.name", primer_field, descriptor, 0)?;
         let body = wire::PaymentRequest {
             payment_method_token: token.as_str(),
             amount: req.amount.get(),
             currency_code: req.currency.code(),
             order_id: &req.reference,
+            customer_id,
+            customer: mapping::customer(req)?,
             metadata: &req.metadata,
             payment_method: wire::PaymentMethodOptions {
                 authorization_type: match req.effective_authorization_type() {
                     AuthorizationType::Final => "FINAL",
                     AuthorizationType::Estimated => "ESTIMATED",
                 },
+                descriptor,
             },
         };
         let request = self.post(&["payments"], &req.idempotency_key, &body)?;

@@ -1,10 +1,134 @@
 //! From Primer's answers to the unified vocabulary: statuses, amounts, declines, refunds and
-//! errors.
+//! errors; and the other way, the payment details to Primer's `customer`.
 
+use std::fmt;
+
+use paybridge_core::details::{Contact, PostalAddress};
 use paybridge_core::http::HttpResponse;
 use paybridge_core::*;
 
 use crate::wire;
+
+/// The longest string the v2.2 document allows in every field the payment details go to.
+pub const MAX_TEXT: usize = 256;
+
+/// Refuses a value outside `min..=MAX_TEXT` characters (JSON Schema counts characters). The
+/// message names Primer's field, never the value.
+pub fn text(
+    field: &'static str,
+    primer: fmt::Arguments<'_>,
+    value: Option<&str>,
+    min: usize,
+) -> Result<(), ConnectorError> {
+    match value.map(|v| v.chars().count()) {
+        Some(len) if !(min..=MAX_TEXT).contains(&len) => Err(ConnectorError::invalid(
+            field,
+            format!("Primer's {primer} takes {min} to {MAX_TEXT} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Our error field names of an address's parts, in [`PostalAddress::parts`] order.
+type PartNames = [&'static str; 8];
+
+const BILLING: PartNames = [
+    "billing.address.first_name",
+    "billing.address.last_name",
+    "billing.address.line1",
+    "billing.address.line2",
+    "billing.address.line3",
+    "billing.address.city",
+    "billing.address.state",
+    "billing.address.zip",
+];
+
+const SHIPPING: PartNames = [
+    "shipping.address.first_name",
+    "shipping.address.last_name",
+    "shipping.address.line1",
+    "shipping.address.line2",
+    "shipping.address.line3",
+    "shipping.address.city",
+    "shipping.address.state",
+    "shipping.address.zip",
+];
+
+/// Primer's field for each part, in the same order, with its `minLength`
+/// (`OptionalAddressAPISchema`). It has no third line: line 3 goes to `addressLine2`.
+const PARTS: [(&str, usize); 8] = [
+    ("firstName", 1),
+    ("lastName", 1),
+    ("addressLine1", 1),
+    ("addressLine2", 0),
+    ("addressLine2", 0),
+    ("city", 1),
+    ("state", 1),
+    ("postalCode", 1),
+];
+
+/// One address as `OptionalAddressAPISchema`; `None` when nothing of it is given.
+fn address<'a>(
+    names: PartNames,
+    object: &str,
+    a: &'a PostalAddress,
+) -> Result<Option<wire::Address<'a>>, ConnectorError> {
+    for ((field, (part, min)), value) in names.into_iter().zip(PARTS).zip(a.parts()) {
+        text(field, format_args!("customer.{object}.{part}"), value, min)?;
+    }
+    // Two lines at Primer: the third follows the second rather than being dropped.
+    let line2 = match (a.line2.as_deref(), a.line3.as_deref()) {
+        (Some(two), Some(three)) => Some(format!("{two}, {three}")),
+        (two, three) => two.or(three).map(str::to_owned),
+    };
+    let joined = line2.as_deref();
+    text(
+        names[4],
+        format_args!("customer.{object}.addressLine2 (line2, line3)"),
+        joined,
+        0,
+    )?;
+    let address = wire::Address {
+        first_name: a.first_name.as_deref(),
+        last_name: a.last_name.as_deref(),
+        address_line1: a.line1.as_deref(),
+        address_line2: line2,
+        city: a.city.as_deref(),
+        state: a.state.as_deref(),
+        country_code: a.country.as_ref().map(|c| c.as_str()),
+        postal_code: a.zip.as_deref(),
+    };
+    Ok((address != wire::Address::default()).then_some(address))
+}
+
+/// A contact's address, when it has one.
+fn contact_address<'a>(
+    contact: Option<&'a Contact>,
+    names: PartNames,
+    object: &str,
+) -> Result<Option<wire::Address<'a>>, ConnectorError> {
+    match contact.and_then(|c| c.address.as_ref()) {
+        Some(a) => address(names, object, a),
+        None => Ok(None),
+    }
+}
+
+/// `customer` of a payment: the customer's e-mail (`emailAddress`) and phone (`mobileNumber`,
+/// E.164 when the country code is known), the billing and shipping addresses. `None` when
+/// none is given, so no empty object is sent. What is left out, and why: the crate docs.
+pub fn customer(req: &AuthorizeRequest) -> Result<Option<wire::Customer<'_>>, ConnectorError> {
+    let customer = req.customer.as_ref();
+    let mobile_number = customer.and_then(|c| c.phone.as_ref()).map(|p| p.e164());
+    let mobile = format_args!("customer.mobileNumber");
+    text("customer.phone", mobile, mobile_number.as_deref(), 0)?;
+    let out = wire::Customer {
+        email_address: customer.and_then(|c| c.email.as_ref()).map(|e| e.as_str()),
+        mobile_number,
+        billing_address: contact_address(req.billing.as_ref(), BILLING, "billingAddress")?,
+        shipping_address: contact_address(req.shipping.as_ref(), SHIPPING, "shippingAddress")?,
+    };
+    Ok((out != wire::Customer::default()).then_some(out))
+}
 
 /// A payment's unified status. `PARTIALLY_SETTLED` depends on whether anything is left to
 /// capture; unknown statuses fall back to `processing` (a sync will tell).

@@ -18,16 +18,59 @@ pub struct PaymentRequest<'a> {
     pub amount: i64,
     pub currency_code: &'a str,
     pub order_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: &'a BTreeMap<String, String>,
-    pub payment_method: PaymentMethodOptions,
+    pub payment_method: PaymentMethodOptions<'a>,
 }
 
 /// `paymentMethod` of a payment request.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PaymentMethodOptions {
+pub struct PaymentMethodOptions<'a> {
     pub authorization_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub descriptor: Option<&'a str>,
+}
+
+/// `customer` of a payment request (`CustomerDetailsAPISchema`).
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobile_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address<'a>>,
+}
+
+/// `customer.billingAddress` / `customer.shippingAddress` (`OptionalAddressAPISchema`: no
+/// field required, no third line).
+#[derive(Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<&'a str>,
 }
 
 /// `POST /payments/{id}/adjust-authorization`: `amount` is the new total.

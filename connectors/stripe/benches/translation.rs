@@ -116,6 +116,9 @@ fn payment_wire(req: &AuthorizeRequest) -> wire::PaymentIntentCreate<'_> {
         }),
         return_url: None,
         description: None,
+        receipt_email: None,
+        shipping: None,
+        statement_descriptor_suffix: None,
         metadata: BTreeMap::from([("order", "5023"), ("reference", "ORD-5023")]),
         expand: wire::EXPAND_CHARGE,
     }
@@ -131,7 +134,10 @@ fn payment_method_wire(card: &Card) -> wire::PaymentMethodCreate<'_> {
             exp_year: card.expiry.year(),
             cvc: card.cvc.as_ref().map(Cvc::expose),
         },
-        billing_details: Some(wire::BillingDetails { name: "J Smith" }),
+        billing_details: Some(wire::BillingDetails {
+            name: Some("J Smith".to_owned()),
+            ..wire::BillingDetails::default()
+        }),
     }
 }
 

@@ -13,7 +13,7 @@
 //!   as is (Stripe's test PaymentMethods such as `pm_card_visa` included). A raw card takes two
 //!   chained calls, because the 2024-04-10 document has no raw card in a PaymentIntent's
 //!   `payment_method_data`: `POST /v1/payment_methods` (`type=card`, `card[number]`,
-//!   `card[exp_month]`, `card[exp_year]`, `card[cvc]`, `billing_details[name]`; Stripe takes it
+//!   `card[exp_month]`, `card[exp_year]`, `card[cvc]`, `billing_details[…]`; Stripe takes it
 //!   only from accounts with raw card data access), then the PaymentIntent paying with the new
 //!   `pm_…`, byte for byte as if that id had been given. The PaymentMethod's `Idempotency-Key`
 //!   is the payment's key with `-payment_method` appended ([`IdempotencyKey::derive`]): the two
@@ -54,6 +54,53 @@
 //!   while Stripe has more answers an error, never `None`, so a caller cannot mistake "not
 //!   seen" for "does not exist".
 //!
+//! ## Payment details
+//!
+//! Where each detail of an [`AuthorizeRequest`] goes, by the parameters of
+//! `POST /v1/payment_intents` and `POST /v1/payment_methods` in Stripe's published document
+//! for 2024-04-10 (`specs/stripe-payments-openapi.json`). The capabilities list exactly the
+//! forwarded ones ([`Capabilities::forwards`]). Blank values are never sent (Stripe reads an
+//! empty value as "unset").
+//!
+//! | detail | Stripe parameter |
+//! |---|---|
+//! | customer e-mail | PaymentIntent `receipt_email` (in live mode Stripe then e-mails a receipt, whatever the account's e-mail settings) |
+//! | shipping address | PaymentIntent `shipping[name]` (first and last name of the address) and `shipping[address][line1, line2, city, state, postal_code, country]` |
+//! | shipping phone | PaymentIntent `shipping[phone]`, E.164 when the country code is known |
+//! | billing address | the raw card's PaymentMethod: `billing_details[address][…]`, and `billing_details[name]` when the card has no holder name |
+//! | billing phone, e-mail | the raw card's PaymentMethod: `billing_details[phone]`, `billing_details[email]` |
+//! | description | PaymentIntent `description` |
+//! | statement descriptor suffix | PaymentIntent `statement_descriptor_suffix` |
+//!
+//! - **Billing details go with raw cards only** ([`Condition::BillingDetailsWithCardsOnly`]):
+//!   the PaymentIntent has no billing parameters, and a `pm_…` carries the billing details it
+//!   was created with.
+//! - **Addresses**: Stripe has two lines; a third joins the second after `, `. The country is
+//!   the ISO 3166-1 alpha-2 code Stripe asks for.
+//! - **Shipping** is sent whole or not at all: the document requires `name` and `address`, so a
+//!   shipping contact with an address or phone but without a name, or without any part of a
+//!   location, is an `InvalidRequest` naming `shipping.address.first_name` or
+//!   `shipping.address`, before anything is sent. The name is not taken from the customer,
+//!   whose name is not forwarded. A shipping e-mail has no place at Stripe.
+//! - **Statement descriptor suffix**: checked before sending against Stripe's rules (at most 22
+//!   characters, printable ASCII, at least one letter, none of `< > \ ' " *`), refused as an
+//!   `InvalidRequest` naming `statement_descriptor.suffix`, never truncated. Stripe checks the
+//!   account's prefix plus the suffix against 22 characters itself.
+//!
+//! Not forwarded:
+//!
+//! - **statement descriptor name**: every PaymentIntent here pays by card
+//!   (`payment_method_types[]=card`); for card charges the document says to use
+//!   `statement_descriptor_suffix`, and Stripe refuses `statement_descriptor` on card
+//!   PaymentIntents (HTTP 400, since 2024-01-02).
+//! - **customer id**: `customer` takes the id of a Stripe Customer (`cus_…`), not the merchant's,
+//!   and binds the payment method to that Customer.
+//! - **customer name and phone**: the PaymentIntent has no such fields; they are not put in
+//!   `shipping` or `billing_details` in place of the contacts' own.
+//! - **IP address** (and the rest of the browser data): the only PaymentIntent parameter for it
+//!   is `mandate_data[customer_acceptance][online][ip_address]`, which records a mandate, not a
+//!   payment's customer.
+//!
 //! ```
 //! use paybridge_core::*;
 //! use paybridge_stripe::Stripe;
@@ -65,6 +112,7 @@
 //! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
 //! ```
 
+mod details;
 pub mod lookup;
 mod mapping;
 mod webhook;
@@ -266,6 +314,9 @@ struct IntentCreate {
     options: Option<wire::PaymentMethodOptions>,
     return_url: Option<String>,
     description: Option<String>,
+    receipt_email: Option<String>,
+    shipping: Option<wire::Shipping>,
+    statement_descriptor_suffix: Option<String>,
     metadata: BTreeMap<String, String>,
 }
 
@@ -297,7 +348,12 @@ impl IntentCreate {
             },
             options: any_option.then_some(wire::PaymentMethodOptions { card }),
             return_url: req.return_url.as_ref().map(|u| u.as_str().to_owned()),
-            description: req.description.clone(),
+            description: details::description(req),
+            receipt_email: details::receipt_email(req),
+            shipping: details::shipping(req.shipping.as_ref())?,
+            statement_descriptor_suffix: details::statement_descriptor_suffix(
+                &req.statement_descriptor,
+            )?,
             metadata,
         })
     }
@@ -313,6 +369,9 @@ impl IntentCreate {
             payment_method_options: self.options,
             return_url: self.return_url.as_deref(),
             description: self.description.as_deref(),
+            receipt_email: self.receipt_email.as_deref(),
+            shipping: self.shipping.as_ref(),
+            statement_descriptor_suffix: self.statement_descriptor_suffix.as_deref(),
             metadata: self
                 .metadata
                 .iter()
@@ -373,6 +432,7 @@ impl Translator for Stripe {
                         currencies: mapping::tens_only_currencies(),
                         multiple: 10,
                     },
+                    Condition::BillingDetailsWithCardsOnly,
                     Condition::Note {
                         text: "PaymentMethod ids (pm_) and cards; a card is first made a \
                                PaymentMethod (POST /v1/payment_methods, which needs raw card \
@@ -381,8 +441,16 @@ impl Translator for Stripe {
                                (request_extended_authorization)"
                             .into(),
                     },
+                    Condition::Note {
+                        text: "shipping needs the recipient's name and an address (Stripe \
+                               requires both); the statement descriptor's name is not sent \
+                               (Stripe refuses it on card payments), its suffix is (at most 22 \
+                               Latin characters, one letter at least, none of < > \\ ' \" *)"
+                            .into(),
+                    },
                 ],
             )
+            .forwards(details::FORWARDED)
             .support(
                 Flow::IncrementalAuthorization,
                 [
@@ -432,7 +500,10 @@ impl Translator for Stripe {
             retry_hint,
             // `payment_method=pm_…` can be charged. A card's PaymentMethod body
             // (`card[number]`, `card[cvc]`, `card[exp_month]`, `card[exp_year]`,
-            // `billing_details[name]`) is masked by core's defaults.
+            // `billing_details[name|email|phone]`) and the personal data of a PaymentIntent
+            // (`receipt_email`, `shipping[name]`, `shipping[phone]`, the `line1`, `line2` and
+            // `postal_code` of either address) are masked by core's defaults, as are the same
+            // names in Stripe's answers.
             sensitive_fields: &["payment_method"],
         }
     }
@@ -485,10 +556,11 @@ impl Translator for Stripe {
                 exp_year: card.expiry.year(),
                 cvc: card.cvc.as_ref().map(Cvc::expose),
             },
-            billing_details: card
-                .holder_name
-                .as_deref()
-                .map(|name| wire::BillingDetails { name }),
+            // Only here: a `pm_…` carries its own billing details.
+            billing_details: details::billing_details(
+                card.holder_name.as_deref(),
+                req.billing.as_ref(),
+            ),
         };
         let key = req.idempotency_key.derive(PAYMENT_METHOD_KEY_SUFFIX);
         let request = self.post(&["v1", "payment_methods"], &key, &body)?;

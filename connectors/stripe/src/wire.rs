@@ -47,13 +47,47 @@ pub struct PaymentIntentCreate<'a> {
     pub return_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping: Option<&'a Shipping>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_descriptor_suffix: Option<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: FormMetadata<'a>,
     pub expand: [&'static str; 1],
 }
 
+/// A PaymentIntent's `shipping` (`optional_fields_shipping`): `name` and `address` are
+/// required by the document, `phone` is optional; `carrier` and `tracking_number` are not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shipping {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub address: Address,
+}
+
+/// `address` of `shipping` and of `billing_details`: Stripe's six fields, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Address {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
 /// `POST /v1/payment_methods` with a raw card (`type=card`, `card[number]`, `card[exp_month]`,
-/// `card[exp_year]`, `card[cvc]`, `billing_details[name]`): Stripe takes it only from accounts
+/// `card[exp_year]`, `card[cvc]`, `billing_details[…]`): Stripe takes it only from accounts
 /// with raw card data access. The 2024-04-10 document has no raw card in a PaymentIntent's
 /// `payment_method_data`, hence this separate call.
 #[derive(Debug, Serialize)]
@@ -62,7 +96,7 @@ pub struct PaymentMethodCreate<'a> {
     pub kind: &'static str,
     pub card: CardData<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub billing_details: Option<BillingDetails<'a>>,
+    pub billing_details: Option<BillingDetails>,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,9 +108,17 @@ pub struct CardData<'a> {
     pub cvc: Option<&'a str>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct BillingDetails<'a> {
-    pub name: &'a str,
+/// `billing_details` of a PaymentMethod (`billing_details_inner_params`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BillingDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
 }
 
 /// The created PaymentMethod: only its id is read.

@@ -50,6 +50,13 @@
 //! - 403 bodies are `{request_id, error_type: "action_not_allowed", error_codes: [code]}`;
 //!   422 for a body that is not a JSON object is `request_malformed` /
 //!   `request_body_malformed` \[U\].
+//! - Payment details (`description`, `customer`, `billing_descriptor`, `shipping`,
+//!   `payment_ip`, the card source's `billing_address` and `phone`) are validated in the
+//!   document's shapes and limits (422 `request_invalid` with a code per member, see
+//!   `wire::payment_request`) and kept with their documented members only. `GET
+//!   /payments/{id}` answers them all (`PaymentDetails`); the 201 and 202 answers carry the
+//!   `customer` and the source's, as their schemas have only those. The customer gets a `cus_`
+//!   id: the one given, else one derived from the e-mail, else a new one \[U\].
 //! - `balances` carries an extra `id` (the payment id) because the published schema requires
 //!   one (a quirk of the document).
 //! - Webhooks (`payment_approved`, `payment_declined`, `payment_pending`, `card_verified`,

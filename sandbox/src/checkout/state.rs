@@ -105,6 +105,10 @@ pub(crate) struct Card {
     pub(crate) name: Option<String>,
     /// The issuer's verdict for this card: `Some((code, summary))` declines.
     pub(crate) decline: Option<(&'static str, &'static str)>,
+    /// `billing_address` (`Address`) as validated: the documented members only.
+    pub(crate) billing_address: Option<Map<String, Value>>,
+    /// `phone` (`PhoneNumber`) as validated.
+    pub(crate) phone: Option<Map<String, Value>>,
 }
 
 /// `balances`, in minor units.
@@ -166,6 +170,19 @@ pub(crate) struct NewPayment {
     pub(crate) success_url: Option<Url>,
     pub(crate) failure_url: Option<Url>,
     pub(crate) card: Card,
+    pub(crate) details: Details,
+}
+
+/// What a payment request says about the customer and the payment beyond the card, kept as
+/// validated JSON (the documented members only) to be answered back.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Details {
+    pub(crate) description: Option<String>,
+    /// `{id, email?, name?}`: the id is the request's, or one the simulator gives the customer.
+    pub(crate) customer: Option<Map<String, Value>>,
+    pub(crate) billing_descriptor: Option<Map<String, Value>>,
+    pub(crate) shipping: Option<Map<String, Value>>,
+    pub(crate) payment_ip: Option<String>,
 }
 
 /// Optional fields every follow-up action carries.
@@ -693,7 +710,10 @@ mod tests {
                 fingerprint: "F".into(),
                 name: None,
                 decline: cards::decline_for(number),
+                billing_address: None,
+                phone: None,
             },
+            details: Details::default(),
         };
         let mut p = Payment::new(request, OffsetDateTime::now_utc());
         p.authorize(OffsetDateTime::now_utc());

@@ -1,6 +1,7 @@
 //! Checkout.com's wire shapes: request validation (with Checkout's `error_codes`) and the JSON
 //! bodies of answers and webhooks, as the published OpenAPI document describes them.
 
+use paybridge_core::details::CountryCode;
 use paybridge_core::money::Currency;
 use paybridge_core::payment_method::{luhn_valid, CardNetwork};
 use paybridge_core::webhook::hmac_sha256;
@@ -11,7 +12,8 @@ use url::Url;
 use super::cards;
 use super::ids;
 use super::state::{
-    Action, ActionFields, AuthorizationType, Balances, Card, Event, NewPayment, Payment, MAX_AMOUNT,
+    Action, ActionFields, AuthorizationType, Balances, Card, Details, Event, NewPayment, Payment,
+    MAX_AMOUNT,
 };
 
 /// `reference` is at most 50 characters on payments, captures, voids and refunds.
@@ -117,9 +119,24 @@ fn finish<T>(value: T, codes: Codes) -> Result<T, Vec<&'static str>> {
 ///   (before the current month, UTC) \[U: Checkout's exact codes for expiry\];
 /// - `cvv_invalid` (not 3–4 digits), `capture_invalid`, `authorization_type_invalid`,
 ///   `reference_invalid` (over 50), `payment_type_invalid`, `3ds_invalid`,
-///   `success_url_invalid` / `failure_url_invalid`, `metadata_invalid` (not a flat object) \[U\].
+///   `success_url_invalid` / `failure_url_invalid`, `metadata_invalid` (not a flat object) \[U\];
+/// - the payment details, in the document's shapes and limits: `description_invalid` (over
+///   100) \[U: code\]; `customer_invalid`, `billing_descriptor_invalid` (not an object) \[U:
+///   codes\]; `customer_id_invalid` (not `cus_` and 26 characters),
+///   `customer_email_invalid` (not an address, over 255), `customer_name_invalid` (over 255)
+///   \[U: codes\]; `billing_descriptor_name_required` / `_invalid` (over 25),
+///   `billing_descriptor_city_required` / `_invalid` (empty, over 13) (Checkout's codes),
+///   `billing_descriptor_reference_invalid` (over 50) \[U: code\]; `address_invalid` for
+///   `shipping.address` (Checkout's code) and `billing_address_invalid` for
+///   `source.billing_address` \[U: code\] (`Address`: lines over 200, city or zip over 50, a
+///   country that is not an ISO 3166-1 alpha-2 code, a member that is not a string);
+///   `phone_number_invalid` (not 6–25 characters), `phone_country_code_invalid` (not 1–7)
+///   \[U: codes\]; `payment_ip_invalid` (not an IPv4 address: the document's `format: ipv4`)
+///   \[U: code; the live API may take IPv6\].
 ///
-/// Unknown fields are ignored. `capture_on` is ignored (no scheduled captures) \[U\].
+/// Unknown fields are ignored, and not kept. `capture_on` is ignored (no scheduled captures)
+/// \[U\]. A dynamic billing descriptor is taken as if the account had it enabled (Checkout.com
+/// enables it per account) \[U\].
 pub(crate) fn payment_request(
     fields: &Map<String, Value>,
     processing_channel_id: &str,
@@ -199,6 +216,7 @@ pub(crate) fn payment_request(
         .check(redirect_url(fields, "failure_url"), "failure_url_invalid")
         .flatten();
     let common = action_fields(fields, &mut codes);
+    let details = details(fields, &mut codes);
 
     match (currency, amount, card, authorization_type) {
         (Some(currency), Some(amount), Some(card), Some(authorization_type)) => finish(
@@ -214,6 +232,7 @@ pub(crate) fn payment_request(
                 success_url,
                 failure_url,
                 card,
+                details,
             },
             codes,
         ),
@@ -308,6 +327,12 @@ fn card_source(source: Option<&Value>, today: Date, codes: &mut Codes) -> Option
     let name = codes
         .check(text(source, "name", 255), "card_holder_name_invalid")
         .flatten();
+    let billing_address = address(
+        source.get("billing_address"),
+        "billing_address_invalid",
+        codes,
+    );
+    let phone = phone(source.get("phone"), codes);
     let (number, expiry_month, expiry_year) = (number?, month?, year?);
     Some(Card {
         source_id: ids::new("src"),
@@ -319,7 +344,224 @@ fn card_source(source: Option<&Value>, today: Date, codes: &mut Codes) -> Option
         fingerprint: fingerprint(number),
         name,
         decline: cards::decline_for(number),
+        billing_address,
+        phone,
     })
+}
+
+/// An optional object member: absent or `null` is `None`, an object is `Some`, anything else
+/// notes `code`.
+fn object_at<'a>(
+    value: Option<&'a Value>,
+    code: &'static str,
+    codes: &mut Codes,
+) -> Option<&'a Map<String, Value>> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(_) => {
+            codes.push(code);
+            None
+        }
+    }
+}
+
+/// Copies the string members `(key, shortest, longest)` of `from` that are present into a new
+/// object; `Err` when one is not a string or its length is out of range.
+fn strings(
+    from: &Map<String, Value>,
+    members: &[(&str, usize, usize)],
+) -> Result<Map<String, Value>, ()> {
+    let mut out = Map::new();
+    for &(key, shortest, longest) in members {
+        match from.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if (shortest..=longest).contains(&s.chars().count()) => {
+                out.insert(key.to_owned(), Value::String(s.clone()));
+            }
+            Some(_) => return Err(()),
+        }
+    }
+    Ok(out)
+}
+
+/// `Address`: two lines of at most 200 characters, city and zip at most 50, `state`, and an
+/// ISO 3166-1 alpha-2 `country`. `None` when absent or empty.
+fn address(
+    value: Option<&Value>,
+    code: &'static str,
+    codes: &mut Codes,
+) -> Option<Map<String, Value>> {
+    let from = object_at(value, code, codes)?;
+    let members = [
+        ("address_line1", 0, 200),
+        ("address_line2", 0, 200),
+        ("city", 0, 50),
+        ("state", 0, usize::MAX),
+        ("zip", 0, 50),
+        ("country", 2, 2),
+    ];
+    let country_ok = |a: &Map<String, Value>| {
+        a.get("country")
+            .and_then(Value::as_str)
+            .is_none_or(|c| CountryCode::new(c).is_ok())
+    };
+    let address = codes.check(
+        strings(from, &members).and_then(|a| if country_ok(&a) { Ok(a) } else { Err(()) }),
+        code,
+    )?;
+    (!address.is_empty()).then_some(address)
+}
+
+/// `PhoneNumber`: `country_code` of 1–7 characters, `number` of 6–25.
+fn phone(value: Option<&Value>, codes: &mut Codes) -> Option<Map<String, Value>> {
+    let from = object_at(value, "phone_number_invalid", codes)?;
+    let code = codes.check(
+        strings(from, &[("country_code", 1, 7)]),
+        "phone_country_code_invalid",
+    );
+    let number = codes.check(strings(from, &[("number", 6, 25)]), "phone_number_invalid");
+    let mut phone = code?;
+    phone.extend(number?);
+    (!phone.is_empty()).then_some(phone)
+}
+
+/// An e-mail address as far as the simulator checks one: `local@domain.tld`, no spaces.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+/// `customer` {`id`, `email`, `name`}. The payment is linked to a customer with a `cus_` id:
+/// the one given (the simulator keeps no customers, so any well-formed id is taken \[U\]), or
+/// one derived from the e-mail, so the same address is the same customer (Checkout.com
+/// matches customers by e-mail \[U\]), or a new one.
+fn customer(fields: &Map<String, Value>, codes: &mut Codes) -> Option<Map<String, Value>> {
+    let from = object_at(fields.get("customer"), "customer_invalid", codes)?;
+    let id = codes
+        .check(text(from, "id", 30), "customer_id_invalid")
+        .flatten();
+    let id_ok = id.as_deref().is_none_or(|id| {
+        id.len() == 30
+            && id.starts_with("cus_")
+            && id[4..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    if !id_ok {
+        codes.push("customer_id_invalid");
+    }
+    let email = codes
+        .check(
+            text(from, "email", 255).and_then(|e| match e {
+                Some(e) if !is_email(&e) => Err(()),
+                other => Ok(other),
+            }),
+            "customer_email_invalid",
+        )
+        .flatten();
+    let name = codes
+        .check(text(from, "name", 255), "customer_name_invalid")
+        .flatten();
+    if id.is_none() && email.is_none() && name.is_none() {
+        return None;
+    }
+    let id = id.unwrap_or_else(|| match &email {
+        Some(email) => ids::derived("cus", email.to_ascii_lowercase().as_bytes()),
+        None => ids::new("cus"),
+    });
+    let mut customer = Map::new();
+    customer.insert("id".into(), id.into());
+    if let Some(email) = email {
+        customer.insert("email".into(), email.into());
+    }
+    if let Some(name) = name {
+        customer.insert("name".into(), name.into());
+    }
+    Some(customer)
+}
+
+/// `billing_descriptor`: `name` (at most 25) and `city` (1–13) required, `reference` (at most
+/// 50).
+fn billing_descriptor(
+    fields: &Map<String, Value>,
+    codes: &mut Codes,
+) -> Option<Map<String, Value>> {
+    let from = object_at(
+        fields.get("billing_descriptor"),
+        "billing_descriptor_invalid",
+        codes,
+    )?;
+    let mut member = |key, longest, required, invalid| match codes
+        .check(strings(from, &[(key, 1, longest)]), invalid)
+    {
+        Some(found) if found.is_empty() => {
+            codes.push(required);
+            None
+        }
+        found => found,
+    };
+    let name = member(
+        "name",
+        25,
+        "billing_descriptor_name_required",
+        "billing_descriptor_name_invalid",
+    );
+    let city = member(
+        "city",
+        13,
+        "billing_descriptor_city_required",
+        "billing_descriptor_city_invalid",
+    );
+    let reference = codes.check(
+        strings(from, &[("reference", 0, 50)]),
+        "billing_descriptor_reference_invalid",
+    );
+    let mut descriptor = name?;
+    descriptor.extend(city?);
+    descriptor.extend(reference?);
+    Some(descriptor)
+}
+
+/// `description`, `customer`, `billing_descriptor`, `shipping` {`address`, `phone`} and
+/// `payment_ip`.
+fn details(fields: &Map<String, Value>, codes: &mut Codes) -> Details {
+    let description = codes
+        .check(text(fields, "description", 100), "description_invalid")
+        .flatten();
+    let shipping = object_at(fields.get("shipping"), "address_invalid", codes).and_then(|s| {
+        let mut shipping = Map::new();
+        if let Some(address) = address(s.get("address"), "address_invalid", codes) {
+            shipping.insert("address".into(), Value::Object(address));
+        }
+        if let Some(phone) = phone(s.get("phone"), codes) {
+            shipping.insert("phone".into(), Value::Object(phone));
+        }
+        (!shipping.is_empty()).then_some(shipping)
+    });
+    let payment_ip = codes
+        .check(
+            text(fields, "payment_ip", 45).and_then(|ip| match ip {
+                Some(ip) if ip.parse::<std::net::Ipv4Addr>().is_err() => Err(()),
+                other => Ok(other),
+            }),
+            "payment_ip_invalid",
+        )
+        .flatten();
+    Details {
+        description,
+        customer: customer(fields, codes),
+        billing_descriptor: billing_descriptor(fields, codes),
+        shipping,
+        payment_ip,
+    }
 }
 
 /// A stable, non-reversible card fingerprint: 64 upper-case hex characters, as in Checkout's
@@ -473,7 +715,19 @@ fn source(card: &Card) -> Value {
     if let Some(name) = &card.name {
         source["name"] = json!(name);
     }
+    insert_some(
+        &mut source,
+        "billing_address",
+        card.billing_address.clone().map(Value::Object),
+    );
+    insert_some(&mut source, "phone", card.phone.clone().map(Value::Object));
     source
+}
+
+/// `customer`, in the 201 and 202 answers and the payment's details.
+fn insert_customer(body: &mut Value, payment: &Payment) {
+    let customer = payment.request.details.customer.clone();
+    insert_some(body, "customer", customer.map(Value::Object));
 }
 
 /// Checkout's spelling of a card scheme.
@@ -534,6 +788,7 @@ pub(crate) fn payment_response(base: &Url, payment: &Payment) -> Value {
         "reference",
         payment.request.reference.clone().map(Value::from),
     );
+    insert_customer(&mut body, payment);
     body
 }
 
@@ -561,6 +816,7 @@ pub(crate) fn accepted_response(base: &Url, payment: &Payment) -> Value {
         "reference",
         payment.request.reference.clone().map(Value::from),
     );
+    insert_customer(&mut body, payment);
     body
 }
 
@@ -661,6 +917,20 @@ pub(crate) fn payment_details(base: &Url, payment: &Payment) -> Value {
     );
     if payment.request.three_ds {
         body["3ds"] = json!({ "downgraded": false, "enrolled": "Y" });
+    }
+    insert_customer(&mut body, payment);
+    let details = &payment.request.details;
+    let stored = [
+        ("description", details.description.clone().map(Value::from)),
+        (
+            "billing_descriptor",
+            details.billing_descriptor.clone().map(Value::Object),
+        ),
+        ("shipping", details.shipping.clone().map(Value::Object)),
+        ("payment_ip", details.payment_ip.clone().map(Value::from)),
+    ];
+    for (key, value) in stored {
+        insert_some(&mut body, key, value);
     }
     body
 }
@@ -787,4 +1057,237 @@ pub(crate) fn webhook(base: &Url, payment: &Payment, event: &Event, now: OffsetD
             "payment": payment_href(base, payment),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use paybridge_connector_tests::openapi::OpenApi;
+
+    use super::*;
+
+    fn today() -> Date {
+        OffsetDateTime::now_utc().date()
+    }
+
+    /// A card payment request with `extra` members added.
+    fn request(extra: Value) -> Map<String, Value> {
+        let mut fields = json!({
+            "source": {"type": "card", "number": "4242424242424242", "expiry_month": 12, "expiry_year": 2099},
+            "amount": 1000,
+            "currency": "GBP",
+            "capture": false,
+            "processing_channel_id": "pc_test",
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            match (key.as_str(), value) {
+                ("source", Value::Object(more)) => {
+                    let source = fields["source"].as_object_mut().unwrap();
+                    source.extend(more.clone());
+                }
+                _ => {
+                    fields[key] = value.clone();
+                }
+            }
+        }
+        fields.as_object().unwrap().clone()
+    }
+
+    fn codes(extra: Value) -> Vec<&'static str> {
+        payment_request(&request(extra), "pc_test", today()).unwrap_err()
+    }
+
+    fn every_detail() -> Value {
+        let address = |line1: &str| {
+            json!({"address_line1": line1, "address_line2": "Flat 2", "city": "London",
+                   "state": "Greater London", "zip": "NW1 5LR", "country": "GB", "unknown": 1})
+        };
+        json!({
+            "source": {
+                "billing_address": address("1 Billing Lane"),
+                "phone": {"country_code": "+44", "number": "2079460022"},
+            },
+            "description": "Set of 3 masks",
+            "customer": {"email": "ada@example.com", "name": "Ada Lovelace"},
+            "billing_descriptor": {"name": "PAYBRIDGE SHOP", "city": "LONDON", "reference": "ORD-1"},
+            "shipping": {
+                "address": address("2 Shipping Row"),
+                "phone": {"country_code": "+44", "number": "2079460033"},
+            },
+            "payment_ip": "203.0.113.9",
+        })
+    }
+
+    #[test]
+    fn details_are_kept_and_answered_as_the_document_describes() {
+        let spec = OpenApi::checkout_payments().unwrap();
+        let fields = request(every_detail());
+        assert!(spec
+            .check_request("POST", "/payments", &Value::Object(fields.clone()))
+            .unwrap());
+        let new = payment_request(&fields, "pc_test", today()).unwrap();
+        let mut payment = Payment::new(new, OffsetDateTime::now_utc());
+        let base = Url::parse("http://sim.test/").unwrap();
+        // Pending authentication, as a 3DS payment is answered.
+        let accepted = accepted_response(&base, &payment);
+        payment.authorize(OffsetDateTime::now_utc());
+
+        let details = payment_details(&base, &payment);
+        let customer_id = details["customer"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(customer_id, ids::derived("cus", b"ada@example.com"));
+        // The documented members only: `unknown` is not kept.
+        let address = |line1: &str| {
+            json!({"address_line1": line1, "address_line2": "Flat 2", "city": "London",
+                   "state": "Greater London", "zip": "NW1 5LR", "country": "GB"})
+        };
+        assert_eq!(
+            details["customer"],
+            json!({"id": customer_id, "email": "ada@example.com", "name": "Ada Lovelace"})
+        );
+        assert_eq!(details["description"], "Set of 3 masks");
+        assert_eq!(
+            details["billing_descriptor"],
+            json!({"name": "PAYBRIDGE SHOP", "city": "LONDON", "reference": "ORD-1"})
+        );
+        assert_eq!(
+            details["shipping"],
+            json!({"address": address("2 Shipping Row"),
+                   "phone": {"country_code": "+44", "number": "2079460033"}})
+        );
+        assert_eq!(details["payment_ip"], "203.0.113.9");
+        assert_eq!(
+            details["source"]["billing_address"],
+            address("1 Billing Lane")
+        );
+        assert_eq!(
+            details["source"]["phone"],
+            json!({"country_code": "+44", "number": "2079460022"})
+        );
+        spec.check_response("GET", "/payments/pay_x", 200, &details)
+            .unwrap();
+
+        // The 201 answer carries the customer and the source, not the rest.
+        let created = payment_response(&base, &payment);
+        assert_eq!(created["customer"], details["customer"]);
+        assert_eq!(
+            created["source"]["billing_address"],
+            address("1 Billing Lane")
+        );
+        for absent in [
+            "shipping",
+            "billing_descriptor",
+            "payment_ip",
+            "description",
+        ] {
+            assert!(created.get(absent).is_none(), "{absent}");
+        }
+        spec.check_response("POST", "/payments", 201, &created)
+            .unwrap();
+        assert_eq!(accepted["customer"], details["customer"]);
+        spec.check_response("POST", "/payments", 202, &accepted)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_payment_without_details_answers_none() {
+        let new = payment_request(&request(json!({})), "pc_test", today()).unwrap();
+        let payment = Payment::new(new, OffsetDateTime::now_utc());
+        let details = payment_details(&Url::parse("http://sim.test/").unwrap(), &payment);
+        for absent in [
+            "customer",
+            "shipping",
+            "billing_descriptor",
+            "payment_ip",
+            "description",
+        ] {
+            assert!(details.get(absent).is_none(), "{absent}");
+        }
+        assert!(details["source"].get("billing_address").is_none());
+    }
+
+    #[test]
+    fn customers_get_a_cus_id() {
+        let customer = |c: Value| {
+            let new = payment_request(&request(json!({"customer": c})), "pc_test", today());
+            new.unwrap().details.customer.map(Value::Object)
+        };
+        let given = "cus_y3oqhf46pyzuxjbcn2giaqnb44";
+        assert_eq!(customer(json!({"id": given})), Some(json!({"id": given})));
+        let named = customer(json!({"name": "Ada"})).unwrap();
+        assert!(named["id"].as_str().unwrap().starts_with("cus_"));
+        assert_eq!(customer(json!({})), None);
+    }
+
+    #[test]
+    fn mistyped_or_oversized_details_are_refused_with_their_codes() {
+        let cases = [
+            (
+                json!({"description": "x".repeat(101)}),
+                "description_invalid",
+            ),
+            (json!({"customer": "ada"}), "customer_invalid"),
+            (
+                json!({"customer": {"id": "cus_short"}}),
+                "customer_id_invalid",
+            ),
+            (
+                json!({"customer": {"email": "not an address"}}),
+                "customer_email_invalid",
+            ),
+            (
+                json!({"customer": {"name": "x".repeat(256)}}),
+                "customer_name_invalid",
+            ),
+            (
+                json!({"billing_descriptor": {"name": "SHOP"}}),
+                "billing_descriptor_city_required",
+            ),
+            (
+                json!({"billing_descriptor": {"city": "LONDON"}}),
+                "billing_descriptor_name_required",
+            ),
+            (
+                json!({"billing_descriptor": {"name": "SHOP", "city": "FOURTEEN CHARS"}}),
+                "billing_descriptor_city_invalid",
+            ),
+            (
+                json!({"billing_descriptor": {"name": "x".repeat(26), "city": "LONDON"}}),
+                "billing_descriptor_name_invalid",
+            ),
+            (
+                json!({"billing_descriptor": {"name": "SHOP", "city": "LONDON", "reference": "x".repeat(51)}}),
+                "billing_descriptor_reference_invalid",
+            ),
+            (
+                json!({"shipping": {"address": {"country": "gb"}}}),
+                "address_invalid",
+            ),
+            (
+                json!({"shipping": {"address": {"zip": 12345}}}),
+                "address_invalid",
+            ),
+            (
+                json!({"shipping": {"phone": {"number": "12345"}}}),
+                "phone_number_invalid",
+            ),
+            (
+                json!({"shipping": {"phone": {"number": "123456", "country_code": "+12345678"}}}),
+                "phone_country_code_invalid",
+            ),
+            (
+                json!({"source": {"billing_address": {"address_line1": "x".repeat(201)}}}),
+                "billing_address_invalid",
+            ),
+            (
+                json!({"source": {"phone": "2079460022"}}),
+                "phone_number_invalid",
+            ),
+            (json!({"payment_ip": "2001:db8::1"}), "payment_ip_invalid"),
+            (json!({"payment_ip": 203}), "payment_ip_invalid"),
+        ];
+        for (extra, code) in cases {
+            assert_eq!(codes(extra.clone()), [code], "{extra}");
+        }
+    }
 }

@@ -40,6 +40,13 @@
 //!   `amount` (> 0 \[U\]), `currencyCode` (three capitals) and `orderId` are required, since
 //!   there are no client sessions to take them from \[U\]. Unknown fields are 422 (the document
 //!   forbids them). Tokens are reusable.
+//! - `customerId`, `customer` (`CustomerDetailsAPISchema`: e-mail, mobile number, names,
+//!   billing and shipping addresses, ...), `order` (`OrderDetailsAPISchema`) and
+//!   `paymentMethod.descriptor` are checked against the document's shapes (lengths,
+//!   `format: email`, `CountryCodeEnum`, a line item's or fee's required `amount`): a
+//!   malformed one is 422 naming its path (`$.customer.billingAddress.countryCode`). Fields
+//!   the nested schemas do not declare are ignored and not kept \[U\]. What is kept comes
+//!   back in every Payment, as `PaymentAPIResponse` has it.
 //! - Outcomes by card (§3.8): authorized, declined (`statusReason` `ISSUER_DECLINED`,
 //!   `SOFT_DECLINE`, `DO_NOT_HONOR` \[U\]), failed (`APPLICATION_ERROR`, `ERROR` \[U\]),
 //!   3DS challenge (`PENDING`, `requiredAction.name` `3DS_AUTHENTICATION` \[U\] with a
@@ -83,6 +90,7 @@
 //!   (fail: `HARD_DECLINE`, `AUTHENTICATION_REQUIRED` \[U\]).
 
 mod cards;
+mod details;
 mod handlers;
 mod ids;
 mod state;

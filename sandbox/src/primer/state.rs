@@ -124,7 +124,10 @@ pub(crate) struct NewPayment {
     pub(crate) currency: String,
     pub(crate) order_id: String,
     pub(crate) customer_id: Option<String>,
+    /// `customer`, holding only the fields the document declares.
     pub(crate) customer: Option<Value>,
+    /// `order`, likewise.
+    pub(crate) order: Option<Value>,
     pub(crate) metadata: Option<Map<String, Value>>,
     pub(crate) authorization_type: AuthorizationType,
     pub(crate) payment_type: Option<String>,

@@ -5,8 +5,8 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::ids;
 use super::state::{AuthorizationType, NewPayment, Payment, Reason, ThreeDs, TransactionType};
+use super::{details, ids};
 
 /// `processor.name` of every payment.
 pub(crate) const PROCESSOR_NAME: &str = "PRIMER_TEST";
@@ -35,14 +35,15 @@ pub(crate) struct Invalid {
 }
 
 impl Invalid {
-    fn new(model: &'static str) -> Self {
+    pub(crate) fn new(model: &'static str) -> Self {
         Invalid {
             model,
             errors: Vec::new(),
         }
     }
 
-    fn push(&mut self, field: &str, description: impl Into<String>) {
+    /// A problem with `field` (a path such as `customer.billingAddress`; empty for the body).
+    pub(crate) fn push(&mut self, field: &str, description: impl Into<String>) {
         let path = if field.is_empty() {
             "$".to_owned()
         } else {
@@ -245,9 +246,13 @@ pub(crate) fn payment_request(body: &[u8]) -> Result<NewPayment, Invalid> {
     });
     let order_id = f.required_string("orderId", 256);
     let customer_id = f.string("customerId", 256);
-    let customer = f.object("customer").map(|c| Value::Object(c.clone()));
+    let customer = f
+        .present("customer")
+        .and_then(|c| details::object(c, details::CUSTOMER, "customer", &mut f.invalid));
     let metadata = f.object("metadata").cloned();
-    f.object("order");
+    let order = f
+        .present("order")
+        .and_then(|o| details::object(o, details::ORDER, "order", &mut f.invalid));
     let method = f.object("paymentMethod");
     let (mut authorization_type, mut payment_type, mut descriptor) =
         (AuthorizationType::Final, None, None);
@@ -284,6 +289,7 @@ pub(crate) fn payment_request(body: &[u8]) -> Result<NewPayment, Invalid> {
         order_id,
         customer_id,
         customer,
+        order,
         metadata,
         authorization_type,
         payment_type,
@@ -532,6 +538,9 @@ pub(crate) fn payment(payment: &Payment) -> Value {
     if let Some(customer) = &request.customer {
         body["customer"] = customer.clone();
     }
+    if let Some(order) = &request.order {
+        body["order"] = order.clone();
+    }
     if let Some(reason) = &payment.reason {
         body["statusReason"] = reason_json(reason);
     }
@@ -584,4 +593,47 @@ pub(crate) fn webhook(
         "signedAt": now.unix_timestamp().to_string(),
         "payment": payment_body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::primer::cards::Instrument;
+
+    #[test]
+    fn the_details_of_a_payment_request_come_back_in_the_payment() {
+        let request = json!({
+            "paymentMethodToken": "pmt_1", "amount": 1000, "currencyCode": "GBP",
+            "orderId": "ORD-1", "customerId": "cus_4711",
+            "customer": {"emailAddress": "ada@example.com",
+                         "billingAddress": {"addressLine1": "1 Main St", "countryCode": "GB"}},
+            "order": {"countryCode": "GB"},
+            "paymentMethod": {"descriptor": "SOCKSHOP"},
+        });
+        let new = payment_request(request.to_string().as_bytes()).unwrap();
+        let card = Instrument::for_card("4242424242424242", 12, 2099).unwrap();
+        let body = payment(&Payment::create(new, card, OffsetDateTime::now_utc()));
+        assert_eq!(body["customerId"], "cus_4711");
+        assert_eq!(body["customer"], request["customer"]);
+        assert_eq!(body["order"], request["order"]);
+        assert_eq!(body["paymentMethod"]["descriptor"], "SOCKSHOP");
+    }
+
+    #[test]
+    fn a_malformed_detail_refuses_the_whole_request() {
+        let request = json!({
+            "paymentMethodToken": "pmt_1", "amount": 1000, "currencyCode": "GBP",
+            "orderId": "ORD-1", "customer": {"shippingAddress": {"postalCode": ""}},
+        });
+        let invalid = payment_request(request.to_string().as_bytes()).unwrap_err();
+        assert_eq!(
+            invalid.body()["error"]["validationErrors"],
+            json!([{"model": "PaymentCreationAPIRequest", "errors": [{
+                "path": "$.customer.shippingAddress.postalCode",
+                "description": "Value must not be empty",
+            }]}])
+        );
+    }
 }

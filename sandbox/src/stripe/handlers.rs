@@ -474,8 +474,12 @@ async fn update_intent(
         let (params, expand) = read(&body, params::UPDATE_INTENT, wire::INTENT_EXPANSIONS)?;
         let update = requests::update(&params)?;
         let mut state = lock(&sim.state);
-        if let (Some(amount), Some(intent)) = (update.amount, state.intents.get(&id)) {
-            requests::amount(amount, &intent.currency, "amount")?;
+        if let Some(intent) = state.intents.get(&id) {
+            let card = intent.payment_method_types.iter().any(|t| t == "card");
+            requests::descriptors(&params, card)?;
+            if let Some(amount) = update.amount {
+                requests::amount(amount, &intent.currency, "amount")?;
+            }
         }
         state.update(&id, update)?;
         Ok(sim.intent_answer(&state, &id, &expand, None))
@@ -509,6 +513,8 @@ async fn capture(
 ) -> Response {
     answer((|| {
         let (params, expand) = read(&body, params::CAPTURE_INTENT, wire::INTENT_EXPANSIONS)?;
+        // Only card payments are captured here.
+        requests::descriptors(&params, true)?;
         let mut state = lock(&sim.state);
         let events = state.capture(&id, requests::capture(&params))?;
         sim.control.record(Operation::Capture);
@@ -544,6 +550,8 @@ async fn increment(
 ) -> Response {
     answer((|| {
         let (params, expand) = read(&body, params::INCREMENT_INTENT, wire::INTENT_EXPANSIONS)?;
+        // Only card payments are incremented.
+        requests::descriptors(&params, true)?;
         let mut state = lock(&sim.state);
         let outcome = state.increment(&id, requests::increment(&params))?;
         sim.control.record(Operation::Increment);

@@ -20,7 +20,7 @@
 //! |---|---|
 //! | `POST /v1/payment_intents` | 200 PaymentIntent; 402 `card_error` with the PaymentIntent embedded; 400 |
 //! | `GET /v1/payment_intents/{id}` | 200 PaymentIntent (`expand[]=latest_charge`, `payment_method`); 404 |
-//! | `POST /v1/payment_intents/{id}` | 200: updates `metadata`, `description`, `amount` (before confirmation), receipt and statement descriptors |
+//! | `POST /v1/payment_intents/{id}` | 200: updates `metadata`, `description`, `amount` (before confirmation), `receipt_email`, `statement_descriptor_suffix` |
 //! | `POST /v1/payment_intents/{id}/confirm` | as create |
 //! | `POST /v1/payment_intents/{id}/increment_authorization` | 200; 402 declined; 400 |
 //! | `POST /v1/payment_intents/{id}/capture` | 200; 400 |
@@ -56,6 +56,17 @@
 //!   since 2023-08-16 \[U\]); `payment_method_types[]=card` or
 //!   `automatic_payment_methods[allow_redirects]=never` avoid it. `return_url` only with
 //!   `confirm=true`.
+//! - **Payment details.** `receipt_email` (an e-mail address, else 400 `email_invalid`),
+//!   `shipping` (`name` and `address` required, else 400 `parameter_missing` naming
+//!   `shipping[name]` or `shipping[address]`; `address[line1|line2|city|state|postal_code|country]`,
+//!   `phone`, `carrier`, `tracking_number`), `description` and `statement_descriptor_suffix`
+//!   are kept on the PaymentIntent and copied to its Charges; `billing_details` (`name`,
+//!   `email`, `phone`, `address`) on the PaymentMethod and its Charges. Every one is answered
+//!   back where the document's objects carry it. Statement descriptors follow Stripe's
+//!   requirements: at most 22 characters, printable ASCII, at least one letter, none of
+//!   `< > \ ' " *` (else 400 naming the parameter \[U: the messages\]); `statement_descriptor`
+//!   is refused on PaymentIntents whose `payment_method_types` include `card`, as Stripe does
+//!   since 2024-01-02 \[U: on update, capture and increment as on create\].
 //! - **Outcomes** come from the card ([`cards`]): manual capture → `requires_capture`,
 //!   `amount_capturable = amount`; automatic → `succeeded`, `amount_received = amount`. A
 //!   decline is a 402 `card_error` (`code`, `decline_code`, `advice_code`,

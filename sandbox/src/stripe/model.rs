@@ -152,6 +152,9 @@ pub(crate) struct Charge {
     pub(crate) metadata: Map<String, Value>,
     pub(crate) statement_descriptor: Option<String>,
     pub(crate) statement_descriptor_suffix: Option<String>,
+    /// The PaymentIntent's `receipt_email` and `shipping` when the charge was made.
+    pub(crate) receipt_email: Option<String>,
+    pub(crate) shipping: Option<Map<String, Value>>,
     /// The amount authorized (raised by increments).
     pub(crate) amount: i64,
     pub(crate) amount_captured: i64,
@@ -224,6 +227,9 @@ pub(crate) struct Intent {
     pub(crate) statement_descriptor: Option<String>,
     pub(crate) statement_descriptor_suffix: Option<String>,
     pub(crate) receipt_email: Option<String>,
+    /// `shipping` as given (`name`, `address`, and `carrier`, `phone`, `tracking_number` when
+    /// given).
+    pub(crate) shipping: Option<Map<String, Value>>,
     pub(crate) setup_future_usage: Option<String>,
     pub(crate) payment_method: Option<String>,
     pub(crate) payment_method_types: Vec<String>,
@@ -287,6 +293,7 @@ pub(crate) struct Confirmation {
     pub(crate) off_session: bool,
     pub(crate) error_on_requires_action: bool,
     pub(crate) receipt_email: Option<String>,
+    pub(crate) shipping: Option<Map<String, Value>>,
     pub(crate) setup_future_usage: Option<String>,
 }
 

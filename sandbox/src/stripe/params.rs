@@ -47,7 +47,7 @@ pub(crate) enum Kind {
     /// A filter on a timestamp: an integer (that moment exactly) or a hash of `gt`, `gte`,
     /// `lt`, `lte` integers (`created[gte]=1712000000`).
     Range,
-    /// Anything: accepted and not interpreted by the simulator (e.g. `shipping`).
+    /// Anything: accepted and not interpreted by the simulator (e.g. `radar_options`).
     Opaque,
     /// A Stripe parameter the simulator does not simulate: refused with a 400.
     Unsupported,
@@ -106,6 +106,15 @@ const CARD_DATA: &[Field] = &[
     opt("cvc", STRING),
     opt("networks", Kind::Opaque),
 ];
+
+/// A PaymentIntent's `shipping` (`optional_fields_shipping`): `name` and `address` required.
+const SHIPPING: Kind = Kind::Hash(&[
+    req("address", Kind::Hash(ADDRESS)),
+    opt("carrier", STRING),
+    req("name", STRING),
+    opt("phone", STRING),
+    opt("tracking_number", STRING),
+]);
 
 /// `billing_details` of a PaymentMethod.
 const BILLING_DETAILS: Kind = Kind::Hash(&[
@@ -211,7 +220,7 @@ const CONFIRMATION: &[Field] = &[
         "setup_future_usage",
         Kind::Enum(&["off_session", "on_session"]),
     ),
-    opt("shipping", Kind::Opaque),
+    opt("shipping", SHIPPING),
     opt("use_stripe_sdk", Kind::Boolean),
     opt("confirmation_token", Kind::Unsupported),
 ];

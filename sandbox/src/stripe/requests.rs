@@ -99,6 +99,73 @@ fn text(params: &Params, pointer: &str) -> Option<String> {
     params.str(pointer).map(str::to_owned)
 }
 
+/// An e-mail address parameter: a local part, `@` and a dotted domain, no spaces \[U: Stripe's
+/// exact rule and message; the message does not repeat the address\].
+fn email(params: &Params, pointer: &str, param: &str) -> Result<Option<String>, ApiError> {
+    let Some(address) = params.str(pointer) else {
+        return Ok(None);
+    };
+    let valid = match address.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !address.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid {
+        Ok(Some(address.to_owned()))
+    } else {
+        Err(ApiError::validation("Invalid email address.")
+            .code("email_invalid")
+            .param(param))
+    }
+}
+
+/// Characters Stripe's statement descriptor requirements forbid.
+const FORBIDDEN_IN_DESCRIPTORS: [char; 6] = ['<', '>', '\\', '\'', '"', '*'];
+
+/// A statement descriptor (or suffix) as Stripe's requirements have it: Latin characters (the
+/// simulator takes printable ASCII), at least one letter, none of `< > \ ' " *`. The length
+/// (at most 22) is the parameter's own limit ([`super::params`]) \[U: the messages\].
+fn descriptor(text: &str, param: &str) -> Result<(), ApiError> {
+    let why = if !text.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        "it may contain only Latin characters"
+    } else if text.contains(FORBIDDEN_IN_DESCRIPTORS) {
+        "it cannot contain any of the characters < > \\ ' \" *"
+    } else if !text.chars().any(|c| c.is_ascii_alphabetic()) {
+        "it must contain at least one letter"
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::validation(format!("Invalid {param}: {why}.")).param(param))
+}
+
+/// The statement descriptors of a request on a PaymentIntent. `card`: the intent accepts
+/// cards, for which Stripe refuses `statement_descriptor` with a 400 (since 2024-01-02; its
+/// document says to use `statement_descriptor_suffix` for card charges) \[U: the message, and
+/// that capture, increment and update refuse it as create does\].
+pub(crate) fn descriptors(params: &Params, card: bool) -> Result<(), ApiError> {
+    if let Some(text) = params.str("/statement_descriptor") {
+        if card {
+            return Err(ApiError::validation(
+                "The statement_descriptor parameter is not supported for card payments. Use \
+                 statement_descriptor_suffix, which is appended to your account's statement \
+                 descriptor prefix.",
+            )
+            .param("statement_descriptor"));
+        }
+        descriptor(text, "statement_descriptor")?;
+    }
+    if let Some(text) = params.str("/statement_descriptor_suffix") {
+        descriptor(text, "statement_descriptor_suffix")?;
+    }
+    Ok(())
+}
+
 /// `POST /v1/payment_intents`.
 ///
 /// With neither `payment_method_types` nor `automatic_payment_methods`, automatic payment
@@ -138,6 +205,7 @@ pub(crate) fn new_intent(params: &Params) -> Result<NewIntent, ApiError> {
         Some(_) => params.strings("/payment_method_types"),
         None => vec!["card".to_owned()],
     };
+    descriptors(params, payment_method_types.iter().any(|t| t == "card"))?;
     let mut confirmation = confirmation(params)?;
     // On create the types are the intent's own, not a confirmation override.
     confirmation.payment_method_types = None;
@@ -206,7 +274,8 @@ pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
             Some("true" | "one_off" | "recurring")
         ),
         error_on_requires_action: params.bool("/error_on_requires_action").unwrap_or(false),
-        receipt_email: text(params, "/receipt_email"),
+        receipt_email: email(params, "/receipt_email", "receipt_email")?,
+        shipping: params.hash("/shipping").cloned(),
         setup_future_usage: text(params, "/setup_future_usage"),
     })
 }
@@ -222,6 +291,11 @@ fn card_data(params: &Params, root: &str, card: &str) -> Result<CardData, ApiErr
                 .param(card),
         );
     }
+    let billing_email = match root {
+        "" => "billing_details[email]".to_owned(),
+        _ => format!("{}[billing_details][email]", root.trim_start_matches('/')),
+    };
+    email(params, &at("billing_details/email"), &billing_email)?;
     Ok(CardData {
         number: text(params, &at("card/number")).unwrap_or_default(),
         exp_month: params.int(&at("card/exp_month")).unwrap_or_default(),
@@ -258,7 +332,7 @@ pub(crate) fn update(params: &Params) -> Result<Update, ApiError> {
         amount,
         description: text(params, "/description"),
         metadata: params.hash("/metadata").cloned(),
-        receipt_email: text(params, "/receipt_email"),
+        receipt_email: email(params, "/receipt_email", "receipt_email")?,
         statement_descriptor: text(params, "/statement_descriptor"),
         statement_descriptor_suffix: text(params, "/statement_descriptor_suffix"),
     })
@@ -344,10 +418,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::stripe::params::{parse, CREATE_INTENT, CREATE_REFUND};
+    use crate::stripe::params::{parse, CREATE_INTENT, CREATE_PAYMENT_METHOD, CREATE_REFUND};
 
     fn create(body: &str) -> Result<NewIntent, ApiError> {
-        new_intent(&parse(body.as_bytes(), CREATE_INTENT).unwrap())
+        parse(body.as_bytes(), CREATE_INTENT).and_then(|params| new_intent(&params))
     }
 
     #[test]
@@ -397,6 +471,122 @@ mod tests {
             .unwrap_err()
             .object();
         assert_eq!(error["code"], "url_invalid");
+    }
+
+    #[test]
+    fn statement_descriptors_follow_stripes_rules() {
+        let refused = |body: &str| {
+            let error = create(&format!("amount=100&currency=usd&{body}"))
+                .unwrap_err()
+                .object();
+            (error["param"].clone(), error["type"].clone())
+        };
+        // Card PaymentIntents take the suffix only.
+        for body in [
+            "statement_descriptor=SHOP",
+            "statement_descriptor=SHOP&payment_method_types[]=card",
+        ] {
+            assert_eq!(
+                refused(body),
+                (
+                    "statement_descriptor".into(),
+                    "invalid_request_error".into()
+                ),
+                "{body}"
+            );
+        }
+        let other = create(
+            "amount=100&currency=usd&payment_method_types[]=sepa_debit&statement_descriptor=SHOP",
+        )
+        .unwrap();
+        assert_eq!(other.statement_descriptor.as_deref(), Some("SHOP"));
+        assert_eq!(
+            refused("payment_method_types[]=sepa_debit&statement_descriptor=1234"),
+            (
+                "statement_descriptor".into(),
+                "invalid_request_error".into()
+            )
+        );
+        for bad in [
+            "ORDER%3C7",
+            "ORDER%3E7",
+            "ORDER%5C7",
+            "ORDER'7",
+            "ORDER%227",
+            "ORDER*7",
+            "1234",
+            "CAF%C3%89",
+            "ABCDEFGHIJKLMNOPQRSTUVW",
+        ] {
+            assert_eq!(
+                refused(&format!("statement_descriptor_suffix={bad}")),
+                (
+                    "statement_descriptor_suffix".into(),
+                    "invalid_request_error".into()
+                ),
+                "{bad}"
+            );
+        }
+        let ok =
+            create("amount=100&currency=usd&statement_descriptor_suffix=ORDER+77%2F1").unwrap();
+        assert_eq!(
+            ok.statement_descriptor_suffix.as_deref(),
+            Some("ORDER 77/1")
+        );
+    }
+
+    #[test]
+    fn shipping_needs_a_name_and_an_address() {
+        let base = "amount=100&currency=usd";
+        let intent = create(&format!(
+            "{base}&shipping[name]=Ada+Lovelace&shipping[phone]=%2B442079460000\
+             &shipping[address][line1]=1+Main+St&shipping[address][country]=GB"
+        ))
+        .unwrap();
+        let shipping = intent.confirmation.shipping.unwrap();
+        assert_eq!(shipping["name"], "Ada Lovelace");
+        assert_eq!(shipping["phone"], "+442079460000");
+        assert_eq!(shipping["address"]["line1"], "1 Main St");
+        for (body, param) in [
+            ("shipping[address][line1]=1+Main+St", "shipping[name]"),
+            ("shipping[name]=Ada", "shipping[address]"),
+            (
+                "shipping[name]=Ada&shipping[address][line3]=x",
+                "shipping[address][line3]",
+            ),
+        ] {
+            let error = create(&format!("{base}&{body}")).unwrap_err().object();
+            assert_eq!(error["param"], param, "{body}: {error}");
+        }
+    }
+
+    #[test]
+    fn email_addresses_are_checked_without_being_repeated() {
+        let error = create("amount=100&currency=usd&receipt_email=ada.example.com")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["code"], "email_invalid");
+        assert_eq!(error["param"], "receipt_email");
+        assert!(!error["message"].to_string().contains("ada"));
+        let intent = create("amount=100&currency=usd&receipt_email=ada%40example.com").unwrap();
+        assert_eq!(
+            intent.confirmation.receipt_email.as_deref(),
+            Some("ada@example.com")
+        );
+        let method = |body: &str| {
+            new_payment_method(&parse(body.as_bytes(), CREATE_PAYMENT_METHOD).unwrap())
+        };
+        let card = "type=card&card[number]=4242424242424242&card[exp_month]=1&card[exp_year]=2040";
+        let error = method(&format!("{card}&billing_details[email]=nope"))
+            .unwrap_err()
+            .object();
+        assert_eq!(error["param"], "billing_details[email]");
+        let data = method(&format!(
+            "{card}&billing_details[email]=a%40b.co&billing_details[address][postal_code]=NW1"
+        ))
+        .unwrap();
+        assert_eq!(data.billing_details["email"], "a@b.co");
+        assert_eq!(data.billing_details["address"]["postal_code"], "NW1");
     }
 
     #[test]

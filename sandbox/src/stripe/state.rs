@@ -77,6 +77,7 @@ impl State {
             statement_descriptor: new.statement_descriptor,
             statement_descriptor_suffix: new.statement_descriptor_suffix,
             receipt_email: None,
+            shipping: None,
             setup_future_usage: None,
             payment_method: None,
             payment_method_types: new.payment_method_types,
@@ -107,6 +108,7 @@ impl State {
                 intent.capture_method = method;
             }
             intent.receipt_email = confirmation.receipt_email;
+            intent.shipping = confirmation.shipping;
             intent.setup_future_usage = confirmation.setup_future_usage;
         }
         outcome
@@ -215,6 +217,9 @@ impl State {
         intent.last_payment_error = None;
         if confirmation.receipt_email.is_some() {
             intent.receipt_email = confirmation.receipt_email;
+        }
+        if confirmation.shipping.is_some() {
+            intent.shipping = confirmation.shipping;
         }
         if confirmation.setup_future_usage.is_some() {
             intent.setup_future_usage = confirmation.setup_future_usage;
@@ -343,6 +348,8 @@ impl State {
             metadata: intent.metadata.clone(),
             statement_descriptor: intent.statement_descriptor.clone(),
             statement_descriptor_suffix: intent.statement_descriptor_suffix.clone(),
+            receipt_email: intent.receipt_email.clone(),
+            shipping: intent.shipping.clone(),
             amount: intent.amount,
             amount_captured: 0,
             released: 0,

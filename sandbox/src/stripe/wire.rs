@@ -161,7 +161,6 @@ pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
         "receipt_email": intent.receipt_email,
         "review": null,
         "setup_future_usage": intent.setup_future_usage,
-        "shipping": null,
         "statement_descriptor": intent.statement_descriptor,
         "statement_descriptor_suffix": intent.statement_descriptor_suffix,
         "status": intent.status.as_str(),
@@ -180,6 +179,7 @@ pub(crate) fn intent(view: View<'_>, intent: &Intent) -> Value {
                 "payment_method_options",
                 with_fields(json!({}), [("card", card_options)]),
             ),
+            ("shipping", shipping(intent.shipping.as_ref())),
         ],
     )
 }
@@ -203,24 +203,44 @@ pub(crate) fn payment_error(state: &State, error: &PaymentError) -> ApiError {
     api
 }
 
-fn billing_details(given: &Map<String, Value>) -> Value {
-    let fields = |from: Option<&Map<String, Value>>, names: &[&str]| -> Map<String, Value> {
-        names
-            .iter()
-            .map(|&name| {
-                let value = from.and_then(|m| m.get(name)).cloned();
-                (name.to_owned(), value.unwrap_or(Value::Null))
-            })
-            .collect()
-    };
-    let address = given.get("address").and_then(Value::as_object);
-    let address = fields(
-        address,
+/// `names` of `from`, each `null` when not given: the document's nullable fields are always
+/// present.
+fn fields(from: Option<&Map<String, Value>>, names: &[&str]) -> Map<String, Value> {
+    names
+        .iter()
+        .map(|&name| {
+            let value = from.and_then(|m| m.get(name)).cloned();
+            (name.to_owned(), value.unwrap_or(Value::Null))
+        })
+        .collect()
+}
+
+/// The `address` schema: six nullable fields.
+fn address(given: Option<&Value>) -> Value {
+    Value::Object(fields(
+        given.and_then(Value::as_object),
         &["city", "country", "line1", "line2", "postal_code", "state"],
-    );
+    ))
+}
+
+fn billing_details(given: &Map<String, Value>) -> Value {
     let mut details = fields(Some(given), &["email", "name", "phone"]);
-    details.insert("address".to_owned(), Value::Object(address));
+    details.insert("address".to_owned(), address(given.get("address")));
     Value::Object(details)
+}
+
+/// The `shipping` schema (`null` when none was given): `name` and `address` as given (both
+/// required on input), `carrier`, `phone` and `tracking_number` `null` unless given.
+fn shipping(given: Option<&Map<String, Value>>) -> Value {
+    let Some(given) = given else {
+        return Value::Null;
+    };
+    let mut out = fields(
+        Some(given),
+        &["carrier", "name", "phone", "tracking_number"],
+    );
+    out.insert("address".to_owned(), address(given.get("address")));
+    Value::Object(out)
 }
 
 /// A PaymentMethod of type `card`.
@@ -382,12 +402,11 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
         "paid": !failed,
         "payment_method": charge.payment_method,
         "radar_options": {},
-        "receipt_email": null,
+        "receipt_email": charge.receipt_email,
         "receipt_number": null,
         "receipt_url": null,
         "refunded": !failed && amount_refunded >= charge.amount,
         "review": null,
-        "shipping": null,
         "source_transfer": null,
         "statement_descriptor": charge.statement_descriptor,
         "statement_descriptor_suffix": charge.statement_descriptor_suffix,
@@ -407,6 +426,7 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
             ("outcome", outcome),
             ("payment_intent", payment_intent),
             ("payment_method_details", payment_method_details),
+            ("shipping", shipping(charge.shipping.as_ref())),
         ],
     )
 }
@@ -541,5 +561,90 @@ impl<'a> EventBody<'a> {
             request: origin,
             kind,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::stripe::params::{parse, CREATE_INTENT, CREATE_PAYMENT_METHOD};
+    use crate::stripe::requests;
+    use time::OffsetDateTime;
+
+    /// A manual card payment with every detail, rendered with its charge expanded.
+    #[test]
+    fn payment_details_are_answered_where_the_objects_carry_them() {
+        let now = OffsetDateTime::now_utc();
+        let mut state = State::default();
+        let method = parse(
+            b"type=card&card[number]=4242424242424242&card[exp_month]=1&card[exp_year]=2040\
+              &billing_details[name]=Billie&billing_details[email]=b%40example.com\
+              &billing_details[phone]=%2B442079460022&billing_details[address][line1]=1+Lane\
+              &billing_details[address][country]=GB",
+            CREATE_PAYMENT_METHOD,
+        )
+        .unwrap();
+        let pm = state
+            .create_payment_method(requests::new_payment_method(&method).unwrap(), now)
+            .unwrap();
+        let body = format!(
+            "amount=1000&currency=usd&confirm=true&capture_method=manual&payment_method={pm}\
+             &payment_method_types[]=card&description=Order+77&receipt_email=a%40example.com\
+             &shipping[name]=Shippa&shipping[phone]=%2B442079460033\
+             &shipping[address][line1]=2+Row&shipping[address][postal_code]=NW1\
+             &statement_descriptor_suffix=ORDER+77"
+        );
+        let params = parse(body.as_bytes(), CREATE_INTENT).unwrap();
+        let (id, _) = state
+            .create_intent(requests::new_intent(&params).unwrap(), now)
+            .unwrap();
+        let base = Url::parse("http://sim.test/").unwrap();
+        let expand = ["latest_charge".to_owned()];
+        let view = View {
+            state: &state,
+            base: &base,
+            expand: &expand,
+        };
+        let answer = intent(view, &state.intents[&id]);
+        let shipping = json!({
+            "name": "Shippa", "phone": "+442079460033", "carrier": null, "tracking_number": null,
+            "address": {"line1": "2 Row", "line2": null, "city": null, "state": null,
+                        "postal_code": "NW1", "country": null},
+        });
+        assert_eq!(answer["status"], "requires_capture");
+        assert_eq!(answer["shipping"], shipping);
+        assert_eq!(answer["receipt_email"], "a@example.com");
+        assert_eq!(answer["description"], "Order 77");
+        assert_eq!(answer["statement_descriptor"], Value::Null);
+        assert_eq!(answer["statement_descriptor_suffix"], "ORDER 77");
+        let charge = &answer["latest_charge"];
+        assert_eq!(charge["shipping"], shipping);
+        assert_eq!(charge["receipt_email"], "a@example.com");
+        assert_eq!(charge["statement_descriptor_suffix"], "ORDER 77");
+        let billing = json!({
+            "name": "Billie", "email": "b@example.com", "phone": "+442079460022",
+            "address": {"line1": "1 Lane", "line2": null, "city": null, "state": null,
+                        "postal_code": null, "country": "GB"},
+        });
+        assert_eq!(charge["billing_details"], billing);
+        assert_eq!(
+            payment_method(&state.payment_methods[&pm])["billing_details"],
+            billing
+        );
+        // Without details: nulls, as the document's nullable fields.
+        let params = parse(b"amount=1000&currency=usd", CREATE_INTENT).unwrap();
+        let (bare, _) = state
+            .create_intent(requests::new_intent(&params).unwrap(), now)
+            .unwrap();
+        let view = View {
+            state: &state,
+            base: &base,
+            expand: &[],
+        };
+        let answer = intent(view, &state.intents[&bare]);
+        assert_eq!(answer["shipping"], Value::Null);
+        assert_eq!(answer["receipt_email"], Value::Null);
     }
 }
