@@ -114,6 +114,21 @@ impl ApiError {
         )
     }
 
+    /// A connector's refusal, before sending, of a payment the API accepts: a value over its
+    /// processor's own limit, a currency or card it does not take. 422: the request is valid,
+    /// this connector cannot carry it.
+    pub fn refused_by_connector(connector: &str, err: &ConnectorError) -> Self {
+        match err {
+            ConnectorError::InvalidRequest { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorType::InvalidRequest,
+                "connector_refused_request",
+                format!("connector {connector} cannot take this payment: {err}"),
+            ),
+            other => Self::from_connector(other),
+        }
+    }
+
     /// A connector error for an operation that got no processor verdict and whose outcome is
     /// known (nothing happened). Unknown outcomes are not errors of the API: the payment is kept
     /// in `processing` for a sync to resolve.

@@ -4,6 +4,9 @@
   so, and this hook makes the generated numbers' last digit the right one.
 - Metadata keys: the document's `propertyNames` (1 to 40 characters, no control characters)
   is not honoured by the generators, so keys outside it are dropped before sending.
+- The customer's older top-level fields (`customer_id`, `email`, `name`, `phone`,
+  `phone_country_code`) must equal their `customer` fields where both are given, which a
+  schema cannot say: the top-level value is set to the nested one.
 """
 
 import schemathesis
@@ -30,12 +33,31 @@ def _documented_key(key) -> bool:
     )
 
 
+_CUSTOMER_FIELDS = {
+    "customer_id": "id",
+    "email": "email",
+    "name": "name",
+    "phone": "phone",
+    "phone_country_code": "phone_country_code",
+}
+
+
+def _align_customer(body: dict) -> None:
+    customer = body.get("customer")
+    if not isinstance(customer, dict):
+        return
+    for top, nested in _CUSTOMER_FIELDS.items():
+        if body.get(top) is not None and customer.get(nested) is not None:
+            body[top] = customer[nested]
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # Every phase's requests pass here (map_body does not see the coverage phase's).
     body = case.body
     if not isinstance(body, dict):
         return
+    _align_customer(body)
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         for key in [k for k in metadata if not _documented_key(k)]:

@@ -346,14 +346,14 @@ fn nothing_sent(err: &ConnectorError, another_follows: bool) -> bool {
 /// The answer when every connector of the list passed the payment over: the first one's error
 /// (the merchant's preferred connector), with each connector's reason.
 fn no_connector_took(passed_over: &[(&'static str, ConnectorError)]) -> ApiError {
-    let Some((_, first)) = passed_over.first() else {
+    let Some((id, first)) = passed_over.first() else {
         return ApiError::invalid("unknown_connector", "no connector was named");
     };
-    let mut error = ApiError::from_connector(first);
+    let mut error = ApiError::refused_by_connector(id, first);
     if passed_over.len() > 1 {
         let reasons: Vec<String> = passed_over
             .iter()
-            .map(|(id, err)| format!("{id}: {}", ApiError::from_connector(err).message))
+            .map(|(id, err)| format!("{id}: {err}"))
             .collect();
         error.message = format!(
             "no connector of the list took the payment; {}",

@@ -276,7 +276,7 @@ fn browser_info(body: BrowserInfoBody) -> Result<BrowserInfo, ApiError> {
 }
 
 fn non_empty(field: &str, value: &Option<String>) -> Result<(), ApiError> {
-    if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+    if value.as_deref().is_some_and(str::is_empty) {
         return Err(ApiError::invalid(
             "invalid_text",
             format!("{field} must not be empty; leave it out instead"),
@@ -430,7 +430,7 @@ mod tests {
                 "payment_method_type",
             ),
             (
-                serde_json::json!({"merchant_order_reference_id": " "}),
+                serde_json::json!({"merchant_order_reference_id": ""}),
                 "invalid_text",
                 "merchant_order_reference_id",
             ),
