@@ -31,12 +31,12 @@ pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static 
         phone: phone("2079460011"),
     });
     req.billing = Some(Contact {
-        address: Some(address("Billie", "1 Billing Lane")),
+        address: Some(address("Billie", "1 Billinglane")),
         phone: phone("2079460022"),
         email: email("ada.billing@example.com"),
     });
     req.shipping = Some(Contact {
-        address: Some(address("Shippa", "2 Shipping Row")),
+        address: Some(address("Shippa", "2 Shippingrow")),
         phone: phone("2079460033"),
         email: None,
     });
@@ -52,10 +52,10 @@ pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static 
         (PaymentDetail::CustomerName, "Ada Markername"),
         (PaymentDetail::CustomerEmail, "ada.customer@example.com"),
         (PaymentDetail::CustomerPhone, "2079460011"),
-        (PaymentDetail::BillingAddress, "1 Billing Lane"),
+        (PaymentDetail::BillingAddress, "1 Billinglane"),
         (PaymentDetail::BillingPhone, "2079460022"),
         (PaymentDetail::BillingEmail, "ada.billing@example.com"),
-        (PaymentDetail::ShippingAddress, "2 Shipping Row"),
+        (PaymentDetail::ShippingAddress, "2 Shippingrow"),
         (PaymentDetail::ShippingPhone, "2079460033"),
         (PaymentDetail::Description, "Marker description 77"),
         (PaymentDetail::StatementDescriptorName, "MARKERSHOP"),
@@ -63,6 +63,22 @@ pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static 
         (PaymentDetail::IpAddress, "203.0.113.77"),
     ]
 }
+
+/// The personal data [`every_detail`] fills in (written without spaces, so a form body shows
+/// them as a JSON one does): never in a log.
+pub const PERSONAL_DATA: &[&str] = &[
+    "Markername",
+    "ada.customer",
+    "ada.billing",
+    "2079460011",
+    "2079460022",
+    "2079460033",
+    "Billinglane",
+    "Shippingrow",
+    "Billie",
+    "Shippa",
+    "203.0.113.77",
+];
 
 /// Every value the requests carried: the string and number leaves of JSON bodies, and the
 /// decoded values of form bodies.

@@ -89,6 +89,11 @@ pub fn check_for_secrets(logs: &LogCapture, target: &Target) -> Outcome {
             leaks.push("a configured secret (API key or webhook secret)".to_owned());
         }
     }
+    for personal in crate::details::PERSONAL_DATA {
+        if text.contains(personal) {
+            leaks.push(format!("personal data ({personal})"));
+        }
+    }
     let cvc_shapes = ["\"cvv\":\"", "\"cvc\":\"", "cvc]=", "cvv=", "cvc="];
     if cvc_shapes
         .iter()
