@@ -47,22 +47,25 @@ pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static 
         ip_address: "203.0.113.77".parse().ok(),
         ..BrowserInfo::default()
     });
-    vec![
-        (PaymentDetail::CustomerId, "cust-marker-4711"),
-        (PaymentDetail::CustomerName, "Ada Markername"),
-        (PaymentDetail::CustomerEmail, "ada.customer@example.com"),
-        (PaymentDetail::CustomerPhone, "2079460011"),
-        (PaymentDetail::BillingAddress, "1 Billinglane"),
-        (PaymentDetail::BillingPhone, "2079460022"),
-        (PaymentDetail::BillingEmail, "ada.billing@example.com"),
-        (PaymentDetail::ShippingAddress, "2 Shippingrow"),
-        (PaymentDetail::ShippingPhone, "2079460033"),
-        (PaymentDetail::Description, "Marker description 77"),
-        (PaymentDetail::StatementDescriptorName, "MARKERSHOP"),
-        (PaymentDetail::StatementDescriptorSuffix, "ORDER77"),
-        (PaymentDetail::IpAddress, "203.0.113.77"),
-    ]
+    MARKERS.to_vec()
 }
+
+/// Each detail [`every_detail`] fills in, and the text that shows it reached a processor.
+pub const MARKERS: [(PaymentDetail, &str); 13] = [
+    (PaymentDetail::CustomerId, "cust-marker-4711"),
+    (PaymentDetail::CustomerName, "Ada Markername"),
+    (PaymentDetail::CustomerEmail, "ada.customer@example.com"),
+    (PaymentDetail::CustomerPhone, "2079460011"),
+    (PaymentDetail::BillingAddress, "1 Billinglane"),
+    (PaymentDetail::BillingPhone, "2079460022"),
+    (PaymentDetail::BillingEmail, "ada.billing@example.com"),
+    (PaymentDetail::ShippingAddress, "2 Shippingrow"),
+    (PaymentDetail::ShippingPhone, "2079460033"),
+    (PaymentDetail::Description, "Marker description 77"),
+    (PaymentDetail::StatementDescriptorName, "MARKERSHOP"),
+    (PaymentDetail::StatementDescriptorSuffix, "ORDER77"),
+    (PaymentDetail::IpAddress, "203.0.113.77"),
+];
 
 /// The personal data [`every_detail`] fills in (written without spaces, so a form body shows
 /// them as a JSON one does): never in a log.

@@ -254,6 +254,18 @@ impl PostalAddress {
         ]
     }
 
+    /// The second line with the third after it (`"line2, line3"`), for processors whose
+    /// addresses have two lines: nothing is dropped. Blank lines are left out.
+    pub fn second_line(&self) -> Option<std::borrow::Cow<'_, str>> {
+        fn given(line: &Option<String>) -> Option<&str> {
+            line.as_deref().filter(|l| !l.trim().is_empty())
+        }
+        match (given(&self.line2), given(&self.line3)) {
+            (Some(two), Some(three)) => Some(std::borrow::Cow::Owned(format!("{two}, {three}"))),
+            (two, three) => two.or(three).map(std::borrow::Cow::Borrowed),
+        }
+    }
+
     /// `true` when no line, city, state, zip or country is given (a name alone is no address).
     pub fn has_no_location(&self) -> bool {
         self.line1.is_none()
@@ -274,6 +286,31 @@ impl fmt::Debug for PostalAddress {
         }
     }
 }
+
+/// The API's names of a billing address's parts, in [`PostalAddress::parts`] order (for
+/// errors that name the field).
+pub const BILLING_ADDRESS_FIELDS: [&str; 8] = [
+    "billing.address.first_name",
+    "billing.address.last_name",
+    "billing.address.line1",
+    "billing.address.line2",
+    "billing.address.line3",
+    "billing.address.city",
+    "billing.address.state",
+    "billing.address.zip",
+];
+
+/// The API's names of a shipping address's parts, in [`PostalAddress::parts`] order.
+pub const SHIPPING_ADDRESS_FIELDS: [&str; 8] = [
+    "shipping.address.first_name",
+    "shipping.address.last_name",
+    "shipping.address.line1",
+    "shipping.address.line2",
+    "shipping.address.line3",
+    "shipping.address.city",
+    "shipping.address.state",
+    "shipping.address.zip",
+];
 
 /// Where and how to reach someone: the public API's `billing` and `shipping` objects.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -515,6 +552,20 @@ mod tests {
             printed.contains("cus_42") && printed.contains("GB"),
             "{printed}"
         );
+    }
+
+    #[test]
+    fn the_third_line_follows_the_second() {
+        let mut address = PostalAddress {
+            line2: Some("Flat 7".into()),
+            line3: Some("Block B".into()),
+            ..PostalAddress::default()
+        };
+        assert_eq!(address.second_line().as_deref(), Some("Flat 7, Block B"));
+        address.line2 = Some("  ".into());
+        assert_eq!(address.second_line().as_deref(), Some("Block B"));
+        address.line3 = None;
+        assert_eq!(address.second_line(), None);
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::details::{BrowserInfo, Contact, Customer, StatementDescriptor};
+use crate::details::{
+    BrowserInfo, Contact, Customer, StatementDescriptor, BILLING_ADDRESS_FIELDS,
+    SHIPPING_ADDRESS_FIELDS,
+};
 use crate::error::ConnectorError;
 use crate::money::{Currency, MinorUnit};
 use crate::payment_method::{CardNetwork, PaymentMethod};
@@ -225,26 +228,6 @@ impl AuthorizeRequest {
 
     /// Every free-text detail with its field name and longest length.
     fn detail_texts(&self) -> Vec<(&'static str, Option<&str>, usize)> {
-        const BILLING: [&str; 8] = [
-            "billing.address.first_name",
-            "billing.address.last_name",
-            "billing.address.line1",
-            "billing.address.line2",
-            "billing.address.line3",
-            "billing.address.city",
-            "billing.address.state",
-            "billing.address.zip",
-        ];
-        const SHIPPING: [&str; 8] = [
-            "shipping.address.first_name",
-            "shipping.address.last_name",
-            "shipping.address.line1",
-            "shipping.address.line2",
-            "shipping.address.line3",
-            "shipping.address.city",
-            "shipping.address.state",
-            "shipping.address.zip",
-        ];
         let customer = self.customer.as_ref();
         let browser = self.browser_info.as_ref();
         let mut texts = vec![
@@ -305,7 +288,11 @@ impl AuthorizeRequest {
                 2048,
             ),
         ];
-        for (names, contact) in [(BILLING, &self.billing), (SHIPPING, &self.shipping)] {
+        let contacts = [
+            (BILLING_ADDRESS_FIELDS, &self.billing),
+            (SHIPPING_ADDRESS_FIELDS, &self.shipping),
+        ];
+        for (names, contact) in contacts {
             if let Some(address) = contact.as_ref().and_then(|c| c.address.as_ref()) {
                 texts.extend(
                     names

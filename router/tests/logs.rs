@@ -114,7 +114,7 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
     {
         secrets.push(token);
     }
-    secrets.extend(PERSONAL_DATA.iter().map(|s| (*s).to_owned()));
+    secrets.extend(personal_data().into_iter().map(str::to_owned));
     for secret in &secrets {
         assert!(
             !text.contains(secret.as_str()),

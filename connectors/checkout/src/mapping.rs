@@ -1,7 +1,6 @@
 //! From Checkout.com's answers to the unified vocabulary: statuses, amounts, decline codes,
 //! errors; and the payment details onto its payment request, within its documented limits.
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 
 use paybridge_core::details::{Contact, Phone, PostalAddress};
@@ -337,10 +336,7 @@ fn address<'a>(
     if a.has_no_location() {
         return Ok(None);
     }
-    let line2 = match (a.line2.as_deref(), a.line3.as_deref()) {
-        (Some(two), Some(three)) => Some(Cow::Owned(format!("{two}, {three}"))),
-        (two, three) => two.or(three).map(Cow::Borrowed),
-    };
+    let line2 = a.second_line();
     if line2.as_deref().is_some_and(|l| l.chars().count() > 200) {
         return Err(ConnectorError::invalid(
             if a.line3.is_some() {

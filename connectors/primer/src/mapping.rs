@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use paybridge_core::details::{Contact, PostalAddress};
+use paybridge_core::details::{
+    Contact, PostalAddress, BILLING_ADDRESS_FIELDS, SHIPPING_ADDRESS_FIELDS,
+};
 use paybridge_core::http::HttpResponse;
 use paybridge_core::*;
 
@@ -32,27 +34,8 @@ pub fn text(
 /// Our error field names of an address's parts, in [`PostalAddress::parts`] order.
 type PartNames = [&'static str; 8];
 
-const BILLING: PartNames = [
-    "billing.address.first_name",
-    "billing.address.last_name",
-    "billing.address.line1",
-    "billing.address.line2",
-    "billing.address.line3",
-    "billing.address.city",
-    "billing.address.state",
-    "billing.address.zip",
-];
-
-const SHIPPING: PartNames = [
-    "shipping.address.first_name",
-    "shipping.address.last_name",
-    "shipping.address.line1",
-    "shipping.address.line2",
-    "shipping.address.line3",
-    "shipping.address.city",
-    "shipping.address.state",
-    "shipping.address.zip",
-];
+const BILLING: PartNames = BILLING_ADDRESS_FIELDS;
+const SHIPPING: PartNames = SHIPPING_ADDRESS_FIELDS;
 
 /// Primer's field for each part, in the same order, with its `minLength`
 /// (`OptionalAddressAPISchema`). It has no third line: line 3 goes to `addressLine2`.
@@ -77,10 +60,7 @@ fn address<'a>(
         text(field, format_args!("customer.{object}.{part}"), value, min)?;
     }
     // Two lines at Primer: the third follows the second rather than being dropped.
-    let line2 = match (a.line2.as_deref(), a.line3.as_deref()) {
-        (Some(two), Some(three)) => Some(format!("{two}, {three}")),
-        (two, three) => two.or(three).map(str::to_owned),
-    };
+    let line2 = a.second_line().map(std::borrow::Cow::into_owned);
     let joined = line2.as_deref();
     text(
         names[4],

@@ -45,13 +45,7 @@ fn person(address: &PostalAddress) -> Option<String> {
 /// Stripe's `address` hash, `None` when nothing of a location is given. Stripe has two lines:
 /// a third line joins the second after a comma, so no part of the address is dropped.
 fn address(address: &PostalAddress) -> Option<wire::Address> {
-    let line2 = match (
-        given(address.line2.as_deref()),
-        given(address.line3.as_deref()),
-    ) {
-        (Some(two), Some(three)) => Some(format!("{two}, {three}")),
-        (two, three) => owned(two.or(three)),
-    };
+    let line2 = address.second_line().map(std::borrow::Cow::into_owned);
     let out = wire::Address {
         line1: owned(address.line1.as_deref()),
         line2,

@@ -430,23 +430,23 @@ pub async fn read_http_response(
     }
 }
 
-/// Every payment detail of a create request, with values found nowhere else and written the
-/// same in JSON and in a form body, so a test can look for them in what processors received
-/// and in the logs.
+/// Every payment detail of a create request, with the values of the conformance suite's
+/// details scenario (`paybridge_connector_tests::details`): found nowhere else, so a test can
+/// look for them in what processors received and in the logs.
 pub fn details() -> Value {
     json!({
         "customer": {"id": "cust-marker-4711", "name": "Ada Markername",
             "email": "ada.customer@example.com", "phone": "2079460011",
             "phone_country_code": "+44"},
         "billing": {
-            "address": {"line1": "Billinglane1", "line2": "Flat7", "city": "London",
-                "state": "Greater London", "zip": "NW15LR", "country": "GB",
+            "address": {"line1": "1 Billinglane", "line2": "Flat 7", "city": "London",
+                "state": "Greater London", "zip": "NW1 5LR", "country": "GB",
                 "first_name": "Billie", "last_name": "Lovelace"},
             "phone": {"number": "2079460022", "country_code": "+44"},
             "email": "ada.billing@example.com"
         },
         "shipping": {
-            "address": {"line1": "Shippingrow2", "city": "Leeds", "zip": "LS11UR",
+            "address": {"line1": "2 Shippingrow", "city": "Leeds", "zip": "LS1 1UR",
                 "country": "GB", "first_name": "Shippa", "last_name": "Lovelace"},
             "phone": {"number": "2079460033", "country_code": "+44"}
         },
@@ -461,38 +461,21 @@ pub fn details() -> Value {
     })
 }
 
-/// Each forwardable detail of [`details`] (by its name in `forwarded_details`) and the value
+/// Each forwardable detail of [`details`] by its name in `forwarded_details`, and the value
 /// that shows it reached a processor.
-pub const DETAIL_MARKERS: &[(&str, &str)] = &[
-    ("customer_id", "cust-marker-4711"),
-    ("customer_name", "Markername"),
-    ("customer_email", "ada.customer"),
-    ("customer_phone", "2079460011"),
-    ("billing_address", "Billinglane1"),
-    ("billing_phone", "2079460022"),
-    ("billing_email", "ada.billing"),
-    ("shipping_address", "Shippingrow2"),
-    ("shipping_phone", "2079460033"),
-    ("description", "Marker description 77"),
-    ("statement_descriptor_name", "MARKERSHOP"),
-    ("statement_descriptor_suffix", "ORDER77"),
-    ("ip_address", "203.0.113.77"),
-];
+pub fn detail_markers() -> Vec<(String, &'static str)> {
+    paybridge_connector_tests::details::MARKERS
+        .iter()
+        .map(|(detail, marker)| {
+            let name = serde_json::to_value(detail).expect("a name");
+            (name.as_str().unwrap_or_default().to_owned(), *marker)
+        })
+        .collect()
+}
 
 /// The personal data in [`details`]: never in a log.
-pub const PERSONAL_DATA: &[&str] = &[
-    "Markername",
-    "ada.customer",
-    "ada.billing",
-    "2079460011",
-    "2079460022",
-    "2079460033",
-    "Billinglane1",
-    "Shippingrow2",
-    "NW15LR",
-    "LS11UR",
-    "Billie",
-    "Shippa",
-    "203.0.113.77",
-    "MarkerAgent",
-];
+pub fn personal_data() -> Vec<&'static str> {
+    let mut personal = paybridge_connector_tests::details::PERSONAL_DATA.to_vec();
+    personal.push("MarkerAgent");
+    personal
+}
