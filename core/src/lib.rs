@@ -64,6 +64,7 @@ pub mod error;
 pub mod executor;
 pub mod http;
 pub mod masking;
+pub mod merchant_events;
 pub mod money;
 pub mod payment_method;
 pub mod request;

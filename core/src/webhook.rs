@@ -72,6 +72,11 @@ impl WebhookSecrets {
         self.0.is_empty()
     }
 
+    /// The secrets, current first.
+    pub fn secrets(&self) -> &[SecretString] {
+        &self.0
+    }
+
     /// Verifies `signature` (in `encoding`) against HMAC-SHA256 of the concatenated `message`
     /// parts under each secret, in constant time. Passes if any secret matches.
     pub fn verify(
