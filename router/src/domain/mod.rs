@@ -17,6 +17,7 @@
 //! ```
 
 mod apply;
+pub mod events;
 pub mod payment;
 mod plan;
 #[cfg(test)]

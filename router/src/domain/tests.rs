@@ -3,6 +3,7 @@
 
 mod authorize;
 mod capture;
+mod events;
 mod increment;
 mod model;
 mod never_received;

@@ -275,3 +275,187 @@ async fn sqlite_keeps_the_contract() {
     let sql = SqlStore::connect("sqlite::memory:").await.expect("sqlite");
     the_contract(Arc::new(sql)).await;
 }
+
+fn merchant_event(event_id: &str, payment_id: &str, event_type: &str, created: &str) -> EventRow {
+    EventRow {
+        event_id: event_id.into(),
+        merchant_id: "m1".into(),
+        event_type: event_type.into(),
+        object_type: "payment".into(),
+        object_id: payment_id.into(),
+        payment_id: payment_id.into(),
+        created: created.into(),
+        body: format!("{{\"event_id\":\"{event_id}\"}}"),
+        delivery_status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: Some(1_000),
+        lease_owner: None,
+        lease_until: None,
+        delivered_at: None,
+    }
+}
+
+fn attempt(event_id: &str, attempt: i64, status_code: Option<i64>) -> DeliveryRow {
+    DeliveryRow {
+        event_id: event_id.into(),
+        attempt,
+        attempted_at: T1.into(),
+        latency_ms: 12,
+        status_code,
+        response_excerpt: status_code.map(|_| "ok".into()),
+        error: status_code.is_none().then(|| "timed out".into()),
+    }
+}
+
+/// Events are written with their payment's change or not at all; one instance at a time
+/// delivers each; attempts and outcomes are kept; a merchant sees only its own.
+async fn the_event_contract(backend: Arc<dyn PaymentStore>) {
+    let (a, b) = (Store::over(backend.clone()), Store::over(backend));
+    a.insert_payment(&record("pay_e")).await.expect("insert");
+    let mut seen_by_a = a.payment("m1", "pay_e").await.expect("read").expect("kept");
+    let mut seen_by_b = b.payment("m1", "pay_e").await.expect("read").expect("kept");
+    seen_by_b.payment.status = "succeeded".into();
+    seen_by_b.payment.version += 1;
+    seen_by_b.events = vec![
+        merchant_event("evt_1", "pay_e", "payment_succeeded", T1),
+        merchant_event("evt_2", "pay_e", "payment_captured", T1),
+    ];
+    assert_eq!(b.save(&mut seen_by_b).await.expect("save"), Written::Yes);
+    assert!(seen_by_b.events.is_empty(), "written once");
+    // A stale write writes its events no more than its change.
+    seen_by_a.payment.version += 1;
+    seen_by_a.events = vec![merchant_event("evt_lost", "pay_e", "payment_failed", T1)];
+    assert_eq!(a.save(&mut seen_by_a).await.expect("save"), Written::Stale);
+    let all = EventFilter {
+        limit: 10,
+        ..EventFilter::default()
+    };
+    let listed = a.events("m1", &all).await.expect("list");
+    let ids: Vec<&str> = listed.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(ids, ["evt_2", "evt_1"], "newest first, the stale one never");
+    assert!(a.events("m2", &all).await.expect("list").is_empty());
+
+    // One owner at a time; a lapsed lease is taken over.
+    let claimed = a
+        .claim_due_events("rtr_a", 2_000, 5_000, 1)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let first = claimed[0].event_id.clone();
+    let other = b
+        .claim_due_events("rtr_b", 2_000, 5_000, 10)
+        .await
+        .expect("claim");
+    assert_eq!(other.len(), 1, "only the event a does not hold");
+    assert_ne!(other[0].event_id, first);
+    assert!(b
+        .claim_due_events("rtr_b", 4_000, 9_000, 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    assert_eq!(
+        b.requeue_event("m1", &first, 4_000).await.expect("requeue"),
+        Requeued::InFlight
+    );
+    let taken = b
+        .claim_due_events("rtr_b", 6_000, 9_000, 10)
+        .await
+        .expect("claim");
+    assert!(taken.iter().any(|e| e.event_id == first), "a's lease lapsed");
+
+    // Only the holder records an attempt.
+    let retry = DeliveryNext::Retry { at_ms: 20_000 };
+    assert!(!a
+        .finish_delivery("rtr_a", &attempt(&first, 1, Some(500)), &retry)
+        .await
+        .expect("finish"));
+    assert!(b
+        .finish_delivery("rtr_b", &attempt(&first, 1, None), &retry)
+        .await
+        .expect("finish"));
+    assert!(
+        b.claim_due_events("rtr_b", 19_000, 30_000, 10)
+            .await
+            .expect("claim")
+            .len()
+            <= 1
+    );
+    let again = a
+        .claim_due_events("rtr_a", 40_000, 50_000, 10)
+        .await
+        .expect("claim");
+    assert!(again.iter().any(|e| e.event_id == first && e.attempts == 1));
+    let delivered = DeliveryNext::Delivered { at: T2.into() };
+    assert!(a
+        .finish_delivery("rtr_a", &attempt(&first, 2, Some(200)), &delivered)
+        .await
+        .expect("finish"));
+    let (event, attempts) = b.event("m1", &first).await.expect("read").expect("kept");
+    assert_eq!(event.delivery_status, "delivered");
+    assert_eq!(event.delivered_at.as_deref(), Some(T2));
+    assert_eq!((event.attempts, event.lease_owner), (2, None));
+    let codes: Vec<Option<i64>> = attempts.iter().map(|d| d.status_code).collect();
+    assert_eq!(codes, [None, Some(200)]);
+    assert_eq!(attempts[0].error.as_deref(), Some("timed out"));
+    assert!(b.event("m2", &first).await.expect("read").is_none());
+
+    // Filters, and redelivery on demand.
+    let delivered_only = EventFilter {
+        delivery_status: Some("delivered".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        a.events("m1", &delivered_only).await.expect("list").len(),
+        1
+    );
+    let by_type = EventFilter {
+        event_type: Some("payment_captured".into()),
+        object_id: Some("pay_e".into()),
+        ..all.clone()
+    };
+    let captured = a.events("m1", &by_type).await.expect("list");
+    assert!(captured.iter().all(|e| e.event_type == "payment_captured"));
+    let Requeued::Yes(requeued) = a
+        .requeue_event("m1", &first, 60_000)
+        .await
+        .expect("requeue")
+    else {
+        panic!("requeue refused");
+    };
+    assert_eq!(
+        (requeued.delivery_status.as_str(), requeued.next_attempt_at),
+        ("pending", Some(60_000))
+    );
+    assert_eq!(
+        a.requeue_event("m2", &first, 60_000)
+            .await
+            .expect("requeue"),
+        Requeued::NotFound
+    );
+    let postponed = a
+        .claim_due_events("rtr_a", 60_000, 70_000, 10)
+        .await
+        .expect("claim");
+    assert!(postponed.iter().any(|e| e.event_id == first));
+    assert!(a
+        .postpone_event("rtr_a", &first, 90_000)
+        .await
+        .expect("postpone"));
+    assert!(a
+        .claim_due_events("rtr_a", 80_000, 85_000, 10)
+        .await
+        .expect("claim")
+        .iter()
+        .all(|e| e.event_id != first));
+}
+
+#[tokio::test]
+async fn the_memory_store_keeps_the_event_contract() {
+    the_event_contract(Arc::new(MemoryStore::default())).await;
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_event_contract() {
+    let sql = SqlStore::connect("sqlite::memory:").await.expect("sqlite");
+    the_event_contract(Arc::new(sql)).await;
+}

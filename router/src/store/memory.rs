@@ -6,10 +6,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::rows::PaymentRow;
+use super::rows::{DeliveryRow, EventRow, PaymentRow};
 use super::{
-    Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
-    UnsettledPayment, Written,
+    Claim, DeliveryNext, EventFilter, IdempotencyRecord, PaymentRecord, PaymentStore,
+    ReceivedWebhook, Requeued, StoreError, Unsettled, UnsettledPayment, Written,
 };
 
 /// Payments, webhook events and idempotency records in memory.
@@ -26,6 +26,10 @@ struct State {
     events: HashSet<(String, String)>,
     /// By `(merchant_id, key)`.
     keys: HashMap<(String, String), KeyClaim>,
+    /// Events for merchants, in the order written.
+    merchant_events: Vec<EventRow>,
+    /// Their delivery attempts.
+    deliveries: Vec<DeliveryRow>,
 }
 
 /// An idempotency key's claim: its request, operation, times, and its answer once given.
@@ -155,7 +159,156 @@ impl PaymentStore for MemoryStore {
             state.events.insert(key);
         }
         state.payments.insert(id.clone(), as_read(record));
+        state.merchant_events.extend(record.events.iter().cloned());
         Ok(Written::Yes)
+    }
+
+    async fn claim_due_events(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let mut state = self.state()?;
+        let mut due: Vec<&mut EventRow> = state
+            .merchant_events
+            .iter_mut()
+            .filter(|e| {
+                e.delivery_status == "pending"
+                    && e.next_attempt_at.is_some_and(|at| at <= now_ms)
+                    && e.lease_until.is_none_or(|until| until < now_ms)
+            })
+            .collect();
+        due.sort_by_key(|e| e.next_attempt_at);
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|e| {
+                e.lease_owner = Some(owner.to_owned());
+                e.lease_until = Some(lease_until_ms);
+                e.clone()
+            })
+            .collect())
+    }
+
+    async fn finish_delivery(
+        &self,
+        owner: &str,
+        delivery: &DeliveryRow,
+        next: &DeliveryNext,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let Some(event) = state
+            .merchant_events
+            .iter_mut()
+            .find(|e| e.event_id == delivery.event_id && e.lease_owner.as_deref() == Some(owner))
+        else {
+            return Ok(false);
+        };
+        event.attempts = delivery.attempt;
+        event.lease_owner = None;
+        event.lease_until = None;
+        (
+            event.delivery_status,
+            event.next_attempt_at,
+            event.delivered_at,
+        ) = match next {
+            DeliveryNext::Delivered { at } => ("delivered".into(), None, Some(at.clone())),
+            DeliveryNext::Retry { at_ms } => ("pending".into(), Some(*at_ms), None),
+            DeliveryNext::GaveUp => ("failed".into(), None, None),
+        };
+        state.deliveries.push(delivery.clone());
+        Ok(true)
+    }
+
+    async fn postpone_event(
+        &self,
+        owner: &str,
+        event_id: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let Some(event) = state
+            .merchant_events
+            .iter_mut()
+            .find(|e| e.event_id == event_id && e.lease_owner.as_deref() == Some(owner))
+        else {
+            return Ok(false);
+        };
+        event.next_attempt_at = Some(at_ms);
+        event.lease_owner = None;
+        event.lease_until = None;
+        Ok(true)
+    }
+
+    async fn events(
+        &self,
+        merchant_id: &str,
+        filter: &EventFilter,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let state = self.state()?;
+        let matches =
+            |wanted: &Option<String>, value: &str| wanted.as_deref().is_none_or(|w| w == value);
+        let mut found: Vec<EventRow> = state
+            .merchant_events
+            .iter()
+            .filter(|e| {
+                e.merchant_id == merchant_id
+                    && matches(&filter.object_id, &e.object_id)
+                    && matches(&filter.event_type, &e.event_type)
+                    && matches(&filter.delivery_status, &e.delivery_status)
+            })
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (&b.created, &b.event_id).cmp(&(&a.created, &a.event_id)));
+        found.truncate(usize::try_from(filter.limit).unwrap_or(usize::MAX));
+        Ok(found)
+    }
+
+    async fn event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(EventRow, Vec<DeliveryRow>)>, StoreError> {
+        let state = self.state()?;
+        let Some(event) = state
+            .merchant_events
+            .iter()
+            .find(|e| e.event_id == event_id && e.merchant_id == merchant_id)
+        else {
+            return Ok(None);
+        };
+        let mut deliveries: Vec<DeliveryRow> = state
+            .deliveries
+            .iter()
+            .filter(|d| d.event_id == event_id)
+            .cloned()
+            .collect();
+        deliveries.sort_by_key(|d| d.attempt);
+        Ok(Some((event.clone(), deliveries)))
+    }
+
+    async fn requeue_event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+        now_ms: i64,
+    ) -> Result<Requeued, StoreError> {
+        let mut state = self.state()?;
+        let Some(event) = state
+            .merchant_events
+            .iter_mut()
+            .find(|e| e.event_id == event_id && e.merchant_id == merchant_id)
+        else {
+            return Ok(Requeued::NotFound);
+        };
+        if event.lease_until.is_some_and(|until| until >= now_ms) {
+            return Ok(Requeued::InFlight);
+        }
+        event.delivery_status = "pending".into();
+        event.next_attempt_at = Some(now_ms);
+        Ok(Requeued::Yes(event.clone()))
     }
 
     async fn webhook_event_seen(

@@ -35,7 +35,9 @@ use async_trait::async_trait;
 
 pub use mapping::MappingError;
 pub use memory::MemoryStore;
-pub use rows::{AttemptRow, CaptureRow, IncrementRow, PaymentRow, RefundRow};
+pub use rows::{
+    AttemptRow, CaptureRow, DeliveryRow, EventRow, IncrementRow, PaymentRow, RefundRow,
+};
 pub use sql::SqlStore;
 
 use cache::PaymentCache;
@@ -89,6 +91,9 @@ pub struct PaymentRecord {
     pub increments: Vec<IncrementRow>,
     /// Refunds, oldest first.
     pub refunds: Vec<RefundRow>,
+    /// Events for the merchant that the next save writes in its transaction (an outbox);
+    /// emptied once written.
+    pub events: Vec<EventRow>,
     /// The payment as last read or written, so a save writes only the child rows that changed.
     stored: Arc<Stored>,
     /// Taken from the store's memory ([`Store::remembered_payment`]) and not written since: no
@@ -145,6 +150,7 @@ impl PaymentRecord {
             captures: stored.captures.clone(),
             increments: stored.increments.clone(),
             refunds: stored.refunds.clone(),
+            events: Vec::new(),
             stored,
             unconfirmed: false,
         }
@@ -183,6 +189,47 @@ impl PaymentRecord {
         });
         self.unconfirmed = false;
     }
+}
+
+/// What follows a delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryNext {
+    /// The endpoint answered 2xx, at this time (RFC 3339).
+    Delivered {
+        /// When.
+        at: String,
+    },
+    /// Try again at this time (unix milliseconds).
+    Retry {
+        /// When.
+        at_ms: i64,
+    },
+    /// Every attempt failed: no more.
+    GaveUp,
+}
+
+/// Which of a merchant's events to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// The payment or refund they are about.
+    pub object_id: Option<String>,
+    /// Their type.
+    pub event_type: Option<String>,
+    /// `pending`, `delivered` or `failed`.
+    pub delivery_status: Option<String>,
+    /// At most this many (newest first).
+    pub limit: u32,
+}
+
+/// What a redelivery request found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Requeued {
+    /// Pending and due now.
+    Yes(EventRow),
+    /// No such event for the merchant.
+    NotFound,
+    /// An instance is delivering it now.
+    InFlight,
 }
 
 /// The child rows a save writes.
@@ -315,6 +362,51 @@ pub trait PaymentStore: Send + Sync + Debug {
     async fn refund_owner(&self, refund_id: &str) -> Result<Option<(String, String)>, StoreError>;
     /// The merchant of payment `payment_id` (a front end knows the payment, not its merchant).
     async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError>;
+    /// Takes up to `limit` pending events due by `now_ms` that no other instance holds, for
+    /// `owner` until `lease_until_ms`; oldest due first.
+    async fn claim_due_events(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError>;
+    /// Records a delivery attempt of an event `owner` holds, and what comes next, in one
+    /// transaction; `false` (nothing written) when `owner` no longer holds it.
+    async fn finish_delivery(
+        &self,
+        owner: &str,
+        delivery: &DeliveryRow,
+        next: &DeliveryNext,
+    ) -> Result<bool, StoreError>;
+    /// Releases an event `owner` holds without an attempt, due again at `at_ms` (its merchant's
+    /// endpoint is switched off).
+    async fn postpone_event(
+        &self,
+        owner: &str,
+        event_id: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// A merchant's events matching `filter`, newest first.
+    async fn events(
+        &self,
+        merchant_id: &str,
+        filter: &EventFilter,
+    ) -> Result<Vec<EventRow>, StoreError>;
+    /// One event of a merchant with its delivery attempts, oldest first.
+    async fn event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(EventRow, Vec<DeliveryRow>)>, StoreError>;
+    /// Makes an event pending and due at `now_ms` again (redelivery on demand), unless an
+    /// instance is delivering it now.
+    async fn requeue_event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+        now_ms: i64,
+    ) -> Result<Requeued, StoreError>;
     /// Writes `record` if the stored payment still has version `record.payment.version - 1`:
     /// the payment row and the changed child rows, with the `applied` webhook event, in one
     /// transaction.
@@ -522,6 +614,82 @@ impl Store {
         timed("refund_owner", self.backend.refund_owner(refund_id)).await
     }
 
+    /// Takes due events for `owner` ([`PaymentStore::claim_due_events`]).
+    pub async fn claim_due_events(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        timed(
+            "claim_due_events",
+            self.backend
+                .claim_due_events(owner, now_ms, lease_until_ms, limit),
+        )
+        .await
+    }
+
+    /// Records a delivery attempt ([`PaymentStore::finish_delivery`]).
+    pub async fn finish_delivery(
+        &self,
+        owner: &str,
+        delivery: &DeliveryRow,
+        next: &DeliveryNext,
+    ) -> Result<bool, StoreError> {
+        timed(
+            "finish_delivery",
+            self.backend.finish_delivery(owner, delivery, next),
+        )
+        .await
+    }
+
+    /// Releases an event without an attempt ([`PaymentStore::postpone_event`]).
+    pub async fn postpone_event(
+        &self,
+        owner: &str,
+        event_id: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        timed(
+            "postpone_event",
+            self.backend.postpone_event(owner, event_id, at_ms),
+        )
+        .await
+    }
+
+    /// A merchant's events ([`PaymentStore::events`]).
+    pub async fn events(
+        &self,
+        merchant_id: &str,
+        filter: &EventFilter,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        timed("events", self.backend.events(merchant_id, filter)).await
+    }
+
+    /// One event with its attempts ([`PaymentStore::event`]).
+    pub async fn event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(EventRow, Vec<DeliveryRow>)>, StoreError> {
+        timed("event", self.backend.event(merchant_id, event_id)).await
+    }
+
+    /// Redelivery on demand ([`PaymentStore::requeue_event`]).
+    pub async fn requeue_event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+        now_ms: i64,
+    ) -> Result<Requeued, StoreError> {
+        timed(
+            "requeue_event",
+            self.backend.requeue_event(merchant_id, event_id, now_ms),
+        )
+        .await
+    }
+
     /// The merchant of payment `payment_id`.
     pub async fn payment_merchant(&self, payment_id: &str) -> Result<Option<String>, StoreError> {
         timed(
@@ -556,6 +724,7 @@ impl Store {
             return Ok(Written::Stale);
         }
         record.mark_stored();
+        record.events.clear();
         self.cache.put(record.stored.clone());
         Ok(Written::Yes)
     }

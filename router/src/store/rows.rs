@@ -130,6 +130,49 @@ pub struct RefundRow {
     pub updated_at: String,
 }
 
+/// A row of `events`: one event for a merchant, its body as sent, and where its delivery
+/// stands.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventRow {
+    pub event_id: String,
+    pub merchant_id: String,
+    pub event_type: String,
+    /// `payment` or `refund`.
+    pub object_type: String,
+    pub object_id: String,
+    pub payment_id: String,
+    pub created: String,
+    /// The JSON body every delivery sends.
+    pub body: String,
+    /// `pending`, `delivered`, or `failed` (every attempt failed).
+    pub delivery_status: String,
+    pub attempts: i64,
+    /// When the next attempt is due, unix milliseconds; NULL when none is.
+    pub next_attempt_at: Option<i64>,
+    /// The router instance delivering it now, and until when (unix milliseconds).
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub delivered_at: Option<String>,
+}
+
+/// A row of `event_deliveries`: one attempt to deliver an event.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub event_id: String,
+    /// 1 for the first.
+    pub attempt: i64,
+    pub attempted_at: String,
+    pub latency_ms: i64,
+    /// The endpoint's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    /// The first bytes of its answer.
+    pub response_excerpt: Option<String>,
+    /// Why no answer came (timeout, connection refused), when none did.
+    pub error: Option<String>,
+}
+
 /// The columns an update never writes: the payment's identity.
 pub(super) fn fixed_columns(p: &PaymentRow) -> [&str; 4] {
     [&p.payment_id, &p.merchant_id, &p.connector, &p.created]

@@ -135,6 +135,73 @@ impl UpsertShape {
     }
 }
 
+/// The columns of `events`, in the order of [`event_insert`]'s parameters.
+pub(super) const EVENT_COLUMNS: &str = "event_id, merchant_id, event_type, object_type, \
+    object_id, payment_id, created, body, delivery_status, attempts, next_attempt_at, \
+    lease_owner, lease_until, delivered_at";
+
+/// `INSERT INTO table (columns)` of `count` parameters: `VALUES`, or in a SQLite batch a
+/// `SELECT` guarded by `changes() = 1` (written only if the statement before it wrote its row,
+/// see `sqlite_transaction`).
+fn guarded_insert(sqlite: bool, table: &str, columns: &str, count: usize) -> String {
+    let values = (1..=count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if sqlite {
+        format!("INSERT INTO {table} ({columns}) SELECT {values} WHERE changes() = 1")
+    } else {
+        format!("INSERT INTO {table} ({columns}) VALUES ({values})")
+    }
+}
+
+/// The insert of a new event, written in its payment's transaction.
+pub(super) fn event_insert(sqlite: bool, e: &EventRow) -> Statement {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [false, true].map(|sqlite| guarded_insert(sqlite, "events", EVENT_COLUMNS, 14))
+    });
+    Statement {
+        sql: Cow::Borrowed(SQL[usize::from(sqlite)].as_str()),
+        params: vec![
+            text(&e.event_id),
+            text(&e.merchant_id),
+            text(&e.event_type),
+            text(&e.object_type),
+            text(&e.object_id),
+            text(&e.payment_id),
+            text(&e.created),
+            text(&e.body),
+            text(&e.delivery_status),
+            Param::Int(Some(e.attempts)),
+            Param::Int(e.next_attempt_at),
+            opt_text(&e.lease_owner),
+            Param::Int(e.lease_until),
+            opt_text(&e.delivered_at),
+        ],
+    }
+}
+
+/// The insert of a delivery attempt, written with its event's update.
+pub(super) fn delivery_insert(sqlite: bool, d: &DeliveryRow) -> Statement {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        let columns = "event_id, attempt, attempted_at, latency_ms, status_code, \
+            response_excerpt, error";
+        [false, true].map(|sqlite| guarded_insert(sqlite, "event_deliveries", columns, 7))
+    });
+    Statement {
+        sql: Cow::Borrowed(SQL[usize::from(sqlite)].as_str()),
+        params: vec![
+            text(&d.event_id),
+            Param::Int(Some(d.attempt)),
+            text(&d.attempted_at),
+            Param::Int(Some(d.latency_ms)),
+            Param::Int(d.status_code),
+            opt_text(&d.response_excerpt),
+            opt_text(&d.error),
+        ],
+    }
+}
+
 /// A value bound to a statement.
 #[derive(Debug)]
 pub(super) enum Param {

@@ -20,8 +20,8 @@ use sqlx::{AnyConnection, AnyPool, Connection as _, Row};
 
 use super::rows::*;
 use super::{
-    Claim, IdempotencyRecord, PaymentRecord, PaymentStore, ReceivedWebhook, StoreError, Unsettled,
-    UnsettledPayment, Written,
+    Claim, DeliveryNext, EventFilter, IdempotencyRecord, PaymentRecord, PaymentStore,
+    ReceivedWebhook, Requeued, StoreError, Unsettled, UnsettledPayment, Written,
 };
 use build::*;
 
@@ -402,6 +402,195 @@ impl PaymentStore for SqlStore {
         .await
     }
 
+    async fn claim_due_events(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        // The outer condition is checked again on each row as it is updated, so two instances
+        // claiming at once never both take an event (PostgreSQL re-reads a row another
+        // transaction changed; SQLite writes one transaction at a time).
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE events SET lease_owner = $1, lease_until = $2 \
+                 WHERE event_id IN (SELECT event_id FROM events WHERE delivery_status = 'pending' \
+                 AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+                 ORDER BY next_attempt_at LIMIT $4) \
+                 AND delivery_status = 'pending' AND (lease_until IS NULL OR lease_until < $3) \
+                 RETURNING {EVENT_COLUMNS}"
+            )
+        });
+        let owner = owner.to_owned();
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query_as(SQL.as_str())
+                    .bind(owner)
+                    .bind(lease_until_ms)
+                    .bind(now_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(conn)
+                    .await
+            })
+        })
+        .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        owner: &str,
+        delivery: &DeliveryRow,
+        next: &DeliveryNext,
+    ) -> Result<bool, StoreError> {
+        let (status, next_at, delivered_at) = match next {
+            DeliveryNext::Delivered { at } => ("delivered", None, Some(at.clone())),
+            DeliveryNext::Retry { at_ms } => ("pending", Some(*at_ms), None),
+            DeliveryNext::GaveUp => ("failed", None, None),
+        };
+        let head = Statement {
+            sql: std::borrow::Cow::Borrowed(
+                "UPDATE events SET delivery_status = $1, attempts = $2, next_attempt_at = $3, \
+                 delivered_at = $4, lease_owner = NULL, lease_until = NULL \
+                 WHERE event_id = $5 AND lease_owner = $6",
+            ),
+            params: vec![
+                text(status),
+                Param::Int(Some(delivery.attempt)),
+                Param::Int(next_at),
+                Param::Text(delivered_at),
+                text(&delivery.event_id),
+                text(owner),
+            ],
+        };
+        let attempt = delivery_insert(self.sqlite(), delivery);
+        self.write(head, vec![attempt]).await
+    }
+
+    async fn postpone_event(
+        &self,
+        owner: &str,
+        event_id: &str,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let [owner, event_id] = [owner, event_id].map(str::to_owned);
+        self.run(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "UPDATE events SET next_attempt_at = $1, lease_owner = NULL, \
+                     lease_until = NULL WHERE event_id = $2 AND lease_owner = $3",
+                )
+                .bind(at_ms)
+                .bind(event_id)
+                .bind(owner)
+                .execute(conn)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
+    async fn events(
+        &self,
+        merchant_id: &str,
+        filter: &EventFilter,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE merchant_id = $1 \
+                 AND ($2 IS NULL OR object_id = $2) AND ($3 IS NULL OR event_type = $3) \
+                 AND ($4 IS NULL OR delivery_status = $4) \
+                 ORDER BY created DESC, event_id DESC LIMIT $5"
+            )
+        });
+        let merchant_id = merchant_id.to_owned();
+        let filter = filter.clone();
+        self.run(move |conn| {
+            Box::pin(async move {
+                sqlx::query_as(SQL.as_str())
+                    .bind(merchant_id)
+                    .bind(filter.object_id)
+                    .bind(filter.event_type)
+                    .bind(filter.delivery_status)
+                    .bind(i64::from(filter.limit))
+                    .fetch_all(conn)
+                    .await
+            })
+        })
+        .await
+    }
+
+    async fn event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+    ) -> Result<Option<(EventRow, Vec<DeliveryRow>)>, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE event_id = $1 AND merchant_id = $2")
+        });
+        let [merchant_id, event_id] = [merchant_id, event_id].map(str::to_owned);
+        self.run(move |conn| {
+            Box::pin(async move {
+                let event: Option<EventRow> = sqlx::query_as(SQL.as_str())
+                    .bind(&event_id)
+                    .bind(&merchant_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let Some(event) = event else {
+                    return Ok(None);
+                };
+                let deliveries: Vec<DeliveryRow> = sqlx::query_as(
+                    "SELECT event_id, attempt, attempted_at, latency_ms, status_code, \
+                     response_excerpt, error FROM event_deliveries WHERE event_id = $1 \
+                     ORDER BY attempt",
+                )
+                .bind(&event_id)
+                .fetch_all(&mut *conn)
+                .await?;
+                Ok(Some((event, deliveries)))
+            })
+        })
+        .await
+    }
+
+    async fn requeue_event(
+        &self,
+        merchant_id: &str,
+        event_id: &str,
+        now_ms: i64,
+    ) -> Result<Requeued, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE events SET delivery_status = 'pending', next_attempt_at = $1 \
+                 WHERE event_id = $2 AND merchant_id = $3 \
+                 AND (lease_until IS NULL OR lease_until < $1) RETURNING {EVENT_COLUMNS}"
+            )
+        });
+        let [merchant_id, event_id] = [merchant_id, event_id].map(str::to_owned);
+        let requeued: Option<EventRow> = {
+            let (merchant_id, event_id) = (merchant_id.clone(), event_id.clone());
+            self.run(move |conn| {
+                Box::pin(async move {
+                    sqlx::query_as(SQL.as_str())
+                        .bind(now_ms)
+                        .bind(event_id)
+                        .bind(merchant_id)
+                        .fetch_optional(conn)
+                        .await
+                })
+            })
+            .await?
+        };
+        if let Some(event) = requeued {
+            return Ok(Requeued::Yes(event));
+        }
+        Ok(match self.event(&merchant_id, &event_id).await? {
+            Some(_) => Requeued::InFlight,
+            None => Requeued::NotFound,
+        })
+    }
+
     async fn write_payment(
         &self,
         record: &PaymentRecord,
@@ -434,6 +623,7 @@ impl PaymentStore for SqlStore {
                 .map(|r| refund_row(sqlite, id, merchant_id, r)),
         );
         rows.extend(applied.map(|event| webhook_event_row(sqlite, event, "applied")));
+        rows.extend(record.events.iter().map(|e| event_insert(sqlite, e)));
         Ok(if self.write(update, rows).await? {
             Written::Yes
         } else {
