@@ -464,6 +464,7 @@ async fn main() -> Result<(), String> {
             merchant_id: "merchant_loadgen".into(),
             api_key: Some(API_KEY.into()),
             api_key_sha256: None,
+            webhook: None,
         }],
         ..RouterConfig::default()
     };

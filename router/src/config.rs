@@ -42,6 +42,9 @@ pub struct MerchantConfig {
     /// The hex SHA-256 of the key.
     #[serde(default)]
     pub api_key_sha256: Option<String>,
+    /// Where the router sends the merchant's events (its `webhook` table); none: no events.
+    #[serde(default)]
+    pub webhook: Option<crate::events::WebhookEndpointConfig>,
 }
 
 impl std::fmt::Debug for MerchantConfig {
@@ -84,6 +87,8 @@ pub struct RouterConfig {
     /// How operations left without a processor's verdict are settled (the `[reconciler]`
     /// table).
     pub reconciler: crate::reconciler::ReconcilerSettings,
+    /// How events are delivered to merchants (the `[merchant_webhooks]` table).
+    pub merchant_webhooks: crate::events::DeliverySettings,
 }
 
 /// The HTTP server's limits, so that slow or idle clients cannot hold the router's
@@ -168,6 +173,7 @@ impl Default for RouterConfig {
             idempotency_ttl_secs: 86_400,
             server: ServerLimits::default(),
             reconciler: crate::reconciler::ReconcilerSettings::default(),
+            merchant_webhooks: crate::events::DeliverySettings::default(),
         }
     }
 }
@@ -258,6 +264,7 @@ impl RouterConfig {
                     merchant_id: merchant_id.trim().to_owned(),
                     api_key: Some(key.trim().to_owned()),
                     api_key_sha256: None,
+                    webhook: None,
                 });
             }
         }

@@ -32,6 +32,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod locks;
 pub mod metrics;
@@ -147,6 +148,11 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
     })?;
     config.server.check()?;
     config.reconciler.check()?;
+    config.merchant_webhooks.check()?;
+    let endpoints =
+        Arc::new(events::Endpoints::new(config.merchants.iter().filter_map(
+            |m| m.webhook.as_ref().map(|w| (m.merchant_id.as_str(), w)),
+        ))?);
     if config.idempotency_ttl_secs == 0 {
         return Err("idempotency_ttl_secs must be greater than 0".into());
     }
@@ -223,7 +229,8 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         demo = Some(("merchant_demo".to_owned(), key));
     }
 
-    let payments = Arc::new(Payments::new(store.clone(), connectors));
+    let payments =
+        Arc::new(Payments::new(store.clone(), connectors).with_endpoints(endpoints.clone()));
     let state = Arc::new(http::AppState::new(
         payments.clone(),
         merchants,
@@ -231,6 +238,14 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
     ));
     let ttl = Duration::from_secs(config.idempotency_ttl_secs);
     let mut background = vec![tokio::spawn(expire_idempotency_records(store.clone(), ttl))];
+    if config.merchant_webhooks.enabled {
+        background.push(tokio::spawn(events::run(
+            store.clone(),
+            endpoints,
+            config.merchant_webhooks,
+            payments.instance().to_owned(),
+        )));
+    }
     if config.reconciler.enabled {
         background.push(tokio::spawn(reconciler::run(payments, config.reconciler)));
     }

@@ -617,3 +617,64 @@ pub struct OperationEligibility {
     /// The most that can be asked for (capture, refund), when it applies.
     pub max_amount: Option<i64>,
 }
+
+/// An event sent (or to be sent) to the merchant's webhook endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventObject {
+    /// `evt_…`: the same on every delivery; de-duplicate on it.
+    pub event_id: String,
+    /// `payment_succeeded`, `refund_failed`, …
+    pub event_type: String,
+    /// `payment` or `refund`.
+    pub object_type: String,
+    /// The payment's or refund's id.
+    pub object_id: String,
+    /// The payment it is about (a refund's payment).
+    pub payment_id: String,
+    /// When the change happened.
+    pub created: String,
+    /// `pending`, `delivered` or `failed` (every attempt failed).
+    pub delivery_status: String,
+    /// Attempts made.
+    pub delivery_attempts: i64,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<String>,
+    /// When the endpoint accepted it.
+    pub delivered_at: Option<String>,
+}
+
+/// One event with what was sent and every attempt: `GET /events/{event_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventDetail {
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventObject,
+    /// The body every delivery sends (the object as the API returned it at the change).
+    pub body: Value,
+    /// The attempts, oldest first.
+    pub deliveries: Vec<DeliveryObject>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeliveryObject {
+    /// 1 for the first.
+    pub attempt: i64,
+    /// When it was sent.
+    pub attempted_at: String,
+    /// Milliseconds until the answer (or the failure).
+    pub latency_ms: i64,
+    /// The endpoint's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    /// The first 256 bytes of its answer.
+    pub response_excerpt: Option<String>,
+    /// Why no answer came, when none did.
+    pub error: Option<String>,
+}
+
+/// `GET /events`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EventList {
+    /// Newest first.
+    pub events: Vec<EventObject>,
+}

@@ -381,3 +381,33 @@ pub(super) async fn webhook(
         "status": status, "event_id": event.event_id, "payment_id": payment_id
     })))
 }
+
+/// `GET /events`.
+pub(super) async fn list_events(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    query: Result<Query<crate::payments::events::EventQuery>, QueryRejection>,
+) -> Answer<EventList> {
+    let Query(query) =
+        query.map_err(|rejection| ApiError::invalid("invalid_query", rejection.body_text()))?;
+    Ok(Json(state.payments.list_events(&caller, query).await?))
+}
+
+/// `GET /events/{event_id}`.
+pub(super) async fn retrieve_event(
+    State(state): State<Shared>,
+    Merchant(caller): Merchant,
+    PathId(event_id): PathId,
+) -> Answer<EventDetail> {
+    Ok(Json(state.payments.event(&caller, &event_id).await?))
+}
+
+/// `POST /events/{event_id}/retry`.
+pub(super) async fn retry_event(
+    State(state): State<Shared>,
+    Caller(caller): Caller,
+    PathId(event_id): PathId,
+    Body(_): Body<EmptyBody>,
+) -> Answer<EventObject> {
+    Ok(Json(state.payments.retry_event(&caller, &event_id).await?))
+}

@@ -245,6 +245,9 @@ fn route_table() -> RouteTable {
         .idempotent_post("/refunds", create_refund)
         .get("/refunds/{refund_id}", retrieve_refund)
         .post("/webhooks/{connector}", webhook)
+        .get("/events", list_events)
+        .get("/events/{event_id}", retrieve_event)
+        .idempotent_post("/events/{event_id}/retry", retry_event)
 }
 
 /// Routes as they are registered: each call records the route and its handler together, so

@@ -221,6 +221,7 @@ impl Payments {
                 }
                 result => {
                     let mut open = Open {
+                        baseline: self.baseline(&payment, true),
                         record,
                         payment,
                         connector: connector.clone(),

@@ -13,6 +13,7 @@
 
 mod create;
 mod details;
+pub mod events;
 mod input;
 mod operations;
 mod reconcile;
@@ -29,8 +30,10 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::domain::{self, Answer, Outcome, Payment};
 use crate::error::{ApiError, ErrorType};
+use crate::events::Endpoints;
 use crate::locks::PaymentLocks;
-use crate::store::{PaymentRecord, ReceivedWebhook, Store, Written};
+use crate::present::{self, payment_object};
+use crate::store::{EventRow, PaymentRecord, ReceivedWebhook, Store, Written};
 
 pub use input::amount;
 pub use reconcile::Reconciled;
@@ -104,6 +107,8 @@ impl Caller {
 pub struct Payments {
     store: Store,
     connectors: Connectors,
+    /// The merchants' webhook endpoints: which events to write for whom.
+    endpoints: Arc<Endpoints>,
     locks: PaymentLocks,
     /// This router instance, as it names itself in the leases it takes.
     instance: String,
@@ -134,6 +139,18 @@ struct Open {
     record: PaymentRecord,
     payment: Payment,
     connector: Arc<dyn Connector>,
+    /// What the merchant's events are counted from.
+    baseline: Baseline,
+}
+
+/// What a save's events for the merchant are counted from.
+enum Baseline {
+    /// The merchant wants no events: nothing is counted.
+    NotTracked,
+    /// A payment not written since its insert: its status is news.
+    New,
+    /// The payment as last stored.
+    Saved(Box<Payment>),
 }
 
 impl Payments {
@@ -142,14 +159,96 @@ impl Payments {
         Payments {
             store,
             connectors,
+            endpoints: Arc::default(),
             locks: PaymentLocks::default(),
             instance: new_id("rtr"),
         }
     }
 
+    /// The same service, writing events for `endpoints`' merchants.
+    pub fn with_endpoints(mut self, endpoints: Arc<Endpoints>) -> Self {
+        self.endpoints = endpoints;
+        self
+    }
+
+    /// This router instance's name, as its leases carry it.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// What `payment`'s next save counts its events from: `new`, or as it is now, when its
+    /// merchant wants events at all.
+    fn baseline(&self, payment: &Payment, new: bool) -> Baseline {
+        match self.endpoints.get(&payment.merchant_id) {
+            Some(endpoint) if endpoint.enabled => {
+                if new {
+                    Baseline::New
+                } else {
+                    Baseline::Saved(Box::new(payment.clone()))
+                }
+            }
+            _ => Baseline::NotTracked,
+        }
+    }
+
+    /// The merchant's events of `open`'s change since its baseline, as rows to write with it.
+    fn events_of(&self, open: &Open) -> Vec<EventRow> {
+        let p = &open.payment;
+        let changes = match &open.baseline {
+            Baseline::NotTracked => return Vec::new(),
+            Baseline::New => domain::events::changes(None, p),
+            Baseline::Saved(before) => domain::events::changes(Some(before), p),
+        };
+        let now = OffsetDateTime::now_utc();
+        let created = format_time(now);
+        changes
+            .into_iter()
+            .filter(|c| self.endpoints.wants(&p.merchant_id, c.event_type))
+            .filter_map(|change| {
+                let (object_type, object_id, object) = match &change.refund_id {
+                    Some(refund_id) => {
+                        let refund = p.refund(refund_id)?;
+                        let object = serde_json::to_value(present::refund_object(p, refund));
+                        ("refund", refund_id.clone(), object.ok()?)
+                    }
+                    None => {
+                        let object = serde_json::to_value(payment_object(p));
+                        ("payment", p.id.clone(), object.ok()?)
+                    }
+                };
+                let event_id = new_id("evt");
+                let event_type = change.event_type.name();
+                let body = serde_json::json!({
+                    "event_id": event_id,
+                    "event_type": event_type,
+                    "created": created,
+                    "merchant_id": p.merchant_id,
+                    "object_type": object_type,
+                    "object": object,
+                });
+                Some(EventRow {
+                    event_id,
+                    merchant_id: p.merchant_id.clone(),
+                    event_type,
+                    object_type: object_type.to_owned(),
+                    object_id,
+                    payment_id: p.id.clone(),
+                    created: created.clone(),
+                    body: body.to_string(),
+                    delivery_status: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: Some(crate::events::unix_ms(now)),
+                    lease_owner: None,
+                    lease_until: None,
+                    delivered_at: None,
+                })
+            })
+            .collect()
     }
 
     /// The connectors.
@@ -201,6 +300,7 @@ impl Payments {
         let payment = domain_of(&record)?;
         let connector = self.connector(&payment.connector)?.clone();
         Ok(Open {
+            baseline: self.baseline(&payment, false),
             record,
             payment,
             connector,
@@ -379,12 +479,18 @@ impl Payments {
         open.payment.updated = now();
         open.record.update_from(&open.payment);
         open.record.payment.version += 1;
+        open.record.events = self.events_of(open);
         match self
             .store
             .save_with_event(&mut open.record, applied)
             .await?
         {
-            Written::Yes => Ok(()),
+            Written::Yes => {
+                if !matches!(open.baseline, Baseline::NotTracked) {
+                    open.baseline = Baseline::Saved(Box::new(open.payment.clone()));
+                }
+                Ok(())
+            }
             Written::Stale => Err(ApiError::invalid_state(
                 CONCURRENT_MODIFICATION,
                 "the payment was changed by another request at the same time; retry",

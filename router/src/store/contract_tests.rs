@@ -361,7 +361,10 @@ async fn the_event_contract(backend: Arc<dyn PaymentStore>) {
         .claim_due_events("rtr_b", 6_000, 9_000, 10)
         .await
         .expect("claim");
-    assert!(taken.iter().any(|e| e.event_id == first), "a's lease lapsed");
+    assert!(
+        taken.iter().any(|e| e.event_id == first),
+        "a's lease lapsed"
+    );
 
     // Only the holder records an attempt.
     let retry = DeliveryNext::Retry { at_ms: 20_000 };

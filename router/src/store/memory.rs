@@ -308,7 +308,7 @@ impl PaymentStore for MemoryStore {
         }
         event.delivery_status = "pending".into();
         event.next_attempt_at = Some(now_ms);
-        Ok(Requeued::Yes(event.clone()))
+        Ok(Requeued::Yes(Box::new(event.clone())))
     }
 
     async fn webhook_event_seen(

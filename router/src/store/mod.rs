@@ -225,7 +225,7 @@ pub struct EventFilter {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Requeued {
     /// Pending and due now.
-    Yes(EventRow),
+    Yes(Box<EventRow>),
     /// No such event for the merchant.
     NotFound,
     /// An instance is delivering it now.

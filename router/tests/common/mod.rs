@@ -124,11 +124,13 @@ impl TestRouter {
                     merchant_id: "merchant_one".into(),
                     api_key: Some(KEY.into()),
                     api_key_sha256: None,
+                    webhook: None,
                 },
                 MerchantConfig {
                     merchant_id: "merchant_two".into(),
                     api_key: Some(OTHER_KEY.into()),
                     api_key_sha256: None,
+                    webhook: None,
                 },
             ],
             connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),

@@ -583,7 +583,7 @@ impl PaymentStore for SqlStore {
             .await?
         };
         if let Some(event) = requeued {
-            return Ok(Requeued::Yes(event));
+            return Ok(Requeued::Yes(Box::new(event)));
         }
         Ok(match self.event(&merchant_id, &event_id).await? {
             Some(_) => Requeued::InFlight,
