@@ -5,84 +5,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::process::*;
 use common::*;
 use paybridge_connector_tests::targets;
 use paybridge_sandbox::{Fault, SimulatorHandle};
-use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_paybridge-router");
-
-/// A router process, killed (`kill -9`) when dropped: a failed assertion leaves none behind.
-struct RouterProcess(Child);
-
-impl RouterProcess {
-    fn kill(&mut self) {
-        self.0.kill().expect("kill -9");
-        self.0.wait().expect("reaped");
-    }
-}
-
-impl Drop for RouterProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A router process on `config`, and its base URL (read from its start-up line).
-fn spawn_router(config: &Path) -> (RouterProcess, String) {
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the router starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("a start-up line");
-    let base = first
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("listening on URL")
-        .to_owned();
-    assert!(base.starts_with("http://"), "{first}");
-    (RouterProcess(child), base)
-}
-
-/// The configuration file of a router on `db` routing `connector` to `sim`.
-fn write_config(dir: &Path, connector: &str, config: &paybridge_core::ConnectorConfig) -> PathBuf {
-    let extra: Vec<String> = config
-        .extra
-        .iter()
-        .map(|(k, v)| format!("{k} = {v:?}"))
-        .collect();
-    let text = format!(
-        "listen = \"127.0.0.1:0\"\n\
-         database_url = \"sqlite://{db}\"\n\
-         simulators = false\n\
-         connector_timeout_ms = 10000\n\
-         [[merchants]]\nmerchant_id = \"merchant_one\"\napi_key = \"{KEY}\"\n\
-         [connectors.{connector}]\nbase_url = \"{url}\"\napi_key = \"{key}\"\nextra = {{ {extra} }}\n",
-        db = dir.join("router.db").display(),
-        url = config.base_url,
-        key = config.api_key.expose_secret(),
-        extra = extra.join(", "),
-    );
-    let path = dir.join("router.toml");
-    std::fs::write(&path, text).expect("config written");
-    path
-}
 
 async fn post(
     client: &reqwest::Client,
@@ -146,7 +75,7 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
     let entry = targets::connector(connector).expect("registered");
     let target = (entry.simulator)().await.expect("simulator");
     let sim = target.simulator.expect("a simulator");
-    let config = write_config(&dir, connector, &target.config);
+    let config = write_config(&dir, connector, &target.config, "");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

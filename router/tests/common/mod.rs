@@ -3,6 +3,9 @@
 
 #![allow(dead_code, missing_docs)]
 
+pub mod process;
+pub mod receiver;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
