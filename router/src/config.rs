@@ -124,6 +124,14 @@ impl Default for ServerLimits {
     }
 }
 
+/// `Err` naming the first setting of `[table]` that is 0, among `settings` (name, is zero).
+pub(crate) fn refuse_zero(table: &str, settings: &[(&str, bool)]) -> Result<(), String> {
+    match settings.iter().find(|(_, is_zero)| *is_zero) {
+        Some((key, _)) => Err(format!("[{table}] {key} must be greater than 0")),
+        None => Ok(()),
+    }
+}
+
 impl ServerLimits {
     /// Refuses a 0, which would stop the server from serving anything.
     pub fn check(&self) -> Result<(), String> {
@@ -137,10 +145,7 @@ impl ServerLimits {
                 self.request_queue_timeout_ms == 0,
             ),
         ];
-        match zero.iter().find(|(_, is_zero)| *is_zero) {
-            Some((key, _)) => Err(format!("[server] {key} must be greater than 0")),
-            None => Ok(()),
-        }
+        refuse_zero("server", &zero)
     }
 
     /// [`ServerLimits::header_read_timeout_ms`].

@@ -178,10 +178,7 @@ impl DeliverySettings {
             ("batch", self.batch == 0),
             ("concurrency", self.concurrency == 0),
         ];
-        match zero.iter().find(|(_, is_zero)| *is_zero) {
-            Some((key, _)) => Err(format!("[merchant_webhooks] {key} must be greater than 0")),
-            None => Ok(()),
-        }
+        crate::config::refuse_zero("merchant_webhooks", &zero)
     }
 
     /// How long a delivery holds its event: past it, another instance may take the event (the

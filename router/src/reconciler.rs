@@ -74,10 +74,7 @@ impl ReconcilerSettings {
             ("batch", self.batch == 0),
             ("concurrency", self.concurrency == 0),
         ];
-        match zero.iter().find(|(_, is_zero)| *is_zero) {
-            Some((key, _)) => Err(format!("[reconciler] {key} must be greater than 0")),
-            None => Ok(()),
-        }
+        crate::config::refuse_zero("reconciler", &zero)
     }
 }
 

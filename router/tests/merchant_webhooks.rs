@@ -54,6 +54,14 @@ async fn router_to(
     .await
 }
 
+/// The payments the deliveries are about.
+fn payments_of(received: &[common::receiver::Received]) -> BTreeSet<String> {
+    received
+        .iter()
+        .filter_map(|r| r.body["object"]["payment_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
 fn distinct_ids(received: &[common::receiver::Received]) -> BTreeSet<String> {
     received.iter().map(|r| r.event_id.clone()).collect()
 }
@@ -338,15 +346,7 @@ async fn a_thousand_payments_events_all_arrive_through_an_endpoint_failing_30_pe
         })
         .await;
     let accepted = receiver.accepted();
-    let about: BTreeSet<String> = accepted
-        .iter()
-        .map(|r| {
-            r.body["object"]["payment_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect();
+    let about = payments_of(&accepted);
     assert_eq!(about, payments, "every payment's event arrived");
     assert_eq!(accepted.len(), PAYMENTS, "each accepted once");
     assert!(accepted.iter().all(|r| r.verified));
@@ -419,15 +419,7 @@ async fn events_of_changes_stored_before_a_kill_are_delivered_after_the_restart_
         per_event.values().all(|n| *n == 1),
         "each event accepted once: {per_event:?}"
     );
-    let about: BTreeSet<String> = accepted
-        .iter()
-        .map(|r| {
-            r.body["object"]["payment_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect();
+    let about = payments_of(&accepted);
     assert_eq!(about, payments, "no payment's event lost, none invented");
     let listed: Value = client
         .get(format!("{base}/events?limit=100"))
