@@ -181,10 +181,18 @@ impl DeliverySettings {
         crate::config::refuse_zero("merchant_webhooks", &zero)
     }
 
-    /// How long a delivery holds its event: past it, another instance may take the event (the
-    /// holder died).
+    /// How long a pass holds the events it took: past it, another instance may take them (the
+    /// holder died). Twice the longest a pass can take, every event timing out
+    /// `concurrency` at a time, so a live pass never loses an event it has not yet sent.
     fn lease(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms.saturating_mul(2).saturating_add(5_000))
+        let at_once = u64::try_from(self.concurrency.max(1)).unwrap_or(u64::MAX);
+        let rounds = u64::from(self.batch).div_ceil(at_once);
+        Duration::from_millis(
+            self.timeout_ms
+                .saturating_mul(rounds)
+                .saturating_mul(2)
+                .saturating_add(5_000),
+        )
     }
 
     /// The wait after `attempts` failed attempts: doubling from `initial_backoff_ms`, at most
@@ -462,6 +470,19 @@ mod tests {
         let endpoints = Endpoints::new([("m1", &off)]).expect("valid");
         assert!(!endpoints.wants("m1", EventType::RefundFailed));
         assert!(!format!("{good:?}").contains("whsec_"), "{good:?}");
+    }
+
+    #[test]
+    fn a_pass_holds_its_events_longer_than_it_can_take() {
+        let settings = DeliverySettings::default();
+        let rounds = u64::from(settings.batch).div_ceil(16);
+        let longest = Duration::from_millis(settings.timeout_ms * rounds);
+        assert!(settings.lease() >= longest * 2, "{:?}", settings.lease());
+        let one_at_a_time = DeliverySettings {
+            concurrency: 1,
+            ..settings
+        };
+        assert!(one_at_a_time.lease() >= Duration::from_millis(settings.timeout_ms * 100));
     }
 
     #[test]
