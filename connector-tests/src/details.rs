@@ -11,6 +11,13 @@ use crate::traffic::RecordedExchange;
 
 /// Fills every detail of `req` and answers, per detail, the text that shows it was sent.
 pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static str)> {
+    use PaymentDetail as D;
+    let marker = |detail: D| {
+        MARKERS
+            .iter()
+            .find(|(d, _)| *d == detail)
+            .map_or("", |(_, value)| *value)
+    };
     let phone = |number: &str| Phone::new(number, Some("+44")).ok();
     let email = |address: &str| Email::new(address).ok();
     let address = |first: &str, line1: &str| PostalAddress {
@@ -25,26 +32,26 @@ pub fn every_detail(req: &mut AuthorizeRequest) -> Vec<(PaymentDetail, &'static 
         country: CountryCode::new("GB").ok(),
     };
     req.customer = Some(Customer {
-        id: Some("cust-marker-4711".to_owned()),
-        name: Some("Ada Markername".to_owned()),
-        email: email("ada.customer@example.com"),
-        phone: phone("2079460011"),
+        id: Some(marker(D::CustomerId).to_owned()),
+        name: Some(marker(D::CustomerName).to_owned()),
+        email: email(marker(D::CustomerEmail)),
+        phone: phone(marker(D::CustomerPhone)),
     });
     req.billing = Some(Contact {
-        address: Some(address("Billie", "1 Billinglane")),
-        phone: phone("2079460022"),
-        email: email("ada.billing@example.com"),
+        address: Some(address("Billie", marker(D::BillingAddress))),
+        phone: phone(marker(D::BillingPhone)),
+        email: email(marker(D::BillingEmail)),
     });
     req.shipping = Some(Contact {
-        address: Some(address("Shippa", "2 Shippingrow")),
-        phone: phone("2079460033"),
+        address: Some(address("Shippa", marker(D::ShippingAddress))),
+        phone: phone(marker(D::ShippingPhone)),
         email: None,
     });
-    req.description = Some("Marker description 77".to_owned());
-    req.statement_descriptor.name = Some("MARKERSHOP".to_owned());
-    req.statement_descriptor.suffix = Some("ORDER77".to_owned());
+    req.description = Some(marker(D::Description).to_owned());
+    req.statement_descriptor.name = Some(marker(D::StatementDescriptorName).to_owned());
+    req.statement_descriptor.suffix = Some(marker(D::StatementDescriptorSuffix).to_owned());
     req.browser_info = Some(BrowserInfo {
-        ip_address: "203.0.113.77".parse().ok(),
+        ip_address: marker(D::IpAddress).parse().ok(),
         ..BrowserInfo::default()
     });
     MARKERS.to_vec()

@@ -230,13 +230,14 @@ pub struct PostalAddress {
 }
 
 impl PostalAddress {
-    /// `first_name last_name`, or whichever is given.
+    /// `first_name last_name`, or whichever is given (a blank name is none).
     pub fn full_name(&self) -> Option<String> {
-        match (&self.first_name, &self.last_name) {
-            (Some(first), Some(last)) => Some(format!("{first} {last}")),
-            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
-            (None, None) => None,
-        }
+        let parts: Vec<&str> = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|name| !name.trim().is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
     }
 
     /// The text parts in declaration order: first and last name, three lines, city, state,
@@ -579,6 +580,8 @@ mod tests {
         address.last_name = Some("Lovelace".into());
         address.city = Some("London".into());
         assert_eq!(address.full_name().as_deref(), Some("Ada Lovelace"));
+        address.first_name = Some("  ".into());
+        assert_eq!(address.full_name().as_deref(), Some("Lovelace"));
         assert!(!address.has_no_location());
     }
 }

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::domain::events::EventType;
-use crate::payments::format_time;
+use crate::payments::{format_time, unix_ms};
 use crate::store::{DeliveryNext, DeliveryRow, EventRow, Store};
 
 /// A merchant's webhook endpoint: the `webhook` table of a `[[merchants]]` entry.
@@ -208,11 +208,6 @@ impl DeliverySettings {
 
 /// The most of an endpoint's answer kept with an attempt.
 const EXCERPT: usize = 256;
-
-/// Unix milliseconds of `t`.
-pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
 
 /// Delivers due events until the task is aborted: every `interval_ms`, takes up to `batch`
 /// for `instance` and posts them, `concurrency` at a time.

@@ -33,15 +33,6 @@ fn owned(text: Option<&str>) -> Option<String> {
     given(text).map(str::to_owned)
 }
 
-/// The person named in an address: first and last name, whichever are given.
-fn person(address: &PostalAddress) -> Option<String> {
-    let parts: Vec<&str> = [address.first_name.as_deref(), address.last_name.as_deref()]
-        .into_iter()
-        .filter_map(given)
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
-}
-
 /// Stripe's `address` hash, `None` when nothing of a location is given. Stripe has two lines:
 /// a third line joins the second after a comma, so no part of the address is dropped.
 fn address(address: &PostalAddress) -> Option<wire::Address> {
@@ -76,7 +67,7 @@ pub fn description(req: &AuthorizeRequest) -> Option<String> {
 /// an e-mail address, which has no place there) sends no `shipping`.
 pub fn shipping(contact: Option<&Contact>) -> Result<Option<wire::Shipping>, ConnectorError> {
     let given_address = contact.and_then(|c| c.address.as_ref());
-    let name = given_address.and_then(person);
+    let name = given_address.and_then(PostalAddress::full_name);
     let location = given_address.and_then(address);
     let phone = contact.and_then(|c| c.phone.as_ref()).map(|p| p.e164());
     if name.is_none() && location.is_none() && phone.is_none() {
@@ -111,7 +102,9 @@ pub fn billing_details(
     holder: Option<&str>,
     billing: Option<&Contact>,
 ) -> Option<wire::BillingDetails> {
-    let billing_name = billing.and_then(|b| b.address.as_ref()).and_then(person);
+    let billing_name = billing
+        .and_then(|b| b.address.as_ref())
+        .and_then(PostalAddress::full_name);
     let out = wire::BillingDetails {
         name: owned(holder).or(billing_name),
         email: billing

@@ -395,7 +395,12 @@ pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-/// `t` as stored and shown.
+/// `t` in unix milliseconds, as leases and the event delivery schedule store it.
+pub fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A time as stored and shown: RFC 3339, UTC, milliseconds.
 pub fn format_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(

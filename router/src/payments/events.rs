@@ -8,9 +8,8 @@ use time::OffsetDateTime;
 use super::{Caller, Payments};
 use crate::domain::events::EventType;
 use crate::error::ApiError;
-use crate::events::unix_ms;
 use crate::model::{DeliveryObject, EventDetail, EventList, EventObject};
-use crate::payments::format_time;
+use crate::payments::{format_time, unix_ms};
 use crate::store::{EventFilter, EventRow, Requeued};
 
 /// The filters of `GET /events`, as given.

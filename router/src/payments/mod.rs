@@ -127,11 +127,11 @@ const LEASE_WAIT: Duration = Duration::from_secs(10);
 const CONCURRENT_MODIFICATION: &str = "concurrent_modification";
 
 fn lease_end() -> i64 {
-    unix_ms().saturating_add(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
+    now_ms().saturating_add(i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn unix_ms() -> i64 {
-    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+fn now_ms() -> i64 {
+    unix_ms(OffsetDateTime::now_utc())
 }
 
 /// A payment opened to change: its rows (to save), the domain's view, and its connector.
@@ -242,7 +242,7 @@ impl Payments {
                     body: body.to_string(),
                     delivery_status: "pending".into(),
                     attempts: 0,
-                    next_attempt_at: Some(crate::events::unix_ms(now)),
+                    next_attempt_at: Some(unix_ms(now)),
                     lease_owner: None,
                     lease_until: None,
                     delivered_at: None,
@@ -313,7 +313,7 @@ impl Payments {
         p.lease_owner
             .as_ref()
             .is_some_and(|owner| *owner != self.instance)
-            && p.lease_until.is_some_and(|until| until > unix_ms())
+            && p.lease_until.is_some_and(|until| until > now_ms())
     }
 
     /// Loads the payment to change it, once no other instance holds it: a write of ours in
@@ -739,7 +739,7 @@ fn connector_metadata(map: &serde_json::Map<String, Value>) -> Metadata {
         .collect()
 }
 
-pub(crate) use crate::domain::payment::{enum_name, format_time};
+pub(crate) use crate::domain::payment::{enum_name, format_time, unix_ms};
 
 /// Now, as stored and shown: RFC 3339, UTC, milliseconds.
 pub(crate) fn now() -> String {

@@ -56,7 +56,7 @@ impl Payments {
         if record
             .payment
             .lease_until
-            .is_some_and(|until| until > super::unix_ms())
+            .is_some_and(|until| until > super::now_ms())
         {
             return Ok(Reconciled::Busy);
         }
