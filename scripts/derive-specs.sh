@@ -21,8 +21,10 @@ src="$(cd "$src" && pwd)"
 
 files=(
     checkout-nas-payments-openapi.json
+    checkout-tokens-openapi.json
     primer-v2.2-openapi.json
     stripe-payments-openapi.json
+    stripe-tokens-openapi.json
 )
 for f in "${files[@]}"; do
     [[ -f "$src/$f" ]] || fail "missing $src/$f"
