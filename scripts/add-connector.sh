@@ -332,6 +332,7 @@ pub fn cards() -> TestCards {
         visa: None,
         declined: None,
         three_ds: None,
+        wallets: Vec::new(),
     }
 }
 

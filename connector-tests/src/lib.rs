@@ -55,6 +55,38 @@ pub struct TestCards {
     pub declined: Option<(PaymentMethod, DeclineCode)>,
     /// Leads to a 3DS challenge when 3DS is required.
     pub three_ds: Option<PaymentMethod>,
+    /// Wallet tokens, one entry per wallet whose payments the connector takes.
+    pub wallets: Vec<TestWallet>,
+}
+
+/// A Google Pay payment method from a token text (`tokenizationData.token`).
+pub fn google_pay(token: &str) -> PaymentMethod {
+    let token = paybridge_core::wallet::google_pay::GooglePayToken::new(token, None, None)
+        .expect("a test Google Pay token");
+    PaymentMethod::Wallet(WalletToken::GooglePay(token))
+}
+
+/// An Apple Pay payment method from a `paymentData` object.
+pub fn apple_pay(payment_data: &serde_json::Value, network: &str) -> PaymentMethod {
+    let token = paybridge_core::wallet::apple_pay::ApplePayToken::new(
+        &payment_data.to_string(),
+        Some(network.to_owned()),
+        None,
+        Some("3cee89679130a4b2617c76118a1c62fd".to_owned()),
+    )
+    .expect("a test Apple Pay payment data");
+    PaymentMethod::Wallet(WalletToken::ApplePay(token))
+}
+
+/// Test tokens of one wallet.
+#[derive(Clone)]
+pub struct TestWallet {
+    /// The wallet.
+    pub wallet: Wallet,
+    /// A token that is approved.
+    pub approved: PaymentMethod,
+    /// A token that is declined, with the unified reason it must map to.
+    pub declined: Option<(PaymentMethod, DeclineCode)>,
 }
 
 impl TestCards {
@@ -65,6 +97,7 @@ impl TestCards {
         let show = |method: &PaymentMethod| match method {
             PaymentMethod::Card(card) => format!("card {}", card.number.masked()),
             PaymentMethod::Token(token) => format!("token {}", token.as_str()),
+            PaymentMethod::Wallet(token) => format!("{} token", token.wallet()),
         };
         let mut lines = vec![format!("approved: {}", show(&self.approved))];
         let optional = [
@@ -189,6 +222,7 @@ impl Target {
             match method {
                 PaymentMethod::Card(card) => numbers.push(card.number.expose().to_owned()),
                 PaymentMethod::Token(token) => tokens.push(token.as_str().to_owned()),
+                PaymentMethod::Wallet(_) => {}
             }
         }
         (numbers, tokens)
@@ -380,6 +414,7 @@ mod describe_tests {
                 DeclineCode::InsufficientFunds,
             )),
             three_ds: None,
+            wallets: Vec::new(),
         };
         let lines = cards.describe().join("\n");
         assert!(lines.contains("approved: card 424242"), "{lines}");

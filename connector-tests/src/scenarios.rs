@@ -47,6 +47,16 @@ pub static SCENARIOS: &[Scenario] = &[
         run: payment_details_reach_the_processor_as_declared,
     },
     Scenario {
+        name: "wallet_sessions_open_each_sheet_as_declared",
+        needs: &[Flow::SessionToken],
+        run: wallet_sessions_open_each_sheet_as_declared,
+    },
+    Scenario {
+        name: "wallet_tokens_pay_and_decline_as_their_cards",
+        needs: &[Flow::Authorize, Flow::PaymentSync],
+        run: wallet_tokens_pay_and_decline_as_their_cards,
+    },
+    Scenario {
         name: "manual_authorize_then_sync",
         needs: &[Flow::Authorize, Flow::PaymentSync],
         run: manual_authorize_then_sync,
@@ -507,6 +517,11 @@ fn capabilities_agree_with_behaviour(t: &Target) -> ScenarioFuture<'_> {
                 Flow::SessionToken => ctx
                     .c
                     .session_token(&SessionTokenRequest {
+                        reference: format!("pay_session_{}", key().as_str()),
+                        merchant: WalletMerchant::new(
+                            "paybridge conformance",
+                            paybridge_core::details::CountryCode::new("GB").expect("GB"),
+                        ),
                         amount: m(100),
                         currency: cur,
                         wallets: vec![Wallet::ApplePay],
@@ -589,6 +604,198 @@ fn payment_details_reach_the_processor_as_declared(t: &Target) -> ScenarioFuture
                      {} the processor's requests",
                     if found { "in" } else { "not in" }
                 ));
+            }
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+/// Every wallet the capabilities give sessions for gets its sheet's data, in the order asked,
+/// with the payment's exact total and the declared networks; asking for a wallet the connector
+/// does not serve gets no data for it.
+fn wallet_sessions_open_each_sheet_as_declared(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let declared: Vec<(Wallet, WalletSupport)> = ctx
+            .c
+            .capabilities()
+            .wallets
+            .iter()
+            .filter(|(_, w)| w.session_token)
+            .map(|(wallet, support)| (*wallet, support.clone()))
+            .collect();
+        if declared.is_empty() {
+            return Ok(Outcome::Skipped("no wallet sessions declared".into()));
+        }
+        // Asked in reverse order: the answer must keep the order asked.
+        let wallets: Vec<Wallet> = declared.iter().rev().map(|(w, _)| *w).collect();
+        let request = SessionTokenRequest {
+            reference: format!("pb-{}", &IdempotencyKey::generate().as_str()[..8]),
+            amount: m(1234),
+            currency: t.currency,
+            wallets: wallets.clone(),
+            merchant: WalletMerchant::new(
+                "paybridge conformance",
+                paybridge_core::details::CountryCode::new("GB").expect("GB"),
+            ),
+        };
+        let total = request.total_price();
+        let response = ctx
+            .c
+            .session_token(&request)
+            .await
+            .map_err(|e| format!("session_token: {e}"))?;
+        let answered: Vec<Wallet> = response
+            .sessions
+            .iter()
+            .map(WalletSession::wallet)
+            .collect();
+        check_eq!(answered, wallets, "wallets answered, in the order asked");
+        for session in &response.sessions {
+            let support = &declared
+                .iter()
+                .find(|(w, _)| *w == session.wallet())
+                .ok_or("an answer for a wallet not asked")?
+                .1;
+            match session {
+                WalletSession::GooglePay(sheet) => {
+                    check_eq!(
+                        sheet.transaction_info.total_price,
+                        total,
+                        "Google Pay total"
+                    );
+                    check_eq!(
+                        sheet.transaction_info.currency_code,
+                        t.currency.code(),
+                        "Google Pay currency"
+                    );
+                    let method = sheet
+                        .allowed_payment_methods
+                        .first()
+                        .ok_or("no CARD method")?;
+                    let expected: Vec<String> = support
+                        .networks
+                        .iter()
+                        .filter_map(|n| wallet::google_pay::network_name(*n))
+                        .map(str::to_owned)
+                        .collect();
+                    check_eq!(
+                        method.parameters.allowed_card_networks,
+                        expected,
+                        "Google Pay networks against the capabilities"
+                    );
+                    check!(
+                        method
+                            .tokenization_specification
+                            .parameters
+                            .get("gateway")
+                            .is_some_and(|g| !g.is_empty()),
+                        "Google Pay tokenization without a gateway"
+                    );
+                }
+                WalletSession::ApplePay(sheet) => {
+                    check_eq!(sheet.total.amount, total, "Apple Pay total");
+                    check!(
+                        sheet
+                            .merchant_capabilities
+                            .iter()
+                            .any(|c| c == "supports3DS"),
+                        "Apple Pay requires supports3DS"
+                    );
+                    let expected: Vec<String> = support
+                        .networks
+                        .iter()
+                        .filter_map(|n| wallet::apple_pay::network_name(*n))
+                        .map(str::to_owned)
+                        .collect();
+                    check_eq!(
+                        sheet.supported_networks,
+                        expected,
+                        "Apple Pay networks against the capabilities"
+                    );
+                }
+                WalletSession::ClientToken { client_token, .. } => {
+                    check!(
+                        !paybridge_core::secrecy::ExposeSecret::expose_secret(client_token)
+                            .is_empty(),
+                        "an empty client token"
+                    );
+                }
+                WalletSession::Unavailable { wallet, reason } => {
+                    return Err(format!(
+                        "{wallet} is declared in the capabilities but unavailable: {reason}"
+                    ));
+                }
+            }
+        }
+        Ok(Outcome::Passed)
+    })
+}
+
+/// Each wallet whose payments the capabilities declare has test tokens, and they pay (and
+/// decline) like the cards inside them; a connector that declares no wallet payments refuses a
+/// wallet token before sending anything.
+fn wallet_tokens_pay_and_decline_as_their_cards(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let caps = ctx.c.capabilities();
+        for wallet in Wallet::ALL {
+            let declared = caps.takes_wallet_payments(wallet);
+            let tokens = t.cards.wallets.iter().find(|w| w.wallet == wallet);
+            let Some(tokens) = tokens else {
+                check!(
+                    !declared,
+                    "{wallet} payments are declared but the target has no {wallet} test token"
+                );
+                continue;
+            };
+            if !declared {
+                let before = ctx.sim().ok().map(counters);
+                let refused = ctx
+                    .c
+                    .authorize(&ctx.request(&tokens.approved, 1000, CaptureMethod::Manual))
+                    .await;
+                check!(
+                    matches!(
+                        refused,
+                        Err(ConnectorError::InvalidRequest { .. }
+                            | ConnectorError::NotSupported { .. })
+                    ),
+                    "{wallet} token not refused before sending: {refused:?}"
+                );
+                if let (Some(before), Ok(sim)) = (before, ctx.sim()) {
+                    check_eq!(
+                        counters(sim).requests,
+                        before.requests,
+                        "requests sent for a refused wallet token"
+                    );
+                }
+                continue;
+            }
+            let payment = ctx.authorized(&tokens.approved, 1500, false).await?;
+            let synced = ctx
+                .sync(&payment.connector_payment_id, CaptureMethod::Manual)
+                .await?;
+            check_eq!(
+                synced.status,
+                PaymentStatus::RequiresCapture,
+                format!("{wallet}: status after sync")
+            );
+            if let Some((declined, expected)) = &tokens.declined {
+                let payment = ctx
+                    .authorize(&ctx.request(declined, 1000, CaptureMethod::Manual))
+                    .await?;
+                check_eq!(
+                    payment.status,
+                    PaymentStatus::Failed,
+                    format!("{wallet}: a declined token's status")
+                );
+                let unified = payment.decline.as_ref().map(|d| d.unified);
+                check_eq!(
+                    unified,
+                    Some(*expected),
+                    format!("{wallet}: unified decline code")
+                );
             }
         }
         Ok(Outcome::Passed)

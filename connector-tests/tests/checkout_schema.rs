@@ -9,10 +9,13 @@
 //! named exception ([`CHECKOUT_UNCONFIRMED`]): its answers are checked against the shape of
 //! Checkout.com's public reference, each payment against the document's `PaymentDetails`, and
 //! the test requires that they were seen and checked.
+//!
+//! Wallet tokens are exchanged at `POST /tokens`, which is in Checkout.com's tokens document
+//! (`specs/checkout-tokens-openapi.json`): those exchanges are checked against it.
 
 #![allow(clippy::unwrap_used)]
 
-use paybridge_connector_tests::openapi::{OpenApi, CHECKOUT_UNCONFIRMED};
+use paybridge_connector_tests::openapi::{spec_path, OpenApi, CHECKOUT_UNCONFIRMED};
 use paybridge_connector_tests::targets::checkout::target_at;
 use paybridge_connector_tests::traffic::{check_against_with, suite_traffic};
 use paybridge_sandbox::checkout::{self as sim, CheckoutSimConfig};
@@ -27,7 +30,19 @@ async fn checkout_traffic_matches_the_published_schemas() {
         .await
         .unwrap_or_else(|table| panic!("{table}"));
 
-    let checked = check_against_with(&spec, &exchanges, CHECKOUT_UNCONFIRMED);
+    let (tokens, payments): (Vec<_>, Vec<_>) =
+        exchanges.into_iter().partition(|e| e.path == "/tokens");
+    let tokens_spec = OpenApi::load(&spec_path("checkout-tokens-openapi.json")).unwrap();
+    let wallets = check_against_with(&tokens_spec, &tokens, &[]);
+    assert!(wallets.violations.is_empty(), "{:#?}", wallets.violations);
+    // The wallet scenario exchanged a Google Pay and an Apple Pay token, approved and declined.
+    assert!(
+        wallets.requests >= 4 && wallets.responses >= 4,
+        "POST /tokens checked {} / {} times",
+        wallets.requests,
+        wallets.responses
+    );
+    let checked = check_against_with(&spec, &payments, CHECKOUT_UNCONFIRMED);
     assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
     // The lookup ran (a found payment and a reference never sent) and its answers were checked
     // as the known exception, not skipped.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::details::PaymentDetail;
 use crate::payment_method::CardNetwork;
+use crate::wallet::Wallet;
 
 /// One unified flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -178,6 +179,20 @@ pub struct Capabilities {
     /// the router only.
     #[serde(default)]
     pub forwarded_details: Vec<PaymentDetail>,
+    /// What the connector does for each wallet it serves; a wallet not listed is not served.
+    #[serde(default)]
+    pub wallets: BTreeMap<Wallet, WalletSupport>,
+}
+
+/// What a connector does for one wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletSupport {
+    /// Session token gives a front end what it needs to open the wallet's sheet.
+    pub session_token: bool,
+    /// An authorization takes the wallet's payment token (`PaymentMethod::Wallet`).
+    pub payments: bool,
+    /// The card networks the sheet offers.
+    pub networks: Vec<CardNetwork>,
 }
 
 impl Capabilities {
@@ -199,6 +214,7 @@ impl Capabilities {
             connector: connector.to_owned(),
             flows,
             forwarded_details: Vec::new(),
+            wallets: BTreeMap::new(),
         }
     }
 
@@ -209,6 +225,17 @@ impl Capabilities {
         self.forwarded_details.sort();
         self.forwarded_details.dedup();
         self
+    }
+
+    /// Declares what the connector does for `wallet`.
+    pub fn wallet(mut self, wallet: Wallet, support: WalletSupport) -> Self {
+        self.wallets.insert(wallet, support);
+        self
+    }
+
+    /// `true` when an authorization takes `wallet`'s payment tokens.
+    pub fn takes_wallet_payments(&self, wallet: Wallet) -> bool {
+        self.wallets.get(&wallet).is_some_and(|w| w.payments)
     }
 
     /// `true` when an authorization passes `detail` on to the processor.

@@ -49,7 +49,7 @@ pub struct ExecutionSettings {
 ///
 /// `Debug` never shows the secrets. Unknown keys are refused, so a misspelt one is not
 /// silently ignored.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorConfig {
     /// The processor's base URL: sandbox, live, or a local simulator in tests.
@@ -65,6 +65,20 @@ pub struct ConnectorConfig {
     /// Timeouts and retries.
     #[serde(default)]
     pub execution: ExecutionSettings,
+}
+
+/// Shows `extra`'s keys, not its values: a connector may keep a key there (Checkout.com's
+/// public key).
+impl std::fmt::Debug for ConnectorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorConfig")
+            .field("base_url", &self.base_url.as_str())
+            .field("api_key", &self.api_key)
+            .field("webhook_secrets", &self.webhook_secrets)
+            .field("extra", &self.extra.keys().collect::<Vec<_>>())
+            .field("execution", &self.execution)
+            .finish()
+    }
 }
 
 fn secrets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<WebhookSecrets, D::Error> {

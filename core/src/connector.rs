@@ -10,9 +10,10 @@ use crate::capabilities::{Capabilities, Flow};
 use crate::config::{ConfigError, ExecutionSettings};
 use crate::error::ConnectorError;
 use crate::executor::{CallContext, Executor, WireProfile};
-use crate::http::{Exchange, Step};
+use crate::http::{Exchange, Plan, Step};
 use crate::request::*;
 use crate::response::*;
+use crate::wallet::{SessionTokenRequest, SessionTokenResponse};
 use crate::webhook::{IncomingWebhook, WebhookError, WebhookEvent};
 
 /// One processor's wire translation: unified request → HTTP request, HTTP response → unified
@@ -118,11 +119,12 @@ pub trait Translator: Send + Sync + 'static {
         Err(self.unsupported(Flow::CompleteAuthorize))
     }
 
-    /// Produce wallet session data.
+    /// What a front end needs to open wallet sheets: built from configuration
+    /// ([`Plan::Ready`]) or fetched from the processor.
     fn session_token(
         &self,
         _req: &SessionTokenRequest,
-    ) -> Result<Exchange<SessionTokenResponse>, ConnectorError> {
+    ) -> Result<Plan<SessionTokenResponse>, ConnectorError> {
         Err(self.unsupported(Flow::SessionToken))
     }
 
@@ -261,11 +263,11 @@ impl<T: Translator> HttpConnector<T> {
         Arc::new(self)
     }
 
-    async fn run<R: 'static>(
+    async fn run<R: 'static, P: Into<Plan<R>>>(
         &self,
         flow: Flow,
         validation: Result<(), ConnectorError>,
-        translate: impl FnOnce(&T) -> Result<Exchange<R>, ConnectorError>,
+        translate: impl FnOnce(&T) -> Result<P, ConnectorError>,
     ) -> Result<R, ConnectorError> {
         if !self.capabilities.supports(flow) {
             return Err(ConnectorError::not_supported(
@@ -296,12 +298,15 @@ impl<T: Translator> HttpConnector<T> {
     }
 
     /// Translates, sends and parses, step after step, until the flow has its answer.
-    async fn exchange<R: 'static>(
+    async fn exchange<R: 'static, P: Into<Plan<R>>>(
         &self,
         flow: Flow,
-        translate: impl FnOnce(&T) -> Result<Exchange<R>, ConnectorError>,
+        translate: impl FnOnce(&T) -> Result<P, ConnectorError>,
     ) -> Result<R, ConnectorError> {
-        let mut exchange = translate(&self.translator)?;
+        let mut exchange = match translate(&self.translator)?.into() {
+            Plan::Ready(answer) => return Ok(answer),
+            Plan::Send(exchange) => *exchange,
+        };
         let ctx = CallContext {
             connector: self.translator.id(),
             flow,

@@ -2,6 +2,7 @@
 //! timeouts, a retry policy that only retries where it is safe, the idempotency header on every
 //! attempt, and a tracing span per call with masked bodies.
 
+use secrecy::ExposeSecret;
 use std::time::{Duration, Instant};
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
@@ -150,6 +151,27 @@ pub struct CallContext<'a> {
     pub request_timeout: Duration,
 }
 
+/// TLS settings beyond the defaults (public roots, no client certificate).
+#[derive(Clone, Default)]
+pub struct ClientTls {
+    /// The client certificate chain and its private key, PEM, in one text.
+    pub identity_pem: Option<secrecy::SecretString>,
+    /// CA certificates (PEM) trusted besides the public roots.
+    pub extra_roots_pem: Vec<String>,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field(
+                "identity",
+                &self.identity_pem.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("extra_roots", &self.extra_roots_pem.len())
+            .finish()
+    }
+}
+
 /// Sends [`HttpRequest`]s. Cheap to clone; clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Executor {
@@ -173,17 +195,34 @@ enum Decision {
 impl Executor {
     /// An executor whose connections time out after `connect_timeout`.
     pub fn new(connect_timeout: Duration) -> Result<Self, ConnectorError> {
-        let client = reqwest::Client::builder()
+        Executor::with_tls(connect_timeout, &ClientTls::default())
+    }
+
+    /// An executor that presents a client certificate and trusts extra roots (`tls`): for
+    /// peers that authenticate callers by mutual TLS (Apple Pay's session endpoint, some 3DS
+    /// servers).
+    pub fn with_tls(connect_timeout: Duration, tls: &ClientTls) -> Result<Self, ConnectorError> {
+        let refuse = |what: &str, e: reqwest::Error| ConnectorError::Transport {
+            message: format!("cannot build HTTP client: {what}: {e}"),
+            outcome_unknown: false,
+        };
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(64)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("paybridge/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConnectorError::Transport {
-                message: format!("cannot build HTTP client: {e}"),
-                outcome_unknown: false,
-            })?;
+            .user_agent(concat!("paybridge/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &tls.identity_pem {
+            let identity = reqwest::Identity::from_pem(pem.expose_secret().as_bytes())
+                .map_err(|e| refuse("client certificate and key (PEM)", e))?;
+            builder = builder.identity(identity);
+        }
+        for root in &tls.extra_roots_pem {
+            let root = reqwest::Certificate::from_pem(root.as_bytes())
+                .map_err(|e| refuse("extra root certificate (PEM)", e))?;
+            builder = builder.add_root_certificate(root);
+        }
+        let client = builder.build().map_err(|e| refuse("settings", e))?;
         Ok(Executor { client })
     }
 

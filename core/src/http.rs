@@ -385,6 +385,21 @@ impl<T: 'static> Exchange<T> {
     }
 }
 
+/// A translator's plan for a flow that may need no processor call: the answer itself (e.g. a
+/// Google Pay sheet built from configuration), or the exchange that gets it.
+pub enum Plan<T> {
+    /// Answered without I/O.
+    Ready(T),
+    /// Send this.
+    Send(Box<Exchange<T>>),
+}
+
+impl<T> From<Exchange<T>> for Plan<T> {
+    fn from(exchange: Exchange<T>) -> Self {
+        Plan::Send(Box::new(exchange))
+    }
+}
+
 impl<T> Exchange<T> {
     /// The request to send.
     pub fn request(&self) -> &HttpRequest {

@@ -70,13 +70,16 @@ pub mod payment_method;
 pub mod request;
 pub mod response;
 pub mod status;
+pub mod wallet;
 pub mod webhook;
 
-pub use capabilities::{Capabilities, Condition, Flow, FlowSupport};
+pub use capabilities::{Capabilities, Condition, Flow, FlowSupport, WalletSupport};
 pub use config::{ConfigError, ConnectorConfig, ExecutionSettings};
 pub use connector::{Connector, HttpConnector, Translator};
 pub use error::{ConnectorError, DeclineCode, DeclineDetails, ProcessorMessage, RejectionKind};
-pub use executor::{no_retry_hint, Executor, KeyReuse, RetryPolicy, Timeouts, WireProfile};
+pub use executor::{
+    no_retry_hint, ClientTls, Executor, KeyReuse, RetryPolicy, Timeouts, WireProfile,
+};
 pub use money::{AmountError, Currency, MinorUnit};
 pub use payment_method::{
     Card, CardError, CardExpiry, CardNetwork, CardNumber, Cvc, PaymentMethod, PaymentMethodToken,
@@ -84,6 +87,9 @@ pub use payment_method::{
 pub use request::*;
 pub use response::*;
 pub use status::{AuthorizationStatus, PaymentStatus, RefundStatus};
+pub use wallet::{
+    SessionTokenRequest, SessionTokenResponse, Wallet, WalletMerchant, WalletSession, WalletToken,
+};
 pub use webhook::{
     IncomingWebhook, SignatureEncoding, WebhookError, WebhookEvent, WebhookEventKind,
     WebhookSecrets,

@@ -123,6 +123,15 @@ fn mask_value(value: &mut Value, extra: &[&str]) {
             for (key, v) in map.iter_mut() {
                 if is_sensitive(key, extra) && !v.is_object() && !v.is_array() && !v.is_null() {
                     *v = Value::String(MASK.to_owned());
+                } else if let (true, Value::Array(items)) = (is_sensitive(key, extra), &mut *v) {
+                    // A sensitive list of values (Google Pay's `signatures`): each is masked.
+                    for item in items.iter_mut() {
+                        if item.is_object() || item.is_array() {
+                            mask_value(item, extra);
+                        } else if !item.is_null() {
+                            *item = Value::String(MASK.to_owned());
+                        }
+                    }
                 } else {
                     mask_value(v, extra);
                 }
@@ -185,6 +194,17 @@ mod tests {
         assert!(shown.contains("\"amount\":1000"), "{shown}");
         assert!(shown.contains("555555******4444"), "{shown}");
         assert!(!shown.contains("4242424242424242"), "{shown}");
+    }
+
+    #[test]
+    fn a_sensitive_list_hides_each_value() {
+        let body = br#"{"signatures":["MEYCIQ","MEUCIA"],"networks":["VISA"]}"#;
+        let shown = mask_body(Some(ContentType::Json), body, &["signatures"]);
+        assert!(
+            !shown.contains("MEYCIQ") && !shown.contains("MEUCIA"),
+            "{shown}"
+        );
+        assert!(shown.contains("VISA"), "{shown}");
     }
 
     #[test]

@@ -332,14 +332,20 @@ pub enum PaymentMethod {
     Card(Card),
     /// A token issued by the processor the payment is sent to.
     Token(PaymentMethodToken),
+    /// A wallet's payment token (Apple Pay, Google Pay), which the connector exchanges with
+    /// its processor.
+    #[serde(skip)]
+    Wallet(crate::wallet::WalletToken),
 }
 
 impl PaymentMethod {
-    /// The card network, when it is known (always for a card, never for a token).
+    /// The card network, when it is known (always for a card, never for a token, for a wallet
+    /// when it says).
     pub fn card_network(&self) -> Option<CardNetwork> {
         match self {
             PaymentMethod::Card(card) => card.network(),
             PaymentMethod::Token(_) => None,
+            PaymentMethod::Wallet(token) => token.card_network(),
         }
     }
 }

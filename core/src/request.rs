@@ -605,40 +605,6 @@ impl CompleteAuthorizeRequest {
     }
 }
 
-/// A wallet a session token can be produced for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Wallet {
-    /// Apple Pay.
-    ApplePay,
-    /// Google Pay.
-    GooglePay,
-}
-
-/// Produce wallet session data for a client SDK.
-#[derive(Debug, Clone)]
-pub struct SessionTokenRequest {
-    /// Amount to be paid.
-    pub amount: MinorUnit,
-    /// Currency of `amount`.
-    pub currency: Currency,
-    /// Which wallets the client wants to show.
-    pub wallets: Vec<Wallet>,
-}
-
-impl SessionTokenRequest {
-    /// Checks what can be checked without the processor.
-    pub fn validate(&self) -> Result<(), ConnectorError> {
-        if self.wallets.is_empty() {
-            return Err(ConnectorError::invalid(
-                "wallets",
-                "name at least one wallet",
-            ));
-        }
-        Ok(())
-    }
-}
-
 /// A processor id travels in URL paths: reject what could never be one before it gets there.
 fn validate_id(id: &str) -> Result<(), ConnectorError> {
     if id.is_empty() || id.len() > 255 || !id.bytes().all(|b| b.is_ascii_graphic()) {

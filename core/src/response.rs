@@ -6,7 +6,6 @@ use time::OffsetDateTime;
 use crate::error::DeclineDetails;
 use crate::money::{Currency, MinorUnit};
 use crate::payment_method::CardNetwork;
-use crate::request::Wallet;
 use crate::status::{AuthorizationStatus, PaymentStatus, RefundStatus};
 
 /// What the customer must do next.
@@ -235,20 +234,4 @@ impl CancelPostCaptureResponse {
         };
         CancelPostCaptureResponse { status, refund }
     }
-}
-
-/// Session data for one wallet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WalletSession {
-    /// The wallet.
-    pub wallet: Wallet,
-    /// Data for the wallet's client SDK, as the processor gave it.
-    pub data: serde_json::Value,
-}
-
-/// The answer to session token.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SessionTokenResponse {
-    /// One entry per wallet the connector could produce data for.
-    pub sessions: Vec<WalletSession>,
 }

@@ -110,6 +110,11 @@ async fn unimplemented_flows_are_not_supported_and_send_nothing() {
             Flow::SessionToken,
             connector
                 .session_token(&SessionTokenRequest {
+                    reference: "pay_1".into(),
+                    merchant: WalletMerchant::new(
+                        "Toy shop",
+                        paybridge_core::details::CountryCode::new("GB").expect("GB"),
+                    ),
                     amount: m(100),
                     currency: usd,
                     wallets: vec![Wallet::ApplePay],

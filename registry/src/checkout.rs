@@ -42,6 +42,10 @@ mod simulator {
         config
             .extra
             .insert("billing_descriptor_city".into(), "LONDON".into());
+        // The public key pays wallet tokens (`POST /tokens`) and is Google Pay's gateway id.
+        config
+            .extra
+            .insert("public_key".into(), sim.public_key.clone());
         config.webhook_secrets = WebhookSecrets::new([sim.webhook_secret.clone()]);
         fast_retries(&mut config);
         config

@@ -30,6 +30,10 @@ mod simulator {
     /// simulator's own, or a proxy's in front of it).
     pub fn simulator_config(sim: &StripeSimConfig, base_url: Url) -> ConnectorConfig {
         let mut config = ConnectorConfig::new(base_url, sim.secret_key.clone());
+        // Google Pay's tokenization for gateway `stripe` names the publishable key.
+        config
+            .extra
+            .insert("publishable_key".into(), sim.publishable_key.clone());
         config.webhook_secrets = WebhookSecrets::new([sim.webhook_secret.clone()]);
         fast_retries(&mut config);
         config

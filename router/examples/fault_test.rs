@@ -584,6 +584,7 @@ fn payment_body(connector: &str) -> Value {
             "card_cvc": card.cvc.as_ref().map(|c| c.expose().to_owned()),
         }}}),
         PaymentMethod::Token(token) => json!({"payment_token": token.as_str()}),
+        PaymentMethod::Wallet(_) => panic!("the fault test pays with cards and tokens only"),
     };
     let mut body = json!({"amount": AMOUNT, "currency": "USD", "connector": connector,
         "capture_method": "manual"});

@@ -372,6 +372,8 @@ fn create_body(connector: &str, method: &PaymentMethod) -> String {
             }});
         }
         PaymentMethod::Token(token) => body["payment_token"] = json!(token.as_str()),
+        // The approved test methods are cards and tokens; wallets are measured by neither.
+        PaymentMethod::Wallet(_) => panic!("loadgen pays with cards and tokens only"),
     }
     body.to_string()
 }
@@ -465,6 +467,7 @@ async fn main() -> Result<(), String> {
             api_key: Some(API_KEY.into()),
             api_key_sha256: None,
             webhook: None,
+            wallets: None,
         }],
         ..RouterConfig::default()
     };

@@ -45,6 +45,10 @@ pub struct MerchantConfig {
     /// Where the router sends the merchant's events (its `webhook` table); none: no events.
     #[serde(default)]
     pub webhook: Option<crate::events::WebhookEndpointConfig>,
+    /// The names wallet sheets show and the merchant's Apple Pay identity (its `wallets`
+    /// table); none: the simulators' demo settings when they run, else no wallet sessions.
+    #[serde(default)]
+    pub wallets: Option<crate::wallets::WalletsConfig>,
 }
 
 impl std::fmt::Debug for MerchantConfig {
@@ -270,6 +274,7 @@ impl RouterConfig {
                     api_key: Some(key.trim().to_owned()),
                     api_key_sha256: None,
                     webhook: None,
+                    wallets: None,
                 });
             }
         }
@@ -444,6 +449,12 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.connector_timeout_ms, Some(20_000));
         assert_eq!(config.merchants.len(), 2);
+        let wallets = config.merchants[1]
+            .wallets
+            .as_ref()
+            .expect("a wallets table");
+        assert_eq!(wallets.country, "GB");
+        assert!(wallets.apple_pay.is_some());
         config
             .merchant_keys()
             .expect("the example's keys are well formed");

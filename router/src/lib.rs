@@ -41,6 +41,7 @@ pub mod payments;
 pub mod present;
 pub mod reconciler;
 pub mod store;
+pub mod wallets;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -80,6 +81,8 @@ pub struct Running {
     sources: BTreeMap<String, ConnectorSource>,
     #[cfg(feature = "simulators")]
     simulators: BTreeMap<String, SimulatorHandle>,
+    #[cfg(feature = "simulators")]
+    apple_pay_simulator: Option<paybridge_sandbox::apple_pay::ApplePaySimHandle>,
     store: Store,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
@@ -114,6 +117,12 @@ impl Running {
         self.simulators.get(connector)
     }
 
+    /// The in-process simulator of Apple Pay's merchant validation, when one was started.
+    #[cfg(feature = "simulators")]
+    pub fn apple_pay_simulator(&self) -> Option<&paybridge_sandbox::apple_pay::ApplePaySimHandle> {
+        self.apple_pay_simulator.as_ref()
+    }
+
     /// Stops accepting requests, lets the running ones finish, then stops the simulators and
     /// closes the database.
     pub async fn shutdown(self) {
@@ -126,6 +135,10 @@ impl Running {
         }
         #[cfg(feature = "simulators")]
         for (_, simulator) in self.simulators {
+            simulator.shutdown().await;
+        }
+        #[cfg(feature = "simulators")]
+        if let Some(simulator) = self.apple_pay_simulator {
             simulator.shutdown().await;
         }
         self.store.close().await;
@@ -229,8 +242,33 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         demo = Some(("merchant_demo".to_owned(), key));
     }
 
-    let payments =
-        Arc::new(Payments::new(store.clone(), connectors).with_endpoints(endpoints.clone()));
+    let mut merchant_wallets = BTreeMap::new();
+    for merchant in &config.merchants {
+        if let Some(wallets) = &merchant.wallets {
+            let settings = wallets::MerchantWallets::from_config(wallets)
+                .map_err(|e| format!("merchant {}: {e}", merchant.merchant_id))?;
+            merchant_wallets.insert(merchant.merchant_id.clone(), settings);
+        }
+    }
+    #[cfg(feature = "simulators")]
+    let (demo_wallets, apple_pay_simulator) = if config.simulators {
+        let timeout = Duration::from_millis(config.connector_timeout_ms.unwrap_or(10_000));
+        let (settings, handle) = wallets::demo_wallets(timeout)
+            .await
+            .map_err(|e| format!("Apple Pay simulator: {e}"))?;
+        (Some(settings), Some(handle))
+    } else {
+        (None, None)
+    };
+    #[cfg(not(feature = "simulators"))]
+    let demo_wallets = None;
+    let wallets = Arc::new(wallets::Wallets::new(merchant_wallets, demo_wallets));
+
+    let payments = Arc::new(
+        Payments::new(store.clone(), connectors)
+            .with_endpoints(endpoints.clone())
+            .with_wallets(wallets),
+    );
     let state = Arc::new(http::AppState::new(
         payments.clone(),
         merchants,
@@ -265,6 +303,8 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         sources,
         #[cfg(feature = "simulators")]
         simulators,
+        #[cfg(feature = "simulators")]
+        apple_pay_simulator,
         store,
         stop,
         task,

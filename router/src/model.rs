@@ -238,11 +238,108 @@ pub struct BrowserInfoBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentMethodData {
-    /// The card.
-    pub card: CardData,
+    /// A raw card.
+    #[serde(default)]
+    pub card: Option<CardData>,
+    /// A wallet's payment token.
+    #[serde(default)]
+    pub wallet: Option<WalletData>,
     /// The card's billing contact (or give `billing` at the top level, not both).
     #[serde(default)]
     pub billing: Option<ContactBody>,
+}
+
+/// `payment_method_data.wallet`: exactly one wallet's token.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalletData {
+    /// Google Pay's `paymentMethodData`, in snake case.
+    #[serde(default)]
+    pub google_pay: Option<GooglePayData>,
+    /// Apple Pay's `PKPaymentToken`, in snake case.
+    #[serde(default)]
+    pub apple_pay: Option<ApplePayData>,
+}
+
+/// Google Pay's `paymentMethodData`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GooglePayData {
+    /// `CARD`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What the sheet showed (`Visa •••• 1111`).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The card's network and last four digits.
+    #[serde(default)]
+    pub info: Option<GooglePayInfo>,
+    /// The token.
+    pub tokenization_data: GooglePayTokenizationData,
+}
+
+impl std::fmt::Debug for GooglePayData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GooglePayData").finish_non_exhaustive()
+    }
+}
+
+/// `paymentMethodData.info`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GooglePayInfo {
+    /// `VISA`, `MASTERCARD`, …
+    #[serde(default)]
+    pub card_network: Option<String>,
+    /// The last four digits.
+    #[serde(default)]
+    pub card_details: Option<String>,
+}
+
+/// `paymentMethodData.tokenizationData`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GooglePayTokenizationData {
+    /// `PAYMENT_GATEWAY`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The token: the JSON text Google Pay returned.
+    pub token: String,
+}
+
+/// Apple Pay's `PKPaymentToken`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplePayData {
+    /// `paymentData`: the object, or the base64 of its JSON.
+    pub payment_data: Value,
+    /// `paymentMethod`.
+    #[serde(default)]
+    pub payment_method: Option<ApplePayMethod>,
+    /// `transactionIdentifier`.
+    #[serde(default)]
+    pub transaction_identifier: Option<String>,
+}
+
+impl std::fmt::Debug for ApplePayData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplePayData").finish_non_exhaustive()
+    }
+}
+
+/// `PKPaymentToken.paymentMethod`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplePayMethod {
+    /// `Visa 0224`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `Visa`, `MasterCard`, …
+    #[serde(default)]
+    pub network: Option<String>,
+    /// `debit`, `credit`, `prepaid`, `store`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
 }
 
 /// A raw card. Never stored; only its network and last four digits are kept.
@@ -605,6 +702,9 @@ pub struct Eligibility {
     pub connector: String,
     /// Every operation, allowed or not, with the reason when not.
     pub operations: std::collections::BTreeMap<String, OperationEligibility>,
+    /// Each wallet: whether `POST /payments/session_tokens` can give its sheet's data for this
+    /// payment, and why not.
+    pub wallets: std::collections::BTreeMap<String, OperationEligibility>,
 }
 
 /// Whether one operation is allowed now.

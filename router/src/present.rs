@@ -14,7 +14,11 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
     let d = &p.details;
     let customer = d.customer.as_ref();
     let authentication_type = d.authentication_type.map(|t| enum_name(&t));
-    let payment_method_type = d.payment_method_type.map(|t| enum_name(&t));
+    let payment_method_type = match d.wallet {
+        Some(wallet) => Some(wallet.name().to_owned()),
+        None => d.payment_method_type.map(|t| enum_name(&t)),
+    };
+    let payment_method = if d.wallet.is_some() { "wallet" } else { "card" };
     let authorized_attempt = p
         .attempts
         .iter()
@@ -31,7 +35,7 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
         connector: p.connector.clone(),
         currency: p.currency.code().to_owned(),
         capture_method: enum_name(&p.capture_method),
-        payment_method: "card".into(),
+        payment_method: payment_method.into(),
         payment_method_data: payment_method_data(p, network),
         created: p.created.clone(),
         updated: p.updated.clone(),
@@ -97,7 +101,7 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
                 connector: p.connector.clone(),
                 connector_transaction_id: a.connector_transaction_id.clone(),
                 capture_method: enum_name(&p.capture_method),
-                payment_method: "card".into(),
+                payment_method: payment_method.into(),
                 error_code: a.error.code.clone(),
                 error_message: a.error.message.clone(),
                 unified_code: a.error.unified_code.clone(),
@@ -137,6 +141,12 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
 /// `payment_method_data`: what is kept of the card (never the number beyond its first six and
 /// last four digits, never the CVC or the cardholder's name), and the billing contact.
 fn payment_method_data(p: &Payment, network: Option<String>) -> Option<Value> {
+    if let Some(wallet) = p.details.wallet {
+        return Some(serde_json::json!({
+            "wallet": {wallet.name(): {"last4": p.card_last4, "card_network": network}},
+            "billing": p.details.billing.as_ref().map(contact_object),
+        }));
+    }
     let last4 = p.card_last4.as_ref()?;
     let card = p.details.card.as_ref();
     Some(serde_json::json!({

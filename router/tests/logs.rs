@@ -48,6 +48,41 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         merge(&mut body, details());
         router.create(body).await;
     }
+    // Wallet tokens, exchanged with each processor that takes them, and the session tokens
+    // (Apple's merchant session over mutual TLS, Primer's client token).
+    let mut wallet_secrets = Vec::new();
+    for connector in connectors_with(&router, &["authorize", "session_token"]).await {
+        for tokens in test_wallets(connector) {
+            let fields = wallet_fields(&tokens.approved);
+            wallet_secrets.extend(wallet_token_parts(&fields));
+            let mut body = json!({"amount": 1500, "currency": "USD", "connector": connector});
+            merge(&mut body, fields);
+            router.call("POST", "/payments", Some(body)).await;
+        }
+        let created = router
+            .create(payment(connector, 1500, true, TestCard::Approved))
+            .await;
+        let sessions = router
+            .call(
+                "POST",
+                "/payments/session_tokens",
+                Some(json!({"payment_id": id(&created), "wallets": ["apple_pay", "google_pay"]})),
+            )
+            .await;
+        for entry in sessions.body["session_token"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(token) = entry["client_token"].as_str() {
+                wallet_secrets.push(token.to_owned());
+            }
+        }
+    }
+    assert!(
+        wallet_secrets.len() >= 8,
+        "wallet token parts: {wallet_secrets:?}"
+    );
     router
         .raw(
             "GET",
@@ -95,7 +130,9 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
     let mut secrets = vec![
         "4242424242424242".to_owned(),
         "\"9137\"".to_owned(),
-        "=9137".to_owned(),
+        // In a form (Stripe's `card[cvc]`); a bare `=9137` also matches a random id's start.
+        "cvc]=9137".to_owned(),
+        "cvc=9137".to_owned(),
         KEY.to_owned(),
         "wrong-key-do-not-log".to_owned(),
     ];
@@ -115,6 +152,7 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         secrets.push(token);
     }
     secrets.extend(personal_data().into_iter().map(str::to_owned));
+    secrets.extend(wallet_secrets);
     for secret in &secrets {
         assert!(
             !text.contains(secret.as_str()),
@@ -155,4 +193,41 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         assert!(!text.contains(shown), "card data reached the logs: {shown}");
     }
     router.running.shutdown().await;
+}
+
+/// The parts of a wallet token that must never be logged: Google Pay's signature, signed
+/// message and signing key, Apple Pay's data, signature and keys.
+fn wallet_token_parts(fields: &serde_json::Value) -> Vec<String> {
+    let wallet = &fields["payment_method_data"]["wallet"];
+    let mut parts = Vec::new();
+    if let Some(token) = wallet["google_pay"]["tokenization_data"]["token"].as_str() {
+        let token: serde_json::Value = serde_json::from_str(token).expect("token JSON");
+        if let Some(signed) = token["signedMessage"].as_str() {
+            // Google's encrypted token (gateways other than Stripe).
+            parts.push(signed.to_owned());
+            parts.push(token["signature"].as_str().expect("signature").to_owned());
+            let key = &token["intermediateSigningKey"];
+            parts.push(key["signatures"][0].as_str().expect("signature").to_owned());
+            let signed: serde_json::Value = serde_json::from_str(signed).expect("JSON");
+            parts.push(
+                signed["encryptedMessage"]
+                    .as_str()
+                    .expect("message")
+                    .to_owned(),
+            );
+        }
+    }
+    let apple = &wallet["apple_pay"]["payment_data"];
+    if apple.is_object() {
+        for key in ["data", "signature"] {
+            parts.push(apple[key].as_str().expect("part").to_owned());
+        }
+        parts.push(
+            apple["header"]["ephemeralPublicKey"]
+                .as_str()
+                .expect("key")
+                .to_owned(),
+        );
+    }
+    parts
 }

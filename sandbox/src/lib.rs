@@ -11,6 +11,8 @@
 //! - [`checkout`] simulates Checkout.com's payments API.
 //! - [`stripe`] simulates Stripe's PaymentIntents API (cards, API version 2024-04-10).
 //! - [`primer`] simulates Primer's Payments API (payment-method tokens, API version 2.2 shapes).
+//! - [`apple_pay`] simulates Apple Pay's merchant validation endpoint over mutual TLS, with a
+//!   test PKI made at run time.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -27,10 +29,12 @@
 //! # }
 //! ```
 
+pub mod apple_pay;
 pub mod checkout;
 pub mod control;
 pub mod primer;
 pub mod stripe;
+pub mod wallet_tokens;
 // add-connector: simulators
 
 pub use control::{CounterSnapshot, DeliveredWebhook, Fault, SimulatorHandle};

@@ -38,6 +38,9 @@ struct Args {
     /// The secret key the Checkout.com simulator accepts (Bearer).
     #[arg(long, env = "PAYBRIDGE_SIM_CHECKOUT_SECRET_KEY", value_name = "KEY")]
     checkout_secret_key: Option<String>,
+    /// The public key the Checkout.com simulator accepts on `POST /tokens` (Bearer).
+    #[arg(long, env = "PAYBRIDGE_SIM_CHECKOUT_PUBLIC_KEY", value_name = "KEY")]
+    checkout_public_key: Option<String>,
     /// The processing channel id the Checkout.com simulator accepts.
     #[arg(
         long,
@@ -58,6 +61,9 @@ struct Args {
     /// The secret key the Stripe simulator accepts (Bearer).
     #[arg(long, env = "PAYBRIDGE_SIM_STRIPE_SECRET_KEY", value_name = "KEY")]
     stripe_secret_key: Option<String>,
+    /// The publishable key the Stripe simulator accepts on `POST /v1/tokens` (Bearer).
+    #[arg(long, env = "PAYBRIDGE_SIM_STRIPE_PUBLISHABLE_KEY", value_name = "KEY")]
+    stripe_publishable_key: Option<String>,
     /// The secret the Stripe simulator signs its webhooks with.
     #[arg(
         long,
@@ -87,6 +93,7 @@ impl Args {
     fn checkout(&self) -> CheckoutSimConfig {
         let mut config = CheckoutSimConfig::default();
         set(&mut config.secret_key, &self.checkout_secret_key);
+        set(&mut config.public_key, &self.checkout_public_key);
         set(
             &mut config.processing_channel_id,
             &self.checkout_processing_channel_id,
@@ -99,6 +106,7 @@ impl Args {
     fn stripe(&self) -> StripeSimConfig {
         let mut config = StripeSimConfig::default();
         set(&mut config.secret_key, &self.stripe_secret_key);
+        set(&mut config.publishable_key, &self.stripe_publishable_key);
         set(&mut config.webhook_secret, &self.stripe_webhook_secret);
         config.webhook_url.clone_from(&self.stripe_webhook_url);
         config
@@ -171,6 +179,7 @@ async fn run(args: Args) -> ExitCode {
     };
     println!("Checkout.com simulator on {}", sim.base_url());
     println!("  secret key (Bearer):   {}", config.secret_key);
+    println!("  public key (/tokens):  {}", config.public_key);
     println!("  processing channel id: {}", config.processing_channel_id);
     println!("  webhook secret:        {}", config.webhook_secret);
     match &config.webhook_url {
@@ -179,6 +188,7 @@ async fn run(args: Args) -> ExitCode {
     }
     println!("Stripe simulator on {}", stripe_sim.base_url());
     println!("  secret key (Bearer):   {}", stripe_config.secret_key);
+    println!("  publishable key:       {}", stripe_config.publishable_key);
     println!("  webhook secret:        {}", stripe_config.webhook_secret);
     match &stripe_config.webhook_url {
         Some(url) => println!("  webhooks POSTed to:    {url}"),

@@ -7,7 +7,14 @@
 - The customer's older top-level fields (`customer_id`, `email`, `name`, `phone`,
   `phone_country_code`) must equal their `customer` fields where both are given, which a
   schema cannot say: the top-level value is set to the nested one.
+- A wallet token is signed and encrypted by the wallet; its JSON text (Google Pay) or its
+  base64 (Apple Pay) cannot be generated from a schema. Generated tokens are replaced with the
+  simulators' test tokens (`paybridge_sandbox::wallet_tokens`), so the request reaches the
+  connector.
 """
+
+import base64
+import json
 
 import schemathesis
 
@@ -51,6 +58,49 @@ def _align_customer(body: dict) -> None:
             body[top] = customer[nested]
 
 
+_GOOGLE_PAY_TOKEN = json.dumps({
+    "protocolVersion": "ECv2",
+    "signature": "MEQCIH6Q4OwQ0jAceFEkGF0JID6s",
+    "intermediateSigningKey": {
+        "signedKey": json.dumps({"keyValue": "MFkwEwYHKoZIzj0CAQYI", "keyExpiration": "4102444800000"}),
+        "signatures": ["MEYCIQCO2EIi48s8VTH"],
+    },
+    "signedMessage": json.dumps({
+        "encryptedMessage": base64.b64encode(json.dumps({
+            "paymentMethod": "CARD",
+            "paymentMethodDetails": {"pan": "4242424242424242", "expirationMonth": 12,
+                                     "expirationYear": 2030, "authMethod": "PAN_ONLY"},
+        }).encode()).decode(),
+        "ephemeralPublicKey": "BOdoXP1aiNp", "tag": "BKeGnf2bv",
+    }),
+})
+
+_APPLE_PAY_DATA = {
+    "version": "EC_v1",
+    "data": base64.b64encode(json.dumps({
+        "applicationPrimaryAccountNumber": "4242424242424242",
+        "applicationExpirationDate": "301231", "paymentDataType": "3DSecure",
+        "paymentData": {"onlinePaymentCryptogram": "AgAAAAAAAIR8CQrXcIhbQAAAAAA=", "eciIndicator": "7"},
+    }).encode()).decode(),
+    "signature": "MIAGCSqGSIb3DQEHAqCAMIACAQExDzAN",
+    "header": {"ephemeralPublicKey": "MFkwEwYHKoZIzj0CAQYI", "publicKeyHash": "tqYV+tmG9aMh",
+               "transactionId": "3cee89679130a4b2"},
+}
+
+
+def _test_wallet_tokens(data) -> None:
+    wallet = data.get("wallet") if isinstance(data, dict) else None
+    if not isinstance(wallet, dict):
+        return
+    google = wallet.get("google_pay")
+    tokenization = google.get("tokenization_data") if isinstance(google, dict) else None
+    if isinstance(tokenization, dict) and isinstance(tokenization.get("token"), str):
+        tokenization["token"] = _GOOGLE_PAY_TOKEN
+    apple = wallet.get("apple_pay")
+    if isinstance(apple, dict) and "payment_data" in apple:
+        apple["payment_data"] = json.loads(json.dumps(_APPLE_PAY_DATA))
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # Every phase's requests pass here (map_body does not see the coverage phase's).
@@ -63,6 +113,7 @@ def before_call(context, case, kwargs):
         for key in [k for k in metadata if not _documented_key(k)]:
             del metadata[key]
     data = body.get("payment_method_data")
+    _test_wallet_tokens(data)
     card = data.get("card") if isinstance(data, dict) else None
     number = card.get("card_number") if isinstance(card, dict) else None
     if isinstance(number, str) and number.isascii() and number.isdigit() and len(number) >= 2:

@@ -9,7 +9,9 @@ use paybridge_sandbox::checkout::{self as sim, cards, CheckoutSimConfig};
 use paybridge_sandbox::SimulatorHandle;
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{card, RedirectCustomer, Target, TestCards};
+use paybridge_sandbox::wallet_tokens;
+
+use crate::{apple_pay, card, google_pay, RedirectCustomer, Target, TestCards, TestWallet};
 
 /// Checkout.com's entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
@@ -32,6 +34,30 @@ pub fn cards() -> TestCards {
             DeclineCode::InsufficientFunds,
         )),
         three_ds: Some(card(cards::VISA_APPROVED)),
+        wallets: vec![
+            TestWallet {
+                wallet: Wallet::GooglePay,
+                approved: google_pay(&wallet_tokens::google_pay_token(cards::VISA_APPROVED)),
+                declined: Some((
+                    google_pay(&wallet_tokens::google_pay_token(cards::INSUFFICIENT_FUNDS)),
+                    DeclineCode::InsufficientFunds,
+                )),
+            },
+            TestWallet {
+                wallet: Wallet::ApplePay,
+                approved: apple_pay(
+                    &wallet_tokens::apple_pay_payment_data(cards::MASTERCARD_APPROVED),
+                    "MasterCard",
+                ),
+                declined: Some((
+                    apple_pay(
+                        &wallet_tokens::apple_pay_payment_data(cards::INSUFFICIENT_FUNDS),
+                        "Visa",
+                    ),
+                    DeclineCode::InsufficientFunds,
+                )),
+            },
+        ],
     }
 }
 

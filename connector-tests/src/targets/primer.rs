@@ -43,6 +43,7 @@ pub fn cards() -> TestCards {
         visa: Some(token(tokens::VISA_AUTHORIZED)),
         declined: Some((token(tokens::VISA_DECLINED), DeclineCode::DoNotHonor)),
         three_ds: Some(token(tokens::VISA_3DS_CHALLENGE)),
+        wallets: Vec::new(),
     }
 }
 
@@ -134,6 +135,7 @@ fn live() -> Result<Option<Target>, String> {
         visa: None,
         declined: None,
         three_ds: None,
+        wallets: Vec::new(),
     };
     Ok(Some(Target::live(
         ENTRY.name,

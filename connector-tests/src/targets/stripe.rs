@@ -16,7 +16,9 @@ use paybridge_sandbox::stripe::{self as sim, cards, StripeSimConfig};
 use paybridge_sandbox::SimulatorHandle;
 
 use super::{ConnectorEntry, SimulatorTarget};
-use crate::{card, RedirectCustomer, Target, TestCards};
+use paybridge_sandbox::wallet_tokens;
+
+use crate::{apple_pay, card, google_pay, RedirectCustomer, Target, TestCards, TestWallet};
 
 /// Stripe's entry in the suite.
 pub const ENTRY: ConnectorEntry = ConnectorEntry {
@@ -40,6 +42,32 @@ pub fn cards() -> TestCards {
             DeclineCode::InsufficientFunds,
         )),
         three_ds: Some(card(cards::THREE_DS_REQUIRED)),
+        wallets: vec![
+            TestWallet {
+                wallet: Wallet::GooglePay,
+                approved: google_pay(&wallet_tokens::stripe_google_pay_token("tok_visa")),
+                declined: Some((
+                    google_pay(&wallet_tokens::stripe_google_pay_token(
+                        "tok_chargeDeclinedInsufficientFunds",
+                    )),
+                    DeclineCode::InsufficientFunds,
+                )),
+            },
+            TestWallet {
+                wallet: Wallet::ApplePay,
+                approved: apple_pay(
+                    &wallet_tokens::apple_pay_payment_data(cards::MASTERCARD),
+                    "MasterCard",
+                ),
+                declined: Some((
+                    apple_pay(
+                        &wallet_tokens::apple_pay_payment_data(cards::INSUFFICIENT_FUNDS),
+                        "Visa",
+                    ),
+                    DeclineCode::InsufficientFunds,
+                )),
+            },
+        ],
     }
 }
 
@@ -85,6 +113,7 @@ pub fn live_cards() -> TestCards {
             DeclineCode::InsufficientFunds,
         )),
         three_ds: Some(token(cards::PM_CARD_THREE_DS2_REQUIRED)),
+        wallets: Vec::new(),
     }
 }
 

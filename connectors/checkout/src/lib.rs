@@ -1,8 +1,9 @@
 //! # paybridge-checkout
 //!
-//! The Checkout.com connector (Unified Payments API): authorize, incremental and extended
-//! authorization, capture, void, cancel post capture, refund, payment and refund sync, payment
-//! and refund lookup by reference, complete authorize, webhooks.
+//! The Checkout.com connector (Unified Payments API): authorize (cards, tokens, Google Pay and
+//! Apple Pay), incremental and extended authorization, capture, void, cancel post capture,
+//! refund, payment and refund sync, payment and refund lookup by reference, complete authorize,
+//! wallet session tokens, webhooks.
 //!
 //! Two translations matter most. Incremental authorization sends the *increment*
 //! (`new_total - current_authorized`) because Checkout.com adds the amount it is given, while
@@ -69,6 +70,40 @@
 //!   sync maps it. A refund appears there once Checkout.com has processed it, so one accepted
 //!   (202) moments ago is not found yet: `None` is the answer of the moment.
 //!
+//! ## Wallets
+//!
+//! Marks as in the wallets reference the issue cites: \[C\] from Checkout.com's or the wallet's
+//! own documents or code, \[U\] unconfirmed.
+//!
+//! - **Public key.** `POST /tokens` is authenticated with the account's *public* key
+//!   (`Authorization: Bearer pk_…`, security scheme `ApiPublicKey`) \[C\]
+//!   (`specs/checkout-tokens-openapi.json`). It comes from `extra.public_key`
+//!   (`PAYBRIDGE_CHECKOUT_PUBLIC_KEY`), must start with `pk_`, and is kept like a secret.
+//!   Without it no wallet is declared, session tokens answer each wallet unavailable with the
+//!   reason, and a wallet payment is `NotSupported`.
+//! - **Session tokens** need no call. Google Pay: a `PaymentDataRequest` whose tokenization
+//!   parameters are `{"gateway": "checkoutltd", "gatewayMerchantId": <public key>}` \[C\]
+//!   (Checkout.com's WooCommerce plugin, Google's PSP demo: reference §3.1). Apple Pay: the
+//!   payment request; Apple's merchant session is the merchant's, fetched beside the
+//!   connector. Both offer Visa, Mastercard, Amex, Discover and JCB.
+//! - **Payments** are two calls. `POST /tokens` `{"type": "googlepay", "token_data": …}` or
+//!   `{"type": "applepay", "token_data": {version, data, signature, header}}` answers 201 with
+//!   a `tok_` token (`TokenResponse`: `token_format` `pan_only` or `cryptogram_3ds`, `last4`,
+//!   `bin`, `scheme`, `expires_on`) \[C\] (`02_GooglePayTokenRequest`, `03_ApplePayTokenRequest`;
+//!   reference §2.1, §4.1); then `POST /payments` with `source: {"type": "token", "token"}` and
+//!   the billing details a Frames token takes. The first call moves no money, so its failure
+//!   is never an unknown outcome; it carries no idempotency key (none documented), and a
+//!   retried payment reuses the payment's key, so Checkout.com replays the first payment.
+//! - **Google's ECv2 token is sent whole**, `intermediateSigningKey` included, as Google's own
+//!   demo does through Checkout.com's Node SDK \[C\]; Checkout.com's schema and PHP SDK name only
+//!   `protocolVersion`, `signature` and `signedMessage`, with an ECv1 example, so whether the
+//!   key is required is \[U\] (reference §4.1, "Gap").
+//! - **Errors** of `/tokens`: 401 is [`ConnectorError::Authentication`] naming the public key;
+//!   422 `ValidationError` is a validation rejection with Checkout.com's `error_codes`
+//!   (`token_data_invalid`, `token_type_invalid`, … \[U\]: the codes are not in the document).
+//!   No error, `Debug` or log line shows token bytes: the token's parts are masked by name in
+//!   logged bodies (`token_data`, `signature`, `signedMessage`, `data`, `ephemeralPublicKey`, …).
+//!
 //! ```
 //! use paybridge_checkout::Checkout;
 //! use paybridge_core::*;
@@ -78,10 +113,13 @@
 //! let connector = Checkout::connector(&config).unwrap();
 //! assert_eq!(connector.id(), "checkout");
 //! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
-//! assert!(!connector.capabilities().supports(Flow::SessionToken));
+//! assert!(connector.capabilities().supports(Flow::SessionToken));
+//! // Wallets need the public key (extra.public_key).
+//! assert!(connector.capabilities().wallets.is_empty());
 //! ```
 
 mod mapping;
+mod wallets;
 mod webhook;
 #[doc(hidden)]
 #[allow(missing_docs)]
@@ -90,7 +128,9 @@ pub mod wire;
 use std::sync::Arc;
 
 use paybridge_core::http::header::AUTHORIZATION;
-use paybridge_core::http::{bearer_value, endpoint, Exchange, HeaderValue, HttpRequest, Step};
+use paybridge_core::http::{
+    bearer_value, endpoint, Exchange, HeaderValue, HttpRequest, HttpResponse, Plan, Step,
+};
 use paybridge_core::url::Url;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
 use paybridge_core::*;
@@ -108,6 +148,8 @@ pub struct Checkout {
     webhook_secrets: WebhookSecrets,
     /// `billing_descriptor.city`, which Checkout.com requires with a descriptor name.
     descriptor_city: Option<String>,
+    /// The public key, for `POST /tokens` and Google Pay's sheet; wallets need it.
+    public_key: Option<wallets::PublicKey>,
 }
 
 impl Checkout {
@@ -141,6 +183,7 @@ impl Checkout {
             processing_channel_id: config.extra("processing_channel_id")?.to_owned(),
             webhook_secrets: config.webhook_secrets.clone(),
             descriptor_city,
+            public_key: wallets::PublicKey::from_config(config)?,
         })
     }
 
@@ -150,8 +193,8 @@ impl Checkout {
     }
 
     /// Configuration from `PAYBRIDGE_CHECKOUT_SECRET_KEY`, `_PROCESSING_CHANNEL_ID`, and
-    /// optionally `_BASE_URL`, `_WEBHOOK_SECRETS` and `_BILLING_DESCRIPTOR_CITY`; `None` when
-    /// no key is set.
+    /// optionally `_BASE_URL`, `_WEBHOOK_SECRETS`, `_BILLING_DESCRIPTOR_CITY` and
+    /// `_PUBLIC_KEY` (wallets); `None` when no key is set.
     pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
         let config = ConnectorConfig::from_env(
             "PAYBRIDGE_CHECKOUT",
@@ -159,7 +202,8 @@ impl Checkout {
             Self::SANDBOX_URL,
             &["PROCESSING_CHANNEL_ID"],
         )?;
-        Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_CHECKOUT", &["BILLING_DESCRIPTOR_CITY"])))
+        let optional = ["BILLING_DESCRIPTOR_CITY", "PUBLIC_KEY"];
+        Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_CHECKOUT", &optional)))
     }
 
     fn url(&self, segments: &[&str]) -> Result<Url, ConnectorError> {
@@ -175,6 +219,37 @@ impl Checkout {
     fn get(&self, segments: &[&str]) -> Result<HttpRequest, ConnectorError> {
         Ok(HttpRequest::get(self.url(segments)?)
             .with_header(AUTHORIZATION, self.authorization.clone()))
+    }
+
+    /// The `POST /payments` body paying `req` with `source`.
+    fn payment_body<'a>(
+        &'a self,
+        req: &'a AuthorizeRequest,
+        source: wire::Source<'a>,
+    ) -> Result<wire::PaymentRequest<'a>, ConnectorError> {
+        let three_ds = req.three_ds == ThreeDsPreference::Required;
+        let return_url = req.return_url.as_ref().map(Url::as_str);
+        Ok(wire::PaymentRequest {
+            source,
+            amount: req.amount.get(),
+            currency: req.currency.code(),
+            capture: req.capture_method == CaptureMethod::Automatic,
+            authorization_type: match req.effective_authorization_type() {
+                AuthorizationType::Final => "Final",
+                AuthorizationType::Estimated => "Estimated",
+            },
+            reference: checked_reference(Some(&req.reference))?.unwrap_or_default(),
+            description: mapping::at_most("description", req.description.as_deref(), 100)?,
+            processing_channel_id: &self.processing_channel_id,
+            three_ds: three_ds.then_some(wire::ThreeDs { enabled: true }),
+            success_url: return_url,
+            failure_url: return_url,
+            metadata: &req.metadata,
+            customer: mapping::customer(req)?,
+            billing_descriptor: mapping::billing_descriptor(req, self.descriptor_city.as_deref())?,
+            shipping: mapping::shipping(req)?,
+            payment_ip: mapping::payment_ip(req),
+        })
     }
 
     /// `POST /payments/{id}/authorizations` with `amount` to add (0 extends validity).
@@ -230,6 +305,22 @@ impl Checkout {
         Ok(Exchange::new(request, move |resp| {
             mapping::payment(mapping::body(&resp)?, capture, None, resp.status)
         }))
+    }
+}
+
+/// Reads the answer to `POST /payments` for `req` (201 or 202, or an error).
+fn payment_reader(
+    req: &AuthorizeRequest,
+) -> impl FnOnce(HttpResponse) -> Result<AuthorizeResponse, ConnectorError> + Send + 'static {
+    let (capture, currency) = (req.capture_method, req.currency);
+    let incremental = req.effective_authorization_type() == AuthorizationType::Estimated;
+    move |resp| {
+        let mut payment =
+            mapping::payment(mapping::body(&resp)?, capture, Some(currency), resp.status)?;
+        if payment.status == PaymentStatus::RequiresCapture {
+            payment.incremental_authorization_allowed = Some(incremental);
+        }
+        Ok(payment)
     }
 }
 
@@ -306,7 +397,7 @@ impl Translator for Checkout {
             .descriptor_city
             .is_some()
             .then_some(StatementDescriptorName);
-        Capabilities::new(Self::ID)
+        let caps = Capabilities::new(Self::ID)
             .support(
                 Flow::Authorize,
                 [
@@ -314,7 +405,10 @@ impl Translator for Checkout {
                         prefixes: vec![FRAMES_TOKEN.into(), STORED_SOURCE.into()],
                     },
                     Condition::Note {
-                        text: "cards, Frames tokens (tok_) and stored sources (src_); 3DS answers 202 with a redirect".into(),
+                        text: "cards, Frames tokens (tok_), stored sources (src_) and, with a public key, \
+                               Google Pay and Apple Pay tokens (exchanged at POST /tokens first); 3DS \
+                               answers 202 with a redirect"
+                            .into(),
                     },
                     Condition::Note {
                         text: "billing address and phone go with cards and Frames tokens, not with a stored \
@@ -386,7 +480,16 @@ impl Translator for Checkout {
                 }],
             )
             .support(Flow::CompleteAuthorize, [])
-            .support(Flow::Webhooks, [])
+            .support(
+                Flow::SessionToken,
+                [Condition::Note {
+                    text: "Google Pay (gateway checkoutltd) and Apple Pay payment requests, built \
+                           without a call; both need the public key"
+                        .into(),
+                }],
+            )
+            .support(Flow::Webhooks, []);
+        wallets::declare(caps, self.public_key.as_ref())
     }
 
     fn wire_profile(&self) -> WireProfile {
@@ -394,7 +497,7 @@ impl Translator for Checkout {
             idempotency_header: "cko-idempotency-key",
             key_reuse: KeyReuse::ReplaysSuccess,
             retry_hint: no_retry_hint,
-            sensitive_fields: &[],
+            sensitive_fields: wallets::SENSITIVE_FIELDS,
         }
     }
 
@@ -427,43 +530,30 @@ impl Translator for Checkout {
                     "Checkout.com takes Frames tokens (tok_) or stored sources (src_)",
                 ))
             }
-        };
-        let three_ds = req.three_ds == ThreeDsPreference::Required;
-        let return_url = req.return_url.as_ref().map(Url::as_str);
-        let body = wire::PaymentRequest {
-            source,
-            amount: req.amount.get(),
-            currency: req.currency.code(),
-            capture: req.capture_method == CaptureMethod::Automatic,
-            authorization_type: match req.effective_authorization_type() {
-                AuthorizationType::Final => "Final",
-                AuthorizationType::Estimated => "Estimated",
-            },
-            reference: checked_reference(Some(&req.reference))?.unwrap_or_default(),
-            description: mapping::at_most("description", req.description.as_deref(), 100)?,
-            processing_channel_id: &self.processing_channel_id,
-            three_ds: three_ds.then_some(wire::ThreeDs { enabled: true }),
-            success_url: return_url,
-            failure_url: return_url,
-            metadata: &req.metadata,
-            customer: mapping::customer(req)?,
-            billing_descriptor: mapping::billing_descriptor(req, self.descriptor_city.as_deref())?,
-            shipping: mapping::shipping(req)?,
-            payment_ip: mapping::payment_ip(req),
+            // Exchanged at POST /tokens for a tok_ token, which then pays as a Frames token.
+            PaymentMethod::Wallet(token) => {
+                let tokens =
+                    wallets::token_request(&self.base_url, self.public_key.as_ref(), token)?;
+                let source = wire::Source::Token {
+                    token: "",
+                    billing: mapping::billing(req)?,
+                };
+                let body = serde_json::to_value(self.payment_body(req, source)?).map_err(|e| {
+                    ConnectorError::invalid("body", format!("cannot serialize: {e}"))
+                })?;
+                let payment = self.post(&["payments"], &req.idempotency_key)?;
+                return Ok(wallets::pay_with_token(
+                    tokens,
+                    payment,
+                    body,
+                    payment_reader(req),
+                ));
+            }
         };
         let request = self
             .post(&["payments"], &req.idempotency_key)?
-            .json(&body)?;
-        let (capture, currency) = (req.capture_method, req.currency);
-        let incremental = req.effective_authorization_type() == AuthorizationType::Estimated;
-        Ok(Exchange::new(request, move |resp| {
-            let mut payment =
-                mapping::payment(mapping::body(&resp)?, capture, Some(currency), resp.status)?;
-            if payment.status == PaymentStatus::RequiresCapture {
-                payment.incremental_authorization_allowed = Some(incremental);
-            }
-            Ok(payment)
-        }))
+            .json(&self.payment_body(req, source)?)?;
+        Ok(Exchange::new(request, payment_reader(req)))
     }
 
     fn increment_authorization(
@@ -675,6 +765,13 @@ impl Translator for Checkout {
     ) -> Result<Exchange<CompleteAuthorizeResponse>, ConnectorError> {
         // After the 3DS redirect Checkout.com has already decided; reading the payment is enough.
         self.retrieve(&req.connector_payment_id, req.capture_method)
+    }
+
+    fn session_token(
+        &self,
+        req: &SessionTokenRequest,
+    ) -> Result<Plan<SessionTokenResponse>, ConnectorError> {
+        Ok(wallets::sessions(self.public_key.as_ref(), req))
     }
 
     fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {

@@ -214,7 +214,8 @@ pub fn timestamp(text: Option<&str>) -> Option<OffsetDateTime> {
     text.and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
 }
 
-fn network(scheme: &str) -> Option<CardNetwork> {
+/// A card network from Checkout's `scheme`.
+pub fn network(scheme: &str) -> Option<CardNetwork> {
     match scheme.to_ascii_lowercase().as_str() {
         "visa" => Some(CardNetwork::Visa),
         "mastercard" => Some(CardNetwork::Mastercard),

@@ -256,6 +256,24 @@ pub struct ListedPayment {
     pub reference: Option<String>,
 }
 
+/// `POST /tokens` for a wallet (`02_GooglePayTokenRequest`, `03_ApplePayTokenRequest`): `type`
+/// `googlepay` or `applepay`, and the wallet's token as `token_data`. No `Debug`: it holds the
+/// token.
+#[derive(Serialize)]
+pub struct TokenRequest<'a, T> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub token_data: &'a T,
+}
+
+/// `POST /tokens` 201 (`TokenResponse`), what a payment needs: the `tok_` token and the card's
+/// scheme. No `Debug`: the token pays.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    pub token: String,
+    pub scheme: Option<String>,
+}
+
 /// The error body: `{request_id, error_type, error_codes}`; 401 comes with none.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

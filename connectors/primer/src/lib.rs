@@ -2,12 +2,40 @@
 //!
 //! The Primer connector (Payments API, version 2.2): authorize with a payment-method token,
 //! incremental (adjusted) authorization, capture, void, cancel post capture, refund, payment and
-//! refund sync, payment lookup by reference, complete authorize (resume), webhooks. No refund
-//! lookup (see "Lookups by reference").
+//! refund sync, payment lookup by reference, complete authorize (resume), session tokens (its
+//! client session), webhooks. No refund lookup (see "Lookups by reference").
 //!
 //! Primer takes no raw card data: authorize needs a `paymentMethodToken` from Primer's client
 //! SDK (Universal or Headless Checkout) or its vault. A [`PaymentMethod::Card`] is refused before
-//! anything is sent.
+//! anything is sent, and so is a [`PaymentMethod::Wallet`] (see "Wallets").
+//!
+//! ## Wallets: the client session is the session token
+//!
+//! Primer's checkout opens Apple Pay and Google Pay itself, with the processor's merchant
+//! configuration from the Primer dashboard; what a front end needs from the server is a client
+//! token. Session token is `POST /client-session` (`ClientSessionAPIRequest` of the v2.2
+//! document) with:
+//!
+//! - `orderId` = the request's reference (our payment id), checked against the document's
+//!   1 to 256 characters before sending;
+//! - `currencyCode` and `amount` (minor units, as every amount the connector sends);
+//! - `order.countryCode` = the merchant's country: Primer's Apple Pay and Google Pay guides
+//!   require it ("the country in which the order is created") and pass it to the sheets, whose
+//!   `countryCode` is the merchant's.
+//!
+//! No `X-Idempotency-Key` is sent (the document lists none for this operation), and the request
+//! moves no money, so a failure to get its answer is never an unknown outcome. The answer's
+//! `clientToken` comes back once per wallet asked for, as
+//! [`WalletSession::ClientToken`], with
+//! `clientTokenExpirationDate` (Primer: client tokens expire after 24 hours) as its
+//! `expires_at`; an answer for another `orderId` or currency is an invalid response. The token
+//! lets a browser pay, so `clientToken` is among the wire profile's masked fields. Errors are
+//! read like every other flow's (`RequestValidationError` → `Rejected { kind: Validation }`).
+//!
+//! The wallet payment itself reaches Primer as a payment-method token its SDK made from the
+//! wallet's sheet, which [`PaymentMethod::Token`] carries: the capabilities declare both wallets
+//! with `session_token: true, payments: false`, and a wallet's own token
+//! ([`PaymentMethod::Wallet`]) is refused before sending.
 //!
 //! ## Capture
 //!
@@ -103,6 +131,8 @@
 //! assert_eq!(connector.id(), "primer");
 //! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
 //! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
+//! assert!(connector.capabilities().supports(Flow::SessionToken));
+//! assert!(!connector.capabilities().takes_wallet_payments(Wallet::ApplePay));
 //! ```
 
 mod mapping;
@@ -115,7 +145,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paybridge_core::details::PaymentDetail;
-use paybridge_core::http::{endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, Step};
+use paybridge_core::http::{endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, Plan, Step};
 use paybridge_core::secrecy::ExposeSecret;
 use paybridge_core::url::Url;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
@@ -138,6 +168,13 @@ pub struct Primer {
 }
 
 const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+/// Why a raw card is refused.
+const NEEDS_TOKEN: &str = "Primer needs a payment-method token: tokenize the card with Primer's \
+                           client SDK (Universal or Headless Checkout) or use a vaulted token";
+/// Why a wallet's own token is refused, and what to do instead.
+const WALLET_AS_TOKEN: &str = "Primer takes wallets as payment-method tokens from its SDK";
+const WALLET_HOW: &str = "with Primer's checkout (session token gives its client token) and \
+                          pay with the paymentMethodToken it returns";
 const API_VERSION: HeaderName = HeaderName::from_static("x-api-version");
 
 impl Primer {
@@ -197,6 +234,28 @@ impl Primer {
             ConnectorConfig::from_env("PAYBRIDGE_PRIMER", "API_KEY", Self::SANDBOX_URL, &[])?;
         let optional = ["API_VERSION", "WEBHOOK_TOLERANCE_SECONDS"];
         Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_PRIMER", &optional)))
+    }
+
+    /// The networks the connector reads in Primer's answers, which its checkout's wallets
+    /// offer as Primer's dashboard configures them.
+    const NETWORKS: [CardNetwork; 7] = [
+        CardNetwork::Visa,
+        CardNetwork::Mastercard,
+        CardNetwork::Amex,
+        CardNetwork::Discover,
+        CardNetwork::Jcb,
+        CardNetwork::Diners,
+        CardNetwork::UnionPay,
+    ];
+
+    /// Both wallets: a session token (the client token), no wallet tokens (Primer's SDK turns
+    /// the sheet's answer into a payment-method token).
+    fn wallet_support() -> WalletSupport {
+        WalletSupport {
+            session_token: true,
+            payments: false,
+            networks: Self::NETWORKS.to_vec(),
+        }
     }
 
     fn request(&self, request: HttpRequest) -> HttpRequest {
@@ -326,6 +385,14 @@ impl Translator for Primer {
                 }],
             )
             .support(Flow::CompleteAuthorize, [])
+            .support(
+                Flow::SessionToken,
+                [Condition::Note {
+                    text: "POST /client-session: Primer's client token, with which its checkout \
+                           opens Apple Pay and Google Pay"
+                        .into(),
+                }],
+            )
             .support(Flow::Webhooks, [])
             .forwards([
                 PaymentDetail::CustomerId,
@@ -335,6 +402,8 @@ impl Translator for Primer {
                 PaymentDetail::ShippingAddress,
                 PaymentDetail::StatementDescriptorName,
             ])
+            .wallet(Wallet::ApplePay, Self::wallet_support())
+            .wallet(Wallet::GooglePay, Self::wallet_support())
     }
 
     fn wire_profile(&self) -> WireProfile {
@@ -342,9 +411,12 @@ impl Translator for Primer {
             idempotency_header: "x-idempotency-key",
             key_reuse: KeyReuse::RejectsReuse,
             retry_hint: mapping::retry_hint,
-            // Beyond the core's names: personal data a Payment may carry from its client
-            // session (`customer.taxId`, `customer.nationalDocumentId`) or its PayPal payer.
+            // Beyond the core's names: the client token, and personal data a Payment may carry
+            // from its client session (`customer.taxId`, `customer.nationalDocumentId`) or its
+            // PayPal payer.
             sensitive_fields: &[
+                // The client session's token lets a browser pay the order.
+                "clientToken",
                 "paymentMethodToken",
                 "resumeToken",
                 "taxId",
@@ -358,12 +430,19 @@ impl Translator for Primer {
         &self,
         req: &AuthorizeRequest,
     ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
-        let PaymentMethod::Token(token) = &req.payment_method else {
-            return Err(ConnectorError::invalid(
-                "payment_method",
-                "Primer needs a payment-method token: tokenize the card with Primer's client SDK \
-                 (Universal or Headless Checkout) or use a vaulted token",
-            ));
+        let token = match &req.payment_method {
+            PaymentMethod::Token(token) => token,
+            PaymentMethod::Card(_) => {
+                return Err(ConnectorError::invalid("payment_method", NEEDS_TOKEN))
+            }
+            PaymentMethod::Wallet(token) => {
+                let wallet = match token.wallet() {
+                    Wallet::ApplePay => "Apple Pay",
+                    Wallet::GooglePay => "Google Pay",
+                };
+                let message = format!("{WALLET_AS_TOKEN}: open {wallet} {WALLET_HOW}");
+                return Err(ConnectorError::invalid("payment_method", message));
+            }
         };
         let customer_id = req.customer.as_ref().and_then(|c| c.id.as_deref());
         mapping::text("customer.id", format_args!("customerId"), customer_id, 0)?;
@@ -582,6 +661,34 @@ impl Translator for Primer {
             &body,
         )?;
         self.payment_exchange(request, req.capture_method, None, &req.idempotency_key)
+    }
+
+    fn session_token(
+        &self,
+        req: &SessionTokenRequest,
+    ) -> Result<Plan<SessionTokenResponse>, ConnectorError> {
+        mapping::text(
+            "reference",
+            format_args!("orderId"),
+            Some(&req.reference),
+            1,
+        )?;
+        let body = wire::ClientSessionRequest {
+            order_id: &req.reference,
+            currency_code: req.currency.code(),
+            amount: req.amount.get(),
+            order: wire::ClientSessionOrder {
+                country_code: req.merchant.country.as_str(),
+            },
+        };
+        let url = endpoint(&self.base_url, &["client-session"])?;
+        let request = self.request(HttpRequest::post(url)).json(&body)?;
+        let (wallets, order_id, currency) =
+            (req.wallets.clone(), req.reference.clone(), req.currency);
+        let exchange = Exchange::new(request, move |resp| {
+            mapping::client_session(&resp, &wallets, &order_id, currency)
+        });
+        Ok(exchange.moving_no_money().into())
     }
 
     fn verify_webhook(&self, webhook: &IncomingWebhook<'_>) -> Result<WebhookEvent, WebhookError> {

@@ -1,5 +1,5 @@
-//! From Primer's answers to the unified vocabulary: statuses, amounts, declines, refunds and
-//! errors; and the other way, the payment details to Primer's `customer`.
+//! From Primer's answers to the unified vocabulary: statuses, amounts, declines, refunds,
+//! client sessions and errors; and the other way, the payment details to Primer's `customer`.
 
 use std::fmt;
 
@@ -7,6 +7,7 @@ use paybridge_core::details::{
     Contact, PostalAddress, BILLING_ADDRESS_FIELDS, SHIPPING_ADDRESS_FIELDS,
 };
 use paybridge_core::http::HttpResponse;
+use paybridge_core::secrecy::SecretString;
 use paybridge_core::*;
 
 use crate::wire;
@@ -367,4 +368,47 @@ pub fn body<T: serde::de::DeserializeOwned>(resp: &HttpResponse) -> Result<T, Co
 /// The retry hint: never retry a 409, whatever the policy (a reused key can only conflict).
 pub fn retry_hint(resp: &HttpResponse) -> Option<bool> {
     (resp.status == 409).then_some(false)
+}
+
+/// Reads the answer to `POST /client-session`: Primer's client token, one
+/// [`WalletSession::ClientToken`] per wallet asked for (the same token: Primer's checkout opens
+/// every wallet with it), expiring when `clientTokenExpirationDate` says (`clientExpirationDate`
+/// in the examples of Primer's guides). An answer for another order or currency is not the
+/// session asked for. The amount is not compared: Primer may add fees (surcharges) to it.
+pub fn client_session(
+    resp: &HttpResponse,
+    wallets: &[Wallet],
+    order_id: &str,
+    currency: Currency,
+) -> Result<SessionTokenResponse, ConnectorError> {
+    let session: wire::ClientSession = body(resp)?;
+    let bad = |message: &str| ConnectorError::invalid_response(resp.status, message);
+    let token = session
+        .client_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| bad("the client session has no clientToken"))?;
+    if session.order_id.as_deref().is_some_and(|id| id != order_id) {
+        return Err(bad("the client session answered is for another orderId"));
+    }
+    if session
+        .currency_code
+        .as_deref()
+        .is_some_and(|code| code != currency.code())
+    {
+        return Err(bad("the client session answered is in another currency"));
+    }
+    let expires_at = session
+        .client_token_expiration_date
+        .or(session.client_expiration_date)
+        .filter(|date| !date.trim().is_empty());
+    let client_token = SecretString::from(token);
+    let sessions = wallets
+        .iter()
+        .map(|&wallet| WalletSession::ClientToken {
+            wallet,
+            client_token: client_token.clone(),
+            expires_at: expires_at.clone(),
+        })
+        .collect();
+    Ok(SessionTokenResponse { sessions })
 }

@@ -114,6 +114,39 @@ pub struct ResumeRequest<'a> {
     pub resume_token: &'a str,
 }
 
+/// `POST /client-session` (`ClientSessionAPIRequest`): what the client token's session is for.
+/// No `X-Idempotency-Key`: the document lists none for this operation.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSessionRequest<'a> {
+    pub order_id: &'a str,
+    pub currency_code: &'a str,
+    pub amount: i64,
+    pub order: ClientSessionOrder<'a>,
+}
+
+/// `order` of a client session (`OrderDetailsAPISchema`): the country Primer passes to the
+/// wallets' sheets as their `countryCode`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSessionOrder<'a> {
+    pub country_code: &'a str,
+}
+
+/// The answer to `POST /client-session` (`ClientSessionWithTokenAPIResponse`). No `Debug`:
+/// the client token lets a browser pay.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSession {
+    pub client_token: Option<String>,
+    pub client_token_expiration_date: Option<String>,
+    /// The name the examples of Primer's guides use for the expiry.
+    pub client_expiration_date: Option<String>,
+    pub order_id: Option<String>,
+    pub currency_code: Option<String>,
+    pub amount: Option<i64>,
+}
+
 /// The Payment object every payment endpoint answers with.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,8 @@
 //!
 //! The Stripe connector (PaymentIntents, API version pinned to `2024-04-10`): authorize,
 //! incremental authorization, capture, void, cancel post capture, refund, payment and refund
-//! sync, payment and refund lookup by reference, complete authorize, webhooks.
+//! sync, payment and refund lookup by reference, complete authorize, session tokens and
+//! payments with Google Pay and Apple Pay tokens, webhooks.
 //!
 //! What differs from a JSON processor:
 //!
@@ -101,6 +102,45 @@
 //!   is `mandate_data[customer_acceptance][online][ip_address]`, which records a mandate, not a
 //!   payment's customer.
 //!
+//! ## Wallets
+//!
+//! Sources: Stripe's published document (`specs/stripe-payments-openapi.json`,
+//! `specs/stripe-tokens-openapi.json`); Stripe's iOS SDK (`stripe/stripe-ios`
+//! `StripeApplePay/…/Token+API.swift`, commit 0032a69) for the Apple Pay parameters; Stripe's
+//! Android SDK (`stripe/stripe-android` `GooglePayConfig.kt`, commit 0471324) for the gateway
+//! parameters; Google's PSP demo (`google-pay/pay-server-demos`
+//! `google-pay-psp-client/handlers/stripe.js`, commit fc2098b) for the token. \[U\] marks
+//! what they do not confirm.
+//!
+//! - **Session token** is built from configuration, with no call to Stripe ([`Plan::Ready`]):
+//!   one entry per wallet asked for, in order. Google Pay: the `PaymentDataRequest` with
+//!   `tokenizationSpecification` `PAYMENT_GATEWAY`, `gateway: "stripe"`,
+//!   `stripe:publishableKey` (`extra.publishable_key`, `PAYBRIDGE_STRIPE_PUBLISHABLE_KEY`) and
+//!   `stripe:version` (Stripe's Android SDK; Google's demo puts an API date there, as we do
+//!   with the pinned version \[U: Stripe's SDK sends its own name and version\]). Without a
+//!   publishable key Google Pay is `Unavailable`, saying which setting is missing. Apple Pay:
+//!   the payment request (country, currency, total, `supports3DS`, networks); Apple's merchant
+//!   session belongs to the merchant, not to Stripe. Both sheets offer Visa, Mastercard, Amex,
+//!   Discover and JCB.
+//! - **Google Pay token** for gateway `stripe`: the token text is Stripe's token object, whose
+//!   `id` is a `tok_…` (Google's demo charges that id). Any other token (e.g. another
+//!   gateway's `ECv2` message) is an `InvalidRequest` saying it was not issued for gateway
+//!   `stripe`, before anything is sent.
+//! - **Apple Pay token**: `POST /v1/tokens` with `pk_token` (the `paymentData` JSON text),
+//!   `pk_token_instrument_name`, `pk_token_payment_network` and `pk_token_transaction_id`
+//!   (those the token has), with the secret key and a key derived from the payment's
+//!   (`-token`). These parameters are the iOS SDK's; Stripe's published document does not list
+//!   them \[U: accepted from a server with the secret key\]. The call moves no money.
+//! - **Both** are then paid as a card token: `POST /v1/payment_methods` with
+//!   `type=card&card[token]=tok_…` (the document's `token_params`; key suffix
+//!   `-payment_method`, moves no money), then the PaymentIntent with the new `pm_…`, as for a
+//!   raw card: three calls at most. A token is single use \[U\]; a retry with the payment's key
+//!   is replayed by Stripe, call by call.
+//! - **No token bytes leak**: `pk_token` and `pk_token_transaction_id` are masked in logs
+//!   (`card[token]` by core's defaults); Stripe's errors on these calls keep `type`, `code` and
+//!   `param`, but their message loses any `tok_…` id and any long base64 run; the tokens'
+//!   `Debug` shows no bytes.
+//!
 //! ```
 //! use paybridge_core::*;
 //! use paybridge_stripe::Stripe;
@@ -115,6 +155,7 @@
 mod details;
 pub mod lookup;
 mod mapping;
+mod wallets;
 mod webhook;
 #[doc(hidden)]
 #[allow(missing_docs)]
@@ -126,9 +167,11 @@ use std::time::Duration;
 
 use paybridge_core::http::header::AUTHORIZATION;
 use paybridge_core::http::{
-    bearer_value, endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, HttpResponse, Step,
+    bearer_value, endpoint, Exchange, HeaderName, HeaderValue, HttpRequest, HttpResponse, Plan,
+    Step,
 };
 use paybridge_core::url::Url;
+use paybridge_core::wallet::apple_pay::ApplePayToken;
 use paybridge_core::webhook::{IncomingWebhook, WebhookSecrets};
 use paybridge_core::*;
 use serde::Serialize;
@@ -138,14 +181,18 @@ pub use webhook::SIGNATURE_HEADER;
 const VERSION_HEADER: HeaderName = HeaderName::from_static("stripe-version");
 
 /// The Stripe translator. Build it from a [`ConnectorConfig`] (secret key `sk_…`; optional
-/// `extra.stripe_version` and `extra.webhook_tolerance_seconds`), then join it to an executor
-/// with [`HttpConnector`] (or use [`Stripe::connector`]).
+/// `extra.stripe_version`, `extra.webhook_tolerance_seconds` and `extra.publishable_key`), then
+/// join it to an executor with [`HttpConnector`] (or use [`Stripe::connector`]).
 pub struct Stripe {
     base_url: Url,
     /// `Bearer <secret key>`, validated and marked sensitive once.
     authorization: HeaderValue,
     /// `Stripe-Version`, so the answers have the shapes this crate reads.
     version: HeaderValue,
+    /// The same version as text: Google Pay's `stripe:version`.
+    api_version: String,
+    /// `pk_…`, which Google Pay's sheet names; without it there is no Google Pay sheet.
+    publishable_key: Option<String>,
     webhook_secrets: WebhookSecrets,
     webhook_tolerance: Duration,
 }
@@ -181,6 +228,8 @@ impl Stripe {
                 .ok()
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| invalid("extra.stripe_version", "not a header value"))?,
+            api_version: version.to_owned(),
+            publishable_key: wallets::publishable_key(extra("publishable_key"))?,
             webhook_secrets: config.webhook_secrets.clone(),
             webhook_tolerance: tolerance
                 .ok_or_else(|| invalid("extra.webhook_tolerance_seconds", "expected seconds"))?,
@@ -193,12 +242,17 @@ impl Stripe {
     }
 
     /// Configuration from `PAYBRIDGE_STRIPE_SECRET_KEY`, and optionally `_BASE_URL` (default
-    /// [`Stripe::API_URL`]), `_WEBHOOK_SECRETS` (comma-separated `whsec_…`), `_STRIPE_VERSION`
-    /// and `_WEBHOOK_TOLERANCE_SECONDS`; `None` when no key is set.
+    /// [`Stripe::API_URL`]), `_WEBHOOK_SECRETS` (comma-separated `whsec_…`), `_STRIPE_VERSION`,
+    /// `_WEBHOOK_TOLERANCE_SECONDS` and `_PUBLISHABLE_KEY` (`pk_…`, for Google Pay's sheet);
+    /// `None` when no key is set.
     pub fn config_from_env() -> Result<Option<ConnectorConfig>, ConfigError> {
         let config =
             ConnectorConfig::from_env("PAYBRIDGE_STRIPE", "SECRET_KEY", Self::API_URL, &[])?;
-        let optional = ["STRIPE_VERSION", "WEBHOOK_TOLERANCE_SECONDS"];
+        let optional = [
+            "STRIPE_VERSION",
+            "WEBHOOK_TOLERANCE_SECONDS",
+            "PUBLISHABLE_KEY",
+        ];
         Ok(config.map(|c| c.with_optional_env("PAYBRIDGE_STRIPE", &optional)))
     }
 
@@ -388,6 +442,40 @@ fn created_payment_method(resp: &HttpResponse) -> Result<String, ConnectorError>
     mapping::id(created.id, resp.status)
 }
 
+/// The PaymentIntent of an authorization, still to be given its PaymentMethod.
+struct PendingIntent {
+    intent: IntentCreate,
+    /// `POST /v1/payment_intents` with its headers and the payment's key, without a body.
+    request: HttpRequest,
+    currency: Currency,
+}
+
+impl PendingIntent {
+    /// The PaymentIntent paying with `payment_method`.
+    fn pay(self, payment_method: &str) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
+        let body = form(&self.intent.wire(payment_method))?;
+        let currency = self.currency;
+        Ok(Exchange::new(self.request.form(body), move |resp| {
+            authorization(resp, currency)
+        }))
+    }
+
+    /// First `create`, a PaymentMethod whose id `read` takes from the answer, then the
+    /// PaymentIntent paying with it. A PaymentMethod charges nothing: however that step
+    /// fails, no payment was made.
+    fn after(
+        self,
+        create: HttpRequest,
+        read: fn(&HttpResponse) -> Result<String, ConnectorError>,
+    ) -> Exchange<AuthorizeResponse> {
+        Exchange::then(create, move |resp| {
+            let id = read(&resp).map_err(ConnectorError::for_read)?;
+            Ok(Step::Next(Box::new(self.pay(&id)?)))
+        })
+        .moving_no_money()
+    }
+}
+
 /// The answer to `POST /v1/payment_intents` with `confirm=true`.
 ///
 /// A decline is a 402 `card_error` carrying the failed PaymentIntent: `Ok`, with a `failed`
@@ -418,7 +506,7 @@ impl Translator for Stripe {
 
     fn capabilities(&self) -> Capabilities {
         use CardNetwork::{Amex, Discover, Mastercard, Visa};
-        Capabilities::new(Self::ID)
+        let capabilities = Capabilities::new(Self::ID)
             .support(
                 Flow::Authorize,
                 [
@@ -439,6 +527,13 @@ impl Translator for Stripe {
                                data access on the Stripe account), then paid with; 3DS by \
                                redirect; extended authorization is asked for here \
                                (request_extended_authorization)"
+                            .into(),
+                    },
+                    Condition::Note {
+                        text: "wallets: a Google Pay token for gateway stripe (Stripe's token \
+                               object, tok_) or an Apple Pay token (first exchanged for a tok_ \
+                               at POST /v1/tokens) becomes a PaymentMethod (card[token]), then \
+                               is paid as a card"
                             .into(),
                     },
                     Condition::Note {
@@ -490,7 +585,8 @@ impl Translator for Stripe {
                 }],
             )
             .support(Flow::CompleteAuthorize, [])
-            .support(Flow::Webhooks, [])
+            .support(Flow::Webhooks, []);
+        wallets::declare(capabilities, self.publishable_key.is_some())
     }
 
     fn wire_profile(&self) -> WireProfile {
@@ -503,8 +599,10 @@ impl Translator for Stripe {
             // `billing_details[name|email|phone]`) and the personal data of a PaymentIntent
             // (`receipt_email`, `shipping[name]`, `shipping[phone]`, the `line1`, `line2` and
             // `postal_code` of either address) are masked by core's defaults, as are the same
-            // names in Stripe's answers.
-            sensitive_fields: &["payment_method"],
+            // names in Stripe's answers. `pk_token` is an Apple Pay token and
+            // `pk_token_transaction_id` its device's transaction id; `card[token]` (a `tok_…`)
+            // is masked by core's defaults.
+            sensitive_fields: &["payment_method", "pk_token", "pk_token_transaction_id"],
         }
     }
 
@@ -515,6 +613,10 @@ impl Translator for Stripe {
         enum Source<'a> {
             Card(&'a Card),
             PaymentMethod(&'a str),
+            /// A card token (`tok_…`): Google Pay's for gateway `stripe`.
+            CardToken(String),
+            /// Exchanged for a card token first.
+            ApplePay(&'a ApplePayToken),
         }
         let source = match &req.payment_method {
             PaymentMethod::Card(card) => Source::Card(card),
@@ -527,53 +629,93 @@ impl Translator for Stripe {
                     "Stripe takes PaymentMethod ids (pm_…) or raw cards",
                 ))
             }
-        };
-        let intent = IntentCreate::new(req)?;
-        let intent_request = self
-            .headers(HttpRequest::post(endpoint(
-                &self.base_url,
-                &["v1", "payment_intents"],
-            )?))
-            .idempotency_key(&req.idempotency_key);
-        let currency = req.currency;
-        let card = match source {
-            Source::Card(card) => card,
-            Source::PaymentMethod(id) => {
-                let body = form(&intent.wire(id))?;
-                return Ok(Exchange::new(intent_request.form(body), move |resp| {
-                    authorization(resp, currency)
-                }));
+            PaymentMethod::Wallet(WalletToken::GooglePay(token)) => {
+                Source::CardToken(wallets::google_pay_token_id(token)?)
             }
+            PaymentMethod::Wallet(WalletToken::ApplePay(token)) => Source::ApplePay(token),
         };
-        // A raw card: first a PaymentMethod, under a key derived from the payment's so that a
-        // retry or a resume re-sends both calls with the same keys and Stripe replays both
-        // (a key reused with other parameters is refused, so the two cannot share one).
-        let body = wire::PaymentMethodCreate {
-            kind: "card",
-            card: wire::CardData {
-                number: card.number.expose(),
-                exp_month: card.expiry.month(),
-                exp_year: card.expiry.year(),
-                cvc: card.cvc.as_ref().map(Cvc::expose),
-            },
-            // Only here: a `pm_…` carries its own billing details.
-            billing_details: details::billing_details(
-                card.holder_name.as_deref(),
-                req.billing.as_ref(),
-            ),
+        let intent = PendingIntent {
+            intent: IntentCreate::new(req)?,
+            request: self
+                .headers(HttpRequest::post(endpoint(
+                    &self.base_url,
+                    &["v1", "payment_intents"],
+                )?))
+                .idempotency_key(&req.idempotency_key),
+            currency: req.currency,
         };
+        // Anything but a PaymentMethod id first becomes a PaymentMethod, under a key derived
+        // from the payment's so that a retry or a resume re-sends every call with the same
+        // keys and Stripe replays them (a key reused with other parameters is refused, so the
+        // calls cannot share one).
         let key = req.idempotency_key.derive(PAYMENT_METHOD_KEY_SUFFIX);
-        let request = self.post(&["v1", "payment_methods"], &key, &body)?;
-        let exchange = Exchange::then(request, move |resp| {
-            // A PaymentMethod charges nothing: however this step fails, no payment was made.
-            let id = created_payment_method(&resp).map_err(ConnectorError::for_read)?;
-            let body = form(&intent.wire(&id))?;
-            Ok(Step::Next(Box::new(Exchange::new(
-                intent_request.form(body),
-                move |resp| authorization(resp, currency),
-            ))))
-        });
-        Ok(exchange.moving_no_money())
+        let payment_methods = &["v1", "payment_methods"];
+        match source {
+            Source::PaymentMethod(id) => intent.pay(id),
+            Source::Card(card) => {
+                let body = wire::PaymentMethodCreate {
+                    kind: "card",
+                    card: wire::CardData {
+                        number: card.number.expose(),
+                        exp_month: card.expiry.month(),
+                        exp_year: card.expiry.year(),
+                        cvc: card.cvc.as_ref().map(Cvc::expose),
+                    },
+                    // Only here: a `pm_…` carries its own billing details.
+                    billing_details: details::billing_details(
+                        card.holder_name.as_deref(),
+                        req.billing.as_ref(),
+                    ),
+                };
+                let create = self.post(payment_methods, &key, &body)?;
+                Ok(intent.after(create, created_payment_method))
+            }
+            Source::CardToken(token) => {
+                let create = self.post(payment_methods, &key, &wire::from_token(&token))?;
+                Ok(intent.after(create, wallets::created_from_token))
+            }
+            Source::ApplePay(token) => {
+                // `POST /v1/tokens` (moves no money either), then the card token's path.
+                let pk_token = token.payment_data().to_json();
+                let body = wire::ApplePayTokenCreate {
+                    pk_token: &pk_token,
+                    pk_token_instrument_name: token.display_name.as_deref(),
+                    pk_token_payment_network: token.network.as_deref(),
+                    pk_token_transaction_id: token.transaction_identifier.as_deref(),
+                };
+                let token_key = req.idempotency_key.derive(wallets::TOKEN_KEY_SUFFIX);
+                let exchange = self.post(&["v1", "tokens"], &token_key, &body)?;
+                let create = self.headers(HttpRequest::post(endpoint(
+                    &self.base_url,
+                    payment_methods,
+                )?));
+                let create = create.idempotency_key(&key);
+                // Not always base64 (Stripe's own test ids hold `~`), so named for the scrub of
+                // Stripe's messages.
+                let sent: Vec<String> = token.transaction_identifier.iter().cloned().collect();
+                Ok(Exchange::then(exchange, move |resp| {
+                    let created =
+                        wallets::created_token(&resp, &sent).map_err(ConnectorError::for_read)?;
+                    let create = create.form(form(&wire::from_token(&created))?);
+                    let next = intent.after(create, wallets::created_from_token);
+                    Ok(Step::Next(Box::new(next)))
+                })
+                .moving_no_money())
+            }
+        }
+    }
+
+    fn session_token(
+        &self,
+        req: &SessionTokenRequest,
+    ) -> Result<Plan<SessionTokenResponse>, ConnectorError> {
+        // The sheet shows the amount the payment will be sent with.
+        mapping::wire_amount("amount", req.amount, req.currency)?;
+        Ok(Plan::Ready(wallets::sessions(
+            req,
+            self.publishable_key.as_deref(),
+            &self.api_version,
+        )))
     }
 
     fn increment_authorization(

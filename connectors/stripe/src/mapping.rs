@@ -343,6 +343,12 @@ const STATE_CODES: &[&str] = &[
 /// 409) are both `IdempotencyConflict`; the first code tells them apart. 424 (a dependency
 /// outside Stripe failed) is a processor failure; everything else follows the HTTP status.
 pub fn error(resp: &HttpResponse) -> ConnectorError {
+    error_with(resp, |message| message)
+}
+
+/// [`error`], with Stripe's message passed through `message` first (the wallet paths take out
+/// anything that could echo a token).
+pub fn error_with(resp: &HttpResponse, message: impl FnOnce(String) -> String) -> ConnectorError {
     let e = serde_json::from_slice::<wire::ErrorBody>(&resp.body)
         .unwrap_or_default()
         .error;
@@ -358,7 +364,7 @@ pub fn error(resp: &HttpResponse) -> ConnectorError {
     let detail = ProcessorMessage {
         http_status: Some(resp.status),
         codes,
-        message: e.message,
+        message: e.message.map(message),
         request_id: resp.header("request-id").map(str::to_owned),
     };
     match resp.status {

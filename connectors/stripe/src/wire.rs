@@ -121,6 +121,48 @@ pub struct BillingDetails {
     pub address: Option<Address>,
 }
 
+/// `POST /v1/payment_methods` from a card token (`type=card&card[token]=tok_…`, the document's
+/// `token_params`): how a wallet's token is paid.
+#[derive(Debug, Serialize)]
+pub struct PaymentMethodFromToken<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub card: CardToken<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardToken<'a> {
+    pub token: &'a str,
+}
+
+/// `type=card&card[token]={token}`.
+pub fn from_token(token: &str) -> PaymentMethodFromToken<'_> {
+    PaymentMethodFromToken {
+        kind: "card",
+        card: CardToken { token },
+    }
+}
+
+/// `POST /v1/tokens` with an Apple Pay token: the parameters of Stripe's iOS SDK, not in the
+/// published document. No `Debug`: `pk_token` is the wallet's chargeable token.
+#[derive(Serialize)]
+pub struct ApplePayTokenCreate<'a> {
+    /// `PKPaymentToken.paymentData` as JSON text.
+    pub pk_token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pk_token_instrument_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pk_token_payment_network: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pk_token_transaction_id: Option<&'a str>,
+}
+
+/// The created token (`tok_…`): only its id is read.
+#[derive(Debug, Deserialize)]
+pub struct TokenCreated {
+    pub id: String,
+}
+
 /// The created PaymentMethod: only its id is read.
 #[derive(Debug, Deserialize)]
 pub struct PaymentMethodCreated {

@@ -132,6 +132,9 @@ pub struct PaymentDetails {
     /// What may be kept of a raw card: its first six digits and its expiry.
     #[serde(default)]
     pub card: Option<CardDetails>,
+    /// The wallet that paid, for a wallet payment.
+    #[serde(default)]
+    pub wallet: Option<paybridge_core::Wallet>,
 }
 
 /// The public API's `authentication_type`.

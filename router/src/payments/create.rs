@@ -49,12 +49,6 @@ impl Payments {
                 "payments are created confirmed; omit confirm or set it to true",
             ));
         }
-        if let Some(method) = body.payment_method.as_deref().filter(|m| *m != "card") {
-            return Err(ApiError::invalid(
-                "unsupported_payment_method",
-                format!("payment_method '{method}' is not supported; use card"),
-            ));
-        }
         let (three_ds, authentication_type) = match body.authentication_type.as_deref() {
             None => (ThreeDsPreference::Automatic, None),
             Some("three_ds") => (
@@ -70,7 +64,11 @@ impl Payments {
             }
         };
         let mut details = payment_details(&mut body, authentication_type)?;
-        let payment_method = payment_method(body.payment_method_data, body.payment_token)?;
+        let payment_method = payment_method(
+            body.payment_method.as_deref(),
+            body.payment_method_data,
+            body.payment_token,
+        )?;
         let return_url = return_url(body.return_url.as_deref())?;
         free_text("description", body.description.as_deref(), 1000)?;
         let metadata = body.metadata.unwrap_or_default();
@@ -129,7 +127,32 @@ impl Payments {
                 (card.network(), Some(card.number.last4().to_owned()))
             }
             PaymentMethod::Token(_) => (None, None),
+            PaymentMethod::Wallet(token) => {
+                details.wallet = Some(token.wallet());
+                if body.payment_method_type.as_deref().is_some_and(|t| {
+                    t != token.wallet().name() && details.payment_method_type.is_none()
+                }) {
+                    return Err(ApiError::invalid(
+                        "payment_method_mismatch",
+                        format!(
+                            "payment_method_type does not match the wallet token given ({})",
+                            token.wallet()
+                        ),
+                    ));
+                }
+                (token.card_network(), token.last4().map(str::to_owned))
+            }
         };
+        let wallet_type = matches!(
+            body.payment_method_type.as_deref(),
+            Some("apple_pay" | "google_pay")
+        );
+        if wallet_type && details.wallet.is_none() {
+            return Err(ApiError::invalid(
+                "payment_method_mismatch",
+                "payment_method_type names a wallet, but no wallet token is given",
+            ));
+        }
         let client_secret = format!("{payment_id}_secret_{}", uuid::Uuid::new_v4().simple());
         let mut payment = Payment {
             id: payment_id.clone(),
@@ -191,6 +214,20 @@ impl Payments {
                     .contains(&Condition::RequiresEstimatedAuthorization)
             {
                 request.authorization_type = AuthorizationType::Estimated;
+            }
+            if let PaymentMethod::Wallet(token) = &request.payment_method {
+                if !connector
+                    .capabilities()
+                    .takes_wallet_payments(token.wallet())
+                {
+                    let refusal = ConnectorError::not_supported(
+                        connector.id(),
+                        Flow::Authorize,
+                        format!("this connector takes no {} tokens", token.wallet()),
+                    );
+                    passed_over.push((connector.id(), refusal));
+                    continue;
+                }
             }
             if !connector.capabilities().supports(Flow::Authorize) {
                 let refusal = ConnectorError::not_supported(

@@ -68,10 +68,12 @@ pub(super) fn payment_details(
         None => None,
         Some("credit") => Some(CardType::Credit),
         Some("debit") => Some(CardType::Debit),
+        // A wallet payment's type is its wallet, checked against the token given.
+        Some("apple_pay" | "google_pay") => None,
         Some(_) => {
             return Err(ApiError::invalid(
                 "invalid_payment_method_type",
-                "payment_method_type must be one of: credit, debit",
+                "payment_method_type must be one of: credit, debit, apple_pay, google_pay",
             ))
         }
     };
@@ -88,6 +90,7 @@ pub(super) fn payment_details(
         authentication_type,
         payment_method_type,
         card: None,
+        wallet: None,
     })
 }
 

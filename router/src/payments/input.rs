@@ -1,11 +1,16 @@
-//! The API's input values, checked: amounts, currencies, card data.
+//! The API's input values, checked: amounts, currencies, card and wallet data.
 
 use std::str::FromStr;
 
 use paybridge_core::*;
 
 use crate::error::ApiError;
-use crate::model::{PaymentMethodData, MAX_AMOUNT};
+use paybridge_core::wallet::apple_pay::ApplePayToken;
+use paybridge_core::wallet::google_pay::GooglePayToken;
+use paybridge_core::wallet::WalletTokenError;
+use serde_json::Value;
+
+use crate::model::{CardData, GooglePayInfo, PaymentMethodData, WalletData, MAX_AMOUNT};
 
 /// An API amount: 1 to [`MAX_AMOUNT`] minor units; errors name `field`.
 pub fn amount(field: &str, value: i64) -> Result<MinorUnit, ApiError> {
@@ -131,63 +136,172 @@ pub(super) fn metadata(map: &serde_json::Map<String, serde_json::Value>) -> Resu
     Ok(())
 }
 
-/// The payment method of a create request: card data or a processor's token, not both.
+/// The payment method of a create request: card data, a wallet's token or a processor's
+/// token, exactly one; `declared` (the body's `payment_method`) must agree when given.
 pub(super) fn payment_method(
+    declared: Option<&str>,
     data: Option<PaymentMethodData>,
     token: Option<String>,
 ) -> Result<PaymentMethod, ApiError> {
-    match (data, token) {
-        (Some(_), Some(_)) => Err(ApiError::invalid(
-            "ambiguous_payment_method",
-            "give either payment_method_data or payment_token, not both",
+    let method =
+        match (data, token) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid(
+                    "ambiguous_payment_method",
+                    "give either payment_method_data or payment_token, not both",
+                ))
+            }
+            (None, Some(token)) => PaymentMethodToken::new(token)
+                .map(PaymentMethod::Token)
+                .map_err(|e| {
+                    ApiError::invalid("invalid_payment_token", format!("payment_token: {e}"))
+                })?,
+            (
+                Some(PaymentMethodData {
+                    card: Some(_),
+                    wallet: Some(_),
+                    ..
+                }),
+                None,
+            ) => {
+                return Err(ApiError::invalid(
+                    "ambiguous_payment_method",
+                    "give either payment_method_data.card or payment_method_data.wallet, not both",
+                ))
+            }
+            (
+                Some(PaymentMethodData {
+                    card: Some(card), ..
+                }),
+                None,
+            ) => PaymentMethod::Card(card_method(card)?),
+            (
+                Some(PaymentMethodData {
+                    wallet: Some(wallet),
+                    ..
+                }),
+                None,
+            ) => PaymentMethod::Wallet(wallet_token(wallet)?),
+            (Some(_), None) | (None, None) => return Err(ApiError::invalid(
+                "missing_payment_method",
+                "payment_method_data.card, payment_method_data.wallet or payment_token is required",
+            )),
+        };
+    let kind = match method {
+        PaymentMethod::Wallet(_) => "wallet",
+        PaymentMethod::Card(_) | PaymentMethod::Token(_) => "card",
+    };
+    match declared {
+        None => Ok(method),
+        Some(declared) if declared == kind => Ok(method),
+        Some(declared @ ("card" | "wallet")) => Err(ApiError::invalid(
+            "payment_method_mismatch",
+            format!("payment_method is '{declared}' but the payment method data is a {kind}"),
         )),
-        (None, None) => Err(ApiError::invalid(
-            "missing_payment_method",
-            "payment_method_data.card or payment_token is required",
+        Some(other) => Err(ApiError::invalid(
+            "unsupported_payment_method",
+            format!("payment_method '{other}' is not supported; use card or wallet"),
         )),
-        (None, Some(token)) => PaymentMethodToken::new(token)
-            .map(PaymentMethod::Token)
-            .map_err(|e| ApiError::invalid("invalid_payment_token", format!("payment_token: {e}"))),
-        (Some(data), None) => {
-            let card = data.card;
-            let invalid = |field: &str, e: &dyn std::fmt::Display| {
-                ApiError::invalid(
-                    "invalid_card",
-                    format!("payment_method_data.card.{field}: {e}"),
-                )
-            };
-            let number =
-                CardNumber::new(&card.card_number).map_err(|e| invalid("card_number", &e))?;
-            let month: u8 = card
-                .card_exp_month
-                .trim()
-                .parse()
-                .map_err(|e| invalid("card_exp_month", &e))?;
-            let year: u16 = card
-                .card_exp_year
-                .trim()
-                .parse()
-                .map_err(|e| invalid("card_exp_year", &e))?;
-            let year = if year < 100 { 2000 + year } else { year };
-            let expiry = CardExpiry::new(month, year).map_err(|e| invalid("card_exp_month", &e))?;
-            free_text(
-                "payment_method_data.card.card_holder_name",
-                card.card_holder_name.as_deref(),
-                255,
-            )?;
-            let cvc = card
-                .card_cvc
-                .as_deref()
-                .map(Cvc::new)
-                .transpose()
-                .map_err(|e| invalid("card_cvc", &e))?;
-            Ok(PaymentMethod::Card(Card {
-                number,
-                expiry,
-                cvc,
-                holder_name: card.card_holder_name,
-            }))
+    }
+}
+
+fn card_method(card: CardData) -> Result<Card, ApiError> {
+    let invalid = |field: &str, e: &dyn std::fmt::Display| {
+        ApiError::invalid(
+            "invalid_card",
+            format!("payment_method_data.card.{field}: {e}"),
+        )
+    };
+    let number = CardNumber::new(&card.card_number).map_err(|e| invalid("card_number", &e))?;
+    let month: u8 = card
+        .card_exp_month
+        .trim()
+        .parse()
+        .map_err(|e| invalid("card_exp_month", &e))?;
+    let year: u16 = card
+        .card_exp_year
+        .trim()
+        .parse()
+        .map_err(|e| invalid("card_exp_year", &e))?;
+    let year = if year < 100 { 2000 + year } else { year };
+    let expiry = CardExpiry::new(month, year).map_err(|e| invalid("card_exp_month", &e))?;
+    free_text(
+        "payment_method_data.card.card_holder_name",
+        card.card_holder_name.as_deref(),
+        255,
+    )?;
+    let cvc = card
+        .card_cvc
+        .as_deref()
+        .map(Cvc::new)
+        .transpose()
+        .map_err(|e| invalid("card_cvc", &e))?;
+    Ok(Card {
+        number,
+        expiry,
+        cvc,
+        holder_name: card.card_holder_name,
+    })
+}
+
+/// A wallet's token, checked for the shape its wallet gives it; the processor checks the rest.
+fn wallet_token(wallet: WalletData) -> Result<WalletToken, ApiError> {
+    let invalid = |wallet: &str, e: WalletTokenError| {
+        ApiError::invalid(
+            "invalid_wallet_token",
+            format!("payment_method_data.wallet.{wallet}.{e}"),
+        )
+    };
+    match (wallet.google_pay, wallet.apple_pay) {
+        (Some(google), None) => {
+            if google.kind != "CARD" || google.tokenization_data.kind != "PAYMENT_GATEWAY" {
+                return Err(ApiError::invalid(
+                    "invalid_wallet_token",
+                    "payment_method_data.wallet.google_pay: type must be CARD and \
+                     tokenization_data.type PAYMENT_GATEWAY",
+                ));
+            }
+            let info = google.info.unwrap_or(GooglePayInfo {
+                card_network: None,
+                card_details: None,
+            });
+            GooglePayToken::new(
+                &google.tokenization_data.token,
+                info.card_network,
+                info.card_details,
+            )
+            .map(WalletToken::GooglePay)
+            .map_err(|e| invalid("google_pay", e))
         }
+        (None, Some(apple)) => {
+            let payment_data = match &apple.payment_data {
+                Value::String(text) => text.clone(),
+                object @ Value::Object(_) => object.to_string(),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "invalid_wallet_token",
+                        "payment_method_data.wallet.apple_pay.payment_data: must be the \
+                         paymentData object or the base64 of its JSON",
+                    ))
+                }
+            };
+            let (display_name, network) = apple
+                .payment_method
+                .map(|m| (m.display_name, m.network))
+                .unwrap_or_default();
+            ApplePayToken::new(
+                &payment_data,
+                network,
+                display_name,
+                apple.transaction_identifier,
+            )
+            .map(WalletToken::ApplePay)
+            .map_err(|e| invalid("apple_pay", e))
+        }
+        _ => Err(ApiError::invalid(
+            "invalid_wallet_token",
+            "payment_method_data.wallet must hold exactly one of google_pay, apple_pay",
+        )),
     }
 }
 

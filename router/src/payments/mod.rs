@@ -18,6 +18,7 @@ mod input;
 mod operations;
 mod reconcile;
 mod refunds;
+mod wallets;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use crate::events::Endpoints;
 use crate::locks::PaymentLocks;
 use crate::present::{self, payment_object};
 use crate::store::{EventRow, PaymentRecord, ReceivedWebhook, Store, Written};
+use crate::wallets::Wallets;
 
 pub use input::amount;
 pub use reconcile::Reconciled;
@@ -109,6 +111,8 @@ pub struct Payments {
     connectors: Connectors,
     /// The merchants' webhook endpoints: which events to write for whom.
     endpoints: Arc<Endpoints>,
+    /// The merchants' wallet settings (session tokens).
+    wallets: Arc<Wallets>,
     locks: PaymentLocks,
     /// This router instance, as it names itself in the leases it takes.
     instance: String,
@@ -160,9 +164,16 @@ impl Payments {
             store,
             connectors,
             endpoints: Arc::default(),
+            wallets: Arc::default(),
             locks: PaymentLocks::default(),
             instance: new_id("rtr"),
         }
+    }
+
+    /// The same service, with the merchants' wallet settings.
+    pub fn with_wallets(mut self, wallets: Arc<Wallets>) -> Self {
+        self.wallets = wallets;
+        self
     }
 
     /// The same service, writing events for `endpoints`' merchants.

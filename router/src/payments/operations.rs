@@ -1,8 +1,6 @@
 //! The operations on a payment: each one plans, reserves, calls the connector and applies the
 //! answer through [`crate::domain`].
 
-use std::sync::Arc;
-
 use paybridge_core::*;
 use serde_json::{Map, Value};
 
@@ -624,74 +622,27 @@ impl Payments {
                 )
             })
             .collect();
+        let wallets = Wallet::ALL
+            .into_iter()
+            .map(|wallet| {
+                let reason = self.wallet_refusal(&caller.merchant_id, caps, wallet);
+                (
+                    wallet.name().to_owned(),
+                    OperationEligibility {
+                        eligible: reason.is_none(),
+                        reason,
+                        max_amount: None,
+                    },
+                )
+            })
+            .collect();
         Ok(Eligibility {
             payment_id: payment.id.clone(),
             status: domain::payment::status_name(payment.status),
             connector: payment.connector.clone(),
             operations,
-        })
-    }
-
-    /// `POST /payments/session_tokens`.
-    pub async fn session_tokens(
-        &self,
-        caller: &Caller,
-        body: SessionTokensBody,
-    ) -> Result<Value, ApiError> {
-        let payment = self.read(caller, &body.payment_id).await?;
-        let connector: Arc<dyn Connector> = self.connector(&payment.connector)?.clone();
-        let wallets = body
-            .wallets
-            .iter()
-            .map(|w| {
-                serde_json::from_value::<Wallet>(Value::String(w.clone())).map_err(|_| {
-                    ApiError::invalid(
-                        "unknown_wallet",
-                        format!("wallet '{w}' is not one of: apple_pay, google_pay"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if wallets.is_empty() {
-            return Err(ApiError::invalid(
-                "missing_wallets",
-                "wallets must name at least one wallet",
-            ));
-        }
-        if !connector.capabilities().supports(Flow::SessionToken) {
-            let able: Vec<&str> = self
-                .connectors
-                .values()
-                .filter(|c| c.capabilities().supports(Flow::SessionToken))
-                .map(|c| c.id())
-                .collect();
-            return Err(ApiError::not_supported(format!(
-                "connector {} cannot produce wallet session tokens; connectors that can: {}",
-                connector.id(),
-                if able.is_empty() {
-                    "none configured".to_owned()
-                } else {
-                    able.join(", ")
-                }
-            )));
-        }
-        let request = SessionTokenRequest {
-            amount: payment.amount,
-            currency: payment.currency,
             wallets,
-        };
-        let response = connector
-            .session_token(&request)
-            .await
-            .map_err(|e| ApiError::from_connector(&e))?;
-        let tokens: Vec<Value> = response
-            .sessions
-            .into_iter()
-            .map(
-                |s| serde_json::json!({"wallet_name": super::enum_name(&s.wallet), "data": s.data}),
-            )
-            .collect();
-        Ok(serde_json::json!({"payment_id": payment.id, "session_token": tokens}))
+        })
     }
 
     /// `POST /payments/{id}/3ds/authentication`: no connector offers external 3DS

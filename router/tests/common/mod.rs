@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use paybridge_connector_tests::openapi::OpenApi;
 use paybridge_connector_tests::targets;
-use paybridge_core::{ConnectorConfig, PaymentMethod};
+use paybridge_core::{ConnectorConfig, PaymentMethod, WalletToken};
 use paybridge_router::config::MerchantConfig;
 use paybridge_router::reconciler::ReconcilerSettings;
 use paybridge_router::{start, RouterConfig, Running};
@@ -128,12 +128,14 @@ impl TestRouter {
                     api_key: Some(KEY.into()),
                     api_key_sha256: None,
                     webhook: None,
+                    wallets: None,
                 },
                 MerchantConfig {
                     merchant_id: "merchant_two".into(),
                     api_key: Some(OTHER_KEY.into()),
                     api_key_sha256: None,
                     webhook: None,
+                    wallets: None,
                 },
             ],
             connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),
@@ -342,6 +344,7 @@ pub fn payment_fields(connector: &str, card: TestCard) -> Option<Value> {
             }}
         }),
         PaymentMethod::Token(token) => json!({"payment_token": token.as_str()}),
+        wallet @ PaymentMethod::Wallet(_) => wallet_fields(&wallet),
     })
 }
 
@@ -483,4 +486,35 @@ pub fn personal_data() -> Vec<&'static str> {
     let mut personal = paybridge_connector_tests::details::PERSONAL_DATA.to_vec();
     personal.push("MarkerAgent");
     personal
+}
+
+/// The create-request fields of a wallet payment method (a test token of a connector target).
+pub fn wallet_fields(method: &PaymentMethod) -> Value {
+    use paybridge_core::secrecy::ExposeSecret;
+    let PaymentMethod::Wallet(token) = method else {
+        panic!("not a wallet token");
+    };
+    let wallet = match token {
+        WalletToken::GooglePay(google) => json!({"google_pay": {
+            "type": "CARD",
+            "description": "Visa •••• 4242",
+            "info": {"card_network": "VISA", "card_details": "4242"},
+            "tokenization_data": {"type": "PAYMENT_GATEWAY", "token": google.token().expose_secret()},
+        }}),
+        WalletToken::ApplePay(apple) => json!({"apple_pay": {
+            "payment_data": serde_json::to_value(apple.payment_data()).expect("payment data"),
+            "payment_method": {"display_name": "MasterCard 4444", "network": apple.network, "type": "credit"},
+            "transaction_identifier": apple.transaction_identifier,
+        }}),
+    };
+    json!({
+        "payment_method": "wallet",
+        "payment_method_type": token.wallet().name(),
+        "payment_method_data": {"wallet": wallet},
+    })
+}
+
+/// The test wallet tokens of `connector`'s simulator target.
+pub fn test_wallets(connector: &str) -> Vec<paybridge_connector_tests::TestWallet> {
+    test_cards(connector).wallets
 }

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::state::{Event, Payment, Payments, Rejection, Status};
+use super::tokens::Tokens;
 use super::{wire, CheckoutSimConfig};
 use crate::control::{lock, Control, DeliveredWebhook, Operation};
 
@@ -26,6 +27,8 @@ pub(crate) struct Sim {
     pub(crate) config: CheckoutSimConfig,
     pub(crate) control: Control,
     pub(crate) payments: Mutex<Payments>,
+    /// Wallet tokens of `POST /tokens`. Never locked while holding `payments`.
+    pub(crate) tokens: Mutex<Tokens>,
 }
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
@@ -38,8 +41,15 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         .route("/payments/{id}/voids", post(void))
         .route("/payments/{id}/refunds", post(refund))
         .route_layer(middleware::from_fn_with_state(sim.clone(), authenticate));
+    let tokens = Router::new()
+        .route("/tokens", post(create_token))
+        .route_layer(middleware::from_fn_with_state(
+            sim.clone(),
+            authenticate_public,
+        ));
     let helpers = Router::new()
         .route("/sim/3ds/{id}", get(complete_authentication))
+        .route("/sim/tokens/{token}/expire", post(expire_token))
         .route("/sim/payments/{id}/expire", post(expire))
         .route(
             "/sim/payments/{id}/decline-next-increment",
@@ -49,12 +59,26 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             "/sim/payments/{id}/decline-next-refund",
             post(decline_next_refund),
         );
-    api.merge(helpers).with_state(sim)
+    api.merge(tokens).merge(helpers).with_state(sim)
 }
 
 /// `Authorization: Bearer <secret_key>`, exactly; anything else is 401 with an empty body.
 async fn authenticate(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
-    let expected = format!("Bearer {}", sim.config.secret_key);
+    bearer_only(&sim.config.secret_key, request, next).await
+}
+
+/// `Authorization: Bearer <public_key>` for `POST /tokens` (the document's `ApiPublicKey`): the
+/// secret key is refused like any other, 401 with an empty body.
+async fn authenticate_public(
+    State(sim): State<Arc<Sim>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    bearer_only(&sim.config.public_key, request, next).await
+}
+
+async fn bearer_only(key: &str, request: Request, next: Next) -> Response {
+    let expected = format!("Bearer {key}");
     let authorized = request
         .headers()
         .get(AUTHORIZATION)
@@ -235,7 +259,16 @@ async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let now = now();
     let request = fields(&body).and_then(|fields| {
         let channel = &sim.config.processing_channel_id;
-        Ok(wire::payment_request(&fields, channel, now.date())?)
+        let mut tokens = lock(&sim.tokens);
+        let request = wire::payment_request(&fields, channel, now, &tokens)?;
+        // A token pays once, and only for a request that was taken.
+        let source = fields.get("source");
+        if source.and_then(|s| s.get("type")) == Some(&Value::from("token")) {
+            if let Some(token) = source.and_then(|s| s.get("token")).and_then(Value::as_str) {
+                tokens.spend(token);
+            }
+        }
+        Ok(request)
     });
     let request = match request {
         Ok(request) => request,
@@ -267,6 +300,15 @@ async fn create_payment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     payments.insert(payment);
     drop(payments);
     ok(status, body)
+}
+
+/// `POST /tokens`: 201 `TokenResponse` for a Google Pay or Apple Pay token, 422 with Checkout's
+/// error shape otherwise (see [`Tokens::create`]).
+async fn create_token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let result = fields(&body)
+        .and_then(|fields| Ok(lock(&sim.tokens).create(&fields, now())?))
+        .map(|body| ok(StatusCode::CREATED, body));
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `GET /payments?reference=&limit=&skip=`: Checkout.com's "Get payment lists", which the
@@ -443,6 +485,15 @@ async fn expire(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response
         Ok((body, events))
     });
     finish(result, StatusCode::OK)
+}
+
+/// `POST /sim/tokens/{token}/expire`: the token expires now (204; 404 when unknown).
+async fn expire_token(State(sim): State<Arc<Sim>>, Path(token): Path<String>) -> Response {
+    if lock(&sim.tokens).expire(&token, now()) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found()
+    }
 }
 
 /// `POST /sim/payments/{id}/decline-next-increment`: the issuer declines the next increment.

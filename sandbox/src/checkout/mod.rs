@@ -8,10 +8,13 @@
 //!
 //! # API
 //!
-//! Every API route needs `Authorization: Bearer <secret_key>` exactly (else 401, empty body).
+//! Every API route needs `Authorization: Bearer <secret_key>` exactly (else 401, empty body),
+//! but `POST /tokens`, which takes `Bearer <public_key>` and no other (the document's
+//! `ApiPublicKey`).
 //!
 //! | route | answer |
 //! |---|---|
+//! | `POST /tokens` | 201 `TokenResponse` for `googlepay` and `applepay` tokens (`specs/checkout-tokens-openapi.json`); 422 `ValidationError`; 401 for any key but the public key |
 //! | `POST /payments` | 201 `PaymentResponse` (approved or declined: declines are not HTTP errors); 202 `PaymentAcceptedResponse` when `3ds.enabled`; 422 `ValidationError` |
 //! | `POST /payments/{id}/authorizations` | 201 `AuthorizationResponse`; 403 not allowed; 422; 404 |
 //! | `POST /payments/{id}/captures` | 202 `{action_id, reference, _links.payment}`; 403; 422; 404 |
@@ -29,6 +32,15 @@
 //!
 //! - Test cards in [`cards`]; any other Luhn-valid number is approved. Amount 0 verifies the
 //!   card (`Card Verified`).
+//! - Wallet tokens (`POST /tokens`): the body is checked in each wallet's shape (Google Pay
+//!   `protocolVersion`, `signature`, `signedMessage`, and `intermediateSigningKey` for
+//!   `ECv2`; Apple Pay `version`, `data`, `signature`, `header`), the card read out of the
+//!   simulator's test tokens ([`crate::wallet_tokens`]); anything else is 422
+//!   `token_data_invalid` \[U: codes\]. The `tok_` token answered (`token_format` `pan_only`
+//!   or `cryptogram_3ds`, `expires_on` 15 minutes later) pays once as a `token` source, exactly
+//!   as its card would (test cards decide); reused, expired or unknown it is 422 `token_used`,
+//!   `token_expired`, `token_invalid` \[U: codes\]. Card tokens (`type: card`) are not
+//!   simulated (422 `token_type_invalid`).
 //! - `capture` defaults to true; auto-capture is immediate (status `Captured` in the 201, a
 //!   `Capture` action and `payment_captured` webhook right away) \[U: Checkout captures shortly
 //!   after].
@@ -74,6 +86,7 @@
 //!   answers 200 text when there is none; 409 when the payment is not pending.
 //! - `POST /sim/payments/{id}/expire` — the authorization lapses now (`Expired`,
 //!   `payment_expired`).
+//! - `POST /sim/tokens/{token}/expire` — a `POST /tokens` token expires now.
 //! - `POST /sim/payments/{id}/decline-next-increment` — the next increment is declined
 //!   (`20051`, `payment_authorization_increment_declined`).
 //! - `POST /sim/payments/{id}/decline-next-refund` — the next refund is declined (`20005`,
@@ -83,6 +96,7 @@ pub mod cards;
 mod handlers;
 mod ids;
 mod state;
+mod tokens;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -98,6 +112,8 @@ use crate::control::{self, IdempotencyRules, KeyScope, ServeOptions, SimulatorHa
 pub struct CheckoutSimConfig {
     /// The only accepted `Authorization: Bearer <secret_key>`.
     pub secret_key: String,
+    /// The only key `POST /tokens` accepts (`Authorization: Bearer <public_key>`).
+    pub public_key: String,
     /// The only accepted `processing_channel_id` on `POST /payments`.
     pub processing_channel_id: String,
     /// The key of the `Cko-Signature` HMAC on webhooks.
@@ -108,11 +124,12 @@ pub struct CheckoutSimConfig {
 }
 
 impl Default for CheckoutSimConfig {
-    /// Test keys: `sk_sbox_paybridge_test`, `pc_paybridgetestchannel000000`,
-    /// `whsec_cko_paybridge_test`, no webhook URL.
+    /// Test keys: `sk_sbox_paybridge_test`, `pk_sbox_paybridge_test`,
+    /// `pc_paybridgetestchannel000000`, `whsec_cko_paybridge_test`, no webhook URL.
     fn default() -> Self {
         CheckoutSimConfig {
             secret_key: "sk_sbox_paybridge_test".to_owned(),
+            public_key: "pk_sbox_paybridge_test".to_owned(),
             processing_channel_id: "pc_paybridgetestchannel000000".to_owned(),
             webhook_secret: "whsec_cko_paybridge_test".to_owned(),
             webhook_url: None,
@@ -147,6 +164,7 @@ pub async fn start_on(
             config,
             control,
             payments: Mutex::default(),
+            tokens: Mutex::default(),
         }))
     })
     .await

@@ -15,6 +15,7 @@ use super::state::{
     Action, ActionFields, AuthorizationType, Balances, Card, Details, Event, NewPayment, Payment,
     MAX_AMOUNT,
 };
+use super::tokens::Tokens;
 
 /// `reference` is at most 50 characters on payments, captures, voids and refunds.
 const MAX_REFERENCE: usize = 50;
@@ -112,7 +113,12 @@ fn finish<T>(value: T, codes: Codes) -> Result<T, Vec<&'static str>> {
 /// - `currency_required` / `currency_invalid` (not an ISO-4217 code paybridge knows);
 /// - `amount_invalid` (negative, above 99 999 999, fractional, not a number);
 /// - `payment_source_required`; `payment_source_invalid` (not an object),
-///   `source_type_invalid` (not `card`: the simulator takes card sources only) \[U\];
+///   `source_type_invalid` (neither `card` nor `token`: the simulator takes no other sources)
+///   \[U\];
+/// - for a `token` source (a `tok_` token of `POST /tokens`, which pays as the card it holds):
+///   `token_required`, `token_invalid` (unknown), `token_used` (tokens are single-use),
+///   `token_expired` (15 minutes after issue) \[U: codes\]; `billing_address` and `phone` as
+///   for a card;
 /// - `card_number_required` / `card_number_invalid` (non-digits, length outside 12–19, Luhn);
 /// - `card_expiry_month_required` / `card_expiry_month_invalid` (not 1–12),
 ///   `card_expiry_year_required` / `card_expiry_year_invalid` (not four digits), `card_expired`
@@ -140,8 +146,10 @@ fn finish<T>(value: T, codes: Codes) -> Result<T, Vec<&'static str>> {
 pub(crate) fn payment_request(
     fields: &Map<String, Value>,
     processing_channel_id: &str,
-    today: Date,
+    now: OffsetDateTime,
+    tokens: &Tokens,
 ) -> Result<NewPayment, Vec<&'static str>> {
+    let today = now.date();
     let mut codes = Codes::default();
     if fields.get("processing_channel_id").and_then(Value::as_str) != Some(processing_channel_id) {
         codes.push("processing_channel_id_invalid");
@@ -163,7 +171,12 @@ pub(crate) fn payment_request(
     let amount = codes
         .check(amount(fields, "amount"), "amount_invalid")
         .map(|a| a.unwrap_or(0));
-    let card = card_source(fields.get("source"), today, &mut codes);
+    let card = match fields.get("source") {
+        Some(Value::Object(source)) if source.get("type") == Some(&json!("token")) => {
+            token_source(source, now, tokens, &mut codes)
+        }
+        source => card_source(source, today, &mut codes),
+    };
     let capture = codes
         .check(
             match fields.get("capture") {
@@ -335,6 +348,42 @@ fn card_source(source: Option<&Value>, today: Date, codes: &mut Codes) -> Option
     let phone = phone(source.get("phone"), codes);
     let (number, expiry_month, expiry_year) = (number?, month?, year?);
     Some(Card {
+        name,
+        billing_address,
+        phone,
+        ..new_card(number, expiry_month, expiry_year)
+    })
+}
+
+/// A `token` source: the card a `POST /tokens` token holds, with the source's billing details.
+fn token_source(
+    source: &Map<String, Value>,
+    now: OffsetDateTime,
+    tokens: &Tokens,
+    codes: &mut Codes,
+) -> Option<Card> {
+    let card = match source.get("token") {
+        None | Some(Value::Null) => Err("token_required"),
+        Some(Value::String(token)) => tokens.card(token, now),
+        Some(_) => Err("token_invalid"),
+    };
+    let billing_address = address(
+        source.get("billing_address"),
+        "billing_address_invalid",
+        codes,
+    );
+    let phone = phone(source.get("phone"), codes);
+    let card = card.map_err(|code| codes.push(code)).ok()?;
+    Some(Card {
+        billing_address,
+        phone,
+        ..card
+    })
+}
+
+/// The card the simulator keeps for a (valid) `number`: never the number itself.
+pub(crate) fn new_card(number: &str, expiry_month: u8, expiry_year: u16) -> Card {
+    Card {
         source_id: ids::new("src"),
         bin: number[..6].to_owned(),
         last4: number[number.len() - 4..].to_owned(),
@@ -342,11 +391,11 @@ fn card_source(source: Option<&Value>, today: Date, codes: &mut Codes) -> Option
         expiry_year,
         network: CardNetwork::detect(number),
         fingerprint: fingerprint(number),
-        name,
+        name: None,
         decline: cards::decline_for(number),
-        billing_address,
-        phone,
-    })
+        billing_address: None,
+        phone: None,
+    }
 }
 
 /// An optional object member: absent or `null` is `None`, an object is `Some`, anything else
@@ -731,7 +780,7 @@ fn insert_customer(body: &mut Value, payment: &Payment) {
 }
 
 /// Checkout's spelling of a card scheme.
-fn scheme(network: CardNetwork) -> &'static str {
+pub(crate) fn scheme(network: CardNetwork) -> &'static str {
     match network {
         CardNetwork::Visa => "Visa",
         CardNetwork::Mastercard => "Mastercard",
@@ -1067,8 +1116,8 @@ mod tests {
 
     use super::*;
 
-    fn today() -> Date {
-        OffsetDateTime::now_utc().date()
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
     }
 
     /// A card payment request with `extra` members added.
@@ -1095,7 +1144,7 @@ mod tests {
     }
 
     fn codes(extra: Value) -> Vec<&'static str> {
-        payment_request(&request(extra), "pc_test", today()).unwrap_err()
+        payment_request(&request(extra), "pc_test", now(), &Tokens::default()).unwrap_err()
     }
 
     fn every_detail() -> Value {
@@ -1126,7 +1175,7 @@ mod tests {
         assert!(spec
             .check_request("POST", "/payments", &Value::Object(fields.clone()))
             .unwrap());
-        let new = payment_request(&fields, "pc_test", today()).unwrap();
+        let new = payment_request(&fields, "pc_test", now(), &Tokens::default()).unwrap();
         let mut payment = Payment::new(new, OffsetDateTime::now_utc());
         let base = Url::parse("http://sim.test/").unwrap();
         // Pending authentication, as a 3DS payment is answered.
@@ -1191,7 +1240,8 @@ mod tests {
 
     #[test]
     fn a_payment_without_details_answers_none() {
-        let new = payment_request(&request(json!({})), "pc_test", today()).unwrap();
+        let new =
+            payment_request(&request(json!({})), "pc_test", now(), &Tokens::default()).unwrap();
         let payment = Payment::new(new, OffsetDateTime::now_utc());
         let details = payment_details(&Url::parse("http://sim.test/").unwrap(), &payment);
         for absent in [
@@ -1209,7 +1259,12 @@ mod tests {
     #[test]
     fn customers_get_a_cus_id() {
         let customer = |c: Value| {
-            let new = payment_request(&request(json!({"customer": c})), "pc_test", today());
+            let new = payment_request(
+                &request(json!({"customer": c})),
+                "pc_test",
+                now(),
+                &Tokens::default(),
+            );
             new.unwrap().details.customer.map(Value::Object)
         };
         let given = "cus_y3oqhf46pyzuxjbcn2giaqnb44";

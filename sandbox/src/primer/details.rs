@@ -1,5 +1,7 @@
 //! The nested objects of `POST /payments` — `customer` (`CustomerDetailsAPISchema`) and
-//! `order` (`OrderDetailsAPISchema`) — checked against the shapes of the v2.2 document.
+//! `order` (`OrderDetailsAPISchema`) — and of `POST /client-session` (`customer` as
+//! `CheckoutCustomerDetailsAPISchema`, `order`, `paymentMethod` as
+//! `CheckoutPaymentMethodOptionsAPISchema`), checked against the shapes of the v2.2 document.
 //!
 //! Unlike the request itself (`additionalProperties: false`), the nested schemas do not forbid
 //! other fields: those are ignored and not kept \[U: Primer's handling of them\], so what is
@@ -29,6 +31,10 @@ pub(crate) enum Kind {
     Object(&'static [Field]),
     /// An array of such objects.
     Array(&'static [Field]),
+    /// `true` or `false`.
+    Boolean,
+    /// Any JSON object, kept as given (`paymentMethod.options`, keyed by payment method type).
+    AnyObject,
 }
 
 /// A declared field: its name, what it holds, whether it is required.
@@ -59,6 +65,37 @@ pub(crate) const CUSTOMER: &[Field] = &[
     ("shippingAddress", Kind::Object(ADDRESS), false),
     ("taxId", TEXT, false),
     ("nationalDocumentId", TEXT, false),
+];
+
+/// `CheckoutCustomerDetailsAPISchema`: a client session's customer, whose names and mobile
+/// number may not be empty.
+pub(crate) const CHECKOUT_CUSTOMER: &[Field] = &[
+    ("emailAddress", Kind::Email, false),
+    ("mobileNumber", NON_EMPTY, false),
+    ("firstName", NON_EMPTY, false),
+    ("lastName", NON_EMPTY, false),
+    ("billingAddress", Kind::Object(ADDRESS), false),
+    ("shippingAddress", Kind::Object(ADDRESS), false),
+    ("taxId", TEXT, false),
+    ("nationalDocumentId", TEXT, false),
+];
+
+/// `CheckoutPaymentMethodOptionsAPISchema`: a client session's payment method options.
+pub(crate) const CHECKOUT_PAYMENT_METHOD: &[Field] = &[
+    (
+        "authorizationType",
+        Kind::OneOf(&["ESTIMATED", "FINAL"]),
+        false,
+    ),
+    ("descriptor", TEXT, false),
+    (
+        "paymentType",
+        Kind::OneOf(&["FIRST_PAYMENT", "ECOMMERCE", "SUBSCRIPTION", "UNSCHEDULED"]),
+        false,
+    ),
+    ("vaultOnSuccess", Kind::Boolean, false),
+    ("vaultOn3DS", Kind::Boolean, false),
+    ("options", Kind::AnyObject, false),
 ];
 
 /// `OrderLineItemsProductDataAPISchema`.
@@ -188,6 +225,11 @@ fn checked(value: &Value, kind: Kind, path: &str, invalid: &mut Invalid) -> Opti
         }
         (Kind::NonNegativeNumber, _) => "Value must be a number of at least 0".to_owned(),
         (Kind::Text(..), _) => "Value must be a valid string".to_owned(),
+        (Kind::Boolean, Value::Bool(_)) | (Kind::AnyObject, Value::Object(_)) => {
+            return Some(value.clone())
+        }
+        (Kind::Boolean, _) => "Value must be a valid boolean".to_owned(),
+        (Kind::AnyObject, _) => "Value must be a valid object".to_owned(),
     };
     invalid.push(path, problem);
     None

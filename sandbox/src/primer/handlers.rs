@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::cards::Instrument;
-use super::state::{Payment, Rejection, State as SimState, Status};
+use super::state::{ClientSession, Payment, Rejection, State as SimState, Status};
 use super::wire::{self, Invalid};
 use super::{ids, PrimerSimConfig};
 use crate::control::{lock, Control, DeliveredWebhook, Operation};
@@ -35,6 +35,10 @@ pub(crate) struct Sim {
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let api = Router::new()
+        .route(
+            "/client-session",
+            post(create_client_session).get(get_client_session),
+        )
         .route("/payments", post(create_payment).get(list_payments))
         .route("/payments/{id}", get(get_payment))
         .route("/payments/{id}/adjust-authorization", post(adjust))
@@ -244,6 +248,61 @@ impl Sim {
         }
         let body = wire::payment(payment);
         (StatusCode::OK, Json(body)).into_response()
+    }
+}
+
+/// How long a client token works: Primer's reference says "Client tokens expire after 24
+/// hours".
+pub(crate) const CLIENT_TOKEN_LIFETIME: time::Duration = time::Duration::hours(24);
+
+/// `POST /client-session`: a client session and its client token, kept until it expires.
+/// A malformed body is 422 `RequestValidationError` (the document lists 400 and 422).
+async fn create_client_session(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let request = match wire::client_session_request(&body) {
+        Ok(request) => request,
+        Err(problems) => return invalid(&problems),
+    };
+    let created = now();
+    let expires = created + CLIENT_TOKEN_LIFETIME;
+    let session = ClientSession {
+        request,
+        client_token: ids::checkout_client_token(
+            sim.config.api_key.as_bytes(),
+            expires.unix_timestamp(),
+        ),
+        expires,
+    };
+    let body = wire::client_session(&session, true);
+    let mut state = lock(&sim.state);
+    // Forget the expired ones, so a long-running simulator does not grow without bound.
+    state.client_sessions.retain(|_, s| s.expires > created);
+    state
+        .client_sessions
+        .insert(session.client_token.clone(), session);
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+/// `GET /client-session?clientToken=`: the session without its token
+/// (`ClientSessionAPIResponse`). A missing, unknown or expired token is 400
+/// `ClientSessionNotFound` \[U: errorId and text\].
+async fn get_client_session(
+    State(sim): State<Arc<Sim>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = lock(&sim.state);
+    let found = query
+        .get("clientToken")
+        .and_then(|token| state.client_sessions.get(token))
+        .filter(|session| session.expires > now());
+    match found {
+        Some(session) => {
+            (StatusCode::OK, Json(wire::client_session(session, false))).into_response()
+        }
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "ClientSessionNotFound",
+            "The client session could not be found or has expired",
+        ),
     }
 }
 

@@ -26,6 +26,8 @@
 //!
 //! | route | answer |
 //! |---|---|
+//! | `POST /client-session` | 200 client session with `clientToken` and `clientTokenExpirationDate` (24 h later); 422 |
+//! | `GET /client-session?clientToken=` | 200 the session without its token; 400 `ClientSessionNotFound` (unknown or expired) \[U\] |
 //! | `POST /payments` | 200 Payment: `AUTHORIZED` (`SETTLED` with `auto_capture`), `DECLINED` / `FAILED` with `statusReason`, or `PENDING` with `requiredAction` (3DS); 400 `InvalidPaymentMethodToken` \[U\]; 422 |
 //! | `POST /payments/{id}/adjust-authorization` | 200 Payment with the new total `amount`; 400 `PaymentError` (not ESTIMATED, not AUTHORIZED, not above the current amount); 404 `PaymentError` unknown; 422 |
 //! | `POST /payments/{id}/capture` | 200 Payment `SETTLED` / `PARTIALLY_SETTLED`; 400 `PaymentError` (unknown, not capturable, more than is left); 422 |
@@ -36,10 +38,23 @@
 //!
 //! # Behaviour
 //!
+//! - Client sessions (`POST /client-session`, `ClientSessionAPIRequest`): the session token of
+//!   Primer's checkout. No field is required (the document requires none); unknown fields are
+//!   422, and each field given is checked against its schema (`orderId`, `customerId` 1 to
+//!   256 characters; `currencyCode` three capitals; `amount` an integer ≥ 0; `customer` as
+//!   `CheckoutCustomerDetailsAPISchema`; `order`; `paymentMethod` as
+//!   `CheckoutPaymentMethodOptionsAPISchema`; `metadata` an object), a problem named by its
+//!   path. The answer (`ClientSessionWithTokenAPIResponse`) echoes what was given, the
+//!   `amount` (or, without one, the line items' total \[U\]), a `clientToken` (a long opaque
+//!   string shaped like Primer's signed JWT \[U: its claims\]) and
+//!   `clientTokenExpirationDate`, 24 hours later (Primer's reference: "Client tokens expire
+//!   after 24 hours"). Sessions are kept by token until they expire; they are not tied to the
+//!   simulator's payment-method tokens, and no idempotency key is needed (the document lists
+//!   none for this operation). Not counted among the operations (no money moves).
 //! - Payments are made with payment-method tokens only ([`tokens`], or minted by the helper).
 //!   `amount` (> 0 \[U\]), `currencyCode` (three capitals) and `orderId` are required, since
-//!   there are no client sessions to take them from \[U\]. Unknown fields are 422 (the document
-//!   forbids them). Tokens are reusable.
+//!   the simulator's tokens belong to no client session to take them from \[U\]. Unknown
+//!   fields are 422 (the document forbids them). Tokens are reusable.
 //! - `customerId`, `customer` (`CustomerDetailsAPISchema`: e-mail, mobile number, names,
 //!   billing and shipping addresses, ...), `order` (`OrderDetailsAPISchema`) and
 //!   `paymentMethod.descriptor` are checked against the document's shapes (lengths,

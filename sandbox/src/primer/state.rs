@@ -382,10 +382,60 @@ impl Payment {
     }
 }
 
+/// What `POST /client-session` asked for, validated: every field optional, as in the
+/// document; nested objects hold their declared fields only.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewClientSession {
+    pub(crate) order_id: Option<String>,
+    pub(crate) currency: Option<String>,
+    pub(crate) amount: Option<i64>,
+    pub(crate) customer_id: Option<String>,
+    pub(crate) customer: Option<Value>,
+    pub(crate) order: Option<Value>,
+    pub(crate) metadata: Option<Map<String, Value>>,
+    pub(crate) payment_method: Option<Value>,
+}
+
+impl NewClientSession {
+    /// The session's amount: `amount` when given, else the line items' (`amount` ×
+    /// `quantity`, less discounts) plus fees and shipping \[U: how Primer sums them\];
+    /// `None` when neither is given.
+    pub(crate) fn total(&self) -> Option<i64> {
+        if self.amount.is_some() {
+            return self.amount;
+        }
+        let order = self.order.as_ref()?;
+        let items = order["lineItems"].as_array()?;
+        let int = |v: &Value| v.as_i64().unwrap_or(0);
+        let sum = |values: &mut dyn Iterator<Item = i64>| values.fold(0i64, i64::saturating_add);
+        let lines = sum(&mut items.iter().map(|i| {
+            let quantity = i.get("quantity").map_or(1, int);
+            int(&i["amount"])
+                .saturating_mul(quantity)
+                .saturating_sub(int(&i["discountAmount"]))
+        }));
+        let fees = order["fees"]
+            .as_array()
+            .map_or(0, |f| sum(&mut f.iter().map(|f| int(&f["amount"]))));
+        let shipping = int(&order["shipping"]["amount"]);
+        Some(sum(&mut [lines, fees, shipping].into_iter()).max(0))
+    }
+}
+
+/// A client session and its client token.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientSession {
+    pub(crate) request: NewClientSession,
+    pub(crate) client_token: String,
+    pub(crate) expires: OffsetDateTime,
+}
+
 /// Everything the simulator remembers.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) payments: HashMap<String, Payment>,
     /// Payment-method tokens and their cards.
     pub(crate) tokens: HashMap<String, Instrument>,
+    /// Client sessions by client token.
+    pub(crate) client_sessions: HashMap<String, ClientSession>,
 }

@@ -5,7 +5,10 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::state::{AuthorizationType, NewPayment, Payment, Reason, ThreeDs, TransactionType};
+use super::state::{
+    AuthorizationType, ClientSession, NewClientSession, NewPayment, Payment, Reason, ThreeDs,
+    TransactionType,
+};
 use super::{details, ids};
 
 /// `processor.name` of every payment.
@@ -295,6 +298,114 @@ pub(crate) fn payment_request(body: &[u8]) -> Result<NewPayment, Invalid> {
         payment_type,
         descriptor,
     })
+}
+
+/// The body of `POST /client-session` (`ClientSessionAPIRequest`): nothing is required (the
+/// document requires no field: what is missing can come with the payment), unknown fields are
+/// refused (`additionalProperties: false`), and every field given is checked against its
+/// schema: `orderId` and `customerId` 1 to 256 characters, `currencyCode` three capitals,
+/// `amount` an integer of at least 0, `customer`, `order` and `paymentMethod` as
+/// [`details`] has them, `metadata` an object.
+pub(crate) fn client_session_request(body: &[u8]) -> Result<NewClientSession, Invalid> {
+    let mut holder = Map::new();
+    let mut f = Fields::parse(
+        body,
+        "ClientSessionAPIRequest",
+        &[
+            "orderId",
+            "currencyCode",
+            "amount",
+            "order",
+            "customerId",
+            "customer",
+            "metadata",
+            "paymentMethod",
+        ],
+        &mut holder,
+    )?;
+    let non_empty = |f: &mut Fields<'_>, name: &str| {
+        f.string(name, 256).filter(|s| {
+            if s.is_empty() {
+                f.invalid.push(name, "Value must not be empty");
+            }
+            !s.is_empty()
+        })
+    };
+    let order_id = non_empty(&mut f, "orderId");
+    let customer_id = non_empty(&mut f, "customerId");
+    let currency = f.string("currencyCode", 3).filter(|c| {
+        let valid = c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
+        if !valid {
+            f.invalid
+                .push("currencyCode", "Value must be an ISO 4217 currency code");
+        }
+        valid
+    });
+    let amount = f.present("amount").and_then(|amount| {
+        let parsed = amount.as_u64().and_then(|a| i64::try_from(a).ok());
+        if parsed.is_none() {
+            f.invalid.push(
+                "amount",
+                "Value must be an integer of at least 0 (minor units)",
+            );
+        }
+        parsed
+    });
+    let customer = f
+        .present("customer")
+        .and_then(|c| details::object(c, details::CHECKOUT_CUSTOMER, "customer", &mut f.invalid));
+    let order = f
+        .present("order")
+        .and_then(|o| details::object(o, details::ORDER, "order", &mut f.invalid));
+    let payment_method = f.present("paymentMethod").and_then(|m| {
+        details::object(
+            m,
+            details::CHECKOUT_PAYMENT_METHOD,
+            "paymentMethod",
+            &mut f.invalid,
+        )
+    });
+    let metadata = f.object("metadata").cloned();
+    f.invalid.into_result(NewClientSession {
+        order_id,
+        currency,
+        amount,
+        customer_id,
+        customer,
+        order,
+        metadata,
+        payment_method,
+    })
+}
+
+/// A client session as `POST /client-session` answers it
+/// (`ClientSessionWithTokenAPIResponse`, `with_token`: its `clientToken` and
+/// `clientTokenExpirationDate`) or `GET /client-session` (`ClientSessionAPIResponse`, without
+/// them): the fields given, and the amount the session charges.
+pub(crate) fn client_session(session: &ClientSession, with_token: bool) -> Value {
+    let request = &session.request;
+    let mut body = Map::new();
+    if with_token {
+        body.insert("clientToken".into(), json!(session.client_token));
+        body.insert(
+            "clientTokenExpirationDate".into(),
+            json!(timestamp(session.expires)),
+        );
+    }
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            body.insert(name.to_owned(), value);
+        }
+    };
+    put("orderId", request.order_id.clone().map(Value::from));
+    put("currencyCode", request.currency.clone().map(Value::from));
+    put("amount", request.total().map(Value::from));
+    put("customerId", request.customer_id.clone().map(Value::from));
+    put("customer", request.customer.clone());
+    put("order", request.order.clone());
+    put("metadata", request.metadata.clone().map(Value::Object));
+    put("paymentMethod", request.payment_method.clone());
+    Value::Object(body)
 }
 
 /// The body of `POST /payments/{id}/adjust-authorization`: the new total. `expand` (API 2.4)

@@ -6,7 +6,10 @@
 //! declines real cards in test mode \[U: the decline code\].
 //!
 //! `payment_method=pm_card_…` takes one of the [`PM_CARD_TOKENS`]; like Stripe, the simulator
-//! then creates a new `pm_…` PaymentMethod for the card.
+//! then creates a new `pm_…` PaymentMethod for the card. Stripe's test card tokens name the same
+//! cards: `tok_visa`, `tok_chargeDeclined`, … ([`test_token`]: `tok_` and the name after
+//! `pm_card_` \[U: the 3D Secure and refund ones\]); unlike the tokens the simulator issues,
+//! they can be used again and again.
 
 use paybridge_core::payment_method::CardNetwork;
 
@@ -115,6 +118,29 @@ pub const PM_CARD_THREE_DS2_REQUIRED: &str = "pm_card_threeDSecure2Required";
 pub const PM_CARD_AUTHENTICATION_REQUIRED: &str = "pm_card_authenticationRequired";
 /// `pm_card_refundFail`: refunds fail later.
 pub const PM_CARD_REFUND_FAIL: &str = "pm_card_refundFail";
+
+/// `tok_visa`: Visa, approved.
+pub const TOK_VISA: &str = "tok_visa";
+/// `tok_mastercard`: Mastercard, approved.
+pub const TOK_MASTERCARD: &str = "tok_mastercard";
+/// `tok_amex`: American Express, approved.
+pub const TOK_AMEX: &str = "tok_amex";
+/// `tok_chargeDeclined`: declined `card_declined` / `generic_decline`.
+pub const TOK_CHARGE_DECLINED: &str = "tok_chargeDeclined";
+/// `tok_chargeDeclinedInsufficientFunds`: declined `insufficient_funds`.
+pub const TOK_INSUFFICIENT_FUNDS: &str = "tok_chargeDeclinedInsufficientFunds";
+/// `tok_threeDSecure2Required`: requires 3D Secure.
+pub const TOK_THREE_DS2_REQUIRED: &str = "tok_threeDSecure2Required";
+
+/// The card number behind one of Stripe's test card tokens (`tok_visa`, `tok_chargeDeclined`,
+/// …): the card of the `pm_card_…` test PaymentMethod of the same name.
+pub fn test_token(token: &str) -> Option<&'static str> {
+    let name = token.strip_prefix("tok_")?;
+    PM_CARD_TOKENS
+        .iter()
+        .find(|(pm, _)| pm.strip_prefix("pm_card_") == Some(name))
+        .map(|(_, number)| *number)
+}
 
 /// How the issuer answers an authorization on a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -408,6 +434,18 @@ mod tests {
         ] {
             assert!(token(name).is_some(), "{name}");
         }
+    }
+
+    #[test]
+    fn test_tokens_name_the_cards_of_their_test_payment_methods() {
+        assert_eq!(test_token(TOK_VISA), Some(VISA));
+        assert_eq!(test_token(TOK_MASTERCARD), Some(MASTERCARD));
+        assert_eq!(test_token(TOK_AMEX), Some(AMEX));
+        assert_eq!(test_token(TOK_CHARGE_DECLINED), Some(GENERIC_DECLINE));
+        assert_eq!(test_token(TOK_INSUFFICIENT_FUNDS), Some(INSUFFICIENT_FUNDS));
+        assert_eq!(test_token(TOK_THREE_DS2_REQUIRED), Some(THREE_DS2_REQUIRED));
+        assert_eq!(test_token("tok_nope"), None);
+        assert_eq!(test_token("pm_card_visa"), None);
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub(super) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// `Authorization: Bearer <key>` (scheme in any case) or HTTP Basic with the key as user name.
-pub(super) fn authenticate(secret: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+/// `Authorization: Bearer <key>` (scheme in any case) or HTTP Basic with the key as user name,
+/// one of `keys`.
+pub(super) fn authenticate(keys: &[&str], headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(value) = header(headers, AUTHORIZATION.as_str()) else {
         return Err(unauthorized(
             "You did not provide an API key. You need to provide your API key in the \
@@ -44,7 +45,7 @@ pub(super) fn authenticate(secret: &str, headers: &HeaderMap) -> Result<(), ApiE
     } else {
         String::new()
     };
-    if !key.is_empty() && key == secret {
+    if !key.is_empty() && keys.contains(&key.as_str()) {
         return Ok(());
     }
     Err(unauthorized(format!(
@@ -147,14 +148,14 @@ mod tests {
         let secret = "sk_test_x";
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer sk_test_x"));
-        assert!(authenticate(secret, &headers).is_ok());
+        assert!(authenticate(&[secret], &headers).is_ok());
         let basic = base64::engine::general_purpose::STANDARD.encode("sk_test_x:");
         headers.insert(
             AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {basic}")).unwrap(),
         );
-        assert!(authenticate(secret, &headers).is_ok());
+        assert!(authenticate(&[secret], &headers).is_ok());
         headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer sk_test_y"));
-        assert!(authenticate(secret, &headers).is_err());
+        assert!(authenticate(&[secret], &headers).is_err());
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::header::{CONTENT_TYPE, USER_AGENT, WWW_AUTHENTICATE};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,7 +25,7 @@ use super::model::{Event, Object, PaymentError};
 use super::params::{self, Spec};
 use super::state::State as Store;
 use super::wire::{self, Origin, View};
-use super::{cards, ids, requests, StripeSimConfig, API_VERSION};
+use super::{cards, ids, requests, tokens, StripeSimConfig, API_VERSION};
 use crate::control::{lock, Control, DeliveredWebhook, Mismatch, Operation};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
@@ -73,6 +73,8 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         )
         .route("/v1/payment_methods", post(create_payment_method))
         .route("/v1/payment_methods/{id}", get(retrieve_payment_method))
+        .route("/v1/tokens", post(create_token))
+        .route("/v1/tokens/{id}", get(retrieve_token))
         .route("/v1/refunds", post(create_refund).get(list_refunds))
         .route("/v1/refunds/{id}", get(retrieve_refund))
         .route("/v1/charges/{id}", get(retrieve_charge))
@@ -105,7 +107,11 @@ async fn api_middleware(State(sim): State<Arc<Sim>>, mut request: Request, next:
     let headers = request.headers();
     let version = header(headers, STRIPE_VERSION.as_str()).map(str::to_owned);
     let idempotency_key = header(headers, IDEMPOTENCY_KEY).map(str::to_owned);
-    let checked = authenticate(&sim.config.secret_key, headers)
+    // Tokens are made in browsers and by wallets' gateways too: with the publishable key.
+    let tokenizing = request.method() == Method::POST && request.uri().path() == "/v1/tokens";
+    let keys = [sim.config.secret_key.as_str(), &sim.config.publishable_key];
+    let keys = if tokenizing { &keys[..] } else { &keys[..1] };
+    let checked = authenticate(keys, headers)
         .and_then(|()| check_version(version.as_deref()))
         .and_then(|()| check_idempotency_key(idempotency_key.as_deref()));
     let mut response = match checked {
@@ -587,6 +593,36 @@ async fn retrieve_payment_method(
             .get(&id)
             .ok_or_else(|| ApiError::missing("payment_method", &id, "payment_method"))?;
         Ok(ok(wire::payment_method(method)))
+    })())
+}
+
+/// `POST /v1/tokens`: a card token from an Apple Pay token (`pk_token`) or card data.
+async fn create_token(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    answer((|| {
+        let (params, _) = read(&body, params::CREATE_TOKEN, &[])?;
+        let (new, holder) = requests::new_token(&params)?;
+        let mut state = lock(&sim.state);
+        let id = state.create_token(new, holder, now())?;
+        let token = state.tokens.get(&id).map(tokens::token);
+        Ok(ok(token.unwrap_or(Value::Null)))
+    })())
+}
+
+/// `GET /v1/tokens/{id}`: a token the simulator issued, `used` once paid with (Stripe's test
+/// tokens are names to pay with, not objects of the account \[U\]).
+async fn retrieve_token(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    answer((|| {
+        read(&query(raw), params::RETRIEVE, &[])?;
+        let state = lock(&sim.state);
+        let token = state
+            .tokens
+            .get(&id)
+            .ok_or_else(|| ApiError::missing("token", &id, "token"))?;
+        Ok(ok(tokens::token(token)))
     })())
 }
 

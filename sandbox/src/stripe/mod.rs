@@ -9,7 +9,8 @@
 //! # API
 //!
 //! Every `/v1` route needs `Authorization: Bearer <secret_key>` (scheme in any case) or HTTP
-//! Basic with the key as user name (`curl -u sk_test_…:`); otherwise 401
+//! Basic with the key as user name (`curl -u sk_test_…:`), and `POST /v1/tokens` also takes the
+//! publishable key; otherwise 401
 //! `{"error": {"type": "invalid_request_error", "message": "Invalid API Key provided:
 //! sk_test_****…1234"}}` (the key is never echoed in full) with `WWW-Authenticate`.
 //! `Stripe-Version` may name any date (`2024-04-10`, `2026-07-29.dahlia`); answers keep the
@@ -25,8 +26,10 @@
 //! | `POST /v1/payment_intents/{id}/increment_authorization` | 200; 402 declined; 400 |
 //! | `POST /v1/payment_intents/{id}/capture` | 200; 400 |
 //! | `POST /v1/payment_intents/{id}/cancel` | 200; 400 |
-//! | `POST /v1/payment_methods` | 200 PaymentMethod (`type=card` with `card[number|exp_month|exp_year|cvc]`, `billing_details`, `metadata`); 402 `card_error` for card data refused; 400 |
+//! | `POST /v1/payment_methods` | 200 PaymentMethod (`type=card` with `card[number|exp_month|exp_year|cvc]` or `card[token]`, `billing_details`, `metadata`); 402 `card_error` for card data refused; 400 (an unknown token: `resource_missing`; a used one: `token_already_used`) |
 //! | `GET /v1/payment_methods/{id}` | 200 a PaymentMethod created earlier; 404 |
+//! | `POST /v1/tokens` | 200 Token (`type: card`) from `pk_token` (Apple Pay, with `pk_token_instrument_name`, `pk_token_payment_network`, `pk_token_transaction_id`, and `card[name|address_…]`) or `card[number|exp_month|exp_year|cvc]`; 400 naming `pk_token` for a token that is not Apple Pay's `paymentData` or cannot be decrypted |
+//! | `GET /v1/tokens/{id}` | 200 a token issued earlier (`used` once paid with); 404 |
 //! | `POST /v1/refunds` | 200 Refund; 400 |
 //! | `GET /v1/refunds/{id}`, `GET /v1/charges/{id}`, `GET /v1/events/{id}` | 200; 404 |
 //! | `GET /v1/payment_intents` | 200 list, newest first: `created` (an exact second or `gt`/`gte`/`lt`/`lte`), `limit` 1–100 (default 10), `starting_after` / `ending_before`, `expand[]=data.…`; 400; 404 for an unknown cursor \[U\] |
@@ -56,6 +59,13 @@
 //!   since 2023-08-16 \[U\]); `payment_method_types[]=card` or
 //!   `automatic_payment_methods[allow_redirects]=never` avoid it. `return_url` only with
 //!   `confirm=true`.
+//! - **Card tokens** (`tokens`): `POST /v1/tokens` checks an Apple Pay `pk_token`'s structure
+//!   and reads its card from the shared test tokens ([`crate::wallet_tokens`]); the token's
+//!   card has `tokenization_method: apple_pay`. `card[token]` on `POST /v1/payment_methods`
+//!   turns a token into a PaymentMethod holding its card (with `card.wallet` for Apple Pay),
+//!   once for a token the simulator issued; Stripe's test tokens (`tok_visa`,
+//!   `tok_chargeDeclined`, … [`cards::test_token`]) any number of times. The PaymentMethod then
+//!   pays exactly as its card does.
 //! - **Payment details.** `receipt_email` (an e-mail address, else 400 `email_invalid`),
 //!   `shipping` (`name` and `address` required, else 400 `parameter_missing` naming
 //!   `shipping[name]` or `shipping[address]`; `address[line1|line2|city|state|postal_code|country]`,
@@ -170,6 +180,7 @@ mod payment_methods;
 mod refunds;
 mod requests;
 mod state;
+mod tokens;
 mod wire;
 
 use std::collections::VecDeque;
@@ -191,6 +202,9 @@ pub const API_VERSION: &str = "2024-04-10";
 pub struct StripeSimConfig {
     /// The only accepted secret key (Bearer token or Basic user name).
     pub secret_key: String,
+    /// The publishable key: accepted by `POST /v1/tokens` only, as Stripe accepts it there
+    /// (browsers and Google Pay's gateway make tokens with it); Google Pay's sheet names it.
+    pub publishable_key: String,
     /// The endpoint secret of the `Stripe-Signature` HMAC on webhooks.
     pub webhook_secret: String,
     /// Where webhooks are POSTed from the start (see
@@ -199,10 +213,12 @@ pub struct StripeSimConfig {
 }
 
 impl Default for StripeSimConfig {
-    /// Test keys: `sk_test_paybridge_sim`, `whsec_paybridge_sim`, no webhook URL.
+    /// Test keys: `sk_test_paybridge_sim`, `pk_test_paybridge_sim`, `whsec_paybridge_sim`, no
+    /// webhook URL.
     fn default() -> Self {
         StripeSimConfig {
             secret_key: "sk_test_paybridge_sim".to_owned(),
+            publishable_key: "pk_test_paybridge_sim".to_owned(),
             webhook_secret: "whsec_paybridge_sim".to_owned(),
             webhook_url: None,
         }

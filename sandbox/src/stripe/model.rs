@@ -106,6 +106,44 @@ pub(crate) struct PaymentMethod {
     pub(crate) billing_details: Map<String, Value>,
     pub(crate) metadata: Map<String, Value>,
     pub(crate) allow_redisplay: String,
+    /// `card.wallet.type` of a PaymentMethod made from a wallet's token (`apple_pay`).
+    pub(crate) wallet: Option<&'static str>,
+}
+
+/// A card token (`tok_…`) the simulator issued: used at most once.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub(crate) id: String,
+    /// The id of its card object (`card_…`).
+    pub(crate) card_id: String,
+    pub(crate) created: i64,
+    pub(crate) card: Card,
+    /// `card.tokenization_method`: `apple_pay` for an Apple Pay token, none for card data.
+    pub(crate) tokenization_method: Option<&'static str>,
+    /// `card[name]` and `card[address_…]` as given.
+    pub(crate) holder: Map<String, Value>,
+    pub(crate) used: bool,
+}
+
+/// `POST /v1/tokens`: what the token is made of, not yet checked.
+#[derive(Debug, Clone)]
+pub(crate) enum NewToken {
+    /// `pk_token` (Apple Pay's `paymentData` JSON text).
+    ApplePay(String),
+    /// `card[number|exp_month|exp_year|cvc]`.
+    Card(CardData),
+}
+
+/// `POST /v1/payment_methods`: raw card data or a card token (`card[token]`).
+#[derive(Debug, Clone)]
+pub(crate) enum NewPaymentMethod {
+    Card(CardData),
+    Token {
+        token: String,
+        billing_details: Map<String, Value>,
+        metadata: Map<String, Value>,
+        allow_redisplay: Option<String>,
+    },
 }
 
 /// Raw card data from `payment_method_data[card]`, not yet validated.

@@ -136,11 +136,24 @@ const PAYMENT_METHOD_DATA: &[Field] = &[
     opt("radar_options", Kind::Opaque),
 ];
 
-/// `POST /v1/payment_methods`: card PaymentMethods from raw card data only (Stripe's other
-/// types, and Connect's cloning of a customer's PaymentMethod, are not simulated).
+/// `card` of `POST /v1/payment_methods`: card data (`card_details_params`: `number`,
+/// `exp_month` and `exp_year` required) or a card token (`token_params`), checked by
+/// `requests::new_payment_method`.
+const PAYMENT_METHOD_CARD: &[Field] = &[
+    opt("number", STRING),
+    opt("exp_month", Kind::Integer),
+    opt("exp_year", Kind::Integer),
+    opt("cvc", STRING),
+    opt("networks", Kind::Opaque),
+    opt("token", STRING),
+];
+
+/// `POST /v1/payment_methods`: card PaymentMethods from raw card data or a card token only
+/// (Stripe's other types, and Connect's cloning of a customer's PaymentMethod, are not
+/// simulated).
 pub(crate) const CREATE_PAYMENT_METHOD: Spec = &[&[
     req("type", Kind::Enum(&["card"])),
-    opt("card", Kind::Hash(CARD_DATA)),
+    opt("card", Kind::Hash(PAYMENT_METHOD_CARD)),
     opt("billing_details", BILLING_DETAILS),
     METADATA,
     opt("allow_redisplay", ALLOW_REDISPLAY),
@@ -148,6 +161,43 @@ pub(crate) const CREATE_PAYMENT_METHOD: Spec = &[&[
     opt("radar_options", Kind::Opaque),
     opt("customer", Kind::Unsupported),
     opt("payment_method", Kind::Unsupported),
+]];
+
+/// `card` of `POST /v1/tokens` (`credit_card_specs`): card data, or with `pk_token` the
+/// billing contact only; checked by `requests::new_token`.
+const TOKEN_CARD: &[Field] = &[
+    opt("address_city", STRING),
+    opt("address_country", STRING),
+    opt("address_line1", STRING),
+    opt("address_line2", STRING),
+    opt("address_state", STRING),
+    opt("address_zip", STRING),
+    opt("currency", STRING),
+    opt("cvc", STRING),
+    opt("exp_month", Kind::Integer),
+    opt("exp_year", Kind::Integer),
+    opt("name", STRING),
+    opt("networks", Kind::Opaque),
+    opt("number", STRING),
+];
+
+/// `POST /v1/tokens`: card tokens, from Apple Pay's `pk_token` (and its three companions, sent
+/// by Stripe's iOS SDK, not in the published document) or from card data. Stripe's other
+/// tokens (bank accounts, PII, accounts, persons, CVC updates) are not simulated.
+pub(crate) const CREATE_TOKEN: Spec = &[&[
+    // \[U\]: Stripe's limit; a real `paymentData` is a few kilobytes.
+    opt("pk_token", Kind::Text(32 * 1024)),
+    opt("pk_token_instrument_name", STRING),
+    opt("pk_token_payment_network", STRING),
+    opt("pk_token_transaction_id", STRING),
+    opt("card", Kind::Hash(TOKEN_CARD)),
+    EXPAND,
+    opt("account", Kind::Unsupported),
+    opt("bank_account", Kind::Unsupported),
+    opt("customer", Kind::Unsupported),
+    opt("cvc_update", Kind::Unsupported),
+    opt("person", Kind::Unsupported),
+    opt("pii", Kind::Unsupported),
 ]];
 
 /// `payment_method_options[card]`.
@@ -646,7 +696,7 @@ fn shape(param: &str, expected: &str) -> ApiError {
     ApiError::validation(format!("Invalid {expected}")).param(param)
 }
 
-fn missing(param: &str) -> ApiError {
+pub(crate) fn missing(param: &str) -> ApiError {
     ApiError::validation(format!("Missing required param: {param}."))
         .code("parameter_missing")
         .param(param)

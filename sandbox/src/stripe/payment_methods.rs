@@ -1,6 +1,6 @@
 //! PaymentMethods: `pm_card_…` test PaymentMethods, ones created earlier (`POST
-//! /v1/payment_methods`, or `payment_method_data` on a confirmation), and raw card data checked
-//! as Stripe checks it when it creates the PaymentMethod.
+//! /v1/payment_methods`, or `payment_method_data` on a confirmation), raw card data checked
+//! as Stripe checks it when it creates the PaymentMethod, and card tokens (`card[token]`).
 
 use paybridge_core::payment_method::{luhn_valid, CardNetwork};
 use serde_json::{Map, Value};
@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::cards;
 use super::errors::ApiError;
 use super::ids;
-use super::model::{Card, CardData, PaymentMethod, PaymentMethodSource};
+use super::model::{Card, CardData, NewPaymentMethod, PaymentMethod, PaymentMethodSource};
 use super::state::{unix, State};
 
 impl State {
@@ -28,16 +28,7 @@ impl State {
                     return Err(ApiError::missing("PaymentMethod", &id, "payment_method")
                         .status(axum::http::StatusCode::BAD_REQUEST));
                 };
-                let card = Card {
-                    network: CardNetwork::detect(number),
-                    last4: last4(number),
-                    exp_month: i64::from(u8::from(now.month())),
-                    exp_year: i64::from(now.year()) + 1,
-                    fingerprint: ids::fingerprint(number),
-                    cvc_check: Some("unchecked"),
-                    profile: cards::profile(number),
-                };
-                (card, Map::new(), Map::new(), None)
+                (test_card(number, now), Map::new(), Map::new(), None)
             }
             PaymentMethodSource::Data(data) => {
                 let card = validate_card(&data, "payment_method_data[card]", now)?;
@@ -49,30 +40,49 @@ impl State {
                 )
             }
         };
-        Ok(self.store_payment_method(card, billing_details, metadata, allow_redisplay, now))
-    }
-
-    /// `POST /v1/payment_methods`: checks the card data (a 402 `card_error` naming
-    /// `card[…]`, nothing created) and keeps the PaymentMethod. The issuer is asked only when a
-    /// PaymentIntent confirms it.
-    pub(crate) fn create_payment_method(
-        &mut self,
-        data: CardData,
-        now: OffsetDateTime,
-    ) -> Result<String, ApiError> {
-        let card = validate_card(&data, "card", now)?;
         Ok(self.store_payment_method(
-            card,
-            data.billing_details,
-            data.metadata,
-            data.allow_redisplay,
+            (card, None),
+            billing_details,
+            metadata,
+            allow_redisplay,
             now,
         ))
     }
 
+    /// `POST /v1/payment_methods`: checks the card data (a 402 `card_error` naming
+    /// `card[…]`, nothing created), or takes the card of a token (used up, see
+    /// [`State::use_token`]), and keeps the PaymentMethod. The issuer is asked only when a
+    /// PaymentIntent confirms it.
+    pub(crate) fn create_payment_method(
+        &mut self,
+        new: NewPaymentMethod,
+        now: OffsetDateTime,
+    ) -> Result<String, ApiError> {
+        let (card, billing_details, metadata, allow_redisplay) = match new {
+            NewPaymentMethod::Card(data) => (
+                (validate_card(&data, "card", now)?, None),
+                data.billing_details,
+                data.metadata,
+                data.allow_redisplay,
+            ),
+            NewPaymentMethod::Token {
+                token,
+                billing_details,
+                metadata,
+                allow_redisplay,
+            } => (
+                self.use_token(&token, now)?,
+                billing_details,
+                metadata,
+                allow_redisplay,
+            ),
+        };
+        Ok(self.store_payment_method(card, billing_details, metadata, allow_redisplay, now))
+    }
+
     fn store_payment_method(
         &mut self,
-        card: Card,
+        (card, wallet): (Card, Option<&'static str>),
         billing_details: Map<String, Value>,
         metadata: Map<String, Value>,
         allow_redisplay: Option<String>,
@@ -88,13 +98,27 @@ impl State {
                 billing_details,
                 metadata,
                 allow_redisplay: allow_redisplay.unwrap_or_else(|| "unspecified".to_owned()),
+                wallet,
             },
         );
         id
     }
 }
 
-fn last4(number: &str) -> String {
+/// The card of a test PaymentMethod or test token: expiring in a year, its CVC unchecked.
+pub(crate) fn test_card(number: &str, now: OffsetDateTime) -> Card {
+    Card {
+        network: CardNetwork::detect(number),
+        last4: last4(number),
+        exp_month: i64::from(u8::from(now.month())),
+        exp_year: i64::from(now.year()) + 1,
+        fingerprint: ids::fingerprint(number),
+        cvc_check: Some("unchecked"),
+        profile: cards::profile(number),
+    }
+}
+
+pub(crate) fn last4(number: &str) -> String {
     number
         .get(number.len().saturating_sub(4)..)
         .unwrap_or_default()
@@ -103,7 +127,11 @@ fn last4(number: &str) -> String {
 
 /// Checks raw card data as Stripe does when it creates the PaymentMethod (402 `card_error`s
 /// naming the field under `card`, the card's hash as the request named it).
-fn validate_card(data: &CardData, card: &str, now: OffsetDateTime) -> Result<Card, ApiError> {
+pub(crate) fn validate_card(
+    data: &CardData,
+    card: &str,
+    now: OffsetDateTime,
+) -> Result<Card, ApiError> {
     let param = |field: &str| format!("{card}[{field}]");
     let number: String = data.number.chars().filter(|c| *c != ' ').collect();
     if !number.bytes().all(|b| b.is_ascii_digit()) || !(12..=19).contains(&number.len()) {

@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 use super::errors::ApiError;
 use super::model::{
     initial_metadata, Capture, CaptureMethod, CardData, Confirmation, Increment, NewIntent,
-    NewRefund, PaymentMethodSource, RefundTarget, Update, MAX_AMOUNT,
+    NewPaymentMethod, NewRefund, NewToken, PaymentMethodSource, RefundTarget, Update, MAX_AMOUNT,
 };
-use super::params::Params;
+use super::params::{missing, Params};
 
 /// Card options a PaymentIntent echoes in `payment_method_options[card]` (the others are
 /// inputs with another output shape, or secrets such as `cvc_token`).
@@ -310,9 +310,78 @@ fn card_data(params: &Params, root: &str, card: &str) -> Result<CardData, ApiErr
     })
 }
 
-/// `POST /v1/payment_methods`: the card data, not yet checked.
-pub(crate) fn new_payment_method(params: &Params) -> Result<CardData, ApiError> {
-    card_data(params, "", "card")
+/// The fields of raw card data under `card` a request must give.
+const CARD_REQUIRED: [&str; 3] = ["number", "exp_month", "exp_year"];
+
+/// `POST /v1/payment_methods`: the card data, not yet checked, or a card token. A token comes
+/// alone: with card data too, 400 naming the first card field \[U: Stripe's message\].
+pub(crate) fn new_payment_method(params: &Params) -> Result<NewPaymentMethod, ApiError> {
+    let Some(token) = params.str("/card/token") else {
+        if params.has("/card") {
+            required_card_fields(params)?;
+        }
+        return card_data(params, "", "card").map(NewPaymentMethod::Card);
+    };
+    if let Some(field) = ["number", "exp_month", "exp_year", "cvc"]
+        .into_iter()
+        .find(|field| params.has(&format!("/card/{field}")))
+    {
+        return Err(ApiError::validation(format!(
+            "You cannot pass card[{field}] with card[token]: a token already holds its card."
+        ))
+        .param(&format!("card[{field}]")));
+    }
+    email(params, "/billing_details/email", "billing_details[email]")?;
+    Ok(NewPaymentMethod::Token {
+        token: token.to_owned(),
+        billing_details: params.hash("/billing_details").cloned().unwrap_or_default(),
+        metadata: initial_metadata(params.hash("/metadata")),
+        allow_redisplay: text(params, "/allow_redisplay"),
+    })
+}
+
+fn required_card_fields(params: &Params) -> Result<(), ApiError> {
+    match CARD_REQUIRED
+        .into_iter()
+        .find(|field| !params.has(&format!("/card/{field}")))
+    {
+        Some(field) => Err(missing(&format!("card[{field}]"))),
+        None => Ok(()),
+    }
+}
+
+/// `POST /v1/tokens`: an Apple Pay token (`pk_token`) or card data, not yet checked, and the
+/// holder's `card[name]` and `card[address_…]`. Card data beside `pk_token`, or nothing to
+/// make a token of, is a 400 \[U: Stripe's messages\].
+pub(crate) fn new_token(params: &Params) -> Result<(NewToken, Map<String, Value>), ApiError> {
+    let holder: Map<String, Value> = params
+        .hash("/card")
+        .map(|card| {
+            card.iter()
+                .filter(|(name, _)| *name == "name" || name.starts_with("address_"))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let new =
+        match params.str("/pk_token") {
+            Some(_) if params.has("/card/number") => return Err(ApiError::validation(
+                "You cannot pass card[number] with pk_token: the Apple Pay token holds the card.",
+            )
+            .param("card[number]")),
+            Some(pk_token) => NewToken::ApplePay(pk_token.to_owned()),
+            None if params.has("/card") => {
+                required_card_fields(params)?;
+                NewToken::Card(card_data(params, "", "card")?)
+            }
+            None => {
+                return Err(ApiError::validation(
+                    "You must supply either a card, customer, PII data, bank account, or account \
+                 legal entity to create a token.",
+                ))
+            }
+        };
+    Ok((new, holder))
 }
 
 /// `POST /v1/payment_intents/{id}`.
@@ -418,7 +487,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::stripe::params::{parse, CREATE_INTENT, CREATE_PAYMENT_METHOD, CREATE_REFUND};
+    use crate::stripe::params::{
+        parse, CREATE_INTENT, CREATE_PAYMENT_METHOD, CREATE_REFUND, CREATE_TOKEN,
+    };
 
     fn create(body: &str) -> Result<NewIntent, ApiError> {
         parse(body.as_bytes(), CREATE_INTENT).and_then(|params| new_intent(&params))
@@ -585,8 +656,50 @@ mod tests {
             "{card}&billing_details[email]=a%40b.co&billing_details[address][postal_code]=NW1"
         ))
         .unwrap();
+        let NewPaymentMethod::Card(data) = data else {
+            panic!("{data:?}");
+        };
         assert_eq!(data.billing_details["email"], "a@b.co");
         assert_eq!(data.billing_details["address"]["postal_code"], "NW1");
+    }
+
+    #[test]
+    fn a_card_token_comes_alone_and_card_data_whole() {
+        let method = |body: &str| {
+            new_payment_method(&parse(body.as_bytes(), CREATE_PAYMENT_METHOD).unwrap())
+        };
+        match method("type=card&card[token]=tok_visa&metadata[a]=b").unwrap() {
+            NewPaymentMethod::Token {
+                token, metadata, ..
+            } => {
+                assert_eq!(token, "tok_visa");
+                assert_eq!(metadata["a"], "b");
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = method("type=card&card[token]=tok_visa&card[cvc]=123")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["param"], "card[cvc]");
+        let error = method("type=card&card[number]=4242424242424242&card[exp_year]=2040")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["code"], "parameter_missing");
+        assert_eq!(error["param"], "card[exp_month]");
+
+        let token = |body: &str| new_token(&parse(body.as_bytes(), CREATE_TOKEN).unwrap());
+        let (new, holder) = token("pk_token=%7B%7D&card[name]=Ada&card[address_zip]=NW1").unwrap();
+        assert!(matches!(new, NewToken::ApplePay(text) if text == "{}"));
+        assert_eq!(holder.len(), 2);
+        let error = token("pk_token=%7B%7D&card[number]=4242424242424242")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["param"], "card[number]");
+        let error = token("card[number]=4242424242424242&card[exp_month]=12")
+            .unwrap_err()
+            .object();
+        assert_eq!(error["param"], "card[exp_year]");
+        assert!(token("expand[]=card").is_err());
     }
 
     #[test]

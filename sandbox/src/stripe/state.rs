@@ -17,8 +17,8 @@ use super::errors::ApiError;
 use super::ids;
 use super::model::{
     merge_metadata, overcapture_limit, Capture, Charge, Confirmation, Event, Features, Increment,
-    Intent, NewIntent, Outcome, PaymentError, PaymentMethod, Refund, Status, Update, MAX_AMOUNT,
-    MAX_INCREMENT_ATTEMPTS,
+    Intent, NewIntent, Outcome, PaymentError, PaymentMethod, Refund, Status, Token, Update,
+    MAX_AMOUNT, MAX_INCREMENT_ATTEMPTS,
 };
 
 /// An uncaptured authorization's validity: 7 days (reference §2.4).
@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub(crate) charges: HashMap<String, Charge>,
     pub(crate) refunds: HashMap<String, Refund>,
     pub(crate) payment_methods: HashMap<String, PaymentMethod>,
+    /// Card tokens issued by `POST /v1/tokens`.
+    pub(crate) tokens: HashMap<String, Token>,
     /// Every event sent, as the bytes sent, for `GET /v1/events/{id}`.
     pub(crate) events: HashMap<String, Bytes>,
     /// PaymentIntent ids in the order they were made, for `GET /v1/payment_intents`.

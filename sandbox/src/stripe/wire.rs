@@ -267,7 +267,7 @@ pub(crate) fn payment_method(pm: &PaymentMethod) -> Value {
             "last4": card.last4,
             "networks": {"available": [brand], "preferred": null},
             "three_d_secure_usage": {"supported": card.profile.supports_3ds},
-            "wallet": null,
+            "wallet": pm.wallet.map(|kind| wallet(kind, &card.last4)),
         },
         "created": pm.created,
         "customer": null,
@@ -281,6 +281,15 @@ pub(crate) fn payment_method(pm: &PaymentMethod) -> Value {
             ("metadata", Value::Object(pm.metadata.clone())),
         ],
     )
+}
+
+/// `card.wallet` of a PaymentMethod or a Charge paid with one made from a wallet's token
+/// (`apple_pay`): its type, an empty object of that name, and the device's last four digits
+/// (the card's: the test tokens hold one number \[U\]).
+fn wallet(kind: &str, last4: &str) -> Value {
+    let mut wallet = json!({"type": kind, "dynamic_last4": last4});
+    wallet[kind] = json!({});
+    wallet
 }
 
 fn available(on: bool) -> &'static str {
@@ -345,7 +354,12 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
             "maximum_amount_capturable": overcapture_max,
             "status": available(features.overcapture),
         },
-        "wallet": null,
+        "wallet": view
+            .state
+            .payment_methods
+            .get(&charge.payment_method)
+            .and_then(|pm| pm.wallet)
+            .map(|kind| wallet(kind, &card.last4)),
     });
     let three_d_secure = match &charge.three_d_secure {
         Some(transaction) => json!({
