@@ -18,12 +18,14 @@
 //! # }
 //! ```
 
+pub mod authentication;
 pub mod details;
 pub mod form;
 mod logs;
 pub mod openapi;
 mod scenarios;
 pub mod targets;
+pub mod threeds_fields;
 pub mod traffic;
 mod webhook_receiver;
 

@@ -182,6 +182,10 @@ pub struct Capabilities {
     /// What the connector does for each wallet it serves; a wallet not listed is not served.
     #[serde(default)]
     pub wallets: BTreeMap<Wallet, WalletSupport>,
+    /// An authorization takes a 3DS result obtained from an external 3DS server
+    /// (`AuthorizeRequest::external_authentication`).
+    #[serde(default)]
+    pub external_authentication: bool,
 }
 
 /// What a connector does for one wallet.
@@ -215,6 +219,7 @@ impl Capabilities {
             flows,
             forwarded_details: Vec::new(),
             wallets: BTreeMap::new(),
+            external_authentication: false,
         }
     }
 
@@ -230,6 +235,12 @@ impl Capabilities {
     /// Declares what the connector does for `wallet`.
     pub fn wallet(mut self, wallet: Wallet, support: WalletSupport) -> Self {
         self.wallets.insert(wallet, support);
+        self
+    }
+
+    /// Declares that an authorization takes an external 3DS result.
+    pub fn takes_external_authentication(mut self) -> Self {
+        self.external_authentication = true;
         self
     }
 

@@ -205,7 +205,7 @@ pub trait Connector: Send + Sync {
 }
 
 /// The most exchanges one flow may chain; a guard against a translator that never finishes.
-const MAX_STEPS: usize = 4;
+pub(crate) const MAX_STEPS: usize = 4;
 /// The most exchanges a lookup by reference may chain: it may page through a processor's
 /// list ([`Flow::PaymentLookup`], [`Flow::RefundLookup`]), reading only.
 pub const MAX_LOOKUP_STEPS: usize = 32;
@@ -303,13 +303,13 @@ impl<T: Translator> HttpConnector<T> {
         flow: Flow,
         translate: impl FnOnce(&T) -> Result<P, ConnectorError>,
     ) -> Result<R, ConnectorError> {
-        let mut exchange = match translate(&self.translator)?.into() {
+        let exchange = match translate(&self.translator)?.into() {
             Plan::Ready(answer) => return Ok(answer),
             Plan::Send(exchange) => *exchange,
         };
         let ctx = CallContext {
             connector: self.translator.id(),
-            flow,
+            flow: flow.name(),
             profile: &self.profile,
             retry: &self.settings.retry,
             request_timeout: self.settings.timeouts.request,
@@ -318,30 +318,41 @@ impl<T: Translator> HttpConnector<T> {
             Flow::PaymentLookup | Flow::RefundLookup => MAX_LOOKUP_STEPS,
             _ => MAX_STEPS,
         };
-        for _ in 0..max_steps {
-            // A step that moves no money (a read, or e.g. storing a card first) leaves nothing
-            // to reconcile when it fails, however it failed.
-            let harmless = exchange.moves_no_money();
-            let (request, parse) = exchange.into_parts();
-            let harmless = harmless || !request.is_mutating();
-            let response = match self.executor.send(ctx, &request).await {
-                Ok(response) => response,
-                Err(error) if harmless => return Err(error.for_read()),
-                Err(error) => return Err(error),
-            };
-            match parse(response) {
-                Ok(Step::Done(answer)) => return Ok(answer),
-                Ok(Step::Next(next)) => exchange = *next,
-                Err(error) if harmless => return Err(error.for_read()),
-                Err(error) => return Err(error),
-            }
-        }
-        Err(ConnectorError::InvalidResponse {
-            http_status: 0,
-            message: format!("{flow} needed more than {max_steps} processor calls"),
-            outcome_unknown: true,
-        })
+        run_exchange(&self.executor, ctx, exchange, max_steps).await
     }
+}
+
+/// Sends `exchange` and the ones its answers lead to, at most `max_steps`, and returns the
+/// flow's answer. A failure of a step that moves no money is never an unknown outcome.
+pub(crate) async fn run_exchange<R: 'static>(
+    executor: &Executor,
+    ctx: CallContext<'_>,
+    mut exchange: Exchange<R>,
+    max_steps: usize,
+) -> Result<R, ConnectorError> {
+    for _ in 0..max_steps {
+        // A step that moves no money (a read, or e.g. storing a card first) leaves nothing
+        // to reconcile when it fails, however it failed.
+        let harmless = exchange.moves_no_money();
+        let (request, parse) = exchange.into_parts();
+        let harmless = harmless || !request.is_mutating();
+        let response = match executor.send(ctx, &request).await {
+            Ok(response) => response,
+            Err(error) if harmless => return Err(error.for_read()),
+            Err(error) => return Err(error),
+        };
+        match parse(response) {
+            Ok(Step::Done(answer)) => return Ok(answer),
+            Ok(Step::Next(next)) => exchange = *next,
+            Err(error) if harmless => return Err(error.for_read()),
+            Err(error) => return Err(error),
+        }
+    }
+    Err(ConnectorError::InvalidResponse {
+        http_status: 0,
+        message: format!("{} needed more than {max_steps} calls", ctx.flow),
+        outcome_unknown: true,
+    })
 }
 
 #[async_trait]
@@ -355,6 +366,13 @@ impl<T: Translator> Connector for HttpConnector<T> {
     }
 
     async fn authorize(&self, req: &AuthorizeRequest) -> Result<AuthorizeResponse, ConnectorError> {
+        if req.external_authentication.is_some() && !self.capabilities.external_authentication {
+            return Err(ConnectorError::not_supported(
+                self.translator.id(),
+                Flow::Authorize,
+                "this connector takes no external 3DS result",
+            ));
+        }
         self.run(Flow::Authorize, req.validate(), |t| t.authorize(req))
             .await
     }

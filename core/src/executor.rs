@@ -9,7 +9,6 @@ use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 use tracing::{debug, field, info, trace, warn, Instrument};
 
-use crate::capabilities::Flow;
 use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::masking::mask_body;
@@ -141,8 +140,8 @@ mod millis {
 pub struct CallContext<'a> {
     /// The connector's id, for logs.
     pub connector: &'static str,
-    /// The flow, for logs.
-    pub flow: Flow,
+    /// The flow's name, for logs (`authorize`, `session_token`, `authentication`, …).
+    pub flow: &'static str,
     /// The processor's conventions.
     pub profile: &'a WireProfile,
     /// Retry bounds.
@@ -237,7 +236,7 @@ impl Executor {
         let span = tracing::info_span!(
             "processor_call",
             connector = ctx.connector,
-            flow = ctx.flow.name(),
+            flow = ctx.flow,
             method = %request.method,
             path = request.url.path(),
             idempotency_key = request.idempotency_key.as_ref().map(|k| k.as_str()),

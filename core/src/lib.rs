@@ -56,6 +56,7 @@
 //! card numbers and CVCs are secrets that never print in full; declines are `Ok` responses with
 //! [`DeclineDetails`], while [`ConnectorError`] means no verdict was obtained.
 
+pub mod authentication;
 pub mod capabilities;
 pub mod config;
 pub mod connector;

@@ -157,6 +157,9 @@ pub struct AuthorizeRequest {
     pub statement_descriptor: StatementDescriptor,
     /// The customer's browser or app.
     pub browser_info: Option<BrowserInfo>,
+    /// A 3-D Secure result obtained from a 3DS server outside the processor, to authorize with
+    /// (only for connectors whose capabilities say they take one).
+    pub external_authentication: Option<crate::authentication::ExternalAuthentication>,
 }
 
 impl AuthorizeRequest {
@@ -187,6 +190,7 @@ impl AuthorizeRequest {
             shipping: None,
             statement_descriptor: StatementDescriptor::default(),
             browser_info: None,
+            external_authentication: None,
         }
     }
 

@@ -42,7 +42,7 @@ async fn send(
         .idempotency_key(&key);
     let ctx = CallContext {
         connector: "test",
-        flow: Flow::Authorize,
+        flow: Flow::Authorize.name(),
         profile,
         retry,
         request_timeout: timeout,
@@ -252,7 +252,7 @@ async fn get_requests_carry_no_idempotency_key_and_are_retried_after_a_timeout()
     let retry = fast_retries(3);
     let ctx = CallContext {
         connector: "test",
-        flow: Flow::PaymentSync,
+        flow: Flow::PaymentSync.name(),
         profile: &PROFILE,
         retry: &retry,
         request_timeout: Duration::from_millis(300),

@@ -89,7 +89,7 @@ async fn logs_show_calls_and_field_names_but_never_secrets() {
     };
     let ctx = CallContext {
         connector: "refused",
-        flow: Flow::Capture,
+        flow: Flow::Capture.name(),
         profile: &profile,
         retry: &retry,
         request_timeout: Duration::from_secs(2),

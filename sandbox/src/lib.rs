@@ -13,6 +13,9 @@
 //! - [`primer`] simulates Primer's Payments API (payment-method tokens, API version 2.2 shapes).
 //! - [`apple_pay`] simulates Apple Pay's merchant validation endpoint over mutual TLS, with a
 //!   test PKI made at run time.
+//! - [`threedsecureio`] simulates 3dsecure.io's 3-D Secure Server API (external 3DS: card
+//!   ranges, AReq/ARes, RReq) and what it fronts: directory servers and an ACS with a 3DS
+//!   Method page and a challenge page.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -34,6 +37,7 @@ pub mod checkout;
 pub mod control;
 pub mod primer;
 pub mod stripe;
+pub mod threedsecureio;
 pub mod wallet_tokens;
 // add-connector: simulators
 

@@ -91,7 +91,7 @@ async fn post_raw(
     let retry = RetryPolicy::none();
     let ctx = CallContext {
         connector: "apple_pay",
-        flow: Flow::SessionToken,
+        flow: Flow::SessionToken.name(),
         profile: &profile,
         retry: &retry,
         request_timeout: TIMEOUT,

@@ -10,6 +10,7 @@ use crate::Target;
 pub mod checkout;
 pub mod primer;
 pub mod stripe;
+pub mod threedsecureio;
 // add-connector: modules
 
 /// A target on the simulator, started on demand.

@@ -381,7 +381,7 @@ impl MerchantValidation {
         let retry = RetryPolicy::none();
         let ctx = CallContext {
             connector: "apple_pay",
-            flow: Flow::SessionToken,
+            flow: Flow::SessionToken.name(),
             profile: &PROFILE,
             retry: &retry,
             request_timeout: self.timeout,
