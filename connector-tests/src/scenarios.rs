@@ -57,6 +57,11 @@ pub static SCENARIOS: &[Scenario] = &[
         run: wallet_tokens_pay_and_decline_as_their_cards,
     },
     Scenario {
+        name: "an_external_3ds_result_authorizes_without_a_challenge",
+        needs: &[Flow::Authorize],
+        run: an_external_3ds_result_authorizes_without_a_challenge,
+    },
+    Scenario {
         name: "manual_authorize_then_sync",
         needs: &[Flow::Authorize, Flow::PaymentSync],
         run: manual_authorize_then_sync,
@@ -798,6 +803,57 @@ fn wallet_tokens_pay_and_decline_as_their_cards(t: &Target) -> ScenarioFuture<'_
                 );
             }
         }
+        Ok(Outcome::Passed)
+    })
+}
+
+/// A connector that takes an external 3DS result authorizes the 3DS test card with one
+/// (frictionless: the authentication was done elsewhere); one that does not take it refuses it
+/// before sending anything.
+fn an_external_3ds_result_authorizes_without_a_challenge(t: &Target) -> ScenarioFuture<'_> {
+    Box::pin(async move {
+        let ctx = Ctx::new(t)?;
+        let Some(card) = &t.cards.three_ds else {
+            return Ok(Outcome::Skipped("target has no 3DS test card".into()));
+        };
+        let mut req = ctx.request(card, 1000, CaptureMethod::Manual);
+        req.three_ds = ThreeDsPreference::Required;
+        req.return_url = "https://shop.example/return".parse().ok();
+        req.external_authentication = Some(authentication::ExternalAuthentication {
+            status: authentication::TransStatus::Authenticated,
+            status_reason: None,
+            eci: Some("05".into()),
+            authentication_value: authentication::AuthenticationValue::new(
+                "mK225wGt2bLnnLB0UlRky0oHLnU=",
+            )
+            .map_err(|e| e.to_string())?,
+            ds_transaction_id: "1cf815e5-cc85-436f-8e13-9f5e5aea731f".into(),
+            message_version: "2.2.0".into(),
+            challenged: false,
+        });
+        if !ctx.c.capabilities().external_authentication {
+            let before = ctx.sim().ok().map(counters);
+            let refused = ctx.c.authorize(&req).await;
+            check!(
+                matches!(refused, Err(ConnectorError::NotSupported { .. })),
+                "an external 3DS result not refused: {refused:?}"
+            );
+            if let (Some(before), Ok(sim)) = (before, ctx.sim()) {
+                check_eq!(counters(sim).requests, before.requests, "requests sent");
+            }
+            return Ok(Outcome::Passed);
+        }
+        let payment = ctx.authorize(&req).await?;
+        check_eq!(
+            payment.status,
+            PaymentStatus::RequiresCapture,
+            "status with an external 3DS result"
+        );
+        check!(
+            payment.next_action.is_none(),
+            "a customer action after external 3DS: {:?}",
+            payment.next_action
+        );
         Ok(Outcome::Passed)
     })
 }

@@ -50,6 +50,41 @@
 //!   Nothing is sent for an absent detail, and no empty object: an address of names only is
 //!   no address.
 //!
+//! ## External 3DS
+//!
+//! A payment authenticated by a 3DS server outside Checkout.com
+//! ([`AuthorizeRequest::external_authentication`]) is authorized with the result in the `3ds`
+//! object, as a third-party authentication: Checkout.com then authorizes at once, with no
+//! redirect. The members and limits are those of `3dsRequestThirdParty` in Checkout.com's API
+//! reference (`specs/checkout-tokens-openapi.json`, under `x-payment-request-3ds` and in its
+//! components; the 2021 payments document's `3dsRequest` has only `eci`, `cryptogram`, `xid`
+//! and `version` of them). Pairings from `threedsecureio-3ds-server-reference.md` §11.
+//!
+//! | `3ds` member (limit) | from the 3DS result | pairing |
+//! |---|---|---|
+//! | `enabled` | `true` | |
+//! | `eci` (≤ 2, required) | `eci` | by name \[C\] |
+//! | `cryptogram` (≤ 50) | the authentication value (CAVV) | Checkout.com's text says CAVV \[C\] |
+//! | `xid` (≤ 100) | the directory server's transaction id (`dsTransID`) | \[U\]: Checkout.com's schema does not say which 3DS2 id it takes; derived, to be checked with Checkout.com |
+//! | `version` (≤ 10) | `messageVersion` (`2.2.0`, `2.3.1`, …) | by name \[C\] |
+//! | `status` (1 character) | `transStatus` of the ARes (frictionless) or RReq (challenge): `Y` or `A` | Checkout.com's text \[C\] |
+//! | `status_reason_code` (2 characters) | `transStatusReason`, when given | \[C\] |
+//! | `flow_type` | `challenged` when the cardholder was challenged, else `frictionless` | \[C\] |
+//!
+//! - Checked before sending, each refusal an [`ConnectorError::InvalidRequest`] naming the
+//!   unified field (`external_authentication.eci`, `.authentication_value`,
+//!   `.ds_transaction_id`, `.message_version`, `.status_reason`, `.status`): a missing or blank
+//!   ECI, transaction id or version (the schema requires `eci`, `cryptogram`, `xid` and
+//!   `version`), a value over its limit, a reason that is not 2 characters, a status other than
+//!   `Y` or `A`. No message repeats a value.
+//! - Not sent: `challenge_indicator`, `exemption`, `authentication_date`,
+//!   `authentication_amount`, `challenge_cancel_reason`, `score`, `cryptogram_algorithm` (the
+//!   unified result does not carry them).
+//! - The CAVV never reaches a log: `cryptogram` is masked by core's default field names, and
+//!   the wire type's `Debug` hides it.
+//! - Without an external result nothing of this is sent: `3ds` is `{"enabled": true}` when
+//!   3DS is required, else absent.
+//!
 //! ## Lookups by reference
 //!
 //! For a payment or refund whose answer was lost, so that no Checkout.com id is known
@@ -114,6 +149,8 @@
 //! assert_eq!(connector.id(), "checkout");
 //! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
 //! assert!(connector.capabilities().supports(Flow::SessionToken));
+//! // An external 3DS result is taken (see "External 3DS").
+//! assert!(connector.capabilities().external_authentication);
 //! // Wallets need the public key (extra.public_key).
 //! assert!(connector.capabilities().wallets.is_empty());
 //! ```
@@ -227,7 +264,6 @@ impl Checkout {
         req: &'a AuthorizeRequest,
         source: wire::Source<'a>,
     ) -> Result<wire::PaymentRequest<'a>, ConnectorError> {
-        let three_ds = req.three_ds == ThreeDsPreference::Required;
         let return_url = req.return_url.as_ref().map(Url::as_str);
         Ok(wire::PaymentRequest {
             source,
@@ -241,7 +277,7 @@ impl Checkout {
             reference: checked_reference(Some(&req.reference))?.unwrap_or_default(),
             description: mapping::at_most("description", req.description.as_deref(), 100)?,
             processing_channel_id: &self.processing_channel_id,
-            three_ds: three_ds.then_some(wire::ThreeDs { enabled: true }),
+            three_ds: mapping::three_ds(req)?,
             success_url: return_url,
             failure_url: return_url,
             metadata: &req.metadata,
@@ -411,6 +447,11 @@ impl Translator for Checkout {
                             .into(),
                     },
                     Condition::Note {
+                        text: "an external 3DS result goes in 3ds as a third-party authentication \
+                               (eci, cryptogram, xid, version, status, flow_type): no redirect"
+                            .into(),
+                    },
+                    Condition::Note {
                         text: "billing address and phone go with cards and Frames tokens, not with a stored \
                                source (src_), which has its own; payment_ip is IPv4 (an IPv6 \
                                address is not sent); the statement descriptor needs \
@@ -488,7 +529,8 @@ impl Translator for Checkout {
                         .into(),
                 }],
             )
-            .support(Flow::Webhooks, []);
+            .support(Flow::Webhooks, [])
+            .takes_external_authentication();
         wallets::declare(caps, self.public_key.as_ref())
     }
 

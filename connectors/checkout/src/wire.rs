@@ -22,7 +22,7 @@ pub struct PaymentRequest<'a> {
     pub description: Option<&'a str>,
     pub processing_channel_id: &'a str,
     #[serde(rename = "3ds", skip_serializing_if = "Option::is_none")]
-    pub three_ds: Option<ThreeDs>,
+    pub three_ds: Option<ThreeDs<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,10 +123,38 @@ pub struct BillingDescriptor<'a> {
     pub city: &'a str,
 }
 
-/// The `3ds` object of a payment request.
+/// The `3ds` object of a payment request: `{"enabled": true}` (`3dsRequest`: Checkout.com
+/// authenticates), or with a result obtained elsewhere the third-party members
+/// (`3dsRequestThirdParty`, `specs/checkout-tokens-openapi.json`).
 #[derive(Debug, Serialize)]
-pub struct ThreeDs {
+pub struct ThreeDs<'a> {
     pub enabled: bool,
+    #[serde(flatten)]
+    pub third_party: Option<ThirdParty<'a>>,
+}
+
+/// The members of `3dsRequestThirdParty` an external 3DS result fills.
+#[derive(Debug, Serialize)]
+pub struct ThirdParty<'a> {
+    pub eci: &'a str,
+    pub cryptogram: Cryptogram<'a>,
+    pub xid: &'a str,
+    pub version: &'a str,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason_code: Option<&'a str>,
+    pub flow_type: &'static str,
+}
+
+/// The authentication value (CAVV) as sent: serialized as it is, never shown by `Debug`.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Cryptogram<'a>(pub &'a str);
+
+impl std::fmt::Debug for Cryptogram<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cryptogram([REDACTED])")
+    }
 }
 
 /// `POST /payments/{id}/authorizations`: `amount` is the amount to *add*; 0 extends validity.

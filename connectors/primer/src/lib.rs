@@ -115,6 +115,19 @@
 //! built from the payment's status and amounts, or the refund's transaction id and status
 //! (§3.7), so a redelivery keeps it and distinct changes never share it.
 //!
+//! ## External 3DS
+//!
+//! Not supported. Primer's v2.2 document has no field for a 3DS result obtained elsewhere on
+//! `POST /payments`: `PaymentCreationAPIRequest` is closed (`additionalProperties: false`) and
+//! its members (`orderId`, `currencyCode`, `amount`, `paymentMethodToken`, `customerId`,
+//! `customer`, `order`, `metadata`, `paymentMethod` with `descriptor`, `paymentType`,
+//! `authorizationType`, `vaultOnSuccess`, `vaultOn3DS`) carry no ECI, cryptogram or
+//! transaction id; 3DS appears only in answers (`threeDSecureAuthentication`, the outcome of
+//! Primer's own 3DS). So the capabilities do not take an external result
+//! (`external_authentication` is false), and core refuses an authorization that carries one
+//! with `NotSupported` before anything is sent; the translation refuses one too, so a result
+//! is never dropped silently.
+//!
 //! ## Idempotency
 //!
 //! Every POST carries `X-Idempotency-Key`. Primer rejects any reuse of a processed key (409
@@ -133,6 +146,7 @@
 //! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
 //! assert!(connector.capabilities().supports(Flow::SessionToken));
 //! assert!(!connector.capabilities().takes_wallet_payments(Wallet::ApplePay));
+//! assert!(!connector.capabilities().external_authentication);
 //! ```
 
 mod mapping;
@@ -166,6 +180,10 @@ pub struct Primer {
     webhook_secrets: WebhookSecrets,
     webhook_tolerance: Duration,
 }
+
+/// Why an external 3DS result is refused: Primer's `POST /payments` has no field for one.
+const NO_EXTERNAL_3DS: &str =
+    "Primer's POST /payments (v2.2) has no field for a 3DS result obtained elsewhere";
 
 const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 /// Why a raw card is refused.
@@ -430,6 +448,15 @@ impl Translator for Primer {
         &self,
         req: &AuthorizeRequest,
     ) -> Result<Exchange<AuthorizeResponse>, ConnectorError> {
+        // Core refuses it first (the capabilities do not take one); refused here too, so the
+        // translation alone never drops a 3DS result silently.
+        if req.external_authentication.is_some() {
+            return Err(ConnectorError::not_supported(
+                Self::ID,
+                Flow::Authorize,
+                NO_EXTERNAL_3DS,
+            ));
+        }
         let token = match &req.payment_method {
             PaymentMethod::Token(token) => token,
             PaymentMethod::Card(_) => {

@@ -98,6 +98,16 @@ fn by_payment_method() -> PaymentMethod {
     PaymentMethod::Token(PaymentMethodToken::new(PAYMENT_METHOD_ID).expect("valid token"))
 }
 
+/// `payment_method_options` of the benchmark's authorization.
+static CARD_OPTIONS: wire::PaymentMethodOptions = wire::PaymentMethodOptions {
+    card: wire::CardOptions {
+        request_incremental_authorization: Some("if_available"),
+        request_extended_authorization: Some("if_available"),
+        request_three_d_secure: None,
+        three_d_secure: None,
+    },
+};
+
 /// The PaymentIntent body `authorize` sends, built the way a hand-written client would.
 fn payment_wire(req: &AuthorizeRequest) -> wire::PaymentIntentCreate<'_> {
     wire::PaymentIntentCreate {
@@ -107,13 +117,8 @@ fn payment_wire(req: &AuthorizeRequest) -> wire::PaymentIntentCreate<'_> {
         capture_method: "manual",
         payment_method: PAYMENT_METHOD_ID,
         payment_method_types: ["card"],
-        payment_method_options: Some(wire::PaymentMethodOptions {
-            card: wire::CardOptions {
-                request_incremental_authorization: Some("if_available"),
-                request_extended_authorization: Some("if_available"),
-                request_three_d_secure: None,
-            },
-        }),
+        payment_method_options: Some(&CARD_OPTIONS),
+        error_on_requires_action: None,
         return_url: None,
         description: None,
         receipt_email: None,

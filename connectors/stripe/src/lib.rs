@@ -102,6 +102,41 @@
 //!   is `mandate_data[customer_acceptance][online][ip_address]`, which records a mandate, not a
 //!   payment's customer.
 //!
+//! ## External 3DS
+//!
+//! A payment authenticated by a 3DS server outside Stripe
+//! ([`AuthorizeRequest::external_authentication`]) is authorized with the result imported in
+//! `payment_method_options[card][three_d_secure]` of `POST /v1/payment_intents`, whose fields,
+//! enums and required list are those of Stripe's 2024-04-10 document
+//! (`specs/stripe-payments-openapi.json`) \[C\]; the descriptions are Stripe's own, in its
+//! SDKs generated from its OpenAPI specification (`stripe/stripe-dotnet`
+//! `PaymentIntentPaymentMethodOptionsCardThreeDSecureOptions.cs`, commit 267dd3b) \[C\].
+//!
+//! | Stripe parameter | from the 3DS result | source |
+//! |---|---|---|
+//! | `[cryptogram]` (required) | the authentication value (CAVV) | Stripe: "also known as the authentication value (AAV, CAVV or AEVV)" \[C\] |
+//! | `[transaction_id]` (required) | the directory server's transaction id (`dsTransID`) | Stripe: "For 3D Secure 2, the Directory Server Transaction ID (dsTransID)" \[C\]; the 3DS reference §11 marks the pairing derived \[U\] |
+//! | `[version]` (required) | `messageVersion`, if `1.0.2`, `2.1.0` or `2.2.0` | the document's enum \[C\] |
+//! | `[electronic_commerce_indicator]` | `eci`, if `01`, `02`, `05`, `06` or `07`; not sent when absent | the document's enum \[C\] |
+//! | `[ares_trans_status]` | the result's `Y` or `A` after a frictionless authentication; not sent after a challenge | Stripe: "The transStatus returned from the card Issuer's ACS in the ARes" \[C\] |
+//!
+//! - **`error_on_requires_action=true`** goes with it: Stripe's guide to importing 3DS results
+//!   (docs.stripe.com/payments/payment-intents/three-d-secure-import) asks for it, so that
+//!   Stripe does not run a 3DS of its own on a soft decline. `request_three_d_secure` is not
+//!   sent with an imported result (the document has it, but it asks Stripe to authenticate).
+//! - **Refused before sending**, as an [`ConnectorError::InvalidRequest`] naming the unified
+//!   field: a `2.3.0` or `2.3.1` result (`external_authentication.message_version`: the pinned
+//!   document's enum lacks them, though Stripe's later API versions list them), an ECI outside
+//!   the enum (`external_authentication.eci`), a blank transaction id, a status other than `Y`
+//!   or `A`.
+//! - **After a challenge** the ARes said `C` (or `D`, decoupled) and the result's status is the
+//!   RReq's; the unified result does not say which, so `ares_trans_status` is left out (it is
+//!   optional) rather than guessed.
+//! - Not sent: `exemption_indicator`, `requestor_challenge_indicator`, `network_options` (the
+//!   unified result does not carry them).
+//! - The cryptogram is masked in logs by its innermost name (`…[three_d_secure][cryptogram]` →
+//!   `cryptogram`, one of core's default sensitive names); the wire type's `Debug` hides it.
+//!
 //! ## Wallets
 //!
 //! Sources: Stripe's published document (`specs/stripe-payments-openapi.json`,
@@ -150,6 +185,8 @@
 //! assert_eq!(connector.id(), "stripe");
 //! assert!(connector.capabilities().supports(Flow::IncrementalAuthorization));
 //! assert!(!connector.capabilities().supports(Flow::ExtendAuthorization));
+//! // An external 3DS result is taken (see "External 3DS").
+//! assert!(connector.capabilities().external_authentication);
 //! ```
 
 mod details;
@@ -366,6 +403,7 @@ struct IntentCreate {
     currency: String,
     capture_method: &'static str,
     options: Option<wire::PaymentMethodOptions>,
+    error_on_requires_action: Option<bool>,
     return_url: Option<String>,
     description: Option<String>,
     receipt_email: Option<String>,
@@ -382,12 +420,21 @@ impl IntentCreate {
                 req.effective_authorization_type() == AuthorizationType::Estimated,
             ),
             request_extended_authorization: if_available(req.request_extended_authorization),
-            // Stripe cannot skip 3DS: `Skip` and `Automatic` leave it to Stripe's rules.
-            request_three_d_secure: (req.three_ds == ThreeDsPreference::Required).then_some("any"),
+            // Stripe cannot skip 3DS: `Skip` and `Automatic` leave it to Stripe's rules. With
+            // an external result the authentication is done: Stripe is not asked for another.
+            request_three_d_secure: (req.three_ds == ThreeDsPreference::Required
+                && req.external_authentication.is_none())
+            .then_some("any"),
+            three_d_secure: req
+                .external_authentication
+                .as_ref()
+                .map(mapping::three_d_secure)
+                .transpose()?,
         };
         let any_option = card.request_incremental_authorization.is_some()
             || card.request_extended_authorization.is_some()
-            || card.request_three_d_secure.is_some();
+            || card.request_three_d_secure.is_some()
+            || card.three_d_secure.is_some();
         // Stripe has no reference field: the merchant's reference goes in the metadata.
         let metadata = form_metadata(Some(("reference", &req.reference)), &req.metadata)?
             .into_iter()
@@ -400,6 +447,7 @@ impl IntentCreate {
                 CaptureMethod::Automatic => "automatic",
                 CaptureMethod::Manual => "manual",
             },
+            error_on_requires_action: req.external_authentication.as_ref().map(|_| true),
             options: any_option.then_some(wire::PaymentMethodOptions { card }),
             return_url: req.return_url.as_ref().map(|u| u.as_str().to_owned()),
             description: details::description(req),
@@ -420,7 +468,8 @@ impl IntentCreate {
             capture_method: self.capture_method,
             payment_method,
             payment_method_types: ["card"],
-            payment_method_options: self.options,
+            payment_method_options: self.options.as_ref(),
+            error_on_requires_action: self.error_on_requires_action,
             return_url: self.return_url.as_deref(),
             description: self.description.as_deref(),
             receipt_email: self.receipt_email.as_deref(),
@@ -537,6 +586,14 @@ impl Translator for Stripe {
                             .into(),
                     },
                     Condition::Note {
+                        text: "an external 3DS result goes in \
+                               payment_method_options[card][three_d_secure] with \
+                               error_on_requires_action=true; Stripe's 2024-04-10 document takes \
+                               versions 1.0.2, 2.1.0 and 2.2.0 only (2.3.x is refused) and the ECIs \
+                               01, 02, 05, 06, 07"
+                            .into(),
+                    },
+                    Condition::Note {
                         text: "shipping needs the recipient's name and an address (Stripe \
                                requires both); the statement descriptor's name is not sent \
                                (Stripe refuses it on card payments), its suffix is (at most 22 \
@@ -585,7 +642,8 @@ impl Translator for Stripe {
                 }],
             )
             .support(Flow::CompleteAuthorize, [])
-            .support(Flow::Webhooks, []);
+            .support(Flow::Webhooks, [])
+            .takes_external_authentication();
         wallets::declare(capabilities, self.publishable_key.is_some())
     }
 

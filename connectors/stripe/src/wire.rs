@@ -42,7 +42,11 @@ pub struct PaymentIntentCreate<'a> {
     /// which demand a `return_url` on every server-side confirmation.
     pub payment_method_types: [&'static str; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_method_options: Option<PaymentMethodOptions>,
+    pub payment_method_options: Option<&'a PaymentMethodOptions>,
+    /// `true` with an imported 3DS result, as Stripe's guide to importing 3DS results asks, so
+    /// that Stripe does not start a 3DS of its own on a soft decline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_on_requires_action: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,12 +173,12 @@ pub struct PaymentMethodCreated {
     pub id: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PaymentMethodOptions {
     pub card: CardOptions,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CardOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_incremental_authorization: Option<&'static str>,
@@ -182,6 +186,37 @@ pub struct CardOptions {
     pub request_extended_authorization: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_three_d_secure: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub three_d_secure: Option<ThreeDSecure>,
+}
+
+/// `payment_method_options[card][three_d_secure]`: a 3DS result obtained outside Stripe
+/// (`cryptogram`, `transaction_id` and `version` required; `electronic_commerce_indicator` and
+/// `ares_trans_status` optional). `Debug` hides the cryptogram.
+#[derive(Clone, Serialize)]
+pub struct ThreeDSecure {
+    pub cryptogram: String,
+    pub transaction_id: String,
+    pub version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub electronic_commerce_indicator: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ares_trans_status: Option<&'static str>,
+}
+
+impl fmt::Debug for ThreeDSecure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreeDSecure")
+            .field("cryptogram", &"[REDACTED]")
+            .field("transaction_id", &self.transaction_id)
+            .field("version", &self.version)
+            .field(
+                "electronic_commerce_indicator",
+                &self.electronic_commerce_indicator,
+            )
+            .field("ares_trans_status", &self.ares_trans_status)
+            .finish()
+    }
 }
 
 /// `POST /v1/payment_intents/{id}/increment_authorization`: `amount` is the new *total*.

@@ -49,6 +49,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
         ));
     let helpers = Router::new()
         .route("/sim/3ds/{id}", get(complete_authentication))
+        .route("/sim/payments/{id}/3ds", get(third_party_result))
         .route("/sim/tokens/{token}/expire", post(expire_token))
         .route("/sim/payments/{id}/expire", post(expire))
         .route(
@@ -470,6 +471,24 @@ async fn complete_authentication(
                 status.as_str()
             ),
         ),
+    }
+}
+
+/// `GET /sim/payments/{id}/3ds`: the third-party 3DS result the payment was authorized with,
+/// as it arrived and was checked (`{"3ds": {…}}`, the documented members only, the cryptogram
+/// included: a simulator's record for tests, not Checkout.com's API); 404 when the payment is
+/// unknown or had none.
+async fn third_party_result(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let payments = lock(&sim.payments);
+    match payments
+        .get(&id)
+        .and_then(|p| p.request.third_party.clone())
+    {
+        Some(result) => ok(
+            StatusCode::OK,
+            Value::Object(Map::from_iter([("3ds".to_owned(), Value::Object(result))])),
+        ),
+        None => not_found(),
     }
 }
 

@@ -15,7 +15,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `POST /tokens` | 201 `TokenResponse` for `googlepay` and `applepay` tokens (`specs/checkout-tokens-openapi.json`); 422 `ValidationError`; 401 for any key but the public key |
-//! | `POST /payments` | 201 `PaymentResponse` (approved or declined: declines are not HTTP errors); 202 `PaymentAcceptedResponse` when `3ds.enabled`; 422 `ValidationError` |
+//! | `POST /payments` | 201 `PaymentResponse` (approved or declined: declines are not HTTP errors); 202 `PaymentAcceptedResponse` when `3ds.enabled` (without a third-party result); 422 `ValidationError` |
 //! | `POST /payments/{id}/authorizations` | 201 `AuthorizationResponse`; 403 not allowed; 422; 404 |
 //! | `POST /payments/{id}/captures` | 202 `{action_id, reference, _links.payment}`; 403; 422; 404 |
 //! | `POST /payments/{id}/voids` | 202; 403; 404 |
@@ -41,6 +41,19 @@
 //!   as its card would (test cards decide); reused, expired or unknown it is 422 `token_used`,
 //!   `token_expired`, `token_invalid` \[U: codes\]. Card tokens (`type: card`) are not
 //!   simulated (422 `token_type_invalid`).
+//! - **External (third-party) 3DS**: a `3ds` object with a result obtained elsewhere
+//!   (`3dsRequestThirdParty` of Checkout.com's API reference, `specs/checkout-tokens-openapi.json`:
+//!   `eci`, `cryptogram`, `xid`, `version`, `status`, `status_reason_code`, `flow_type`, …) is
+//!   checked as that schema says (see `three_ds`: `eci`, `cryptogram`, `xid` and `version`
+//!   required, lengths, enums, the cryptogram base64; each broken rule a 422
+//!   `request_invalid` with a `3ds_…` code \[U: codes\]). The payment is then authorized at
+//!   once, 201 with no redirect (the authentication was done elsewhere), the card's issuer
+//!   verdict applying as for any payment (a declining card declines); the result's `status`
+//!   does not change the verdict \[U\]. The 201 carries `3ds: {downgraded, enrolled}` and the
+//!   `eci` sent; `GET /payments/{id}` answers `3ds` as `3dsData` (`authentication_response` =
+//!   the `status` sent, `cryptogram`, `xid`, `version`) and the `eci` \[U: what Checkout.com
+//!   echoes for a third-party authentication\]. `GET /sim/payments/{id}/3ds` answers the whole
+//!   result as it arrived.
 //! - `capture` defaults to true; auto-capture is immediate (status `Captured` in the 201, a
 //!   `Capture` action and `payment_captured` webhook right away) \[U: Checkout captures shortly
 //!   after].
@@ -84,6 +97,9 @@
 //!   payment with `20151` "Cardholder failed 3DS authentication" \[U\]; `?outcome=cancel` leaves it
 //!   `Canceled` \[U\]. Redirects (302) to `success_url` / `failure_url` with `cko-session-id`, or
 //!   answers 200 text when there is none; 409 when the payment is not pending.
+//! - `GET /sim/payments/{id}/3ds` — the third-party 3DS result the payment was authorized with,
+//!   as it arrived and was checked (`{"3ds": {…}}`, the cryptogram included), for tests to read
+//!   back; 404 when the payment is unknown or had none.
 //! - `POST /sim/payments/{id}/expire` — the authorization lapses now (`Expired`,
 //!   `payment_expired`).
 //! - `POST /sim/tokens/{token}/expire` — a `POST /tokens` token expires now.
@@ -96,6 +112,7 @@ pub mod cards;
 mod handlers;
 mod ids;
 mod state;
+mod three_ds;
 mod tokens;
 mod wire;
 

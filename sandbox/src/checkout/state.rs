@@ -166,7 +166,11 @@ pub(crate) struct NewPayment {
     pub(crate) payment_type: Option<String>,
     pub(crate) capture: bool,
     pub(crate) authorization_type: AuthorizationType,
+    /// `3ds.enabled` without a third-party result: Checkout.com authenticates (a redirect).
     pub(crate) three_ds: bool,
+    /// A third-party (external) 3DS result, as checked (`3dsRequestThirdParty`'s members):
+    /// the payment is authorized at once, with no redirect.
+    pub(crate) third_party: Option<Map<String, Value>>,
     pub(crate) success_url: Option<Url>,
     pub(crate) failure_url: Option<Url>,
     pub(crate) card: Card,
@@ -698,6 +702,7 @@ mod tests {
             capture,
             authorization_type: kind,
             three_ds: false,
+            third_party: None,
             success_url: None,
             failure_url: None,
             card: Card {

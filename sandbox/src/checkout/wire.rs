@@ -15,6 +15,7 @@ use super::state::{
     Action, ActionFields, AuthorizationType, Balances, Card, Details, Event, NewPayment, Payment,
     MAX_AMOUNT,
 };
+use super::three_ds::{self, ThreeDs};
 use super::tokens::Tokens;
 
 /// `reference` is at most 50 characters on payments, captures, voids and refunds.
@@ -124,7 +125,8 @@ fn finish<T>(value: T, codes: Codes) -> Result<T, Vec<&'static str>> {
 ///   `card_expiry_year_required` / `card_expiry_year_invalid` (not four digits), `card_expired`
 ///   (before the current month, UTC) \[U: Checkout's exact codes for expiry\];
 /// - `cvv_invalid` (not 3–4 digits), `capture_invalid`, `authorization_type_invalid`,
-///   `reference_invalid` (over 50), `payment_type_invalid`, `3ds_invalid`,
+///   `reference_invalid` (over 50), `payment_type_invalid`, `3ds_invalid` (not an object, or
+///   `enabled` not a boolean), a third-party result's codes (see `three_ds`),
 ///   `success_url_invalid` / `failure_url_invalid`, `metadata_invalid` (not a flat object) \[U\];
 /// - the payment details, in the document's shapes and limits: `description_invalid` (over
 ///   100) \[U: code\]; `customer_invalid`, `billing_descriptor_invalid` (not an object) \[U:
@@ -208,20 +210,15 @@ pub(crate) fn payment_request(
             "payment_type_invalid",
         )
         .flatten();
-    let three_ds = codes
-        .check(
-            match fields.get("3ds") {
-                None | Some(Value::Null) => Ok(false),
-                Some(Value::Object(o)) => match o.get("enabled") {
-                    None | Some(Value::Null) => Ok(false),
-                    Some(Value::Bool(b)) => Ok(*b),
-                    Some(_) => Err(()),
-                },
-                Some(_) => Err(()),
-            },
-            "3ds_invalid",
-        )
-        .unwrap_or(false);
+    let (three_ds, third_party) = match three_ds::read(fields.get("3ds")) {
+        Ok(ThreeDs::Off) => (false, None),
+        Ok(ThreeDs::Redirect) => (true, None),
+        Ok(ThreeDs::ThirdParty(result)) => (false, Some(result)),
+        Err(found) => {
+            found.into_iter().for_each(|code| codes.push(code));
+            (false, None)
+        }
+    };
     let success_url = codes
         .check(redirect_url(fields, "success_url"), "success_url_invalid")
         .flatten();
@@ -242,6 +239,7 @@ pub(crate) fn payment_request(
                 capture,
                 authorization_type,
                 three_ds,
+                third_party,
                 success_url,
                 failure_url,
                 card,
@@ -822,6 +820,11 @@ pub(crate) fn payment_response(base: &Url, payment: &Payment) -> Value {
         body["3ds"] = json!({ "downgraded": false, "enrolled": "Y" });
         body["eci"] = json!("05");
     }
+    if let Some(result) = &payment.request.third_party {
+        // `PaymentResponse.3ds` is `3dsEnrollmentData`; the ECI is the one sent \[U\].
+        body["3ds"] = json!({ "downgraded": false, "enrolled": "Y" });
+        body["eci"] = result["eci"].clone();
+    }
     insert_some(
         &mut body,
         "auth_code",
@@ -967,6 +970,10 @@ pub(crate) fn payment_details(base: &Url, payment: &Payment) -> Value {
     if payment.request.three_ds {
         body["3ds"] = json!({ "downgraded": false, "enrolled": "Y" });
     }
+    if let Some(result) = &payment.request.third_party {
+        body["3ds"] = third_party_details(result);
+        body["eci"] = result["eci"].clone();
+    }
     insert_customer(&mut body, payment);
     let details = &payment.request.details;
     let stored = [
@@ -982,6 +989,23 @@ pub(crate) fn payment_details(base: &Url, payment: &Payment) -> Value {
         insert_some(&mut body, key, value);
     }
     body
+}
+
+/// `PaymentDetails.3ds` (`3dsData`) of a payment authorized with a third-party result: what
+/// was sent, in the members `3dsData` has (`authentication_response` is the result's `status`)
+/// \[U: what Checkout.com answers for a third-party authentication; the document gives the
+/// members, not when each is set\].
+fn third_party_details(result: &Map<String, Value>) -> Value {
+    let mut three_ds = json!({ "downgraded": false, "enrolled": "Y" });
+    for (member, from) in [
+        ("authentication_response", "status"),
+        ("cryptogram", "cryptogram"),
+        ("xid", "xid"),
+        ("version", "version"),
+    ] {
+        insert_some(&mut three_ds, member, result.get(from).cloned());
+    }
+    three_ds
 }
 
 /// 200 for `GET /payments?reference=` ("Get payment lists", missing from the published

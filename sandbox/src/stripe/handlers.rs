@@ -85,6 +85,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let helpers = Router::new()
         .route("/sim/stripe/3ds/{id}", get(hooks::authenticate_3ds))
         .route(
+            "/sim/stripe/payment_intents/{id}/three_d_secure",
+            get(hooks::imported_three_d_secure),
+        )
+        .route(
             "/sim/stripe/payment_intents/{id}/decline-next-increment",
             post(hooks::decline_next_increment),
         )

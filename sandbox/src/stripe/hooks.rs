@@ -162,3 +162,29 @@ pub(super) async fn queue_error(
         ),
     }
 }
+
+/// `GET /sim/stripe/payment_intents/{id}/three_d_secure`: the imported 3DS result
+/// (`payment_method_options[card][three_d_secure]`) of the intent's last confirmation that had
+/// one, as it arrived (`{"three_d_secure": {…}}`, the cryptogram included): a simulator's record
+/// for tests, since Stripe's PaymentIntent has no field for it. 404 when the intent is unknown
+/// or had none.
+pub(super) async fn imported_three_d_secure(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+) -> Response {
+    let state = lock(&sim.state);
+    match state
+        .intents
+        .get(&id)
+        .and_then(|intent| intent.imported_three_d_secure.clone())
+    {
+        Some(result) => {
+            let body = serde_json::json!({ "three_d_secure": result });
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        None => text(
+            StatusCode::NOT_FOUND,
+            format!("No imported 3D Secure result for payment_intent '{id}'"),
+        ),
+    }
+}

@@ -96,6 +96,22 @@
 //!   \[U: Stripe answers `use_stripe_sdk` when no `return_url` is given; the simulator always
 //!   gives a URL the "customer" can open\]. `off_session=true` or
 //!   `error_on_requires_action=true` decline it `authentication_required` instead.
+//! - **Imported 3D Secure results** (`payment_method_options[card][three_d_secure]`, Stripe's
+//!   "Import 3D Secure results"): the parameters of the 2024-04-10 document (`cryptogram`,
+//!   `transaction_id` and `version` required; `version` one of `1.0.2`, `2.1.0`, `2.2.0`;
+//!   `electronic_commerce_indicator` one of `01 02 05 06 07`; `ares_trans_status` one of
+//!   `A C I N R U Y`; `exemption_indicator`, `requestor_challenge_indicator` (2 digits, 01–99),
+//!   `network_options[cartes_bancaires]`), each refused with a 400 naming it; the cryptogram
+//!   must be 20 bytes base64-encoded into 28 characters, as Stripe describes it \[U: whether
+//!   Stripe checks that\]. A result that authenticated (`ares_trans_status` `Y`, `A`, `C` or
+//!   none) takes the place of Stripe's 3DS: the payment is authorized without
+//!   `requires_action`, even on [`cards::THREE_DS_REQUIRED`] \[U: see `state`\]; one that did
+//!   not (`N`, `R`, `U`, `I`) leaves the card's 3DS rules as they are. The Charge's
+//!   `payment_method_details.card.three_d_secure` reports it (`transaction_id`, `version`,
+//!   `electronic_commerce_indicator` as sent; `result` and `authentication_flow` from
+//!   `ares_trans_status` \[U\]). The PaymentIntent does not echo it (its
+//!   `payment_method_options.card` has no such field in the document);
+//!   `GET /sim/stripe/payment_intents/{id}/three_d_secure` answers it as it arrived.
 //! - **Increments** (`amount` = new total): only in `requires_capture`, with incremental
 //!   authorization `available`, nothing captured, `amount` above the current amount (else
 //!   400 `amount_too_small`), and at most 10 attempts per intent, declines included. Every
@@ -150,6 +166,9 @@
 //!   payment_intent_authentication_failure`). Redirects (302) to the `return_url` with
 //!   `payment_intent`, `payment_intent_client_secret` and `redirect_status`; 200 text when
 //!   there is none; 409 when the intent is not awaiting authentication.
+//! - `GET /sim/stripe/payment_intents/{id}/three_d_secure` — the imported 3DS result of the
+//!   intent's last confirmation that had one, as it arrived (`{"three_d_secure": {…}}`, the
+//!   cryptogram included), for tests to read back; 404 when there is none.
 //! - `POST /sim/stripe/payment_intents/{id}/decline-next-increment` — the next increment is
 //!   declined (402 `card_declined`; counts as an attempt).
 //! - `POST /sim/stripe/payment_intents/{id}/expire` — the uncaptured authorization lapses:

@@ -206,8 +206,63 @@ pub(crate) struct Charge {
     pub(crate) decline: Option<Decline>,
     pub(crate) capture_before: Option<i64>,
     pub(crate) features: Features,
-    /// The 3D Secure transaction id when the customer authenticated before authorization.
-    pub(crate) three_d_secure: Option<String>,
+    /// `payment_method_details.card.three_d_secure`: how the customer was authenticated before
+    /// authorization (on the simulator's 3DS page, or by an imported result).
+    pub(crate) three_d_secure: Option<ChargeThreeDs>,
+}
+
+/// A Charge's `payment_method_details.card.three_d_secure` (`three_d_secure_details_charge`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChargeThreeDs {
+    pub(crate) authentication_flow: Option<&'static str>,
+    pub(crate) electronic_commerce_indicator: Option<String>,
+    pub(crate) result: &'static str,
+    pub(crate) transaction_id: String,
+    pub(crate) version: String,
+}
+
+impl ChargeThreeDs {
+    /// The simulator's own 3DS page, completed: a challenge, 3DS 2.2.0, ECI 05.
+    pub(crate) fn challenged_here() -> Self {
+        ChargeThreeDs {
+            authentication_flow: Some("challenge"),
+            electronic_commerce_indicator: Some("05".into()),
+            result: "authenticated",
+            transaction_id: uuid::Uuid::new_v4().to_string(),
+            version: "2.2.0".into(),
+        }
+    }
+
+    /// An imported result (`payment_method_options[card][three_d_secure]`, as checked), with
+    /// `result` and `authentication_flow` read from its `ares_trans_status` \[U: how Stripe
+    /// reports an imported result on the Charge\]: `Y` authenticated and `A`
+    /// attempt_acknowledged, both frictionless; `C` a challenge, taken as authenticated (the
+    /// cryptogram proves it); none given: authenticated, the flow unknown; `N` and `R` failed,
+    /// `U` processing_error, `I` exempted (no flow).
+    pub(crate) fn imported(result: &Map<String, Value>) -> Self {
+        let text = |name: &str| result.get(name).and_then(Value::as_str).map(str::to_owned);
+        let (outcome, flow) = match text("ares_trans_status").as_deref() {
+            Some("Y") => ("authenticated", Some("frictionless")),
+            Some("A") => ("attempt_acknowledged", Some("frictionless")),
+            Some("C") => ("authenticated", Some("challenge")),
+            None => ("authenticated", None),
+            Some("N" | "R") => ("failed", None),
+            Some("I") => ("exempted", None),
+            Some(_) => ("processing_error", None),
+        };
+        ChargeThreeDs {
+            authentication_flow: flow,
+            electronic_commerce_indicator: text("electronic_commerce_indicator"),
+            result: outcome,
+            transaction_id: text("transaction_id").unwrap_or_default(),
+            version: text("version").unwrap_or_default(),
+        }
+    }
+
+    /// Whether the result lets the payment go on as authenticated (no 3DS of Stripe's own).
+    pub(crate) fn authenticates(&self) -> bool {
+        matches!(self.result, "authenticated" | "attempt_acknowledged")
+    }
 }
 
 impl Charge {
@@ -283,6 +338,11 @@ pub(crate) struct Intent {
     pub(crate) increment_attempts: u32,
     /// Test hook: the next increment is declined.
     pub(crate) decline_next_increment: bool,
+    /// The imported 3DS result of the last confirmation that had one, as given (the
+    /// cryptogram included): a simulator's record for tests, answered by
+    /// `GET /sim/stripe/payment_intents/{id}/three_d_secure`; the document's PaymentIntent has
+    /// no field for it.
+    pub(crate) imported_three_d_secure: Option<Map<String, Value>>,
 }
 
 impl Intent {
@@ -333,6 +393,8 @@ pub(crate) struct Confirmation {
     pub(crate) receipt_email: Option<String>,
     pub(crate) shipping: Option<Map<String, Value>>,
     pub(crate) setup_future_usage: Option<String>,
+    /// `payment_method_options[card][three_d_secure]`: an imported 3DS result, as given.
+    pub(crate) three_d_secure: Option<Map<String, Value>>,
 }
 
 /// A validated capture.

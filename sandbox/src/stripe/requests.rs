@@ -254,6 +254,7 @@ pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
         }
         url => url.map(str::to_owned),
     };
+    let three_d_secure = three_d_secure(params)?;
     let card_options = params.hash("/payment_method_options/card").map(|options| {
         options
             .iter()
@@ -277,7 +278,70 @@ pub(crate) fn confirmation(params: &Params) -> Result<Confirmation, ApiError> {
         receipt_email: email(params, "/receipt_email", "receipt_email")?,
         shipping: params.hash("/shipping").cloned(),
         setup_future_usage: text(params, "/setup_future_usage"),
+        three_d_secure,
     })
+}
+
+/// Where an imported 3DS result's parameters are.
+const THREE_D_SECURE: &str = "/payment_method_options/card/three_d_secure";
+
+/// `payment_method_options[card][three_d_secure]`, an imported 3DS result, past its parameters'
+/// types ([`super::params`]: required `cryptogram`, `transaction_id` and `version`, the enums):
+///
+/// - `cryptogram`: "20 bytes, base64-encoded into a 28-character string", as Stripe describes
+///   it; anything else is a 400 naming it \[U: whether Stripe checks the format, and its
+///   message\]. The message never repeats the value.
+/// - `requestor_challenge_indicator`: "a string containing 2 digits from 01-99" (Stripe's
+///   description).
+/// - `network_options[cartes_bancaires]` needs `payment_method_options[card][network]` to be
+///   `cartes_bancaires` ("Network specific arguments require an explicit card brand choice")
+///   \[U: the error\].
+///
+/// The parameters as given, to be recorded.
+fn three_d_secure(params: &Params) -> Result<Option<Map<String, Value>>, ApiError> {
+    use base64::Engine;
+
+    let Some(result) = params.hash(THREE_D_SECURE) else {
+        return Ok(None);
+    };
+    let name = |field: &str| format!("payment_method_options[card][three_d_secure][{field}]");
+    let cryptogram = result
+        .get("cryptogram")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(cryptogram);
+    if cryptogram.len() != 28 || !decoded.is_ok_and(|bytes| bytes.len() == 20) {
+        return Err(ApiError::validation(
+            "Invalid cryptogram: it must be the 20-byte authentication value, base64-encoded \
+             into a 28-character string.",
+        )
+        .param(&name("cryptogram")));
+    }
+    if let Some(indicator) = result
+        .get("requestor_challenge_indicator")
+        .and_then(Value::as_str)
+    {
+        let digits = indicator.len() == 2 && indicator.bytes().all(|b| b.is_ascii_digit());
+        if !digits || indicator == "00" {
+            return Err(ApiError::validation(
+                "Invalid requestor_challenge_indicator: it must be 2 digits from 01 to 99.",
+            )
+            .param(&name("requestor_challenge_indicator")));
+        }
+    }
+    let cartes_bancaires = params.has(&format!(
+        "{THREE_D_SECURE}/network_options/cartes_bancaires"
+    ));
+    if cartes_bancaires
+        && params.str("/payment_method_options/card/network") != Some("cartes_bancaires")
+    {
+        return Err(ApiError::validation(
+            "Network specific 3DS fields require an explicit card brand choice: set \
+             payment_method_options[card][network] to cartes_bancaires.",
+        )
+        .param("payment_method_options[card][network]"));
+    }
+    Ok(Some(result.clone()))
 }
 
 /// Raw card data under `root` (`/payment_method_data` on a confirmation, the body itself when

@@ -16,9 +16,9 @@ use super::cards::{self, Authorization, Decline};
 use super::errors::ApiError;
 use super::ids;
 use super::model::{
-    merge_metadata, overcapture_limit, Capture, Charge, Confirmation, Event, Features, Increment,
-    Intent, NewIntent, Outcome, PaymentError, PaymentMethod, Refund, Status, Token, Update,
-    MAX_AMOUNT, MAX_INCREMENT_ATTEMPTS,
+    merge_metadata, overcapture_limit, Capture, Charge, ChargeThreeDs, Confirmation, Event,
+    Features, Increment, Intent, NewIntent, Outcome, PaymentError, PaymentMethod, Refund, Status,
+    Token, Update, MAX_AMOUNT, MAX_INCREMENT_ATTEMPTS,
 };
 
 /// An uncaptured authorization's validity: 7 days (reference §2.4).
@@ -92,6 +92,7 @@ impl State {
             latest_charge: None,
             increment_attempts: 0,
             decline_next_increment: false,
+            imported_three_d_secure: None,
         };
         let mut outcome = Outcome::default();
         if new.confirm {
@@ -112,6 +113,7 @@ impl State {
             intent.receipt_email = confirmation.receipt_email;
             intent.shipping = confirmation.shipping;
             intent.setup_future_usage = confirmation.setup_future_usage;
+            intent.imported_three_d_secure = confirmation.three_d_secure;
         }
         outcome
             .events
@@ -226,14 +228,35 @@ impl State {
         if confirmation.setup_future_usage.is_some() {
             intent.setup_future_usage = confirmation.setup_future_usage;
         }
+        if confirmation.three_d_secure.is_some() {
+            intent.imported_three_d_secure = confirmation.three_d_secure;
+        }
 
+        // An imported 3DS result that authenticated the cardholder (`ares_trans_status` `Y`,
+        // `A`, `C` or none: see `ChargeThreeDs::imported`) stands for Stripe's own 3DS: the
+        // payment is authorized without `requires_action`, even on a card that always requires
+        // 3DS (`cards::THREE_DS_REQUIRED`). [U] Stripe's reference does not say how its 3DS
+        // test cards treat an imported result; the simulator follows the purpose of importing
+        // (docs.stripe.com/payments/payment-intents/three-d-secure-import: "incorporate your
+        // external 3DS authentication into your Stripe payment" when "3DS runs outside
+        // Stripe"): the issuer has authenticated the cardholder already, so nothing is left
+        // for Stripe to ask. A result that did not authenticate (`N`, `R`, `U`, `I`) changes
+        // nothing: the card's 3DS rules apply as without one. The issuer's verdict on the card
+        // applies either way.
+        let imported = intent
+            .imported_three_d_secure
+            .as_ref()
+            .map(ChargeThreeDs::imported);
+        let authenticated = imported.as_ref().is_some_and(ChargeThreeDs::authenticates);
         let requested_3ds = matches!(
             intent.card_option("request_three_d_secure"),
             Some("any" | "challenge")
         );
-        if card.profile.requires_3ds || (requested_3ds && card.profile.supports_3ds) {
+        if !authenticated
+            && (card.profile.requires_3ds || (requested_3ds && card.profile.supports_3ds))
+        {
             if confirmation.off_session || confirmation.error_on_requires_action {
-                return Ok(self.decline(intent, cards::AUTHENTICATION_REQUIRED, false, now));
+                return Ok(self.decline(intent, cards::AUTHENTICATION_REQUIRED, imported, now));
             }
             intent.status = Status::RequiresAction;
             return Ok(Outcome {
@@ -241,14 +264,14 @@ impl State {
                 decline: None,
             });
         }
-        Ok(self.authorize(intent, false, now))
+        Ok(self.authorize(intent, imported, now))
     }
 
     /// The issuer's verdict on a confirmed (and, if needed, authenticated) intent.
     fn authorize(
         &mut self,
         intent: &mut Intent,
-        three_d_secure: bool,
+        three_d_secure: Option<ChargeThreeDs>,
         now: OffsetDateTime,
     ) -> Outcome {
         let pm = intent.payment_method.clone().unwrap_or_default();
@@ -303,7 +326,7 @@ impl State {
         &mut self,
         intent: &mut Intent,
         decline: Decline,
-        three_d_secure: bool,
+        three_d_secure: Option<ChargeThreeDs>,
         now: OffsetDateTime,
     ) -> Outcome {
         let pm = intent.payment_method.clone().unwrap_or_default();
@@ -335,7 +358,7 @@ impl State {
         &self,
         intent: &Intent,
         method: &PaymentMethod,
-        three_d_secure: bool,
+        three_d_secure: Option<ChargeThreeDs>,
         now: OffsetDateTime,
     ) -> Charge {
         Charge {
@@ -360,7 +383,7 @@ impl State {
             decline: None,
             capture_before: None,
             features: Features::default(),
-            three_d_secure: three_d_secure.then(|| uuid::Uuid::new_v4().to_string()),
+            three_d_secure,
         }
     }
 
@@ -384,7 +407,7 @@ impl State {
             ));
         }
         let outcome = if authenticated {
-            self.authorize(&mut intent, true, now)
+            self.authorize(&mut intent, Some(ChargeThreeDs::challenged_here()), now)
         } else {
             let error = PaymentError {
                 decline: cards::AUTHENTICATION_FAILED,

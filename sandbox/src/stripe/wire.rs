@@ -362,14 +362,14 @@ pub(crate) fn charge(view: View<'_>, charge: &Charge) -> Value {
             .map(|kind| wallet(kind, &card.last4)),
     });
     let three_d_secure = match &charge.three_d_secure {
-        Some(transaction) => json!({
-            "authentication_flow": "challenge",
-            "electronic_commerce_indicator": "05",
+        Some(details) => json!({
+            "authentication_flow": details.authentication_flow,
+            "electronic_commerce_indicator": details.electronic_commerce_indicator,
             "exemption_indicator": null,
-            "result": "authenticated",
+            "result": details.result,
             "result_reason": null,
-            "transaction_id": transaction,
-            "version": "2.2.0",
+            "transaction_id": details.transaction_id,
+            "version": details.version,
         }),
         None => Value::Null,
     };
