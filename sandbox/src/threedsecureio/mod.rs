@@ -1,8 +1,7 @@
 //! A stateful simulator of 3dsecure.io's 3-D Secure Server API (EMV 3DS 2.1.0, 2.2.0 and
 //! 2.3.1) and of what it fronts: the directory servers (card ranges, protocol versions) and an
-//! ACS with a 3DS Method page and a challenge page. Built from
-//! `../shared/reference/threedsecureio-3ds-server-reference.md` (the provider's documentation
-//! repository, clearhaus/3DSv2-api-documentation) and the provider's field tables
+//! ACS with a 3DS Method page and a challenge page. Built from the provider's documentation
+//! repository (clearhaus/3DSv2-api-documentation, commit 4d0009d) and its field tables
 //! (`specs/threedsecureio-3ds-server-fields.json`). It is an independent implementation of the
 //! provider's behaviour, not of any connector.
 //!
