@@ -60,6 +60,33 @@ impl OpenApi {
         Ok(spec)
     }
 
+    /// Checkout.com's tokens document (`specs/checkout-tokens-openapi.json`) with the two
+    /// published quirks of `3dsRequestThirdParty` read as the types they mean, so the schema
+    /// compiles: `type: long` is an integer, `type: datetime` a `date-time` string (the file
+    /// keeps them as published).
+    pub fn checkout_tokens() -> Result<Self, String> {
+        let file = "checkout-tokens-openapi.json";
+        let mut doc: Value = serde_json::from_str(&read_spec(file)?)
+            .map_err(|e| format!("{}: {e}", spec_path(file).display()))?;
+        if let Some(properties) = doc
+            .pointer_mut("/components/schemas/3dsRequestThirdParty/properties")
+            .and_then(Value::as_object_mut)
+        {
+            for property in properties.values_mut() {
+                match property.get("type").and_then(Value::as_str) {
+                    Some("long") => property["type"] = json!("integer"),
+                    Some("datetime") => {
+                        property["type"] = json!("string");
+                        property["format"] = json!("date-time");
+                    }
+                    _ => {}
+                }
+            }
+        }
+        prepare(&mut doc);
+        Ok(OpenApi { doc })
+    }
+
     /// Primer's v2.2 document (`specs/primer-v2.2-openapi.json`) with the flaw `specs/README.md`
     /// notes corrected: `TransactionOverviewAPISchema` requires fields it does not declare, so
     /// only the declared ones stay required.
@@ -545,6 +572,29 @@ fn rewrite_openapi_keywords(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkout_tokens_reads_the_published_quirks_as_meant() {
+        let raw: Value =
+            serde_json::from_str(&read_spec("checkout-tokens-openapi.json").expect("file"))
+                .expect("json");
+        let published = &raw["components"]["schemas"]["3dsRequestThirdParty"]["properties"];
+        assert_eq!(published["authentication_amount"]["type"], "long");
+        assert_eq!(published["authentication_date"]["type"], "datetime");
+        let spec = OpenApi::checkout_tokens().expect("spec");
+        let result = |amount: Value, date: &str| {
+            spec.check_component(
+                "3dsRequestThirdParty",
+                &json!({"enabled": true, "eci": "05", "cryptogram": "AgAAAAAAAIR8CQrXcIhbQAAAAAA=",
+                    "xid": "1cf815e5-cc85-436f-8e13-9f5e5aea731f", "version": "2.2.0",
+                    "authentication_amount": amount, "authentication_date": date}),
+            )
+        };
+        let ok = result(json!(1000), "2026-03-10T10:11:12Z");
+        assert!(ok.is_ok(), "{ok:?}");
+        assert!(result(json!("1000"), "2026-03-10T10:11:12Z").is_err());
+        assert!(result(json!(1000), "yesterday").is_err());
+    }
 
     fn checkout() -> OpenApi {
         OpenApi::checkout_payments().expect("spec")

@@ -36,29 +36,14 @@ struct Specs {
 
 impl Specs {
     fn load() -> Specs {
-        let mut doc: Value =
-            serde_json::from_str(&read_spec("checkout-tokens-openapi.json").unwrap()).unwrap();
-        let properties = doc
-            .pointer_mut("/components/schemas/3dsRequestThirdParty/properties")
-            .unwrap();
-        assert_eq!(properties["authentication_amount"]["type"], "long");
-        assert_eq!(properties["authentication_date"]["type"], "datetime");
-        properties["authentication_amount"]["type"] = json!("integer");
-        properties["authentication_date"]["type"] = json!("string");
-        properties["authentication_date"]["format"] = json!("date-time");
+        let third_party = OpenApi::checkout_tokens().unwrap();
         // The request's `3ds` is one of the three schemas, the third-party one among them.
+        let doc: Value =
+            serde_json::from_str(&read_spec("checkout-tokens-openapi.json").unwrap()).unwrap();
         assert!(doc["x-payment-request-3ds"]["value"]["oneOf"]
             .as_array()
             .unwrap()
             .contains(&json!({"$ref": "#/components/schemas/3dsRequestThirdParty"})));
-        let path = std::env::temp_dir().join(format!(
-            "paybridge-checkout-tokens-{}-{}.json",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        std::fs::write(&path, doc.to_string()).unwrap();
-        let third_party = OpenApi::load(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
         Specs {
             payments: OpenApi::checkout_payments().unwrap(),
             third_party,

@@ -66,6 +66,7 @@ impl Payments {
         let mut details = payment_details(&mut body, authentication_type)?;
         let payment_method = payment_method(
             body.payment_method.as_deref(),
+            body.payment_method_type.as_deref(),
             body.payment_method_data,
             body.payment_token,
         )?;
@@ -129,30 +130,9 @@ impl Payments {
             PaymentMethod::Token(_) => (None, None),
             PaymentMethod::Wallet(token) => {
                 details.wallet = Some(token.wallet());
-                if body.payment_method_type.as_deref().is_some_and(|t| {
-                    t != token.wallet().name() && details.payment_method_type.is_none()
-                }) {
-                    return Err(ApiError::invalid(
-                        "payment_method_mismatch",
-                        format!(
-                            "payment_method_type does not match the wallet token given ({})",
-                            token.wallet()
-                        ),
-                    ));
-                }
                 (token.card_network(), token.last4().map(str::to_owned))
             }
         };
-        let wallet_type = matches!(
-            body.payment_method_type.as_deref(),
-            Some("apple_pay" | "google_pay")
-        );
-        if wallet_type && details.wallet.is_none() {
-            return Err(ApiError::invalid(
-                "payment_method_mismatch",
-                "payment_method_type names a wallet, but no wallet token is given",
-            ));
-        }
         let client_secret = format!("{payment_id}_secret_{}", uuid::Uuid::new_v4().simple());
         let mut payment = Payment {
             id: payment_id.clone(),

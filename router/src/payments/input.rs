@@ -137,9 +137,11 @@ pub(super) fn metadata(map: &serde_json::Map<String, serde_json::Value>) -> Resu
 }
 
 /// The payment method of a create request: card data, a wallet's token or a processor's
-/// token, exactly one; `declared` (the body's `payment_method`) must agree when given.
+/// token, exactly one; `declared` (the body's `payment_method`) must agree when given, and a
+/// `declared_type` naming a wallet must name the wallet of the token given.
 pub(super) fn payment_method(
     declared: Option<&str>,
+    declared_type: Option<&str>,
     data: Option<PaymentMethodData>,
     token: Option<String>,
 ) -> Result<PaymentMethod, ApiError> {
@@ -191,6 +193,14 @@ pub(super) fn payment_method(
         PaymentMethod::Wallet(_) => "wallet",
         PaymentMethod::Card(_) | PaymentMethod::Token(_) => "card",
     };
+    if let Some(wallet) = declared_type.and_then(Wallet::from_name) {
+        if !matches!(&method, PaymentMethod::Wallet(token) if token.wallet() == wallet) {
+            return Err(ApiError::invalid(
+                "payment_method_mismatch",
+                format!("payment_method_type is '{wallet}' but no {wallet} token is given"),
+            ));
+        }
+    }
     match declared {
         None => Ok(method),
         Some(declared) if declared == kind => Ok(method),

@@ -35,20 +35,9 @@ impl Payments {
         let mut entries: Vec<(Wallet, Result<Value, ApiError>)> = Vec::new();
         let mut asked = Vec::new();
         for wallet in wallets {
-            let served = connector
-                .capabilities()
-                .wallets
-                .get(&wallet)
-                .is_some_and(|w| w.session_token);
-            if !served {
-                entries.push((wallet, Err(self.not_served(connector.id(), wallet))));
-            } else if settings.is_none() {
-                entries.push((
-                    wallet,
-                    Err(ApiError::not_supported(format!("{wallet}: {NO_SETTINGS}"))),
-                ));
-            } else {
-                asked.push(wallet);
+            match self.wallet_refusal(&caller.merchant_id, connector.capabilities(), wallet) {
+                Some(reason) => entries.push((wallet, Err(ApiError::not_supported(reason)))),
+                None => asked.push(wallet),
             }
         }
         if let (Some(settings), false) = (settings, asked.is_empty()) {
