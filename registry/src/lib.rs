@@ -23,6 +23,7 @@
 
 use std::sync::Arc;
 
+use paybridge_core::authentication::AuthenticationConnector;
 use paybridge_core::{ConfigError, Connector, ConnectorConfig};
 
 #[cfg(feature = "checkout")]
@@ -32,6 +33,8 @@ pub mod primer;
 #[cfg(feature = "stripe")]
 pub mod stripe;
 // add-connector: modules
+#[cfg(feature = "threedsecureio")]
+pub mod threedsecureio;
 
 #[cfg(feature = "simulators")]
 pub use simulators::{fast_retries, RunningSimulator, SimulatorStart};
@@ -66,6 +69,38 @@ pub static CONNECTORS: &[ConnectorEntry] = &[
     stripe::ENTRY,
     // add-connector: entries
 ];
+
+/// Builds an authentication connector (a 3DS server) from a configuration.
+pub type BuildAuthenticator =
+    fn(&ConnectorConfig) -> Result<Arc<dyn AuthenticationConnector>, ConfigError>;
+
+/// One authentication connector (an external 3DS server) as paybridge knows it.
+pub struct AuthenticatorEntry {
+    /// Its id, e.g. `"threedsecureio"`; also its cargo feature and its router table
+    /// (`[authenticators.threedsecureio]`).
+    pub name: &'static str,
+    /// The environment variables that configure its live sandbox; the first one switches it on.
+    pub live_variables: &'static [&'static str],
+    /// Builds it from a configuration.
+    pub build: BuildAuthenticator,
+    /// The live-sandbox configuration from the environment, or `Ok(None)` when its variables
+    /// are not set.
+    pub live_config: fn() -> Result<Option<ConnectorConfig>, ConfigError>,
+    /// Starts its simulator on a free local port.
+    #[cfg(feature = "simulators")]
+    pub start_simulator: fn() -> SimulatorStart,
+}
+
+/// Every authentication connector compiled in.
+pub static AUTHENTICATORS: &[AuthenticatorEntry] = &[
+    #[cfg(feature = "threedsecureio")]
+    threedsecureio::ENTRY,
+];
+
+/// The authentication connector named `name`, when it is compiled in.
+pub fn authenticator(name: &str) -> Option<&'static AuthenticatorEntry> {
+    AUTHENTICATORS.iter().find(|a| a.name == name)
+}
 
 /// The entry named `name`, when that connector is compiled in.
 pub fn connector(name: &str) -> Option<&'static ConnectorEntry> {
@@ -172,5 +207,22 @@ mod tests {
             assert!((entry.build)(&config).is_ok(), "{}", entry.name);
             handle.shutdown().await;
         }
+    }
+
+    #[cfg(feature = "simulators")]
+    #[tokio::test]
+    async fn each_authenticator_simulator_starts_and_its_configuration_reaches_it() {
+        for entry in AUTHENTICATORS {
+            let RunningSimulator { config, handle } = match (entry.start_simulator)().await {
+                Ok(started) => started,
+                Err(e) => panic!("{} simulator: {e}", entry.name),
+            };
+            assert_eq!(config.base_url, handle.base_url(), "{}", entry.name);
+            let built = (entry.build)(&config).map(|a| a.id());
+            assert_eq!(built.ok(), Some(entry.name));
+            assert_eq!(authenticator(entry.name).map(|a| a.name), Some(entry.name));
+            handle.shutdown().await;
+        }
+        assert!(authenticator("no-such-3ds-server").is_none());
     }
 }

@@ -1311,3 +1311,37 @@ async fn the_transaction_record_helper() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn an_aliased_card_is_answered_like_its_test_card_and_others_are_not() {
+    let stripe_visa = paybridge_sandbox::stripe::cards::VISA;
+    let plain = Sim::start().await;
+    plain
+        .preauth(stripe_visa)
+        .await
+        .assert_erro("203", "acctNumber");
+    let sim = Sim::start_with(ThreeDSecureIoSimConfig {
+        card_aliases: cards::PROCESSOR_TEST_CARDS
+            .iter()
+            .map(|(number, like)| ((*number).to_owned(), (*like).to_owned()))
+            .collect(),
+        ..ThreeDSecureIoSimConfig::default()
+    })
+    .await;
+    for (number, like) in cards::PROCESSOR_TEST_CARDS {
+        let crd = sim.preauth(number).await;
+        assert_eq!(crd.str("messageType"), "CRD", "{number}: {crd:#?}");
+        let expected = TestCard::parse(like).unwrap();
+        let id = crd.str("threeDSServerTransID").to_owned();
+        let record = sim.sim.transaction(&id).unwrap();
+        assert_eq!(record.acct_number, *number, "the number as sent is kept");
+        assert_eq!(
+            crd.body["threeDSMethodURL"].is_string(),
+            expected.method != Method::Missing,
+            "{number} behaves as {like}"
+        );
+    }
+    sim.preauth(paybridge_sandbox::stripe::cards::AMEX)
+        .await
+        .assert_erro("203", "acctNumber");
+}

@@ -92,6 +92,20 @@ pub const AUTO_CHALLENGE_PASS_2_2: &str = "7000100911112070";
 /// challenge that fails by itself (RReq `N`).
 pub const AUTO_CHALLENGE_FAIL_2_1: &str = "3000101011111071";
 
+/// Stripe's test cards as the in-process router's 3DS server simulator answers them
+/// ([`super::ThreeDSecureIoSimConfig::card_aliases`]): Stripe's test mode refuses the
+/// provider's cards (`test_mode_live_card`), so an externally authenticated payment on Stripe's
+/// simulator pays with one of these. Checkout.com's simulator takes the provider's cards as
+/// they are.
+pub const PROCESSOR_TEST_CARDS: &[(&str, &str)] = &[
+    // Visa 4242…: frictionless Y.
+    (crate::stripe::cards::VISA, VISA_Y),
+    // Visa debit: a challenge the cardholder passes or fails on the ACS page.
+    (crate::stripe::cards::VISA_DEBIT, VISA_CHALLENGE_MANUAL),
+    // Mastercard 5555…: frictionless N.
+    (crate::stripe::cards::MASTERCARD, MASTERCARD_N),
+];
+
 /// Visa, 2.2.0, 3DS Method, frictionless `Y` (ECI `05`, authentication value).
 pub const VISA_Y: &str = "4000100511112003";
 /// Visa, 2.2.0, 3DS Method, frictionless `N` (ECI `07`, `transStatusReason` `01`).

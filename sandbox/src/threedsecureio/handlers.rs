@@ -240,7 +240,13 @@ async fn preauth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -
         );
         return sim.erro(&problem, &context).1;
     }
-    let Some(card) = TestCard::parse(&acct_number) else {
+    let aliased = sim
+        .config
+        .card_aliases
+        .iter()
+        .find(|(number, _)| *number == acct_number)
+        .map_or(acct_number.as_str(), |(_, like)| like.as_str());
+    let Some(card) = TestCard::parse(aliased) else {
         let suffix = &acct_number[acct_number.len() - 4..];
         let problem = Problem::invalid_field(
             "acctNumber",

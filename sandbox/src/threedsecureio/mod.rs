@@ -185,11 +185,16 @@ pub struct ThreeDSecureIoSimConfig {
     pub check_three_ds_comp_ind: bool,
     /// The HTTP status of `Erro` answers (but a malformed body's, always 400) \[U\].
     pub erro_http_status: u16,
+    /// Cards outside the provider's table answered like one of its test cards: `(number,
+    /// test card)`. Not the provider's: it lets a simulated 3DS server authenticate a
+    /// processor simulator's own test cards (Stripe's test mode takes no others), which no
+    /// pair of real sandboxes allows. See [`cards::PROCESSOR_TEST_CARDS`].
+    pub card_aliases: Vec<(String, String)>,
 }
 
 impl Default for ThreeDSecureIoSimConfig {
     /// API key `5a0f7e2c-3d1b-4c8e-9f6a-2b7d4e1c0a93`, DS timeout 2 s, transactions 80 s,
-    /// results 300 s, `threeDSCompInd` checked, `Erro` with HTTP 200.
+    /// results 300 s, `threeDSCompInd` checked, `Erro` with HTTP 200, no card aliases.
     fn default() -> Self {
         ThreeDSecureIoSimConfig {
             api_key: "5a0f7e2c-3d1b-4c8e-9f6a-2b7d4e1c0a93".to_owned(),
@@ -198,6 +203,7 @@ impl Default for ThreeDSecureIoSimConfig {
             result_ttl: Duration::from_secs(300),
             check_three_ds_comp_ind: true,
             erro_http_status: 200,
+            card_aliases: Vec::new(),
         }
     }
 }
