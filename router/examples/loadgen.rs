@@ -468,6 +468,7 @@ async fn main() -> Result<(), String> {
             api_key_sha256: None,
             webhook: None,
             wallets: None,
+            authentication: None,
         }],
         ..RouterConfig::default()
     };

@@ -49,6 +49,10 @@ pub struct MerchantConfig {
     /// table); none: the simulators' demo settings when they run, else no wallet sessions.
     #[serde(default)]
     pub wallets: Option<crate::wallets::WalletsConfig>,
+    /// The merchant's external 3DS authentication (its `authentication` table); none: the
+    /// 3DS server simulator's demo settings when it runs, else no external authentication.
+    #[serde(default)]
+    pub authentication: Option<crate::authentication::AuthenticationConfig>,
 }
 
 impl std::fmt::Debug for MerchantConfig {
@@ -78,6 +82,8 @@ pub struct RouterConfig {
     pub merchants: Vec<MerchantConfig>,
     /// Connector configurations by connector id.
     pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// External 3DS servers by name (`[authenticators.threedsecureio]`), as connectors are.
+    pub authenticators: BTreeMap<String, ConnectorConfig>,
     /// Start in-process simulators for connectors with no configuration (default: whether the
     /// router is built with the `simulators` feature; `true` without it is refused at start).
     pub simulators: bool,
@@ -177,6 +183,7 @@ impl Default for RouterConfig {
             public_url: None,
             merchants: Vec::new(),
             connectors: BTreeMap::new(),
+            authenticators: BTreeMap::new(),
             simulators: cfg!(feature = "simulators"),
             connector_timeout_ms: None,
             idempotency_ttl_secs: 86_400,
@@ -275,6 +282,7 @@ impl RouterConfig {
                     api_key_sha256: None,
                     webhook: None,
                     wallets: None,
+                    authentication: None,
                 });
             }
         }

@@ -29,6 +29,7 @@
 //! - [`metrics`]: what `GET /metrics` reports.
 
 pub mod auth;
+pub mod authentication;
 pub mod config;
 pub mod domain;
 pub mod error;
@@ -264,10 +265,76 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
     let demo_wallets = None;
     let wallets = Arc::new(wallets::Wallets::new(merchant_wallets, demo_wallets));
 
+    // External 3DS servers: configured, from their variables, or simulated.
+    for name in config.authenticators.keys() {
+        if paybridge_registry::authenticator(name).is_none() {
+            return Err(format!(
+                "[authenticators.{name}]: no such authentication connector; known: {}",
+                paybridge_registry::AUTHENTICATORS
+                    .iter()
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let mut authenticators = BTreeMap::new();
+    #[cfg(feature = "simulators")]
+    let mut demo_authentication = None;
+    #[cfg(not(feature = "simulators"))]
+    let demo_authentication = None;
+    for entry in paybridge_registry::AUTHENTICATORS {
+        let configured = match config.authenticators.get(entry.name) {
+            Some(c) => Some((c.clone(), ConnectorSource::Config)),
+            None => (entry.live_config)()
+                .map_err(|e| format!("{}: {e}", entry.name))?
+                .map(|c| (c, ConnectorSource::Environment)),
+        };
+        #[cfg(feature = "simulators")]
+        let configured = match configured {
+            None if config.simulators => {
+                let started = (entry.start_simulator)()
+                    .await
+                    .map_err(|e| format!("{} simulator: {e}", entry.name))?;
+                simulators.insert(entry.name.to_owned(), started.handle);
+                if demo_authentication.is_none() {
+                    demo_authentication = Some(authentication::MerchantAuthentication::demo(
+                        entry.name,
+                        &public_url,
+                    )?);
+                }
+                Some((started.config, ConnectorSource::Simulator))
+            }
+            configured => configured,
+        };
+        let Some((mut authenticator_config, source)) = configured else {
+            continue;
+        };
+        apply_timeout(&mut authenticator_config, config.connector_timeout_ms);
+        let authenticator =
+            (entry.build)(&authenticator_config).map_err(|e| format!("{}: {e}", entry.name))?;
+        authenticators.insert(entry.name.to_owned(), authenticator);
+        sources.insert(entry.name.to_owned(), source);
+    }
+    let mut merchant_authentication = BTreeMap::new();
+    for merchant in &config.merchants {
+        if let Some(settings) = &merchant.authentication {
+            let settings = authentication::MerchantAuthentication::from_config(settings)
+                .map_err(|e| format!("merchant {}: {e}", merchant.merchant_id))?;
+            merchant_authentication.insert(merchant.merchant_id.clone(), settings);
+        }
+    }
+    let authentications = Arc::new(authentication::Authentications::new(
+        authenticators,
+        merchant_authentication,
+        demo_authentication,
+    )?);
+
     let payments = Arc::new(
         Payments::new(store.clone(), connectors)
             .with_endpoints(endpoints.clone())
-            .with_wallets(wallets),
+            .with_wallets(wallets)
+            .with_authentications(authentications),
     );
     let state = Arc::new(http::AppState::new(
         payments.clone(),

@@ -47,6 +47,10 @@ pub struct CreatePaymentRequest {
     /// `three_ds` or `no_three_ds` (default: the processor decides).
     #[serde(default)]
     pub authentication_type: Option<String>,
+    /// Authenticate with the merchant's own 3DS server before authorizing (needs
+    /// `authentication_type: three_ds`, a card and `browser_info`).
+    #[serde(default)]
+    pub request_external_three_ds_authentication: bool,
     /// Payments are created confirmed; only `true` is accepted.
     #[serde(default)]
     pub confirm: Option<bool>,
@@ -399,6 +403,79 @@ pub struct IncrementalAuthorizationBody {
     pub reason: Option<String>,
 }
 
+/// A payment's `external_authentication_details`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExternalAuthenticationDetails {
+    /// `frictionless` or `challenge`, once the 3DS server said.
+    pub authentication_flow: Option<String>,
+    /// The ECI.
+    pub electronic_commerce_indicator: Option<String>,
+    /// `started`, `pending`, `success` or `failed`.
+    pub status: String,
+    /// The directory server's transaction id.
+    pub ds_transaction_id: Option<String>,
+    /// The 3DS protocol version.
+    pub version: Option<String>,
+    /// Why it failed.
+    pub error_code: Option<String>,
+    /// Its message.
+    pub error_message: Option<String>,
+    /// The 3DS server (authentication connector).
+    pub authentication_connector: String,
+    /// The last `transStatus`.
+    pub trans_status: Option<String>,
+    /// The 3DS server's transaction id.
+    pub three_ds_server_trans_id: Option<String>,
+}
+
+/// `POST /payments/{id}/3ds/authentication`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalAuthenticationBody {
+    /// `BRW` (default) or `APP`.
+    #[serde(default)]
+    pub device_channel: Option<String>,
+    /// Whether the 3DS Method completed: `Y`, `N` or `U` (default: `U` without a 3DS Method,
+    /// `N` with one).
+    #[serde(default)]
+    pub threeds_method_comp_ind: Option<String>,
+}
+
+/// The answer of `POST /payments/{id}/3ds/authentication`: the ARes's fields and the
+/// payment's status after it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExternalAuthenticationResponse {
+    /// The payment.
+    pub payment_id: String,
+    /// Its status now: `requires_customer_action` while a challenge waits, else the
+    /// authorization's (or `failed`).
+    pub status: String,
+    /// `Y`, `A`, `N`, `U`, `R`, `C`, `D` or `I`; `null` when the 3DS server did not answer.
+    pub trans_status: Option<String>,
+    /// `transStatusReason`.
+    pub trans_status_reason: Option<String>,
+    /// For `C`: where to POST the CReq.
+    pub acs_url: Option<String>,
+    /// For `C`: the CReq (base64url), posted as `creq`.
+    pub challenge_request: Option<String>,
+    /// The 3DS server's transaction id.
+    pub three_ds_server_trans_id: Option<String>,
+    /// The ACS's transaction id.
+    pub acs_trans_id: Option<String>,
+    /// The directory server's transaction id.
+    pub ds_trans_id: Option<String>,
+    /// The protocol version.
+    pub message_version: Option<String>,
+    /// The ECI.
+    pub electronic_commerce_indicator: Option<String>,
+    /// Text the issuer gives the cardholder.
+    pub cardholder_info: Option<String>,
+    /// Why authentication failed or could not run.
+    pub error_code: Option<String>,
+    /// Its message.
+    pub error_message: Option<String>,
+}
+
 /// `POST /payments/{id}/extend_authorization` and `/complete_authorize` take no fields but
 /// redirect parameters.
 #[derive(Debug, Default, Deserialize)]
@@ -559,6 +636,10 @@ pub struct PaymentObject {
     pub browser_info: Option<BrowserInfoBody>,
     /// The card network's id of the authorization, when the processor gave it.
     pub network_transaction_id: Option<String>,
+    /// The external 3DS authentication, when the payment asked for one.
+    pub external_authentication_details: Option<ExternalAuthenticationDetails>,
+    /// Whether external 3DS authentication was asked for (`null` when it was not).
+    pub external_3ds_authentication_attempted: Option<bool>,
     /// The issuer's decline code, when the processor passed it on.
     pub issuer_error_code: Option<String>,
     /// The issuer's message for it (no processor here passes one on).

@@ -3,6 +3,7 @@
 use paybridge_core::details::{BrowserInfo, Contact, Customer};
 use serde_json::Value;
 
+use crate::domain::authentication::Authentication;
 use crate::domain::payment::status_name;
 use crate::domain::{Payment, Refund};
 use crate::model::*;
@@ -47,7 +48,11 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
         error_message: p.error.message.clone(),
         unified_code: p.error.unified_code.clone(),
         unified_message: p.error.unified_message.clone(),
-        next_action: p.next_action.as_ref().map(next_action_object),
+        next_action: p
+            .next_action
+            .as_ref()
+            .map(next_action_object)
+            .or_else(|| three_ds_invoke(p)),
         cancellation_reason: p.cancellation_reason.clone(),
         request_incremental_authorization: p.request_incremental_authorization,
         incremental_authorization_allowed: p.incremental_authorization_allowed,
@@ -133,6 +138,8 @@ pub fn payment_object(p: &Payment) -> PaymentObject {
         payment_method_type,
         browser_info: d.browser_info.as_ref().map(browser_info_object),
         network_transaction_id: p.network_transaction_id.clone(),
+        external_authentication_details: p.authentication.as_ref().map(authentication_details),
+        external_3ds_authentication_attempted: p.authentication.as_ref().map(|_| true),
         issuer_error_code: p.error.issuer_code.clone(),
         issuer_error_message: None,
     }
@@ -237,6 +244,65 @@ pub fn refund_object(payment: &Payment, refund: &Refund) -> RefundObject {
         issuer_error_code: None,
         issuer_error_message: None,
     }
+}
+
+/// `external_authentication_details`.
+fn authentication_details(a: &Authentication) -> ExternalAuthenticationDetails {
+    ExternalAuthenticationDetails {
+        authentication_flow: a.flow.as_ref().map(enum_name),
+        electronic_commerce_indicator: a.eci.clone(),
+        status: enum_name(&a.status),
+        ds_transaction_id: a.ds_transaction_id.clone(),
+        version: a.message_version.clone(),
+        error_code: a.error_code.clone(),
+        error_message: a.error_message.clone(),
+        authentication_connector: a.authenticator.clone(),
+        trans_status: a.trans_status.map(|t| t.code().to_owned()),
+        three_ds_server_trans_id: a.server_transaction_id.clone(),
+    }
+}
+
+/// How often a client polls the payment while its challenge runs.
+const POLL_DELAY_SECS: u32 = 2;
+/// How many times.
+const POLL_FREQUENCY: u32 = 5;
+
+/// The `three_ds_invoke` next action of a payment waiting for its external authentication:
+/// what the client runs (the 3DS Method, then authentication; after a challenge,
+/// `complete_authorize`).
+fn three_ds_invoke(p: &Payment) -> Option<Value> {
+    let a = p.authentication.as_ref()?;
+    if p.status != paybridge_core::PaymentStatus::RequiresCustomerAction
+        || !(a.awaits_authentication() || a.awaits_challenge())
+    {
+        return None;
+    }
+    let method = a.method.as_ref().filter(|_| a.awaits_authentication());
+    let challenge = a.challenge.as_ref().filter(|_| a.awaits_challenge());
+    Some(serde_json::json!({
+        "type": "three_ds_invoke",
+        "three_ds_data": {
+            "three_ds_authentication_url": format!("/payments/{}/3ds/authentication", p.id),
+            "three_ds_authorize_url": format!("/payments/{}/complete_authorize", p.id),
+            "three_ds_method_details": {
+                "three_ds_method_key": "threeDSMethodData",
+                "three_ds_method_data_submission": method.is_some(),
+                "three_ds_method_data": method.map(|m| m.data.clone()),
+                "three_ds_method_url": method.map(|m| m.url.clone()),
+            },
+            "challenge": challenge.map(|c| serde_json::json!({
+                "acs_url": c.acs_url,
+                "challenge_request": c.creq,
+            })),
+            "poll_config": {
+                "poll_id": format!("external_authentication_{}", p.id),
+                "delay_in_secs": POLL_DELAY_SECS,
+                "frequency": POLL_FREQUENCY,
+            },
+            "message_version": a.message_version,
+            "directory_server_id": a.directory_server,
+        }
+    }))
 }
 
 /// The API's (and the store's) form of a next action.

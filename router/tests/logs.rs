@@ -118,6 +118,44 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
         replaced.starts_with("req_") && replaced.len() == 36,
         "{replaced}"
     );
+    // External 3DS: the authentication values (CAVVs), which go from the 3DS server's answer
+    // into each processor's request, and the 3DS server's API key.
+    let mut three_ds_secrets =
+        vec![paybridge_sandbox::threedsecureio::ThreeDSecureIoSimConfig::default().api_key];
+    let frictionless = [
+        (
+            "checkout",
+            paybridge_sandbox::threedsecureio::cards::luhn_valid(
+                paybridge_sandbox::threedsecureio::cards::VISA_Y,
+            ),
+        ),
+        ("stripe", paybridge_sandbox::stripe::cards::VISA.to_owned()),
+    ];
+    for (connector, pan) in frictionless {
+        let created = router.create(external_3ds_payment(connector, &pan)).await;
+        let answer = router
+            .call(
+                "POST",
+                &format!("/payments/{}/3ds/authentication", id(&created)),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(answer.body["trans_status"], "Y", "{:#}", answer.body);
+        assert_eq!(
+            answer.body["status"], "requires_capture",
+            "{:#}",
+            answer.body
+        );
+        let server_id = answer.body["three_ds_server_trans_id"]
+            .as_str()
+            .expect("a 3DS server transaction");
+        let record = three_ds_transaction(&router, server_id).await;
+        let cavv = record["ares"]["authenticationValue"]
+            .as_str()
+            .expect("an authentication value");
+        three_ds_secrets.push(cavv.to_owned());
+        three_ds_secrets.push(pan);
+    }
     // Let the simulators' webhooks arrive.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
@@ -153,6 +191,7 @@ async fn a_full_payment_life_leaves_no_secret_in_the_trace_logs() {
     }
     secrets.extend(personal_data().into_iter().map(str::to_owned));
     secrets.extend(wallet_secrets);
+    secrets.extend(three_ds_secrets);
     for secret in &secrets {
         assert!(
             !text.contains(secret.as_str()),

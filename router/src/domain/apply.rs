@@ -200,7 +200,14 @@ pub fn begin(
             payment.status = S::Processing;
             Started::Nothing
         }
-        Plan::ExtendAuthorization | Plan::CompleteAuthorize | Plan::CompleteBySync | Plan::Sync => {
+        Plan::ExtendAuthorization
+        | Plan::CompleteAuthorize
+        | Plan::CompleteBySync
+        | Plan::Sync
+        | Plan::Authenticate
+        | Plan::CompleteAuthentication => Started::Nothing,
+        Plan::Abandon => {
+            super::authentication::abandon(payment, reason.map(str::to_owned), now);
             Started::Nothing
         }
     }

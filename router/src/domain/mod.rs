@@ -17,6 +17,7 @@
 //! ```
 
 mod apply;
+pub mod authentication;
 pub mod events;
 pub mod payment;
 mod plan;
@@ -135,6 +136,21 @@ pub enum Refusal {
          it); send the customer to next_action, then complete again"
     )]
     CustomerActionIncomplete,
+    /// The payment was not created for external authentication.
+    #[error(
+        "the payment was not created for external 3DS authentication (authentication_type: \
+         three_ds with request_external_three_ds_authentication: true)"
+    )]
+    NoExternalAuthentication,
+    /// External authentication already ran.
+    #[error("the payment's external 3DS authentication has already run")]
+    AuthenticationDone,
+    /// Complete authorize before the external authentication ran.
+    #[error(
+        "the payment's external 3DS authentication has not run yet; call \
+         POST /payments/{{payment_id}}/3ds/authentication first"
+    )]
+    AuthenticationNotRun,
     /// A capture above the capturable amount.
     #[error("amount_to_capture {asked} exceeds the capturable amount {capturable}")]
     AmountExceedsCapturable {
@@ -201,6 +217,9 @@ impl Refusal {
             R::AmountExceedsRefundable { .. } => "amount_exceeds_refundable",
             R::NoConnectorTransaction => "no_connector_transaction",
             R::CustomerActionIncomplete => "customer_action_incomplete",
+            R::NoExternalAuthentication => "external_authentication_not_requested",
+            R::AuthenticationDone => "authentication_already_run",
+            R::AuthenticationNotRun => "authentication_not_run",
             _ => "invalid_payment_state",
         }
     }

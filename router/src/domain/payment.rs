@@ -76,6 +76,8 @@ pub struct Payment {
     pub client_secret_hash: Option<String>,
     /// The card network's id of the authorization, when the processor gave it.
     pub network_transaction_id: Option<String>,
+    /// The external 3-D Secure authentication, when the merchant asked for one.
+    pub authentication: Option<super::authentication::Authentication>,
     /// Authorization attempts, oldest first.
     pub attempts: Vec<Attempt>,
     /// Captures, by sequence.

@@ -5,6 +5,7 @@ use paybridge_core::{
     Capabilities, CardNetwork, Condition, Flow, MinorUnit, PaymentStatus as S, RefundStatus,
 };
 
+use super::authentication::before_authorization;
 use super::payment::{enum_name, status_name, Payment};
 use super::Refusal;
 
@@ -38,6 +39,8 @@ pub enum Command {
     CompleteAuthorize,
     /// Ask the processor where the payment stands.
     Sync,
+    /// Run the external 3DS authentication of a payment created for one.
+    ExternalAuthentication,
 }
 
 impl Command {
@@ -52,11 +55,13 @@ impl Command {
             Command::Refund { .. } => "refund",
             Command::CompleteAuthorize => "complete_authorize",
             Command::Sync => "sync",
+            Command::ExternalAuthentication => "external_3ds_authentication",
         }
     }
 
     fn flow(&self) -> Flow {
         match self {
+            Command::ExternalAuthentication => Flow::Authorize,
             Command::Capture { .. } => Flow::Capture,
             Command::Void => Flow::Void,
             Command::IncrementAuthorization { .. } => Flow::IncrementalAuthorization,
@@ -107,10 +112,38 @@ pub enum Plan {
     CompleteBySync,
     /// Sync.
     Sync,
+    /// Authenticate with the 3DS server, then authorize with its result (or as the merchant's
+    /// policy says).
+    Authenticate,
+    /// Fetch the challenge's result from the 3DS server, then authorize with it.
+    CompleteAuthentication,
+    /// Cancel a payment still waiting for its external authentication: no processor has it.
+    Abandon,
 }
 
 /// Whether `command` may run on `payment` now with a connector of `caps`, and what it does.
 pub fn plan(payment: &Payment, command: &Command, caps: &Capabilities) -> Result<Plan, Refusal> {
+    // Before authorization no processor has the payment: these need no processor flow.
+    if let Some(auth) = &payment.authentication {
+        let before = before_authorization(payment);
+        match command {
+            Command::ExternalAuthentication if before && auth.awaits_authentication() => {
+                return Ok(Plan::Authenticate)
+            }
+            Command::CompleteAuthorize if before && auth.awaits_challenge() => {
+                return Ok(Plan::CompleteAuthentication)
+            }
+            Command::CompleteAuthorize if before => return Err(Refusal::AuthenticationNotRun),
+            Command::Void if before => return Ok(Plan::Abandon),
+            _ => {}
+        }
+    }
+    if let Command::ExternalAuthentication = command {
+        return Err(match &payment.authentication {
+            None => Refusal::NoExternalAuthentication,
+            Some(_) => Refusal::AuthenticationDone,
+        });
+    }
     if !caps.supports(command.flow()) {
         return Err(Refusal::Unsupported {
             connector: caps.connector.clone(),
@@ -191,6 +224,7 @@ pub fn plan(payment: &Payment, command: &Command, caps: &Capabilities) -> Result
             }
             Ok(Plan::Sync)
         }
+        Command::ExternalAuthentication => Err(Refusal::NoExternalAuthentication),
     }
 }
 

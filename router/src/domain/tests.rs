@@ -1,6 +1,7 @@
 //! The payment state machine without SQL or HTTP: `plan`, `begin` and `apply` driven the way
 //! `crate::payments` drives them, on payments built in a given state.
 
+mod authentication;
 mod authorize;
 mod capture;
 mod events;
@@ -94,6 +95,7 @@ fn payment(status: S) -> Payment {
         details: PaymentDetails::default(),
         client_secret_hash: None,
         network_transaction_id: None,
+        authentication: None,
         attempts: vec![Attempt {
             id: "att_1".into(),
             status: AttemptStatus::Pending,

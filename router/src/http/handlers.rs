@@ -267,18 +267,44 @@ pub(super) async fn complete_authorize(
     Ok(Json(payment))
 }
 
-/// `POST /payments/{payment_id}/3ds/authentication`: no fields.
+/// `POST /payments/{payment_id}/3ds/authentication`.
 pub(super) async fn external_authentication(
     State(state): State<Shared>,
     Caller(caller): Caller,
     PathId(payment_id): PathId,
-    Body(EmptyBody {}): Body<EmptyBody>,
-) -> Answer<PaymentObject> {
-    let payment = state
+    Body(body): Body<ExternalAuthenticationBody>,
+) -> Answer<ExternalAuthenticationResponse> {
+    let answer = state
         .payments
-        .external_authentication(&caller, &payment_id)
+        .external_authentication(&caller, &payment_id, body)
         .await?;
-    Ok(Json(payment))
+    Ok(Json(answer))
+}
+
+/// `POST /3ds/notification`: where the ACS's pages send the demo merchant's customer back
+/// (the CRes after a challenge, or the 3DS Method's completion). It only acknowledges: the
+/// merchant's back end goes on with `complete_authorize` or the authentication call. Nothing
+/// of the form is logged or kept.
+pub(super) async fn three_ds_notification(RawBody(body): RawBody) -> Json<Value> {
+    let fields: Vec<String> = url::form_urlencoded::parse(&body)
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    let (received, message) = if fields.iter().any(|f| f == "cres") {
+        (
+            "cres",
+            "3-D Secure challenge finished; the merchant completes the payment with \
+             POST /payments/{payment_id}/complete_authorize",
+        )
+    } else if fields.iter().any(|f| f == "threeDSMethodData") {
+        (
+            "three_ds_method",
+            "3DS Method finished; the merchant authenticates with \
+             POST /payments/{payment_id}/3ds/authentication (threeds_method_comp_ind: Y)",
+        )
+    } else {
+        ("nothing", "no cres or threeDSMethodData was posted")
+    };
+    Json(serde_json::json!({"received": received, "message": message}))
 }
 
 /// `PUT /payments/{payment_id}/update_metadata`.

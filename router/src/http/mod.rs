@@ -245,6 +245,7 @@ fn route_table() -> RouteTable {
         .idempotent_post("/refunds", create_refund)
         .get("/refunds/{refund_id}", retrieve_refund)
         .post("/webhooks/{connector}", webhook)
+        .post("/3ds/notification", three_ds_notification)
         .get("/events", list_events)
         .get("/events/{event_id}", retrieve_event)
         .idempotent_post("/events/{event_id}/retry", retry_event)

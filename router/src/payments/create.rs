@@ -63,6 +63,13 @@ impl Payments {
                 ))
             }
         };
+        let external = body.request_external_three_ds_authentication;
+        if external && authentication_type != Some(AuthenticationType::ThreeDs) {
+            return Err(ApiError::invalid(
+                "invalid_authentication_type",
+                "request_external_three_ds_authentication needs authentication_type: three_ds",
+            ));
+        }
         let mut details = payment_details(&mut body, authentication_type)?;
         let payment_method = payment_method(
             body.payment_method.as_deref(),
@@ -110,6 +117,12 @@ impl Payments {
         request
             .validate()
             .map_err(|e| ApiError::from_connector(&e))?;
+        let (setup, connectors) = if external {
+            let setup = self.authentication_setup(&caller.merchant_id, &request)?;
+            (Some(setup), taking_external_results(connectors)?)
+        } else {
+            (None, connectors)
+        };
 
         if caller.operation.as_ref().is_some_and(|op| op.resumed) {
             if let Some(resumed) = self.resume_create(caller, &payment_id, &request).await? {
@@ -167,6 +180,7 @@ impl Payments {
             details,
             client_secret_hash: Some(client_secret_hash(&client_secret)),
             network_transaction_id: None,
+            authentication: None,
             attempts: vec![Attempt {
                 id: new_id("att"),
                 status: AttemptStatus::Pending,
@@ -180,6 +194,20 @@ impl Payments {
             increments: Vec::new(),
             refunds: Vec::new(),
         };
+
+        if let Some(setup) = &setup {
+            // `taking_external_results` keeps only the first connector that takes a result.
+            payment.connector = connectors[0].id().to_owned();
+            let started = self
+                .start_authentication(setup, &mut payment, &mut request)
+                .await?;
+            if let Some(record) = started {
+                let payment = super::domain_of(&record)?;
+                let mut object = payment_object(&payment);
+                object.client_secret = Some(client_secret);
+                return Ok(object);
+            }
+        }
 
         let mut passed_over = Vec::new();
         let last = connectors.len() - 1;
@@ -359,6 +387,27 @@ fn nothing_sent(err: &ConnectorError, another_follows: bool) -> bool {
         }
         _ => false,
     }
+}
+
+/// The first connector of `connectors` that authorizes with an external 3DS result; the
+/// error names why each was passed over when none does.
+fn taking_external_results(
+    connectors: Vec<Arc<dyn Connector>>,
+) -> Result<Vec<Arc<dyn Connector>>, ApiError> {
+    let mut passed_over = Vec::new();
+    for connector in connectors {
+        let caps = connector.capabilities();
+        if caps.external_authentication && caps.supports(Flow::Authorize) {
+            return Ok(vec![connector]);
+        }
+        let refusal = ConnectorError::not_supported(
+            connector.id(),
+            Flow::Authorize,
+            "this connector does not authorize with an external 3DS result",
+        );
+        passed_over.push((connector.id(), refusal));
+    }
+    Err(no_connector_took(&passed_over))
 }
 
 /// The answer when every connector of the list passed the payment over: the first one's error

@@ -11,6 +11,7 @@
 //!    immediate sync's answer). No verdict (timeout, connection lost after sending) leaves the
 //!    operation pending and the payment `processing`; a sync (`GET ?force_sync=true`) resolves it.
 
+mod authentication;
 mod create;
 mod details;
 pub mod events;
@@ -29,6 +30,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::OwnedMutexGuard;
 
+use crate::authentication::Authentications;
 use crate::domain::{self, Answer, Outcome, Payment};
 use crate::error::{ApiError, ErrorType};
 use crate::events::Endpoints;
@@ -113,6 +115,8 @@ pub struct Payments {
     endpoints: Arc<Endpoints>,
     /// The merchants' wallet settings (session tokens).
     wallets: Arc<Wallets>,
+    /// The 3DS servers and the merchants' external authentication settings.
+    authentications: Arc<Authentications>,
     locks: PaymentLocks,
     /// This router instance, as it names itself in the leases it takes.
     instance: String,
@@ -165,6 +169,7 @@ impl Payments {
             connectors,
             endpoints: Arc::default(),
             wallets: Arc::default(),
+            authentications: Arc::default(),
             locks: PaymentLocks::default(),
             instance: new_id("rtr"),
         }
@@ -173,6 +178,12 @@ impl Payments {
     /// The same service, with the merchants' wallet settings.
     pub fn with_wallets(mut self, wallets: Arc<Wallets>) -> Self {
         self.wallets = wallets;
+        self
+    }
+
+    /// The same service, with 3DS servers for external authentication.
+    pub fn with_authentications(mut self, authentications: Arc<Authentications>) -> Self {
+        self.authentications = authentications;
         self
     }
 

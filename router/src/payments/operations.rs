@@ -210,6 +210,10 @@ impl Payments {
             }
         }
         let plan = plan(&open.payment, &Command::Void, open.connector.capabilities())?;
+        if plan == Plan::Abandon {
+            self.abandon(&mut open, body.cancellation_reason).await?;
+            return Ok(payment_object(&open.payment));
+        }
         let request = VoidRequest {
             idempotency_key: caller.connector_key(&format!("{payment_id}-void")),
             connector_payment_id: connector_id(&open.payment)?,
@@ -514,7 +518,12 @@ impl Payments {
     ) -> Result<PaymentObject, ApiError> {
         let (_guard, mut open) = self.open(caller, payment_id).await?;
         let command = Command::CompleteAuthorize;
-        if plan(&open.payment, &command, open.connector.capabilities())? == Plan::CompleteBySync {
+        let plan = plan(&open.payment, &command, open.connector.capabilities())?;
+        if plan == Plan::CompleteAuthentication {
+            self.complete_authentication(&mut open).await?;
+            return Ok(payment_object(&open.payment));
+        }
+        if plan == Plan::CompleteBySync {
             sync(&open.connector, &mut open.payment).await?;
             self.save(&mut open).await?;
             return Ok(payment_object(&open.payment));
@@ -606,6 +615,7 @@ impl Payments {
             (Command::Refund { amount: None }, Some(payment.refundable())),
             (Command::CompleteAuthorize, None),
             (Command::Sync, None),
+            (Command::ExternalAuthentication, None),
         ];
         let operations = commands
             .into_iter()
@@ -643,20 +653,5 @@ impl Payments {
             operations,
             wallets,
         })
-    }
-
-    /// `POST /payments/{id}/3ds/authentication`: no connector offers external 3DS
-    /// authentication; the payment must exist and belong to the caller all the same.
-    pub async fn external_authentication(
-        &self,
-        caller: &Caller,
-        payment_id: &str,
-    ) -> Result<PaymentObject, ApiError> {
-        let payment = self.read(caller, payment_id).await?;
-        Err(ApiError::not_supported(format!(
-            "external 3DS authentication is not supported by connector {}; 3DS runs inside the \
-             authorization (authentication_type: three_ds) and completes with complete_authorize",
-            payment.connector
-        )))
     }
 }

@@ -166,17 +166,20 @@ async fn settle_lost_authorization(
         ));
         return;
     }
-    let sent_at = time::OffsetDateTime::parse(
-        &payment.created,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok();
+    // When the authorization was sent: at creation, or (after an external 3DS
+    // authentication) when its attempt was last set pending.
+    let sent = payment
+        .attempts
+        .last()
+        .map_or(payment.created.clone(), |a| a.modified_at.clone());
+    let sent_at =
+        time::OffsetDateTime::parse(&sent, &time::format_description::well_known::Rfc3339).ok();
     match lookup_authorization(connector, &payment.id, sent_at, payment.capture_method).await {
         Ok(Some(found)) => {
             let outcome = Outcome::Authorized(Answer::Verdict(&found));
             domain::apply(payment, outcome, &super::now());
         }
-        Ok(None) if payment.created.as_str() < cutoff => {
+        Ok(None) if sent.as_str() < cutoff => {
             domain::apply(
                 payment,
                 Outcome::NeverReceived(Lost::Authorization),

@@ -185,6 +185,14 @@ impl PaymentRecord {
             },
             client_secret_hash: p.client_secret_hash.clone(),
             network_transaction_id: p.network_transaction_id.clone(),
+            authentication: match &p.authentication {
+                None => None,
+                Some(text) => {
+                    Some(serde_json::from_str(text).map_err(|_| {
+                        r.fail("authentication", "(not an authentication document)")
+                    })?)
+                }
+            },
             attempts: self
                 .attempts
                 .iter()
@@ -308,6 +316,10 @@ impl PaymentRecord {
         row.client_secret_hash = payment.client_secret_hash.clone();
         row.network_transaction_id = payment.network_transaction_id.clone();
         row.issuer_error_code = payment.error.issuer_code.clone();
+        row.authentication = payment
+            .authentication
+            .as_ref()
+            .and_then(|a| serde_json::to_string(a).ok());
         row.updated = payment.updated.clone();
         let (currency, connector) = (row.currency.clone(), row.connector.clone());
         let capture_method = row.capture_method.clone();
@@ -435,6 +447,7 @@ impl PaymentRecord {
             client_secret_hash: None,
             network_transaction_id: None,
             issuer_error_code: None,
+            authentication: None,
         };
         let mut draft = PaymentRecord::from_stored(row, std::sync::Arc::default());
         draft.update_from(payment);

@@ -57,6 +57,8 @@ pub struct PaymentRow {
     pub client_secret_hash: Option<String>,
     pub network_transaction_id: Option<String>,
     pub issuer_error_code: Option<String>,
+    /// The payment's external authentication (`domain::Authentication`) as JSON.
+    pub authentication: Option<String>,
 }
 
 /// A row of `attempts`.

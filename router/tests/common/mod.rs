@@ -129,6 +129,7 @@ impl TestRouter {
                     api_key_sha256: None,
                     webhook: None,
                     wallets: None,
+                    authentication: None,
                 },
                 MerchantConfig {
                     merchant_id: "merchant_two".into(),
@@ -136,6 +137,7 @@ impl TestRouter {
                     api_key_sha256: None,
                     webhook: None,
                     wallets: None,
+                    authentication: None,
                 },
             ],
             connector_timeout_ms: Some(CONNECTOR_TIMEOUT_MS),
@@ -517,4 +519,40 @@ pub fn wallet_fields(method: &PaymentMethod) -> Value {
 /// The test wallet tokens of `connector`'s simulator target.
 pub fn test_wallets(connector: &str) -> Vec<paybridge_connector_tests::TestWallet> {
     test_cards(connector).wallets
+}
+
+/// A create request for an externally authenticated payment of 1500 USD, manual capture.
+pub fn external_3ds_payment(connector: &str, pan: &str) -> Value {
+    json!({
+        "amount": 1500,
+        "currency": "USD",
+        "connector": connector,
+        "capture_method": "manual",
+        "payment_method": "card",
+        "payment_method_data": {"card": {"card_number": pan, "card_exp_month": "12",
+            "card_exp_year": "2030", "card_cvc": "123"}},
+        "authentication_type": "three_ds",
+        "request_external_three_ds_authentication": true,
+        "return_url": "https://shop.example/return",
+        "customer": {"email": "ada.customer@example.com"},
+        "browser_info": {"ip_address": "203.0.113.77", "user_agent": "Mozilla/5.0 (X11)",
+            "accept_header": "text/html", "language": "en-GB", "color_depth": 24,
+            "screen_height": 900, "screen_width": 1440, "time_zone": -60,
+            "java_enabled": false, "java_script_enabled": true}
+    })
+}
+
+/// What the 3DS server simulator recorded of transaction `id` (its ARes, CReq, RReq…).
+pub async fn three_ds_transaction(router: &TestRouter, id: &str) -> Value {
+    let base = router.simulator("threedsecureio").base_url();
+    let url = base.join(&format!("sim/transactions/{id}")).expect("url");
+    router
+        .client
+        .get(url)
+        .send()
+        .await
+        .expect("simulator answers")
+        .json()
+        .await
+        .expect("a record")
 }

@@ -17,7 +17,7 @@ pub(super) const PAYMENT_COLUMNS: &str = "payment_id, merchant_id, connector, co
     expires_on, next_action, error_code, error_message, unified_code, unified_message, \
     cancellation_reason, connector_key, version, created, updated, lease_owner, lease_until, \
     cancel_post_capture_refund, details, client_secret_hash, network_transaction_id, \
-    issuer_error_code";
+    issuer_error_code, authentication";
 
 /// One SQL statement with its parameters, numbered `$1`, `$2`, … in `sql`.
 #[derive(Debug)]
@@ -366,6 +366,7 @@ pub(super) fn payment_params(p: &PaymentRow) -> Vec<Param> {
         opt_text(&p.client_secret_hash),
         opt_text(&p.network_transaction_id),
         opt_text(&p.issuer_error_code),
+        opt_text(&p.authentication),
     ]
 }
 

@@ -74,6 +74,7 @@ fn new_payment(payment_id: &str) -> PaymentRecord {
         client_secret_hash: None,
         network_transaction_id: None,
         issuer_error_code: None,
+        authentication: None,
     };
     let attempt = AttemptRow {
         attempt_id: format!("{payment_id}_1"),

@@ -1,0 +1,470 @@
+//! External 3-D Secure: a payment created with `request_external_three_ds_authentication`
+//! waits in `requires_customer_action` while the merchant's 3DS server authenticates the
+//! cardholder, then is authorized with the result.
+//!
+//! 1. `POST /payments`: version lookup at the 3DS server; nothing reaches a processor. The
+//!    authorization request (with the card) is held in memory
+//!    ([`crate::authentication::HeldAuthorizations`]), never stored.
+//! 2. `POST /payments/{id}/3ds/authentication`: the AReq; a frictionless success authorizes at
+//!    once, a challenge waits for the cardholder.
+//! 3. `POST /payments/{id}/complete_authorize` after a challenge: the result from the 3DS
+//!    server, then the authorization.
+//!
+//! What each result leads to is [`crate::domain::authentication::verdict`]'s, under the
+//! merchant's policy. The authorization itself runs like a new payment's: stored as pending
+//! before it is sent, so a lost answer is found by the reconciler by the payment's reference.
+
+use std::sync::Arc;
+
+use paybridge_core::authentication::*;
+use paybridge_core::*;
+
+use super::{now, Open, Payments};
+use crate::authentication::MerchantAuthentication;
+use crate::domain::authentication::{self as auth, Authentication, Result3ds, Verdict};
+use crate::domain::{self, Answer, AttemptStatus, Outcome, Payment};
+use crate::error::ApiError;
+use crate::model::{ExternalAuthenticationBody, ExternalAuthenticationResponse};
+use crate::store::PaymentRecord;
+
+/// What a create that asked for external authentication found before storing anything.
+pub(super) struct AuthenticationSetup<'a> {
+    pub(super) settings: &'a MerchantAuthentication,
+    pub(super) authenticator: &'a Arc<dyn AuthenticationConnector>,
+}
+
+impl Payments {
+    /// The merchant's 3DS settings and server, checked against `request` before anything is
+    /// stored: a card payment, browser data, somewhere for the ACS to send the customer back.
+    pub(super) fn authentication_setup(
+        &self,
+        merchant_id: &str,
+        request: &AuthorizeRequest,
+    ) -> Result<AuthenticationSetup<'_>, ApiError> {
+        let Some((settings, authenticator)) = self.authentications.for_merchant(merchant_id) else {
+            return Err(ApiError::not_supported(
+                "external 3DS authentication is not configured for this merchant; name a 3DS \
+                 server in its [merchants.authentication] table",
+            ));
+        };
+        if !matches!(request.payment_method, PaymentMethod::Card(_)) {
+            return Err(ApiError::invalid(
+                "payment_method_not_supported",
+                "external 3DS authentication needs a card in payment_method_data.card",
+            ));
+        }
+        // The fields every protocol version needs of a browser; the rest depend on the
+        // version and are checked by the 3DS server's connector before it sends the AReq.
+        let browser = request.browser_info.as_ref();
+        let missing: Vec<&str> = [
+            (
+                "accept_header",
+                browser.is_some_and(|b| b.accept_header.is_some()),
+            ),
+            (
+                "user_agent",
+                browser.is_some_and(|b| b.user_agent.is_some()),
+            ),
+            ("language", browser.is_some_and(|b| b.language.is_some())),
+            (
+                "java_script_enabled",
+                browser.is_some_and(|b| b.java_script_enabled.is_some()),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| (!given).then_some(name))
+        .collect();
+        if !missing.is_empty() {
+            return Err(ApiError::invalid(
+                "browser_info_required",
+                format!(
+                    "external 3DS authentication of a browser needs browser_info with {} (and, \
+                     for most cards, color_depth, screen_height, screen_width, time_zone, \
+                     java_enabled and ip_address)",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        if request.return_url.is_none() && settings.notification_url.is_none() {
+            return Err(ApiError::invalid(
+                "return_url_required",
+                "external 3DS authentication needs return_url: the ACS sends the customer there \
+                 after a challenge",
+            ));
+        }
+        Ok(AuthenticationSetup {
+            settings,
+            authenticator,
+        })
+    }
+
+    /// A create's version lookup: the payment waits for authentication when the card is
+    /// enrolled; else it fails or is authorized without 3DS, as the merchant's policy says
+    /// (`None`: authorize it now, without 3DS, like any payment).
+    pub(super) async fn start_authentication(
+        &self,
+        setup: &AuthenticationSetup<'_>,
+        payment: &mut Payment,
+        request: &mut AuthorizeRequest,
+    ) -> Result<Option<PaymentRecord>, ApiError> {
+        let PaymentMethod::Card(card) = &request.payment_method else {
+            return Err(ApiError::internal("external authentication without a card"));
+        };
+        let notification = setup
+            .settings
+            .method_notification_url
+            .clone()
+            .or_else(|| request.return_url.clone());
+        let Some(method_notification_url) = notification else {
+            return Err(ApiError::internal("no notification URL"));
+        };
+        let lookup = PreAuthenticationRequest {
+            card_number: card.number.clone(),
+            method_notification_url,
+        };
+        let authenticator = setup.authenticator;
+        let id = authenticator.id();
+        let (result, code, message) = match authenticator.pre_authenticate(&lookup).await {
+            Ok(PreAuthenticationResponse::Enrolled(range)) => {
+                payment.authentication = Some(Authentication::started(id, &range));
+                payment.status = PaymentStatus::RequiresCustomerAction;
+                if let Some(attempt) = payment.attempts.last_mut() {
+                    attempt.status = AttemptStatus::AuthenticationPending;
+                }
+                let record =
+                    PaymentRecord::for_new(payment, request.idempotency_key.as_str(), None);
+                self.authentications
+                    .held()
+                    .hold(&payment.id, request.clone());
+                if let Err(err) = self.store.insert_payment(&record).await {
+                    self.authentications.held().release(&payment.id);
+                    return Err(err.into());
+                }
+                return Ok(Some(record));
+            }
+            Ok(PreAuthenticationResponse::NotEnrolled) => (
+                Result3ds::NotEnrolled,
+                "card_not_enrolled",
+                "the card's range has no 3-D Secure 2 at any directory server".to_owned(),
+            ),
+            Err(err) => {
+                tracing::warn!(authenticator = id, error = %err, "3DS version lookup failed");
+                (
+                    Result3ds::ServerError,
+                    "authentication_server_error",
+                    format!("the 3DS server could not look the card up: {err}"),
+                )
+            }
+        };
+        payment.authentication = Some(Authentication::failed(id, code, &message));
+        match auth::verdict(result, &setup.settings.policy) {
+            Verdict::AuthorizeWithout3ds => {
+                request.three_ds = ThreeDsPreference::Skip;
+                Ok(None)
+            }
+            verdict => {
+                let code = match verdict {
+                    Verdict::Fail(code) => code,
+                    _ => "authentication_unavailable",
+                };
+                auth::fail(payment, code, &message, &now());
+                let record =
+                    PaymentRecord::for_new(payment, request.idempotency_key.as_str(), None);
+                self.store.insert_payment(&record).await?;
+                Ok(Some(record))
+            }
+        }
+    }
+
+    /// `POST /payments/{id}/3ds/authentication`: the AReq, then what its result leads to.
+    pub async fn external_authentication(
+        &self,
+        caller: &super::Caller,
+        payment_id: &str,
+        body: ExternalAuthenticationBody,
+    ) -> Result<ExternalAuthenticationResponse, ApiError> {
+        let device_channel =
+            match body.device_channel.as_deref() {
+                None | Some("BRW") => DeviceChannel::Browser,
+                Some("APP") => return Err(ApiError::not_supported(
+                    "device_channel APP needs the 3DS SDK's data (sdk_information), which this \
+                     router does not take yet; authenticate in a browser (BRW)",
+                )),
+                Some(other) => {
+                    return Err(ApiError::invalid(
+                        "invalid_device_channel",
+                        format!("device_channel '{other}' is not one of: BRW, APP"),
+                    ))
+                }
+            };
+        let completion = match body.threeds_method_comp_ind.as_deref() {
+            None => None,
+            Some("Y") => Some(MethodCompletion::Completed),
+            Some("N") => Some(MethodCompletion::NotCompleted),
+            Some("U") => Some(MethodCompletion::Unavailable),
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "invalid_threeds_method_comp_ind",
+                    format!("threeds_method_comp_ind '{other}' is not one of: Y, N, U"),
+                ))
+            }
+        };
+        let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let command = domain::Command::ExternalAuthentication;
+        domain::plan(&open.payment, &command, open.connector.capabilities())?;
+        let (settings, authenticator) = self.authenticator_of(&open.payment)?;
+        let Some(request) = self.authentications.held().get(payment_id) else {
+            return Err(self.expire(&mut open).await);
+        };
+        let Some(started) = open.payment.authentication.clone() else {
+            return Err(ApiError::internal("no authentication to run"));
+        };
+        let PaymentMethod::Card(card) = &request.payment_method else {
+            return Err(ApiError::internal("external authentication without a card"));
+        };
+        // Without a 3DS Method, `U`; with one the client did not confirm, `N`.
+        let method_completion = completion.unwrap_or(match started.method {
+            None => MethodCompletion::Unavailable,
+            Some(_) => MethodCompletion::NotCompleted,
+        });
+        let notification_url = request
+            .return_url
+            .clone()
+            .or_else(|| settings.notification_url.clone())
+            .ok_or_else(|| ApiError::internal("no notification URL"))?;
+        let areq = AuthenticationRequest {
+            server_transaction_id: started.server_transaction_id.clone().unwrap_or_default(),
+            message_version: started.message_version.clone().unwrap_or_default(),
+            card: card.clone(),
+            amount: request.amount,
+            currency: request.currency,
+            device_channel,
+            method_completion,
+            browser: request.browser_info.clone(),
+            notification_url,
+            merchant: settings.merchant.clone(),
+            email: request.customer.as_ref().and_then(|c| c.email.clone()),
+            billing: request.billing.clone(),
+            purchase_date: time::OffsetDateTime::now_utc(),
+        };
+        let policy = settings.policy;
+        let answer = authenticator.authenticate(&areq).await;
+        let (verdict, ares) = match answer {
+            Ok(ares) => {
+                let verdict = auth::verdict(Result3ds::Status(ares.status), &policy);
+                auth::authenticated(&mut open.payment, &ares, &verdict);
+                (verdict, Some(ares))
+            }
+            // Refused before sending (a field the AReq needs): nothing happened; the merchant
+            // may cancel the payment.
+            Err(
+                err @ (ConnectorError::InvalidRequest { .. } | ConnectorError::NotSupported { .. }),
+            ) => {
+                return Err(ApiError::from_connector(&err));
+            }
+            Err(err) => {
+                tracing::warn!(payment_id, error = %err, "3DS authentication failed");
+                let message = format!("the 3DS server did not authenticate: {err}");
+                auth::unavailable(&mut open.payment, "authentication_server_error", &message);
+                (auth::verdict(Result3ds::ServerError, &policy), None)
+            }
+        };
+        self.after_authentication(&mut open, request, verdict, ares.as_ref())
+            .await?;
+        Ok(authentication_response(&open.payment, ares.as_ref()))
+    }
+
+    /// `complete_authorize` of a payment whose challenge ran: the result from the 3DS server,
+    /// then what it leads to.
+    pub(super) async fn complete_authentication(&self, open: &mut Open) -> Result<(), ApiError> {
+        let payment_id = open.payment.id.clone();
+        let (settings, authenticator) = self.authenticator_of(&open.payment)?;
+        let Some(request) = self.authentications.held().get(&payment_id) else {
+            return Err(self.expire(open).await);
+        };
+        let server_transaction_id = open
+            .payment
+            .authentication
+            .as_ref()
+            .and_then(|a| a.server_transaction_id.clone())
+            .unwrap_or_default();
+        let policy = settings.policy;
+        let result = authenticator
+            .authentication_result(&AuthenticationResultRequest {
+                server_transaction_id,
+            })
+            .await;
+        let (verdict, rreq) = match result {
+            Ok(rreq) if rreq.status.challenge() => {
+                return Err(domain::Refusal::CustomerActionIncomplete.into())
+            }
+            Ok(rreq) => {
+                let verdict = auth::verdict(Result3ds::Status(rreq.status), &policy);
+                auth::authenticated(&mut open.payment, &rreq, &verdict);
+                (verdict, rreq)
+            }
+            // No result yet: the cardholder has not finished (or the ACS has not told it).
+            Err(ConnectorError::Processor { .. }) => {
+                return Err(domain::Refusal::CustomerActionIncomplete.into())
+            }
+            Err(err @ ConnectorError::Rejected { .. }) => {
+                // The transaction is unknown or its result expired: it cannot end authenticated.
+                let message = format!("the 3DS server has no result for the challenge: {err}");
+                auth::unavailable(&mut open.payment, "authentication_expired", &message);
+                let verdict = auth::verdict(Result3ds::ServerError, &policy);
+                self.after_authentication(open, request, verdict, None)
+                    .await?;
+                return Ok(());
+            }
+            Err(err) => return Err(ApiError::from_connector(&err)),
+        };
+        self.after_authentication(open, request, verdict, Some(&rreq))
+            .await
+    }
+
+    /// Cancels a payment still waiting for its authentication: no processor has it.
+    pub(super) async fn abandon(
+        &self,
+        open: &mut Open,
+        reason: Option<String>,
+    ) -> Result<(), ApiError> {
+        auth::abandon(&mut open.payment, reason, &now());
+        self.save(open).await?;
+        self.authentications.held().release(&open.payment.id);
+        Ok(())
+    }
+
+    /// What `verdict` leads to: the authorization (with `result`'s values, or without 3DS),
+    /// waiting for a challenge, or the payment's failure.
+    async fn after_authentication(
+        &self,
+        open: &mut Open,
+        mut request: AuthorizeRequest,
+        verdict: Verdict,
+        result: Option<&AuthenticationResponse>,
+    ) -> Result<(), ApiError> {
+        let payment_id = open.payment.id.clone();
+        match verdict {
+            Verdict::AwaitChallenge => return self.save(open).await,
+            Verdict::Fail(code) => {
+                let message = open
+                    .payment
+                    .authentication
+                    .as_ref()
+                    .and_then(|a| a.error_message.clone())
+                    .unwrap_or_else(|| "the authentication did not succeed".into());
+                auth::fail(&mut open.payment, code, &message, &now());
+                self.save(open).await?;
+                self.authentications.held().release(&payment_id);
+                return Ok(());
+            }
+            Verdict::Authorize => {
+                let challenged = open
+                    .payment
+                    .authentication
+                    .as_ref()
+                    .is_some_and(|a| a.flow == Some(auth::AuthenticationFlow::Challenge));
+                request.external_authentication =
+                    result.and_then(|r| ExternalAuthentication::from_response(r, challenged));
+                if request.external_authentication.is_none() {
+                    // Y or A without an authentication value: nothing to authorize with.
+                    let message = "the 3DS server's result has no authentication value";
+                    auth::unavailable(&mut open.payment, "authentication_value_missing", message);
+                    auth::fail(
+                        &mut open.payment,
+                        "authentication_unavailable",
+                        message,
+                        &now(),
+                    );
+                    self.save(open).await?;
+                    self.authentications.held().release(&payment_id);
+                    return Ok(());
+                }
+            }
+            Verdict::AuthorizeWithout3ds => {
+                request.three_ds = ThreeDsPreference::Skip;
+                request.external_authentication = None;
+            }
+        }
+        auth::begin_authorization(&mut open.payment, &now());
+        self.claim(open).await?;
+        let result = self
+            .holding(&payment_id, open.connector.authorize(&request))
+            .await;
+        self.authentications.held().release(&payment_id);
+        let outcome = Outcome::Authorized(Answer::of(&result));
+        domain::apply(&mut open.payment, outcome, &now());
+        self.save_answer(open, |payment| {
+            domain::apply(payment, outcome, &now());
+        })
+        .await
+    }
+
+    /// The payment's 3DS server and its merchant's settings.
+    fn authenticator_of(
+        &self,
+        payment: &Payment,
+    ) -> Result<(&MerchantAuthentication, &Arc<dyn AuthenticationConnector>), ApiError> {
+        let configured = self.authentications.for_merchant(&payment.merchant_id);
+        let recorded = payment
+            .authentication
+            .as_ref()
+            .map(|a| a.authenticator.as_str());
+        match configured {
+            Some((settings, _)) if Some(settings.connector.as_str()) == recorded => {
+                let connector = self
+                    .authentications
+                    .connector(&settings.connector)
+                    .ok_or_else(|| ApiError::internal("3DS server gone"))?;
+                Ok((settings, connector))
+            }
+            _ => Err(ApiError::not_supported(format!(
+                "the payment's 3DS server ({}) is no longer configured for this merchant",
+                recorded.unwrap_or("none")
+            ))),
+        }
+    }
+
+    /// The held authorization is gone (the router restarted, or the hold lapsed): the payment
+    /// cannot be authorized and fails; the error says so.
+    async fn expire(&self, open: &mut Open) -> ApiError {
+        let message = "the card data held for this payment's authentication expired (or the \
+                       router restarted); create a new payment";
+        auth::unavailable(&mut open.payment, "authentication_data_expired", message);
+        auth::fail(
+            &mut open.payment,
+            "authentication_data_expired",
+            message,
+            &now(),
+        );
+        if let Err(err) = self.save(open).await {
+            return err;
+        }
+        ApiError::invalid_state("authentication_data_expired", message)
+    }
+}
+
+/// The answer of `POST /payments/{id}/3ds/authentication`.
+fn authentication_response(
+    payment: &Payment,
+    ares: Option<&AuthenticationResponse>,
+) -> ExternalAuthenticationResponse {
+    let details = payment.authentication.as_ref();
+    let challenge = ares.and_then(|a| a.challenge.as_ref());
+    ExternalAuthenticationResponse {
+        payment_id: payment.id.clone(),
+        status: domain::payment::status_name(payment.status),
+        trans_status: ares.map(|a| a.status.code().to_owned()),
+        trans_status_reason: ares.and_then(|a| a.status_reason.clone()),
+        acs_url: challenge.map(|c| c.acs_url.to_string()),
+        challenge_request: challenge.map(|c| c.creq.clone()),
+        three_ds_server_trans_id: details.and_then(|d| d.server_transaction_id.clone()),
+        acs_trans_id: ares.map(|a| a.acs_transaction_id.clone()),
+        ds_trans_id: ares.map(|a| a.ds_transaction_id.clone()),
+        message_version: details.and_then(|d| d.message_version.clone()),
+        electronic_commerce_indicator: ares.and_then(|a| a.eci.clone()),
+        cardholder_info: ares.and_then(|a| a.cardholder_info.clone()),
+        error_code: details.and_then(|d| d.error_code.clone()),
+        error_message: details.and_then(|d| d.error_message.clone()),
+    }
+}
