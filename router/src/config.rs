@@ -463,6 +463,21 @@ mod tests {
             .expect("a wallets table");
         assert_eq!(wallets.country, "GB");
         assert!(wallets.apple_pay.is_some());
+        let authentication = config.merchants[1]
+            .authentication
+            .as_ref()
+            .expect("an authentication table");
+        crate::authentication::MerchantAuthentication::from_config(authentication)
+            .expect("the example's 3DS settings are valid");
+        assert_eq!(
+            authentication.on_unavailable,
+            crate::domain::authentication::Fallback::AuthorizeWithout3ds,
+            "the policies' names are the documented ones"
+        );
+        assert_eq!(
+            config.authenticators.keys().collect::<Vec<_>>(),
+            ["threedsecureio"]
+        );
         config
             .merchant_keys()
             .expect("the example's keys are well formed");

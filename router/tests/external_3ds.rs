@@ -664,3 +664,27 @@ async fn a_lost_authorization_is_given_its_full_window_from_when_it_was_sent() {
     assert_eq!(settled["status"], "failed", "{settled:#}");
     assert_eq!(settled["error_code"], "not_found_at_processor");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_notification_page_acknowledges_what_the_acs_sent() {
+    let router = TestRouter::start().await;
+    for (form, received) in [
+        (vec![("cres", "eyJ0cmFuc1N0YXR1cyI6IlkifQ")], "cres"),
+        (vec![("threeDSMethodData", "eyJ4IjoxfQ")], "three_ds_method"),
+        (vec![], "nothing"),
+    ] {
+        // The customer's browser posts here: no api-key.
+        let answer: Value = router
+            .client
+            .post(format!("{}/3ds/notification", router.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("router answers")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(answer["received"], received, "{answer:#}");
+        assert!(answer["message"].is_string());
+    }
+}

@@ -114,6 +114,7 @@ pub enum Fallback {
     #[default]
     Fail,
     /// The payment is authorized without 3DS (the merchant keeps the fraud liability).
+    #[serde(rename = "authorize_without_3ds")]
     AuthorizeWithout3ds,
 }
 
