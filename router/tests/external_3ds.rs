@@ -688,3 +688,53 @@ async fn the_demo_notification_page_acknowledges_what_the_acs_sent() {
         assert!(answer["message"].is_string());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merchant_hears_of_a_payment_waiting_for_authentication_and_of_its_end() {
+    let router = TestRouter::start_configured(|c| {
+        c.merchants[0].webhook = Some(paybridge_router::events::WebhookEndpointConfig {
+            url: "http://127.0.0.1:9/events".into(),
+            secrets: vec!["whsec_external_3ds_test_secret_0001".into()],
+            events: None,
+            enabled: true,
+        });
+        // Events wait in the database: the list shows what was written.
+        c.merchant_webhooks.enabled = false;
+    })
+    .await;
+    let events_of = |payment: &Value| format!("/events?object_id={}", id(payment));
+    let waiting = router
+        .create(external_3ds_payment(
+            "checkout",
+            &pan(&cards().authenticated),
+        ))
+        .await;
+    let not_enrolled = pan(cards().not_enrolled.as_ref().expect("a card"));
+    let failed = router
+        .create(external_3ds_payment("checkout", &not_enrolled))
+        .await;
+    assert_eq!(failed["status"], "failed");
+    authenticate(&router, &id(&waiting), json!({})).await;
+    let types = |listed: Value| -> Vec<String> {
+        let mut types: Vec<String> = listed["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["event_type"].as_str().map(str::to_owned))
+            .collect();
+        types.sort();
+        types
+    };
+    let waited = router.call("GET", &events_of(&waiting), None).await.body;
+    // Waiting, then stored as processing while its authorization was sent, then authorized.
+    assert_eq!(
+        types(waited),
+        [
+            "payment_processing",
+            "payment_requires_capture",
+            "payment_requires_customer_action"
+        ]
+    );
+    let ended = router.call("GET", &events_of(&failed), None).await.body;
+    assert_eq!(types(ended), ["payment_failed"]);
+}

@@ -104,9 +104,10 @@ impl Payments {
     pub(super) async fn start_authentication(
         &self,
         setup: &AuthenticationSetup<'_>,
+        connector: Arc<dyn Connector>,
         payment: &mut Payment,
         request: &mut AuthorizeRequest,
-    ) -> Result<Option<PaymentRecord>, ApiError> {
+    ) -> Result<Option<Payment>, ApiError> {
         let PaymentMethod::Card(card) = &request.payment_method else {
             return Err(ApiError::internal("external authentication without a card"));
         };
@@ -131,16 +132,14 @@ impl Payments {
                 if let Some(attempt) = payment.attempts.last_mut() {
                     attempt.status = AttemptStatus::AuthenticationPending;
                 }
-                let record =
-                    PaymentRecord::for_new(payment, request.idempotency_key.as_str(), None);
                 self.authentications
                     .held()
                     .hold(&payment.id, request.clone());
-                if let Err(err) = self.store.insert_payment(&record).await {
+                let stored = self.insert_unsent(payment, request, connector).await;
+                if stored.is_err() {
                     self.authentications.held().release(&payment.id);
-                    return Err(err.into());
                 }
-                return Ok(Some(record));
+                return stored.map(Some);
             }
             Ok(PreAuthenticationResponse::NotEnrolled) => (
                 Result3ds::NotEnrolled,
@@ -168,12 +167,31 @@ impl Payments {
                     _ => "authentication_unavailable",
                 };
                 auth::fail(payment, code, &message, &now());
-                let record =
-                    PaymentRecord::for_new(payment, request.idempotency_key.as_str(), None);
-                self.store.insert_payment(&record).await?;
-                Ok(Some(record))
+                self.insert_unsent(payment, request, connector)
+                    .await
+                    .map(Some)
             }
         }
+    }
+
+    /// Stores a payment no processor has seen (waiting for authentication, or failed by it),
+    /// with the merchant's events of its status.
+    async fn insert_unsent(
+        &self,
+        payment: &Payment,
+        request: &AuthorizeRequest,
+        connector: Arc<dyn Connector>,
+    ) -> Result<Payment, ApiError> {
+        let record = PaymentRecord::for_new(payment, request.idempotency_key.as_str(), None);
+        self.store.insert_payment(&record).await?;
+        let mut open = Open {
+            baseline: self.baseline(payment, true),
+            record,
+            payment: payment.clone(),
+            connector,
+        };
+        self.save(&mut open).await?;
+        Ok(open.payment)
     }
 
     /// `POST /payments/{id}/3ds/authentication`: the AReq, then what its result leads to.
@@ -248,7 +266,12 @@ impl Payments {
             purchase_date: time::OffsetDateTime::now_utc(),
         };
         let policy = settings.policy;
-        let answer = authenticator.authenticate(&areq).await;
+        // Held while the 3DS server is asked, so another instance waits instead of acting on
+        // the payment meanwhile.
+        self.claim(&mut open).await?;
+        let answer = self
+            .holding(payment_id, authenticator.authenticate(&areq))
+            .await;
         let (verdict, ares) = match answer {
             Ok(ares) => {
                 let verdict = auth::verdict(Result3ds::Status(ares.status), &policy);
@@ -260,6 +283,7 @@ impl Payments {
             Err(
                 err @ (ConnectorError::InvalidRequest { .. } | ConnectorError::NotSupported { .. }),
             ) => {
+                self.save(&mut open).await?;
                 return Err(ApiError::from_connector(&err));
             }
             Err(err) => {
@@ -289,14 +313,17 @@ impl Payments {
             .and_then(|a| a.server_transaction_id.clone())
             .unwrap_or_default();
         let policy = settings.policy;
-        let result = authenticator
-            .authentication_result(&AuthenticationResultRequest {
-                server_transaction_id,
-            })
+        self.claim(open).await?;
+        let lookup = AuthenticationResultRequest {
+            server_transaction_id,
+        };
+        let result = self
+            .holding(&payment_id, authenticator.authentication_result(&lookup))
             .await;
         let (verdict, rreq) = match result {
             Ok(rreq) if rreq.status.challenge() => {
-                return Err(domain::Refusal::CustomerActionIncomplete.into())
+                self.save(open).await?;
+                return Err(domain::Refusal::CustomerActionIncomplete.into());
             }
             Ok(rreq) => {
                 let verdict = auth::verdict(Result3ds::Status(rreq.status), &policy);
@@ -305,7 +332,8 @@ impl Payments {
             }
             // No result yet: the cardholder has not finished (or the ACS has not told it).
             Err(ConnectorError::Processor { .. }) => {
-                return Err(domain::Refusal::CustomerActionIncomplete.into())
+                self.save(open).await?;
+                return Err(domain::Refusal::CustomerActionIncomplete.into());
             }
             Err(err @ ConnectorError::Rejected { .. }) => {
                 // The transaction is unknown or its result expired: it cannot end authenticated.
@@ -316,7 +344,10 @@ impl Payments {
                     .await?;
                 return Ok(());
             }
-            Err(err) => return Err(ApiError::from_connector(&err)),
+            Err(err) => {
+                self.save(open).await?;
+                return Err(ApiError::from_connector(&err));
+            }
         };
         self.after_authentication(open, request, verdict, Some(&rreq))
             .await

@@ -197,12 +197,12 @@ impl Payments {
 
         if let Some(setup) = &setup {
             // `taking_external_results` keeps only the first connector that takes a result.
-            payment.connector = connectors[0].id().to_owned();
+            let connector = connectors[0].clone();
+            payment.connector = connector.id().to_owned();
             let started = self
-                .start_authentication(setup, &mut payment, &mut request)
+                .start_authentication(setup, connector, &mut payment, &mut request)
                 .await?;
-            if let Some(record) = started {
-                let payment = super::domain_of(&record)?;
+            if let Some(payment) = started {
                 let mut object = payment_object(&payment);
                 object.client_secret = Some(client_secret);
                 return Ok(object);
