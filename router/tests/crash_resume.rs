@@ -275,3 +275,100 @@ async fn a_cancel_post_capture_cut_off_by_a_crash_answers_its_outcome_on_retry()
         assert_eq!(sim.counters().refunds, 1, "{connector}: refunded once");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_after_3ds_cut_off_by_a_crash_answers_its_outcome_on_retry() {
+    let dir = std::env::temp_dir().join(format!("paybridge-crash-3ds-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let target = (targets::connector("checkout")
+        .expect("registered")
+        .simulator)()
+    .await
+    .expect("simulator");
+    let sim = target.simulator.clone().expect("a simulator");
+    let three_ds_keys = paybridge_sandbox::threedsecureio::ThreeDSecureIoSimConfig::default();
+    let three_ds = paybridge_sandbox::threedsecureio::start(three_ds_keys.clone())
+        .await
+        .expect("3DS server simulator");
+    // The 3DS server and the merchant's settings; the reconciler stays out of the way, so the
+    // retry itself must find the outcome.
+    let more = format!(
+        "[reconciler]\nenabled = false\n\
+         [authenticators.threedsecureio]\nbase_url = \"{url}\"\napi_key = \"{key}\"\n\
+         [merchants.authentication]\nconnector = \"threedsecureio\"\n\
+         merchant_name = \"Crash Shop\"\nmerchant_country_code = \"826\"\nmcc = \"5732\"\n\
+         acquirer_bin = \"400551\"\nacquirer_merchant_id = \"crash-1\"\n\
+         requestor_url = \"https://shop.example/\"\n",
+        url = three_ds.base_url(),
+        key = three_ds_keys.api_key,
+    );
+    let config = write_config(&dir, "checkout", &target.config, &more);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let pan = paybridge_sandbox::threedsecureio::cards::luhn_valid(
+        paybridge_sandbox::threedsecureio::cards::VISA_Y,
+    );
+
+    let (mut router, base) = spawn_router(&config);
+    let (status, created) = post(
+        &client,
+        &base,
+        "/payments",
+        "create",
+        &external_3ds_payment("checkout", &pan),
+    )
+    .await
+    .expect("created");
+    assert_eq!(status, 200, "{created:#}");
+    assert_eq!(created["status"], "requires_customer_action", "{created:#}");
+    let path = format!("/payments/{}/3ds/authentication", id(&created));
+    let key = "crash-3ds-1";
+    let before = sim.counters().authorizations;
+    sim.inject(Fault::Delay {
+        duration: Duration::from_secs(5),
+        after_processing: true,
+    });
+    let first = tokio::spawn({
+        let (client, base, path) = (client.clone(), base.clone(), path.clone());
+        async move { post(&client, &base, &path, key, &json!({})).await }
+    });
+    wait_for(Cut::Create, &sim, before).await;
+    router.kill();
+    assert!(
+        first.await.expect("joined").is_err(),
+        "the first call was answered before the kill"
+    );
+
+    // A new router, without the card the first one held: the processor says what happened.
+    let (_router, base) = spawn_router(&config);
+    let started = Instant::now();
+    let answer = loop {
+        let (status, answer) = post(&client, &base, &path, key, &json!({}))
+            .await
+            .expect("answered");
+        if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "still in progress"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        assert_eq!(status, 200, "{answer:#}");
+        break answer;
+    };
+    assert_eq!(answer["trans_status"], "Y", "{answer:#}");
+    assert_eq!(
+        answer["status"], "requires_capture",
+        "money that moved is never reported failed: {answer:#}"
+    );
+    assert_eq!(
+        sim.counters().authorizations,
+        before + 1,
+        "one authorization at the processor"
+    );
+    three_ds.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

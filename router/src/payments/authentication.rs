@@ -228,6 +228,14 @@ impl Payments {
             }
         };
         let (_guard, mut open) = self.open(caller, payment_id).await?;
+        let ran = open
+            .payment
+            .authentication
+            .as_ref()
+            .is_some_and(|a| !a.awaits_authentication());
+        if ran && caller.operation.as_ref().is_some_and(|op| op.resumed) {
+            return self.resume_authentication(&mut open).await;
+        }
         let command = domain::Command::ExternalAuthentication;
         domain::plan(&open.payment, &command, open.connector.capabilities())?;
         let (settings, authenticator) = self.authenticator_of(&open.payment)?;
@@ -296,6 +304,32 @@ impl Payments {
         self.after_authentication(&mut open, request, verdict, ares.as_ref())
             .await?;
         Ok(authentication_response(&open.payment, ares.as_ref()))
+    }
+
+    /// A retry of an authentication whose first run's router died after it ran: the stored
+    /// result, and the authorization's outcome as the processor has it when its answer was
+    /// lost (the card is gone with that router, so nothing is sent again).
+    async fn resume_authentication(
+        &self,
+        open: &mut Open,
+    ) -> Result<ExternalAuthenticationResponse, ApiError> {
+        let lost = open.payment.status == PaymentStatus::Processing
+            && open.payment.connector_transaction_id.is_none();
+        if lost {
+            let payment_id = open.payment.id.clone();
+            self.claim(open).await?;
+            let connector = open.connector.clone();
+            let mut reasons = Vec::new();
+            let settled = super::reconcile::settle_lost_authorization(
+                &connector,
+                &mut open.payment,
+                super::reconcile::NO_CUTOFF,
+                &mut reasons,
+            );
+            self.holding(&payment_id, settled).await;
+            self.save(open).await?;
+        }
+        Ok(authentication_response(&open.payment, None))
     }
 
     /// `complete_authorize` of a payment whose challenge ran: the result from the 3DS server,
@@ -475,25 +509,26 @@ impl Payments {
     }
 }
 
-/// The answer of `POST /payments/{id}/3ds/authentication`.
+/// The answer of `POST /payments/{id}/3ds/authentication`: the stored result, and what the
+/// ARes said that is not stored.
 fn authentication_response(
     payment: &Payment,
     ares: Option<&AuthenticationResponse>,
 ) -> ExternalAuthenticationResponse {
     let details = payment.authentication.as_ref();
-    let challenge = ares.and_then(|a| a.challenge.as_ref());
+    let challenge = details.and_then(|d| d.challenge.as_ref());
     ExternalAuthenticationResponse {
         payment_id: payment.id.clone(),
         status: domain::payment::status_name(payment.status),
-        trans_status: ares.map(|a| a.status.code().to_owned()),
-        trans_status_reason: ares.and_then(|a| a.status_reason.clone()),
-        acs_url: challenge.map(|c| c.acs_url.to_string()),
+        trans_status: details.and_then(|d| d.trans_status.map(|t| t.code().to_owned())),
+        trans_status_reason: details.and_then(|d| d.trans_status_reason.clone()),
+        acs_url: challenge.map(|c| c.acs_url.clone()),
         challenge_request: challenge.map(|c| c.creq.clone()),
         three_ds_server_trans_id: details.and_then(|d| d.server_transaction_id.clone()),
-        acs_trans_id: ares.map(|a| a.acs_transaction_id.clone()),
-        ds_trans_id: ares.map(|a| a.ds_transaction_id.clone()),
+        acs_trans_id: details.and_then(|d| d.acs_transaction_id.clone()),
+        ds_trans_id: details.and_then(|d| d.ds_transaction_id.clone()),
         message_version: details.and_then(|d| d.message_version.clone()),
-        electronic_commerce_indicator: ares.and_then(|a| a.eci.clone()),
+        electronic_commerce_indicator: details.and_then(|d| d.eci.clone()),
         cardholder_info: ares.and_then(|a| a.cardholder_info.clone()),
         error_code: details.and_then(|d| d.error_code.clone()),
         error_message: details.and_then(|d| d.error_message.clone()),

@@ -31,6 +31,9 @@ pub enum Reconciled {
     Busy,
 }
 
+/// A cutoff before every time: "not found" proves nothing yet.
+pub(super) const NO_CUTOFF: &str = "";
+
 /// How long the reconciler waits for a payment's lock before leaving it for the next pass.
 const LOCK_WAIT: Duration = Duration::from_millis(200);
 
@@ -151,7 +154,10 @@ async fn settle_unknown(
     open
 }
 
-async fn settle_lost_authorization(
+/// Looks up the authorization of `payment` whose answer was lost, by its reference, and
+/// applies what the processor has. Not found and sent before `cutoff` (RFC 3339), it never
+/// happened; [`NO_CUTOFF`] concludes nothing from "not found".
+pub(super) async fn settle_lost_authorization(
     connector: &Arc<dyn Connector>,
     payment: &mut Payment,
     cutoff: &str,
