@@ -41,6 +41,7 @@ pub mod model;
 pub mod payments;
 pub mod present;
 pub mod reconciler;
+mod sources;
 pub mod store;
 pub mod wallets;
 
@@ -49,7 +50,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paybridge_core::ConnectorConfig;
 use paybridge_registry::CONNECTORS;
 #[cfg(feature = "simulators")]
 use paybridge_sandbox::SimulatorHandle;
@@ -175,8 +175,7 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    // Where the simulators post their webhooks.
-    #[cfg(feature = "simulators")]
+    // Where the simulators post their webhooks and the demo's 3DS pages send the customer.
     let public_url = config
         .public_url
         .clone()
@@ -200,39 +199,24 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
             "simulators = true, but this router is built without the `simulators` feature".into(),
         );
     }
-    let mut connectors = Connectors::new();
-    let mut sources = BTreeMap::new();
-    #[cfg(feature = "simulators")]
-    let mut simulators = BTreeMap::new();
-    for entry in CONNECTORS {
-        let configured = match config.connectors.get(entry.name) {
-            Some(c) => Some((c.clone(), ConnectorSource::Config)),
-            None => (entry.live_config)()
-                .map_err(|e| format!("{}: {e}", entry.name))?
-                .map(|c| (c, ConnectorSource::Environment)),
-        };
+    let mut sources = sources::Sources {
         #[cfg(feature = "simulators")]
-        let configured = match configured {
-            None if config.simulators => {
-                let started = (entry.start_simulator)()
-                    .await
-                    .map_err(|e| format!("{} simulator: {e}", entry.name))?;
-                let hook = format!("{public_url}/webhooks/{}", entry.name);
-                let hook_url = hook.parse().map_err(|e| format!("{hook}: {e}"))?;
-                started.handle.set_webhook_target(Some(hook_url));
-                simulators.insert(entry.name.to_owned(), started.handle);
-                Some((started.config, ConnectorSource::Simulator))
-            }
-            configured => configured,
-        };
-        let Some((mut connector_config, source)) = configured else {
+        simulate: config.simulators,
+        timeout_ms: config.connector_timeout_ms,
+        ..sources::Sources::default()
+    };
+    let mut connectors = Connectors::new();
+    for entry in CONNECTORS {
+        let hooks = format!("{public_url}/webhooks/{}", entry.name);
+        let table = config.connectors.get(entry.name);
+        let Some(found) = sources
+            .configuration(entry.into(), table, Some(hooks))
+            .await?
+        else {
             continue;
         };
-        apply_timeout(&mut connector_config, config.connector_timeout_ms);
-        let connector =
-            (entry.build)(&connector_config).map_err(|e| format!("{}: {e}", entry.name))?;
+        let connector = (entry.build)(&found).map_err(|e| format!("{}: {e}", entry.name))?;
         connectors.insert(entry.name.to_owned(), connector);
-        sources.insert(entry.name.to_owned(), source);
     }
 
     let mut merchants = config.merchant_keys()?;
@@ -279,42 +263,21 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
         }
     }
     let mut authenticators = BTreeMap::new();
-    #[cfg(feature = "simulators")]
     let mut demo_authentication = None;
-    #[cfg(not(feature = "simulators"))]
-    let demo_authentication = None;
     for entry in paybridge_registry::AUTHENTICATORS {
-        let configured = match config.authenticators.get(entry.name) {
-            Some(c) => Some((c.clone(), ConnectorSource::Config)),
-            None => (entry.live_config)()
-                .map_err(|e| format!("{}: {e}", entry.name))?
-                .map(|c| (c, ConnectorSource::Environment)),
-        };
-        #[cfg(feature = "simulators")]
-        let configured = match configured {
-            None if config.simulators => {
-                let started = (entry.start_simulator)()
-                    .await
-                    .map_err(|e| format!("{} simulator: {e}", entry.name))?;
-                simulators.insert(entry.name.to_owned(), started.handle);
-                if demo_authentication.is_none() {
-                    demo_authentication = Some(authentication::MerchantAuthentication::demo(
-                        entry.name,
-                        &public_url,
-                    )?);
-                }
-                Some((started.config, ConnectorSource::Simulator))
-            }
-            configured => configured,
-        };
-        let Some((mut authenticator_config, source)) = configured else {
+        let table = config.authenticators.get(entry.name);
+        let Some(found) = sources.configuration(entry.into(), table, None).await? else {
             continue;
         };
-        apply_timeout(&mut authenticator_config, config.connector_timeout_ms);
-        let authenticator =
-            (entry.build)(&authenticator_config).map_err(|e| format!("{}: {e}", entry.name))?;
+        // The demo settings name an acquirer that exists only at the simulator.
+        if sources.simulated(entry.name) && demo_authentication.is_none() {
+            demo_authentication = Some(authentication::MerchantAuthentication::demo(
+                entry.name,
+                &public_url,
+            )?);
+        }
+        let authenticator = (entry.build)(&found).map_err(|e| format!("{}: {e}", entry.name))?;
         authenticators.insert(entry.name.to_owned(), authenticator);
-        sources.insert(entry.name.to_owned(), source);
     }
     let mut merchant_authentication = BTreeMap::new();
     for merchant in &config.merchants {
@@ -367,9 +330,9 @@ pub async fn start(config: RouterConfig) -> Result<Running, String> {
     Ok(Running {
         addr,
         demo,
-        sources,
+        sources: sources.by_name,
         #[cfg(feature = "simulators")]
-        simulators,
+        simulators: sources.simulators,
         #[cfg(feature = "simulators")]
         apple_pay_simulator,
         store,
@@ -395,12 +358,6 @@ async fn expire_idempotency_records(store: Store, ttl: Duration) {
             Ok(expired) => tracing::info!(expired, "idempotency records expired"),
             Err(err) => tracing::warn!(error = %err, "idempotency records not expired"),
         }
-    }
-}
-
-fn apply_timeout(config: &mut ConnectorConfig, timeout_ms: Option<u64>) {
-    if let Some(ms) = timeout_ms {
-        config.execution.timeouts.request = Duration::from_millis(ms);
     }
 }
 
