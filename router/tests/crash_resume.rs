@@ -31,6 +31,30 @@ async fn post(
     Ok((status, response.json().await?))
 }
 
+/// The client's retry of a request whose router was killed, to the restarted router: sent
+/// again while the dead router's claim on the key is still in progress (up to 30 s).
+async fn retry_after_crash(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let started = Instant::now();
+    loop {
+        let (status, answer) = post(client, base, path, key, body).await.expect("answered");
+        if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{path}: still in progress 30 s after the crash"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        return (status, answer);
+    }
+}
+
 /// The request a crash cuts off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
@@ -143,22 +167,8 @@ async fn crash_then_retry(connector: &'static str, cut: Cut) -> (Value, Simulato
     );
 
     let (router, base) = spawn_router(&config);
-    let started = Instant::now();
-    let answer = loop {
-        let (status, answer) = post(&client, &base, &path, key, &body)
-            .await
-            .expect("answered");
-        if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{connector}: still in progress 30 s after the crash"
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            continue;
-        }
-        assert_eq!(status, 200, "{connector} {cut:?}: {answer:#}");
-        break answer;
-    };
+    let (status, answer) = retry_after_crash(&client, &base, &path, key, &body).await;
+    assert_eq!(status, 200, "{connector} {cut:?}: {answer:#}");
     let (status, again) = post(&client, &base, &path, key, &body)
         .await
         .expect("answered");
@@ -343,22 +353,8 @@ async fn an_authorization_after_3ds_cut_off_by_a_crash_answers_its_outcome_on_re
 
     // A new router, without the card the first one held: the processor says what happened.
     let (_router, base) = spawn_router(&config);
-    let started = Instant::now();
-    let answer = loop {
-        let (status, answer) = post(&client, &base, &path, key, &json!({}))
-            .await
-            .expect("answered");
-        if status == 409 && answer["error"]["code"] == "idempotency_request_in_progress" {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "still in progress"
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            continue;
-        }
-        assert_eq!(status, 200, "{answer:#}");
-        break answer;
-    };
+    let (status, answer) = retry_after_crash(&client, &base, &path, key, &json!({})).await;
+    assert_eq!(status, 200, "{answer:#}");
     assert_eq!(answer["trans_status"], "Y", "{answer:#}");
     assert_eq!(
         answer["status"], "requires_capture",

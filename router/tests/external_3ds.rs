@@ -14,7 +14,6 @@ use paybridge_connector_tests::targets::threedsecureio::{cards, SimulatedBrowser
 use paybridge_core::authentication::{Challenge, ThreeDsMethod};
 use paybridge_router::authentication::AuthenticationConfig;
 use paybridge_router::domain::authentication::Fallback;
-use paybridge_router::reconciler::ReconcilerSettings;
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
 
@@ -562,17 +561,8 @@ async fn a_payment_whose_card_is_no_longer_held_fails_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
-    let router = TestRouter::start_configured(|config| {
-        config.reconciler = ReconcilerSettings {
-            enabled: true,
-            interval_ms: 100,
-            settle_after_ms: 300,
-            not_found_after_secs: 3,
-            max_backoff_ms: 500,
-            ..ReconcilerSettings::default()
-        };
-    })
-    .await;
+    let router =
+        TestRouter::start_configured(|config| config.reconciler = fast_reconciler(3)).await;
     let created = router
         .create(external_3ds_payment(
             "checkout",
@@ -597,14 +587,8 @@ async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
         answer.body
     );
     sim.clear_faults();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let settled = loop {
-        let payment = retrieve(&router, &id(&created)).await;
-        if payment["status"] != "processing" || Instant::now() > deadline {
-            break payment;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let path = format!("/payments/{}", id(&created));
+    let settled = settles(&router, &path, |p| p["status"] != "processing").await;
     assert_eq!(settled["status"], "requires_capture", "{settled:#}");
     assert!(settled["connector_transaction_id"].is_string());
     assert_eq!(
@@ -615,17 +599,8 @@ async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_authorization_is_given_its_full_window_from_when_it_was_sent() {
-    let router = TestRouter::start_configured(|config| {
-        config.reconciler = ReconcilerSettings {
-            enabled: true,
-            interval_ms: 100,
-            settle_after_ms: 300,
-            not_found_after_secs: 5,
-            max_backoff_ms: 500,
-            ..ReconcilerSettings::default()
-        };
-    })
-    .await;
+    let router =
+        TestRouter::start_configured(|config| config.reconciler = fast_reconciler(5)).await;
     let created = router
         .create(external_3ds_payment(
             "checkout",
@@ -653,14 +628,8 @@ async fn a_lost_authorization_is_given_its_full_window_from_when_it_was_sent() {
         sent.elapsed().as_millis()
     );
     sim.clear_faults();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let settled = loop {
-        let payment = retrieve(&router, &id(&created)).await;
-        if payment["status"] != "processing" || Instant::now() > deadline {
-            break payment;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let path = format!("/payments/{}", id(&created));
+    let settled = settles(&router, &path, |p| p["status"] != "processing").await;
     assert_eq!(settled["status"], "failed", "{settled:#}");
     assert_eq!(settled["error_code"], "not_found_at_processor");
 }

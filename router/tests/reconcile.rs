@@ -5,12 +5,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
-use paybridge_router::reconciler::ReconcilerSettings;
 use paybridge_sandbox::Fault;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// One test at a time: on a shared PostgreSQL database a router's reconciler settles every
 /// router's payments.
@@ -18,29 +17,7 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 /// A reconciler that looks often and decides "never received" 3 s after a request was sent.
 async fn router() -> TestRouter {
-    TestRouter::start_configured(|config| {
-        config.reconciler = ReconcilerSettings {
-            enabled: true,
-            interval_ms: 100,
-            settle_after_ms: 300,
-            not_found_after_secs: 3,
-            max_backoff_ms: 500,
-            ..ReconcilerSettings::default()
-        };
-    })
-    .await
-}
-
-/// Polls `GET path` (never with `force_sync`) until `done` holds, for up to 20 s.
-async fn settles(router: &TestRouter, path: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let answer = router.call("GET", path, None).await;
-        if done(&answer.body) || Instant::now() > deadline {
-            return answer.body;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    TestRouter::start_configured(|config| config.reconciler = fast_reconciler(3)).await
 }
 
 /// The next request and the executor's retries of it (a fault is consumed by one request).

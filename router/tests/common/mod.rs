@@ -556,3 +556,28 @@ pub async fn three_ds_transaction(router: &TestRouter, id: &str) -> Value {
         .await
         .expect("a record")
 }
+
+/// A reconciler that looks often and decides "never received" `not_found_after_secs` after a
+/// request was sent.
+pub fn fast_reconciler(not_found_after_secs: u64) -> ReconcilerSettings {
+    ReconcilerSettings {
+        enabled: true,
+        interval_ms: 100,
+        settle_after_ms: 300,
+        not_found_after_secs,
+        max_backoff_ms: 500,
+        ..ReconcilerSettings::default()
+    }
+}
+
+/// Polls `GET path` (never with `force_sync`) until `done` holds, for up to 20 s.
+pub async fn settles(router: &TestRouter, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = router.call("GET", path, None).await;
+        if done(&answer.body) || std::time::Instant::now() > deadline {
+            return answer.body;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
