@@ -4,7 +4,7 @@
 //! are the only place its answers change the payment.
 //!
 //! A payment authenticated externally waits in `requires_customer_action` *before* any
-//! processor sees it: [`start`] after the version lookup, then [`authenticated`] with the ARes
+//! processor sees it: [`Authentication::started`] after the version lookup, then [`authenticated`] with the ARes
 //! (or, after a challenge, the result), and [`verdict`] says whether the payment is authorized
 //! with the result, waits for a challenge, is authorized without 3DS, or fails. The
 //! authentication value (CAVV) is never part of this record: it goes from the 3DS server's
