@@ -2,9 +2,11 @@
 //! drives version lookup, the 3DS Method, authentication, a challenge where there is one, and
 //! the result, against an [`AuthenticationTarget`], and checks the unified answers.
 //!
-//! A target names the cards that lead to each outcome ([`AuthenticationCards`]) and a
-//! [`Cardholder`] that does in the browser what a cardholder's browser does: the 3DS Method's
-//! hidden form, the challenge's form and its buttons.
+//! A target names the cards that lead to each outcome ([`AuthenticationCards`]), a
+//! [`Cardholder`] that does in the browser what a cardholder's browser does (the 3DS Method's
+//! hidden form, the challenge's form and its buttons) and, for the app channel, an [`AppSdk`]
+//! that does what a 3DS SDK in the customer's app does (its data for the AReq, the challenge
+//! with the ACS).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,9 @@ pub struct AuthenticationCards {
     pub challenge_passed: Card,
     /// `C`, then the cardholder fails.
     pub challenge_failed: Card,
+    /// `C`, then what the cardholder does decides (passes or fails as asked), where the target
+    /// has such a card: the app challenge scenarios run it besides the two above.
+    pub challenge_manual: Option<Card>,
     /// Not enrolled in 3DS2.
     pub not_enrolled: Option<Card>,
     /// The directory server does not answer in time (a provider error).
@@ -48,6 +53,28 @@ pub trait Cardholder: Send + Sync {
     async fn take_challenge(&self, challenge: &Challenge, pass: bool) -> Result<(), String>;
 }
 
+/// What a 3DS SDK in the customer's app does: gives its data for an app AReq
+/// (`deviceChannel` `01`) and, after an ARes `C`, runs the challenge with the ACS, which sends
+/// the result to the 3DS server (fetched with
+/// [`authentication_result`](AuthenticationConnector::authentication_result)).
+#[async_trait]
+pub trait AppSdk: Send + Sync {
+    /// The SDK's data for one authentication: a fresh `sdkTransID` on every call.
+    fn sdk_information(&self) -> SdkInformation;
+    /// Runs the challenge of an app ARes `C`: `acs_signed_content` (the ARes's, which says
+    /// where the ACS is), the ARes's ACS and 3DS server transaction ids and protocol version,
+    /// and the `sdkTransID` of the AReq; the cardholder passes the challenge or not.
+    async fn take_challenge(
+        &self,
+        acs_signed_content: &str,
+        acs_transaction_id: &str,
+        server_transaction_id: &str,
+        message_version: &str,
+        sdk_transaction_id: &str,
+        pass: bool,
+    ) -> Result<(), String>;
+}
+
 /// An authentication connector to run the suite against.
 pub struct AuthenticationTarget {
     /// For reports.
@@ -61,6 +88,9 @@ pub struct AuthenticationTarget {
     /// The browser; `None` on a live sandbox, whose ACS pages only a person can use: the 3DS
     /// Method is then reported as not completed and the challenge scenarios are skipped.
     pub cardholder: Option<Arc<dyn Cardholder>>,
+    /// The app's 3DS SDK; `None` on a live sandbox (no SDK to run its challenge with): the app
+    /// scenarios are then skipped.
+    pub app: Option<Arc<dyn AppSdk>>,
     /// Injects faults when on a simulator (`None` on a live sandbox).
     pub simulator: Option<paybridge_sandbox::SimulatorHandle>,
     /// Who is paid.
@@ -97,6 +127,9 @@ pub static AUTHENTICATION_SCENARIOS: &[AuthenticationScenario] = &[
     scenario!(refusals_carry_a_reason_and_no_cavv),
     scenario!(a_passed_challenge_ends_authenticated),
     scenario!(a_failed_challenge_ends_not_authenticated),
+    scenario!(app_frictionless_authenticated_gives_the_cavv),
+    scenario!(an_app_challenge_passed_ends_authenticated),
+    scenario!(an_app_challenge_failed_ends_not_authenticated),
     scenario!(a_card_without_3ds2_is_not_enrolled),
     scenario!(provider_errors_are_typed_and_never_unknown),
 ];
@@ -130,10 +163,32 @@ fn browser() -> BrowserInfo {
     }
 }
 
-/// Version lookup, 3DS Method and authentication of `card` for 12.34 EUR.
+/// Version lookup, 3DS Method and authentication of `card` for 12.34 EUR in a browser.
 async fn authenticate(
     t: &AuthenticationTarget,
     card: &Card,
+) -> Result<AuthenticationResponse, String> {
+    authenticate_in(t, card, None).await
+}
+
+/// Version lookup and authentication of `card` for 12.34 EUR in `app` (no 3DS Method: an
+/// app runs none), with the SDK's data sent.
+async fn authenticate_app(
+    t: &AuthenticationTarget,
+    card: &Card,
+    app: &dyn AppSdk,
+) -> Result<(AuthenticationResponse, SdkInformation), String> {
+    let sdk = app.sdk_information();
+    let response = authenticate_in(t, card, Some(sdk.clone())).await?;
+    Ok((response, sdk))
+}
+
+/// Version lookup, then (in a browser) the 3DS Method, and authentication of `card` for 12.34
+/// EUR in a browser, or in an app with `sdk`'s data.
+async fn authenticate_in(
+    t: &AuthenticationTarget,
+    card: &Card,
+    sdk: Option<SdkInformation>,
 ) -> Result<AuthenticationResponse, String> {
     let lookup = t
         .connector
@@ -148,16 +203,25 @@ async fn authenticate(
     let PreAuthenticationResponse::Enrolled(range) = lookup else {
         return Err("pre_authenticate: an enrolled test card answered NotEnrolled".into());
     };
-    let method_completion = match (&range.method, &t.cardholder) {
-        (Some(method), Some(cardholder)) => {
-            if cardholder.run_method(method).await? {
-                MethodCompletion::Completed
-            } else {
-                MethodCompletion::NotCompleted
+    let device = match sdk {
+        Some(sdk) => Device::App(sdk),
+        None => {
+            let method_completion = match (&range.method, &t.cardholder) {
+                (Some(method), Some(cardholder)) => {
+                    if cardholder.run_method(method).await? {
+                        MethodCompletion::Completed
+                    } else {
+                        MethodCompletion::NotCompleted
+                    }
+                }
+                (Some(_), None) => MethodCompletion::NotCompleted,
+                (None, _) => MethodCompletion::Unavailable,
+            };
+            Device::Browser {
+                info: browser(),
+                method_completion,
             }
         }
-        (Some(_), None) => MethodCompletion::NotCompleted,
-        (None, _) => MethodCompletion::Unavailable,
     };
     let request = AuthenticationRequest {
         server_transaction_id: range.server_transaction_id.clone(),
@@ -165,9 +229,7 @@ async fn authenticate(
         card: card.clone(),
         amount: MinorUnit::new(1234).map_err(|e| e.to_string())?,
         currency: Currency::EUR,
-        device_channel: DeviceChannel::Browser,
-        method_completion,
-        browser: Some(browser()),
+        device,
         notification_url: NOTIFICATION_URL.parse().map_err(|e| format!("{e}"))?,
         merchant: t.merchant.clone(),
         email: None,
@@ -316,6 +378,120 @@ async fn a_failed_challenge_ends_not_authenticated(t: &AuthenticationTarget) -> 
             result.status,
             result.authentication_value.is_some()
         ));
+    }
+    Ok(Outcome::Passed)
+}
+
+fn needs_an_app_sdk() -> Outcome {
+    Outcome::Skipped("needs a 3DS SDK in an app (the ACS's app challenge)".into())
+}
+
+async fn app_frictionless_authenticated_gives_the_cavv(t: &AuthenticationTarget) -> ScenarioResult {
+    let Some(app) = &t.app else {
+        return Ok(needs_an_app_sdk());
+    };
+    let (response, _) = authenticate_app(t, &t.cards.authenticated, app.as_ref()).await?;
+    if response.challenge.is_some() {
+        return Err("a frictionless app result with a (browser) challenge".into());
+    }
+    expect_authenticated(&response, TransStatus::Authenticated)
+}
+
+/// An app authentication of `card` answered `C`, the challenge run by `app`'s SDK (passed or
+/// not), and the result; `None` when the target has no SDK.
+async fn app_challenge(
+    t: &AuthenticationTarget,
+    card: &Card,
+    pass: bool,
+) -> Result<Option<AuthenticationResponse>, String> {
+    let Some(app) = &t.app else {
+        return Ok(None);
+    };
+    let (response, sdk) = authenticate_app(t, card, app.as_ref()).await?;
+    if response.status != TransStatus::ChallengeRequired {
+        return Err(format!(
+            "app: status {:?}, expected a challenge",
+            response.status
+        ));
+    }
+    if response.authentication_value.is_some() {
+        return Err("an app challenge with an authentication value before it".into());
+    }
+    if response.challenge.is_some() {
+        return Err("an app challenge given as a browser's (ACS URL and CReq)".into());
+    }
+    let signed = response
+        .acs_signed_content
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or("an app challenge without the ACS's signed content")?;
+    if response
+        .acs_reference_number
+        .as_deref()
+        .is_none_or(str::is_empty)
+    {
+        return Err("an app challenge without the ACS's reference number".into());
+    }
+    app.take_challenge(
+        signed,
+        &response.acs_transaction_id,
+        &response.server_transaction_id,
+        &response.message_version,
+        &sdk.transaction_id,
+        pass,
+    )
+    .await?;
+    let result = t
+        .connector
+        .authentication_result(&AuthenticationResultRequest {
+            server_transaction_id: response.server_transaction_id.clone(),
+        })
+        .await
+        .map_err(|e| format!("authentication_result: {e}"))?;
+    if result.challenge.is_some() || result.status.challenge() {
+        return Err(format!(
+            "the result after an app challenge is {:?}",
+            result.status
+        ));
+    }
+    Ok(Some(result))
+}
+
+/// `card`, then the cards whose challenge the cardholder decides.
+fn with_manual<'a>(t: &'a AuthenticationTarget, card: &'a Card) -> Vec<&'a Card> {
+    std::iter::once(card)
+        .chain(t.cards.challenge_manual.as_ref())
+        .collect()
+}
+
+async fn an_app_challenge_passed_ends_authenticated(t: &AuthenticationTarget) -> ScenarioResult {
+    for card in with_manual(t, &t.cards.challenge_passed) {
+        let Some(result) = app_challenge(t, card, true).await? else {
+            return Ok(needs_an_app_sdk());
+        };
+        expect_authenticated(&result, TransStatus::Authenticated)?;
+        let handed = ExternalAuthentication::from_response(&result, true).ok_or("not handed")?;
+        if !handed.challenged {
+            return Err("a challenged app result handed as frictionless".into());
+        }
+    }
+    Ok(Outcome::Passed)
+}
+
+async fn an_app_challenge_failed_ends_not_authenticated(
+    t: &AuthenticationTarget,
+) -> ScenarioResult {
+    for card in with_manual(t, &t.cards.challenge_failed) {
+        let Some(result) = app_challenge(t, card, false).await? else {
+            return Ok(needs_an_app_sdk());
+        };
+        if result.status != TransStatus::NotAuthenticated || result.authentication_value.is_some() {
+            return Err(format!(
+                "after a failed app challenge: {:?}, with a value: {}",
+                result.status,
+                result.authentication_value.is_some()
+            ));
+        }
     }
     Ok(Outcome::Passed)
 }

@@ -192,6 +192,85 @@ pub enum MethodCompletion {
     Unavailable,
 }
 
+/// Where the cardholder authenticates, with what that channel's AReq needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Device {
+    /// A browser (`deviceChannel` `02`): its details, and how the 3DS Method went.
+    Browser {
+        /// The browser's details.
+        info: BrowserInfo,
+        /// How the 3DS Method went (`threeDSCompInd`).
+        method_completion: MethodCompletion,
+    },
+    /// An app with a 3DS SDK (`deviceChannel` `01`): what the SDK gave the app.
+    App(SdkInformation),
+}
+
+impl Device {
+    /// The channel.
+    pub fn channel(&self) -> DeviceChannel {
+        match self {
+            Device::Browser { .. } => DeviceChannel::Browser,
+            Device::App(_) => DeviceChannel::App,
+        }
+    }
+}
+
+/// What an EMV 3DS SDK in the customer's app gives for an app authentication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkInformation {
+    /// `sdkAppID`: the app's installation (UUID).
+    pub app_id: String,
+    /// `sdkEncData`: the device's data, encrypted by the SDK for the directory server (a JWE).
+    pub encrypted_data: String,
+    /// `sdkEphemPubKey`: the SDK's ephemeral public key (a JWK).
+    pub ephemeral_public_key: serde_json::Map<String, serde_json::Value>,
+    /// `sdkMaxTimeout`: how long the SDK waits for all exchanges, in minutes (5 to 99).
+    pub max_timeout_minutes: u8,
+    /// `sdkReferenceNumber`: the SDK's EMVCo reference number.
+    pub reference_number: String,
+    /// `sdkTransID`: the SDK's transaction id (UUID).
+    pub transaction_id: String,
+    /// `deviceRenderOptions.sdkInterface`.
+    pub interface: SdkInterface,
+    /// `deviceRenderOptions.sdkUiType`: the challenge screens the SDK can show.
+    pub ui_types: Vec<SdkUiType>,
+}
+
+/// The UI interfaces a 3DS SDK renders challenges in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SdkInterface {
+    /// `01`.
+    #[serde(rename = "01")]
+    Native,
+    /// `02`.
+    #[serde(rename = "02")]
+    Html,
+    /// `03`.
+    #[serde(rename = "03")]
+    Both,
+}
+
+/// A challenge screen a 3DS SDK can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SdkUiType {
+    /// `01`.
+    #[serde(rename = "01")]
+    Text,
+    /// `02`.
+    #[serde(rename = "02")]
+    SingleSelect,
+    /// `03`.
+    #[serde(rename = "03")]
+    MultiSelect,
+    /// `04`.
+    #[serde(rename = "04")]
+    OutOfBand,
+    /// `05`: HTML other (HTML interface only).
+    #[serde(rename = "05")]
+    HtmlOther,
+}
+
 /// Version lookup for a card.
 #[derive(Debug, Clone)]
 pub struct PreAuthenticationRequest {
@@ -264,13 +343,9 @@ pub struct AuthenticationRequest {
     pub amount: MinorUnit,
     /// Its currency.
     pub currency: Currency,
-    /// Browser or app.
-    pub device_channel: DeviceChannel,
-    /// How the 3DS Method went.
-    pub method_completion: MethodCompletion,
-    /// The browser's details (required for a browser).
-    pub browser: Option<BrowserInfo>,
-    /// Where the ACS posts the CRes after a challenge.
+    /// The browser or the app, with what its channel needs.
+    pub device: Device,
+    /// Where the ACS posts the CRes after a browser's challenge.
     pub notification_url: Url,
     /// Who is paid.
     pub merchant: ThreeDsMerchant,
@@ -313,8 +388,14 @@ pub struct AuthenticationResponse {
     pub acs_transaction_id: String,
     /// The protocol version of the exchange.
     pub message_version: String,
-    /// For C: the challenge to run.
+    /// For C in a browser: the challenge to run.
     pub challenge: Option<Challenge>,
+    /// For an app (and for C in an app, what its SDK runs the challenge with): the ACS's signed
+    /// content (`acsSignedContent`, a JWS).
+    pub acs_signed_content: Option<String>,
+    /// The ACS's EMVCo reference number (`acsReferenceNumber`), which an app's SDK needs for a
+    /// challenge.
+    pub acs_reference_number: Option<String>,
     /// Text the issuer gives the cardholder.
     pub cardholder_info: Option<String>,
 }

@@ -1,7 +1,8 @@
 //! The 3dsecure.io simulator over HTTP: every sandbox test card from `/preauth` through the 3DS
 //! Method, `/auth`, the challenge pages and `/postauth`; the `Erro` answers (not enrolled,
 //! missing and malformed AReq fields, unknown and expired transactions, versions outside the
-//! card range, DS timeout); the API key; faults; and every answer checked against the
+//! card range, DS timeout); the API key; faults; the app channel (the SDK's AReq fields, the
+//! ARes's signed content, the app challenge endpoint); and every answer checked against the
 //! provider's field tables (`paybridge_connector_tests::threeds_fields`).
 
 #![allow(clippy::unwrap_used)]
@@ -13,8 +14,9 @@ use paybridge_sandbox::threedsecureio::cards::{
     self, Challenge, Method, Outcome, TestCard, Versions,
 };
 use paybridge_sandbox::threedsecureio::{
-    self, base64url_json, decode_base64url_json, AutoPostForm, ThreeDSecureIoSim,
-    ThreeDSecureIoSimConfig, CHALLENGE_PATH, METHOD_PATH, TRANSACTIONS_PATH,
+    self, acs_ephemeral_public_key, base64url_json, decode_base64url_json, AutoPostForm,
+    ThreeDSecureIoSim, ThreeDSecureIoSimConfig, APP_CHALLENGE_CODE, APP_CHALLENGE_PATH,
+    CHALLENGE_PATH, METHOD_PATH, TRANSACTIONS_PATH,
 };
 use paybridge_sandbox::Fault;
 use serde_json::{json, Value};
@@ -806,7 +808,7 @@ async fn malformed_areq_fields_are_erro_203_naming_them() {
         ("email", json!("not-an-email")),
         ("browserIP", json!("300.1.1.1")),
         ("mcc", json!("54111")),
-        ("deviceChannel", json!("01")),
+        ("deviceChannel", json!("03")),
         ("messageCategory", json!("03")),
         ("threeDSCompInd", json!("X")),
         ("homePhone", json!({"cc": "1", "subscriber": "555-123"})),
@@ -1344,4 +1346,550 @@ async fn an_aliased_card_is_answered_like_its_test_card_and_others_are_not() {
     sim.preauth(paybridge_sandbox::stripe::cards::AMEX)
         .await
         .assert_erro("203", "acctNumber");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app channel (deviceChannel 01)
+// ---------------------------------------------------------------------------------------------
+
+/// An app (`01`) payment (`01`) authentication.
+const APP_PAYMENT: threeds_fields::Scenario<'static> = ("01", "01");
+
+/// The SDK's ephemeral key the app AReqs carry.
+fn sdk_key() -> Value {
+    json!({"kty": "EC", "crv": "P-256",
+        "x": "mPUKT_bAWGHIhg0TpjjqVsP1rXWQu_vwVOHHtNkdYoA",
+        "y": "8BQAsImGeAS46fyWw5MhYfGTT0IjBpFw2SS34Dv4Irs"})
+}
+
+/// An app AReq for `pan`, transaction `id`, `version` and SDK transaction `sdk`: the browser
+/// AReq without the browser's fields (`threeDSCompInd`, `notificationURL`, `browser*`,
+/// `acceptLanguage`), with the 3DS SDK's, and in 2.3.1 `sdkType` `01` with `defaultSdkType`.
+fn app_areq(id: &str, pan: &str, version: &str, sdk: &str) -> Value {
+    let mut request = areq(id, pan, version, "U");
+    let map = request.as_object_mut().unwrap();
+    map.retain(|k, _| {
+        !k.starts_with("browser")
+            && !matches!(
+                k.as_str(),
+                "notificationURL" | "threeDSCompInd" | "acceptLanguage"
+            )
+    });
+    map.insert("deviceChannel".into(), json!("01"));
+    for (key, value) in [
+        ("sdkAppID", json!("9063b12c-fcde-43c7-b28e-8d0af5520e8a")),
+        (
+            "sdkEncData",
+            json!(
+                "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMTI4Q0JDLUhTMjU2In0.a2V5.aXY.ZGF0YQ.dGFn"
+            ),
+        ),
+        ("sdkEphemPubKey", sdk_key()),
+        ("sdkMaxTimeout", json!("05")),
+        (
+            "sdkReferenceNumber",
+            json!("3DS_LOA_SDK_PBSIM_020200_00001"),
+        ),
+        ("sdkTransID", json!(sdk)),
+        (
+            "deviceRenderOptions",
+            json!({"sdkInterface": "03", "sdkUiType": ["01", "02", "03", "04", "05"]}),
+        ),
+    ] {
+        map.insert(key.into(), value);
+    }
+    if version == "2.3.1" {
+        map.insert("sdkType".into(), json!("01"));
+        map.insert("defaultSdkType".into(), json!({"sdkVariant": "01"}));
+    }
+    // What the test sends is a valid app AReq by the tables.
+    assert_eq!(
+        threeds_fields::check(APP_PAYMENT, &request),
+        Ok(()),
+        "{request:#}"
+    );
+    request
+}
+
+/// Asserts `body` passes the field tables as an app payment's message.
+fn assert_app_tables(body: &Value) {
+    assert_eq!(threeds_fields::check(APP_PAYMENT, body), Ok(()), "{body:#}");
+}
+
+/// `/preauth` (an app runs no 3DS Method) and an app `/auth` in the highest version of the
+/// card range (or `version`). Gives the transaction id, the SDK transaction id and the ARes.
+async fn authenticate_app(sim: &Sim, pan: &str, version: Option<&str>) -> (String, String, Reply) {
+    let crd = sim.preauth(pan).await;
+    assert_eq!(crd.str("messageType"), "CRD", "{crd:#?}");
+    let id = crd.str("threeDSServerTransID").to_owned();
+    let version = version
+        .unwrap_or(crd.str("acsEndProtocolVersion"))
+        .to_owned();
+    let sdk = new_id();
+    let ares = sim.auth(&app_areq(&id, pan, &version, &sdk)).await;
+    (id, sdk, ares)
+}
+
+/// The three parts of a compact JWS, the first two decoded.
+fn decode_jws(jws: &str) -> (Value, Value, String) {
+    let parts: Vec<&str> = jws.split('.').collect();
+    assert_eq!(parts.len(), 3, "{jws}");
+    (
+        decode_base64url_json(parts[0]).unwrap(),
+        decode_base64url_json(parts[1]).unwrap(),
+        parts[2].to_owned(),
+    )
+}
+
+/// An app CReq for the ARes `ares` with counter `counter` and `extra` members.
+fn app_creq(ares: &Value, counter: &str, extra: &[(&str, &str)]) -> Value {
+    let mut creq = json!({
+        "messageType": "CReq",
+        "messageVersion": ares["messageVersion"],
+        "threeDSServerTransID": ares["threeDSServerTransID"],
+        "acsTransID": ares["acsTransID"],
+        "sdkTransID": ares["sdkTransID"],
+        "sdkCounterStoA": counter,
+    });
+    for (key, value) in extra {
+        creq[*key] = json!(value);
+    }
+    creq
+}
+
+impl Sim {
+    /// A 3DS SDK's POST of a CReq (plain JSON) to `url`.
+    async fn sdk_post(&self, url: &str, body: &Value) -> Reply {
+        let response = self
+            .client
+            .post(url)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        Sim::reply(response).await
+    }
+
+    /// The ACS's `Erro` on the app challenge endpoint: `status`, `code`, `detail`, component A.
+    fn assert_acs_erro(reply: &Reply, status: u16, code: &str, detail: &str) {
+        assert_eq!(reply.status, status, "{reply:#?}");
+        reply.assert_erro(code, detail);
+        assert_eq!(reply.str("errorComponent"), "A", "{reply:#?}");
+        assert_eq!(reply.str("errorMessageType"), "CReq", "{reply:#?}");
+    }
+}
+
+/// The `acsURL` of an app ARes's signed content.
+fn app_acs_url(ares: &Reply) -> String {
+    let (_, payload, _) = decode_jws(ares.str("acsSignedContent"));
+    payload["acsURL"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn app_areqs_are_accepted_and_refused_by_field() {
+    let sim = Sim::start().await;
+    // A card range of every version, without a 3DS Method, frictionless Y.
+    let pan = TestCard {
+        versions: Versions::All,
+        method: Method::Missing,
+        outcome: Outcome::Y,
+    }
+    .pan("400010051111");
+    for version in cards::SUPPORTED_VERSIONS {
+        let (id, sdk, ares) = authenticate_app(&sim, &pan, Some(version)).await;
+        assert_eq!(ares.status, 200, "{ares:#?}");
+        assert_eq!(ares.str("messageType"), "ARes", "{ares:#?}");
+        assert_eq!(ares.str("transStatus"), "Y");
+        assert_eq!(ares.str("sdkTransID"), sdk);
+        assert!(!ares.str("acsReferenceNumber").is_empty());
+        assert!(ares.body.get("acsURL").is_none());
+        assert_app_tables(&ares.body);
+        let record = sim.sim.transaction(&id).unwrap();
+        assert_eq!(record.areq.unwrap()["deviceChannel"], "01");
+    }
+
+    // Each required SDK field (and 2.3.1's sdkType), missing: 201 naming it, with sdkTransID.
+    let (_, id, _) = preauth_and_method(&sim, cards::VISA_Y).await;
+    let sdk = new_id();
+    for field in [
+        "sdkAppID",
+        "sdkEncData",
+        "sdkEphemPubKey",
+        "sdkMaxTimeout",
+        "sdkReferenceNumber",
+        "deviceRenderOptions",
+    ] {
+        let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+        request.as_object_mut().unwrap().remove(field);
+        let erro = sim.auth(&request).await;
+        erro.assert_erro("201", field);
+        assert_eq!(erro.str("sdkTransID"), sdk, "{erro:#?}");
+        assert_app_tables(&erro.body);
+    }
+    let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+    request.as_object_mut().unwrap().remove("sdkTransID");
+    sim.auth(&request).await.assert_erro("201", "sdkTransID");
+    let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+    request["deviceRenderOptions"] = json!({"sdkInterface": "01"});
+    sim.auth(&request)
+        .await
+        .assert_erro("201", "deviceRenderOptions.sdkUiType");
+
+    // Malformed: 203 naming the field.
+    for (field, value) in [
+        ("sdkAppID", json!("not-a-uuid")),
+        ("sdkTransID", json!("b2385523a66c4907ac3c91848e8c0067")),
+        ("sdkMaxTimeout", json!("04")),
+        ("sdkReferenceNumber", json!("R".repeat(33))),
+        ("sdkEncData", json!("e".repeat(64001))),
+        ("sdkEphemPubKey", json!(sdk_key().to_string())),
+        (
+            "sdkEphemPubKey",
+            json!({"kty": "EC", "crv": "P-256", "x": "x".repeat(200), "y": "y".repeat(60)}),
+        ),
+        (
+            "deviceRenderOptions",
+            json!({"sdkInterface": "04", "sdkUiType": ["01"]}),
+        ),
+        (
+            "deviceRenderOptions",
+            json!({"sdkInterface": "01", "sdkUiType": ["01", "09"]}),
+        ),
+    ] {
+        let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+        request[field] = value;
+        let erro = sim.auth(&request).await;
+        erro.assert_erro("203", field);
+        assert!(erro.str("errorDescription").contains(field), "{erro:#?}");
+    }
+    // 2.3.1 asks for the SDK's type, and with a Default-SDK its characteristics.
+    let pan_231 = TestCard {
+        versions: Versions::V2_3,
+        method: Method::Present,
+        outcome: Outcome::Y,
+    }
+    .pan("400010051111");
+    let (_, id_231, _) = preauth_and_method(&sim, &pan_231).await;
+    let mut request = app_areq(&id_231, &pan_231, "2.3.1", &sdk);
+    request.as_object_mut().unwrap().remove("defaultSdkType");
+    sim.auth(&request)
+        .await
+        .assert_erro("201", "defaultSdkType");
+    request.as_object_mut().unwrap().remove("sdkType");
+    sim.auth(&request).await.assert_erro("201", "sdkType");
+    request["sdkType"] = json!("02");
+    sim.auth(&request)
+        .await
+        .assert_erro("201", "splitSdkType,sdkServerSignedContent");
+    request["sdkType"] = json!("05");
+    sim.auth(&request).await.assert_erro("203", "sdkType");
+    // 3RI is still not simulated.
+    let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+    request["deviceChannel"] = json!("03");
+    let erro = sim.auth(&request).await;
+    erro.assert_erro("203", "deviceChannel");
+    assert!(erro.str("errorDescription").contains("3RI"), "{erro:#?}");
+
+    // The browser's threeDSCompInd is not checked for an app: this card's 3DS Method was not
+    // run, which a browser's Y would be refused for.
+    let mut request = app_areq(&id, cards::VISA_Y, "2.2.0", &sdk);
+    request["threeDSCompInd"] = json!("N");
+    let ares = sim.auth(&request).await;
+    assert_eq!(ares.str("messageType"), "ARes", "{ares:#?}");
+    assert_eq!(ares.str("transStatus"), "Y");
+}
+
+#[tokio::test]
+async fn app_frictionless_outcomes_follow_the_card() {
+    let sim = Sim::start().await;
+    for (pan, status, eci, value, reason) in [
+        (cards::VISA_Y, "Y", "05", true, None),
+        (cards::VISA_A, "A", "06", true, None),
+        (cards::VISA_N, "N", "07", false, Some("01")),
+        (cards::VISA_R, "R", "07", false, Some("12")),
+        (cards::VISA_U, "U", "07", false, Some("14")),
+        (cards::VISA_I, "I", "07", false, None),
+        (cards::MASTERCARD_Y, "Y", "02", true, None),
+    ] {
+        let (id, sdk, ares) = authenticate_app(&sim, pan, None).await;
+        assert_eq!(ares.status, 200, "{ares:#?}");
+        assert_eq!(ares.str("transStatus"), status, "{pan}");
+        assert_eq!(ares.str("eci"), eci, "{pan}");
+        assert_eq!(
+            ares.body.get("authenticationValue").is_some(),
+            value,
+            "{pan}"
+        );
+        assert_eq!(
+            ares.body.get("transStatusReason").and_then(Value::as_str),
+            reason,
+            "{pan}"
+        );
+        assert_eq!(ares.str("sdkTransID"), sdk);
+        assert_eq!(ares.str("acsReferenceNumber"), "3dsecureio-sim-acs");
+        assert!(ares.body.get("acsURL").is_none());
+        assert!(ares.body.get("acsRenderingType").is_none());
+        // The tables ask for the signed content in every app ARes; no challenge, no acsURL.
+        let (header, payload, _) = decode_jws(ares.str("acsSignedContent"));
+        assert_eq!(header["alg"], "PS256");
+        assert!(payload.get("acsURL").is_none(), "{payload:#}");
+        assert_eq!(payload["sdkEphemPubKey"], sdk_key());
+        assert_app_tables(&ares.body);
+        // Frictionless: no RReq, as in a browser.
+        sim.postauth(&id).await.assert_erro("203", "frictionless");
+    }
+    // The directory server's timeout is the same Erro, naming the SDK's transaction.
+    let (_, sdk, erro) = authenticate_app(&sim, cards::VISA_DS_TIMEOUT, None).await;
+    erro.assert_erro("405", "Connection timeout");
+    assert_eq!(erro.str("sdkTransID"), sdk);
+}
+
+#[tokio::test]
+async fn an_app_challenge_has_signed_content_pointing_at_the_endpoint() {
+    let sim = Sim::start().await;
+    for (pan, status) in [
+        (cards::VISA_CHALLENGE_PASS, "Y"),
+        (cards::VISA_CHALLENGE_FAIL, "N"),
+        (cards::MANUAL_CHALLENGE_2_1, "manual"),
+    ] {
+        let (id, sdk, ares) = authenticate_app(&sim, pan, None).await;
+        assert_eq!(ares.str("transStatus"), "C", "{ares:#?}");
+        assert_app_tables(&ares.body);
+        assert!(ares.body.get("acsURL").is_none(), "{ares:#?}");
+        assert_eq!(
+            ares.body["acsRenderingType"],
+            json!({"acsInterface": "01", "acsUiTemplate": "01"})
+        );
+        assert_eq!(ares.str("acsChallengeMandated"), "N");
+        assert!(ares.body.get("authenticationValue").is_none());
+        let jws = ares.str("acsSignedContent");
+        assert!(jws
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')));
+        let (header, payload, signature) = decode_jws(jws);
+        assert_eq!(header, json!({"alg": "PS256"}));
+        assert!(!signature.is_empty());
+        assert_eq!(payload["acsURL"], sim.sim.app_challenge_url().as_str());
+        assert!(payload["acsURL"]
+            .as_str()
+            .unwrap()
+            .ends_with(APP_CHALLENGE_PATH));
+        assert_eq!(payload["acsEphemPubKey"], acs_ephemeral_public_key());
+        assert_eq!(payload["acsEphemPubKey"]["crv"], "P-256");
+        assert_eq!(payload["sdkEphemPubKey"], sdk_key());
+        assert_eq!(payload["acsTransID"], ares.body["acsTransID"]);
+        if status == "manual" {
+            continue;
+        }
+
+        // A challenge that ends by itself ends at the first CReq.
+        sim.postauth(&id).await.assert_erro("403", "not finished");
+        let cres = sim
+            .sdk_post(&app_acs_url(&ares), &app_creq(&ares.body, "000", &[]))
+            .await;
+        assert_eq!(cres.status, 200, "{cres:#?}");
+        assert!(cres.content_type.starts_with("application/json"));
+        assert_eq!(cres.str("challengeCompletionInd"), "Y");
+        assert_eq!(cres.str("transStatus"), status);
+        assert_eq!(cres.str("acsCounterAtoS"), "000");
+        assert_eq!(cres.str("sdkTransID"), sdk);
+        assert_app_tables(&cres.body);
+        let rreq = sim.postauth(&id).await;
+        assert_app_tables(&rreq.body);
+        assert_eq!(rreq.str("transStatus"), status);
+        assert_eq!(rreq.str("sdkTransID"), sdk);
+        assert_eq!(rreq.body["acsRenderingType"]["acsInterface"], "01");
+        assert_eq!(
+            rreq.body.get("authenticationValue").is_some(),
+            status == "Y"
+        );
+        let record = sim.sim.transaction(&id).unwrap();
+        assert_eq!(record.app_challenge.len(), 2);
+        assert_eq!(record.cres.as_ref(), Some(&cres.body));
+    }
+}
+
+#[tokio::test]
+async fn manual_app_challenges_passed_failed_and_cancelled() {
+    let sim = Sim::start().await;
+    for (entry, status) in [
+        (Some(APP_CHALLENGE_CODE), "Y"),
+        (Some("0000"), "N"),
+        (None, "N"),
+    ] {
+        let (id, sdk, ares) = authenticate_app(&sim, cards::VISA_CHALLENGE_MANUAL, None).await;
+        assert_eq!(ares.str("transStatus"), "C");
+        let url = app_acs_url(&ares);
+        // Before the SDK opens the challenge, /postauth answers as for a browser.
+        sim.postauth(&id).await.assert_erro("403", "not finished");
+
+        let screen = sim.sdk_post(&url, &app_creq(&ares.body, "000", &[])).await;
+        assert_eq!(screen.status, 200, "{screen:#?}");
+        assert_eq!(screen.str("messageType"), "CRes");
+        assert_eq!(screen.str("challengeCompletionInd"), "N");
+        assert_eq!(screen.str("acsUiType"), "01");
+        assert_eq!(screen.str("acsCounterAtoS"), "000");
+        assert_eq!(screen.str("sdkTransID"), sdk);
+        assert!(screen.str("challengeInfoText").contains(APP_CHALLENGE_CODE));
+        assert!(screen.body.get("transStatus").is_none());
+        // The screen is shown, nothing decided: as for a browser.
+        sim.postauth(&id).await.assert_erro("403", "not finished");
+
+        let answer = match entry {
+            Some(code) => app_creq(&ares.body, "001", &[("challengeDataEntry", code)]),
+            None => app_creq(&ares.body, "001", &[("challengeCancel", "01")]),
+        };
+        let cres = sim.sdk_post(&url, &answer).await;
+        assert_eq!(cres.status, 200, "{cres:#?}");
+        assert_eq!(cres.str("challengeCompletionInd"), "Y");
+        assert_eq!(cres.str("transStatus"), status, "{entry:?}");
+        assert_eq!(cres.str("acsCounterAtoS"), "001");
+        assert_app_tables(&cres.body);
+
+        let rreq = sim.postauth(&id).await;
+        assert_app_tables(&rreq.body);
+        assert_eq!(rreq.str("transStatus"), status);
+        assert_eq!(rreq.str("sdkTransID"), sdk);
+        assert_eq!(
+            rreq.body.get("authenticationValue").is_some(),
+            status == "Y"
+        );
+        assert_eq!(
+            rreq.body.get("challengeCancel").and_then(Value::as_str),
+            entry.is_none().then_some("01")
+        );
+        // The RReq is answered again, as for a browser.
+        assert_eq!(sim.postauth(&id).await.body, rreq.body);
+
+        let record = sim.sim.transaction(&id).unwrap();
+        assert_eq!(record.creq, Some(app_creq(&ares.body, "000", &[])));
+        assert_eq!(record.app_challenge.len(), 4);
+        assert_eq!(record.app_challenge[1], screen.body);
+        assert_eq!(record.app_challenge[2], answer);
+        assert_eq!(record.cres.as_ref(), Some(&cres.body));
+        assert_eq!(record.rreq.as_ref(), Some(&rreq.body));
+        assert_eq!(record.postauth_calls, 2);
+
+        // Ended: another CReq is refused.
+        let again = sim
+            .sdk_post(
+                &url,
+                &app_creq(&ares.body, "002", &[("challengeDataEntry", "1234")]),
+            )
+            .await;
+        Sim::assert_acs_erro(&again, 409, "203", "acsTransID");
+    }
+    assert_eq!(sim.sim.activity().challenges, 3);
+}
+
+#[tokio::test]
+async fn the_app_challenge_endpoint_checks_the_creq() {
+    let sim = Sim::start().await;
+    let url = sim.url(APP_CHALLENGE_PATH);
+    let (_, sdk, ares) = authenticate_app(&sim, cards::VISA_CHALLENGE_MANUAL, None).await;
+    assert_eq!(app_acs_url(&ares), url);
+    let app = |counter: &str, extra: &[(&str, &str)]| app_creq(&ares.body, counter, extra);
+
+    // Not JSON (the simulator takes no JWE).
+    let response = sim
+        .client
+        .post(&url)
+        .header("Content-Type", "application/jose")
+        .body("eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn")
+        .send()
+        .await
+        .unwrap();
+    let jwe = Sim::reply(response).await;
+    Sim::assert_acs_erro(&jwe, 400, "101", "body");
+    assert!(jwe.str("errorDescription").contains("JWE"), "{jwe:#?}");
+    // Missing and malformed fields.
+    let mut missing = app("000", &[]);
+    missing.as_object_mut().unwrap().remove("sdkCounterStoA");
+    Sim::assert_acs_erro(
+        &sim.sdk_post(&url, &missing).await,
+        400,
+        "201",
+        "sdkCounterStoA",
+    );
+    let mut bad = app("000", &[]);
+    bad["sdkTransID"] = json!("nope");
+    Sim::assert_acs_erro(&sim.sdk_post(&url, &bad).await, 400, "203", "sdkTransID");
+    // Another SDK transaction, another version, a counter out of step.
+    let mut other = app("000", &[]);
+    other["sdkTransID"] = json!(new_id());
+    let erro = sim.sdk_post(&url, &other).await;
+    Sim::assert_acs_erro(&erro, 400, "203", "sdkTransID");
+    assert!(erro.str("errorDescription").contains("AReq"), "{erro:#?}");
+    let mut version = app("000", &[]);
+    version["messageVersion"] = json!("2.1.0");
+    Sim::assert_acs_erro(
+        &sim.sdk_post(&url, &version).await,
+        400,
+        "203",
+        "messageVersion",
+    );
+    let erro = sim.sdk_post(&url, &app("001", &[])).await;
+    Sim::assert_acs_erro(&erro, 400, "203", "sdkCounterStoA");
+    // The code before the screen, and no code after it.
+    let early = sim
+        .sdk_post(&url, &app("000", &[("challengeDataEntry", "1234")]))
+        .await;
+    Sim::assert_acs_erro(&early, 400, "203", "challengeDataEntry");
+    assert_eq!(sim.sdk_post(&url, &app("000", &[])).await.status, 200);
+    let erro = sim.sdk_post(&url, &app("001", &[])).await;
+    Sim::assert_acs_erro(&erro, 400, "201", "challengeDataEntry");
+    assert_eq!(erro.str("sdkTransID"), sdk);
+    assert_eq!(
+        erro.str("threeDSServerTransID"),
+        ares.str("threeDSServerTransID")
+    );
+    // Unknown acsTransID.
+    let mut unknown = app("000", &[]);
+    unknown["acsTransID"] = json!(new_id());
+    Sim::assert_acs_erro(
+        &sim.sdk_post(&url, &unknown).await,
+        400,
+        "301",
+        "acsTransID",
+    );
+
+    // An app transaction has no browser challenge page...
+    let page = sim
+        .form(
+            &sim.url(CHALLENGE_PATH),
+            &[("creq", &creq(&ares.body, "01"))],
+        )
+        .await;
+    assert_eq!(page.status, 409, "{page:#?}");
+    assert!(page.text.contains("3DS SDK"), "{page:#?}");
+    let buttons = sim
+        .form(
+            &sim.url(&format!("{CHALLENGE_PATH}/{}", ares.str("acsTransID"))),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(buttons.status, 409, "{buttons:#?}");
+    // ... and a browser transaction no app challenge.
+    let (_, _, browser) = authenticate(&sim, cards::VISA_CHALLENGE_PASS, None).await;
+    let mut browser_creq = app_creq(&browser.body, "000", &[]);
+    browser_creq["sdkTransID"] = json!(new_id());
+    let erro = sim.sdk_post(&url, &browser_creq).await;
+    Sim::assert_acs_erro(&erro, 409, "203", "acsTransID");
+    assert!(
+        erro.str("errorDescription").contains("browser"),
+        "{erro:#?}"
+    );
+    // A frictionless app authentication has no challenge.
+    let (_, _, frictionless) = authenticate_app(&sim, cards::VISA_Y, None).await;
+    let erro = sim
+        .sdk_post(&url, &app_creq(&frictionless.body, "000", &[]))
+        .await;
+    Sim::assert_acs_erro(&erro, 409, "203", "acsTransID");
+    assert!(
+        erro.str("errorDescription").contains("frictionless"),
+        "{erro:#?}"
+    );
+    // None of these reached the API.
+    assert_eq!(sim.sim.activity().challenges, 0);
 }

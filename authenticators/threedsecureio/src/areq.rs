@@ -1,9 +1,12 @@
-//! The AReq of a browser payment, checked against the provider's field tables
-//! (`areq_210.html`, `areq_220.html`, `areq_231.html`) before it is sent: every field those
-//! tables require for `deviceChannel` `02` and `messageCategory` `01` at the version, and the
-//! lengths, value lists and patterns of what is sent.
+//! The AReq of a payment from a browser or an app, checked against the provider's field tables
+//! (`areq_210.html`, `areq_220.html`, `areq_231.html`, `devicerenderoptions.html`) before it is
+//! sent: every field those tables require for `messageCategory` `01` and the `deviceChannel`
+//! (`02` browser, `01` app) at the version, and the lengths, value lists and patterns of what is
+//! sent. Neither channel sends the other's fields.
 
-use paybridge_core::authentication::{AuthenticationRequest, MethodCompletion};
+use paybridge_core::authentication::{
+    AuthenticationRequest, Device, MethodCompletion, SdkInformation, SdkInterface, SdkUiType,
+};
 use paybridge_core::details::{BrowserInfo, PostalAddress, BILLING_ADDRESS_FIELDS};
 use paybridge_core::ConnectorError;
 use time::macros::format_description;
@@ -17,6 +20,15 @@ use crate::wire;
 /// Server" \[U\] (the provider's table gives only the pattern `^[0-9]{2}$`; the value's meaning
 /// is from third-party transcriptions of the EMV 3DS 2.3.1 specification).
 pub const ACQUIRER_COUNTRY_CODE_SOURCE: &str = "01";
+
+/// `sdkType` of the SDKs [`SdkInformation`] describes (2.3.1): `01`, a Default-SDK. A Split-SDK
+/// (`02`) would need `sdkServerSignedContent` and `splitSdkType`, which it does not carry.
+pub const SDK_TYPE: &str = "01";
+
+/// `defaultSdkType.sdkVariant` (2.3.1): `01`, "Native", the only variant the provider's table
+/// defines (`02`–`79` reserved for EMVCo, `80`–`99` for the DS) \[U\] (whether the SDK is
+/// wrapped, `wrappedInd` `Y`, is not known, so it is left out).
+pub const SDK_VARIANT: &str = "01";
 
 /// `browserColorDepth`'s values (`areq_*.html`).
 const COLOR_DEPTHS: [(u8, &str); 8] = [
@@ -117,14 +129,14 @@ fn browser<'a>(
         1,
         2048,
     )?;
-    areq.browser_accept_header = accept;
+    areq.browser_accept_header = Some(accept);
     let agent = given(&b.user_agent)
         .ok_or_else(|| missing("browser.user_agent", "browserUserAgent", why))?;
     // The table says to truncate a longer User-Agent, not to refuse it.
-    areq.browser_user_agent = match agent.char_indices().nth(2048) {
+    areq.browser_user_agent = Some(match agent.char_indices().nth(2048) {
         Some((end, _)) => &agent[..end],
         None => agent,
-    };
+    });
     areq.browser_ip = b.ip_address.map(|ip| ip.to_string());
 
     // Which of the rest are required: all at 2.1.0; from 2.2.0 on, when JavaScript runs.
@@ -236,6 +248,157 @@ fn browser<'a>(
     Ok(())
 }
 
+/// The code of `deviceRenderOptions.sdkInterface`.
+fn interface_code(interface: SdkInterface) -> &'static str {
+    match interface {
+        SdkInterface::Native => "01",
+        SdkInterface::Html => "02",
+        SdkInterface::Both => "03",
+    }
+}
+
+/// The code of one `deviceRenderOptions.sdkUiType` entry.
+fn ui_type_code(ui_type: SdkUiType) -> &'static str {
+    match ui_type {
+        SdkUiType::Text => "01",
+        SdkUiType::SingleSelect => "02",
+        SdkUiType::MultiSelect => "03",
+        SdkUiType::OutOfBand => "04",
+        SdkUiType::HtmlOther => "05",
+    }
+}
+
+/// Base64url's alphabet (RFC 4648 §5), which each part of a compact JWE or JWS is written in.
+pub fn base64url(part: &str) -> bool {
+    part.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The app fields of `version`: the 3DS SDK's data, each value checked against its table row
+/// (no message repeats `sdkEncData`, which is opaque and large). 2.3.1 adds `sdkType` and,
+/// for a Default-SDK, `defaultSdkType`.
+fn app<'a>(
+    areq: &mut wire::AReq<'a>,
+    sdk: &'a SdkInformation,
+    version: Version,
+) -> Result<(), ConnectorError> {
+    let why = "for an app (deviceChannel 01)";
+    if !is_uuid(&sdk.app_id) {
+        return Err(ConnectorError::invalid(
+            "sdk.app_id",
+            "sdkAppID must be a UUID (8-4-4-4-12 hexadecimal digits)",
+        ));
+    }
+    if !is_uuid(&sdk.transaction_id) {
+        return Err(ConnectorError::invalid(
+            "sdk.transaction_id",
+            "sdkTransID must be a UUID (8-4-4-4-12 hexadecimal digits)",
+        ));
+    }
+
+    let encrypted = sdk.encrypted_data.as_str();
+    if encrypted.trim().is_empty() {
+        return Err(missing("sdk.encrypted_data", "sdkEncData", why));
+    }
+    length("sdk.encrypted_data", "sdkEncData", encrypted, 1, 64_000)?;
+    // A JWE in compact serialization: header, encrypted key (empty for direct key agreement),
+    // initialisation vector, ciphertext, tag.
+    let parts: Vec<&str> = encrypted.split('.').collect();
+    let jwe = parts.len() == 5
+        && !parts[0].is_empty()
+        && !parts[3].is_empty()
+        && parts.iter().all(|p| base64url(p));
+    if !jwe {
+        return Err(ConnectorError::invalid(
+            "sdk.encrypted_data",
+            "sdkEncData must be a JWE in compact serialization (five base64url parts joined by \
+             dots)",
+        ));
+    }
+
+    let key = &sdk.ephemeral_public_key;
+    let kty = key
+        .get("kty")
+        .and_then(|k| k.as_str())
+        .map(str::trim)
+        .unwrap_or_default();
+    if kty.is_empty() {
+        return Err(ConnectorError::invalid(
+            "sdk.ephemeral_public_key",
+            "sdkEphemPubKey must be a JWK: a JSON object with its key type (kty)",
+        ));
+    }
+    let key_text = serde_json::to_string(key).map_err(|_| {
+        ConnectorError::invalid("sdk.ephemeral_public_key", "sdkEphemPubKey is not JSON")
+    })?;
+    length(
+        "sdk.ephemeral_public_key",
+        "sdkEphemPubKey (its JSON text)",
+        &key_text,
+        1,
+        256,
+    )?;
+
+    if !(5..=99).contains(&sdk.max_timeout_minutes) {
+        return Err(ConnectorError::invalid(
+            "sdk.max_timeout_minutes",
+            "sdkMaxTimeout takes 05 to 99 minutes",
+        ));
+    }
+
+    let reference = sdk.reference_number.as_str();
+    if reference.trim().is_empty() {
+        return Err(missing("sdk.reference_number", "sdkReferenceNumber", why));
+    }
+    length(
+        "sdk.reference_number",
+        "sdkReferenceNumber",
+        reference,
+        1,
+        32,
+    )?;
+
+    // Each UI type once, in the SDK's order.
+    let mut ui_types: Vec<&'static str> = Vec::new();
+    for code in sdk.ui_types.iter().copied().map(ui_type_code) {
+        if !ui_types.contains(&code) {
+            ui_types.push(code);
+        }
+    }
+    if ui_types.is_empty() {
+        return Err(missing(
+            "sdk.ui_types",
+            "deviceRenderOptions.sdkUiType (at least one UI type)",
+            why,
+        ));
+    }
+    if sdk.interface == SdkInterface::Native && sdk.ui_types.contains(&SdkUiType::HtmlOther) {
+        return Err(ConnectorError::invalid(
+            "sdk.ui_types",
+            "deviceRenderOptions.sdkUiType 05 (HTML other) is valid only for an HTML UI \
+             (sdkInterface 02 or 03), not with sdkInterface 01 (native)",
+        ));
+    }
+
+    areq.sdk_app_id = Some(&sdk.app_id);
+    areq.sdk_enc_data = Some(encrypted);
+    areq.sdk_ephem_pub_key = Some(key);
+    areq.sdk_max_timeout = Some(format!("{:02}", sdk.max_timeout_minutes));
+    areq.sdk_reference_number = Some(reference);
+    areq.sdk_trans_id = Some(&sdk.transaction_id);
+    areq.device_render_options = Some(wire::DeviceRenderOptions {
+        sdk_interface: interface_code(sdk.interface),
+        sdk_ui_type: ui_types,
+    });
+    if version >= Version::V231 {
+        areq.sdk_type = Some(SDK_TYPE);
+        areq.default_sdk_type = Some(wire::DefaultSdkType {
+            sdk_variant: SDK_VARIANT,
+        });
+    }
+    Ok(())
+}
+
 /// The billing address's fields, each checked against its maximum length.
 fn billing<'a>(areq: &mut wire::AReq<'a>, a: &'a PostalAddress) -> Result<(), ConnectorError> {
     let [_, _, line1, line2, line3, city, state, zip] = BILLING_ADDRESS_FIELDS;
@@ -282,7 +445,7 @@ fn billing<'a>(areq: &mut wire::AReq<'a>, a: &'a PostalAddress) -> Result<(), Co
 }
 
 /// The AReq for `req` at `version` (one this translator builds; 2.3.1 only with the acquirer's
-/// country).
+/// country), with its channel's fields.
 pub fn build<'a>(
     req: &'a AuthenticationRequest,
     version: Version,
@@ -331,13 +494,16 @@ pub fn build<'a>(
         2048,
         version,
     )?;
-    url(
-        "notification_url",
-        "notificationURL",
-        &req.notification_url,
-        256,
-        version,
-    )?;
+    // Where the ACS posts the CRes after a browser's challenge; an app's SDK gets it itself.
+    if let Device::Browser { .. } = req.device {
+        url(
+            "notification_url",
+            "notificationURL",
+            &req.notification_url,
+            256,
+            version,
+        )?;
+    }
     let acquirer_country = if version >= Version::V231 {
         Some(acquirer_country.ok_or_else(|| {
             ConnectorError::invalid(
@@ -368,16 +534,15 @@ pub fn build<'a>(
         message_type: "AReq",
         message_version: &req.message_version,
         message_category: "01",
-        device_channel: "02",
-        server_trans_id: &req.server_transaction_id,
-        comp_ind: match req.method_completion {
-            MethodCompletion::Completed => "Y",
-            MethodCompletion::NotCompleted => "N",
-            MethodCompletion::Unavailable => "U",
+        device_channel: match req.device {
+            Device::Browser { .. } => "02",
+            Device::App(_) => "01",
         },
+        server_trans_id: &req.server_transaction_id,
+        comp_ind: None,
         requestor_authentication_ind: "01",
         requestor_url: m.requestor_url.as_str(),
-        notification_url: req.notification_url.as_str(),
+        notification_url: None,
         trans_type: "01",
         acct_number: pan,
         card_expiry_date: format!("{:02}{:02}", expiry.year() % 100, expiry.month()),
@@ -393,7 +558,7 @@ pub fn build<'a>(
         mcc: &m.mcc,
         merchant_country_code: &m.country_numeric,
         merchant_name: &m.name,
-        browser_accept_header: "",
+        browser_accept_header: None,
         browser_ip: None,
         browser_java_enabled: None,
         browser_javascript_enabled: None,
@@ -402,8 +567,17 @@ pub fn build<'a>(
         browser_screen_height: None,
         browser_screen_width: None,
         browser_tz: None,
-        browser_user_agent: "",
+        browser_user_agent: None,
         accept_language: None,
+        sdk_app_id: None,
+        sdk_enc_data: None,
+        sdk_ephem_pub_key: None,
+        sdk_max_timeout: None,
+        sdk_reference_number: None,
+        sdk_trans_id: None,
+        sdk_type: None,
+        default_sdk_type: None,
+        device_render_options: None,
         email: req.email.as_ref().map(|e| e.as_str()),
         bill_addr_city: None,
         bill_addr_country: None,
@@ -413,13 +587,21 @@ pub fn build<'a>(
         bill_addr_post_code: None,
         bill_addr_state: None,
     };
-    let b = req.browser.as_ref().ok_or_else(|| {
-        ConnectorError::invalid(
-            "browser",
-            "a browser authentication (deviceChannel 02) needs the browser's details",
-        )
-    })?;
-    browser(&mut areq, b, version)?;
+    match &req.device {
+        Device::Browser {
+            info,
+            method_completion,
+        } => {
+            areq.comp_ind = Some(match method_completion {
+                MethodCompletion::Completed => "Y",
+                MethodCompletion::NotCompleted => "N",
+                MethodCompletion::Unavailable => "U",
+            });
+            areq.notification_url = Some(req.notification_url.as_str());
+            browser(&mut areq, info, version)?;
+        }
+        Device::App(sdk) => app(&mut areq, sdk, version)?,
+    }
     if let Some(address) = req.billing.as_ref().and_then(|c| c.address.as_ref()) {
         billing(&mut areq, address)?;
     }

@@ -1,7 +1,7 @@
 //! # paybridge-threedsecureio
 //!
 //! The [3dsecure.io](https://3dsecure.io) EMV 3-D Secure server as an authentication connector
-//! ([`paybridge_core::authentication`]): version lookup (`POST /preauth`), browser
+//! ([`paybridge_core::authentication`]): version lookup (`POST /preauth`), browser and app
 //! authentication (`POST /auth`, AReq → ARes) and the result after a challenge
 //! (`POST /postauth`, the RReq). Pure translation ([`ThreeDSecureIo`] implements
 //! [`Authenticator`]); [`HttpAuthenticator`] sends through core's [`Executor`].
@@ -77,37 +77,70 @@
 //!
 //! ## Authentication (`/auth`)
 //!
-//! The AReq of a browser payment: `messageCategory` `01`, `deviceChannel` `02`,
+//! The AReq of a payment, from the request's [`Device`]: `messageCategory` `01`,
 //! `threeDSRequestorAuthenticationInd` `01`, `transType` `01`, the amount in minor units with the
 //! currency's ISO 4217 numeric code and exponent, `purchaseDate` in UTC (`yyyyMMddHHmmss`),
-//! `cardExpiryDate` (`YYMM`), the merchant and acquirer fields, the browser fields, and when
+//! `cardExpiryDate` (`YYMM`), `threeDSRequestorURL`, the merchant and acquirer fields, and when
 //! given `email`, `cardholderName` (left out before 2.3.1 when not ASCII) and the billing
-//! address (`billAddr*`, the country as its ISO 3166-1 numeric code: [`codes`]). Every field
-//! the provider's table requires at the version for a browser payment is checked before
-//! sending (`ConnectorError::InvalidRequest` naming our field and theirs), and so are the
-//! lengths, value lists and patterns of what is sent. Two adjustments the tables allow: a
-//! `browserUserAgent` over 2048 characters is truncated (the table says so), and a
-//! `browserColorDepth` outside the listed values goes down to the nearest listed one (30 → 24).
-//! At 2.3.1, `acceptLanguage` is the tags of the browser's Accept-Language header (else its
-//! language), and `acquirerCountryCodeSource` is `01`.
+//! address (`billAddr*`, the country as its ISO 3166-1 numeric code: [`codes`]); at 2.3.1
+//! `acquirerCountryCode` and `acquirerCountryCodeSource` `01`. Then each channel's own fields,
+//! and none of the other's. Every field the provider's table requires at the version for the
+//! channel is checked before sending (`ConnectorError::InvalidRequest` naming our field and
+//! theirs), and so are the lengths, value lists and patterns of what is sent.
+//!
+//! **A browser** ([`Device::Browser`], `deviceChannel` `02`): `threeDSCompInd` (how the 3DS
+//! Method went), `notificationURL` and the browser fields (errors name `browser.*` and
+//! `notification_url`). Two adjustments the tables allow: a `browserUserAgent` over 2048
+//! characters is truncated (the table says so), and a `browserColorDepth` outside the listed
+//! values goes down to the nearest listed one (30 → 24). At 2.3.1, `acceptLanguage` is the tags
+//! of the browser's Accept-Language header (else its language).
+//!
+//! **An app** ([`Device::App`], `deviceChannel` `01`): the 3DS SDK's data, as the tables want
+//! it for `deviceChannel` `01` at every version —
+//!
+//! - `sdkAppID` and `sdkTransID`: UUIDs (`format uuid`);
+//! - `sdkEncData`: the SDK's JWE as it gave it, at most 64000 characters, in compact
+//!   serialization (five base64url parts joined by dots); masked in logged bodies, and never
+//!   repeated in an error;
+//! - `sdkEphemPubKey`: the SDK's JWK as a JSON object (type `json`, not a string holding JSON),
+//!   with its `kty`, at most 256 characters of JSON text;
+//! - `sdkMaxTimeout`: two digits, `05` to `99` (`Length: 2`, `Value: 05 … 99`);
+//! - `sdkReferenceNumber`: 1 to 32 characters;
+//! - `deviceRenderOptions`: `{"sdkInterface": "01"|"02"|"03", "sdkUiType": ["01", …]}`, each UI
+//!   type once, at least one; `05` (HTML other, "valid only for HTML UI") is refused with the
+//!   native interface `01`;
+//! - at 2.3.1 only, `sdkType` `01` (a Default-SDK: the table requires it) and, as the table
+//!   requires with `01`, `defaultSdkType` `{"sdkVariant": "01"}`.
+//!
+//! No `threeDSCompInd`, `notificationURL`, `browser*` or `acceptLanguage` (the tables' `BRW`
+//! fields) goes with an app, and the request's `notification_url` is neither sent nor checked.
+//! Errors name `sdk.app_id`, `sdk.transaction_id`, `sdk.encrypted_data`,
+//! `sdk.ephemeral_public_key`, `sdk.max_timeout_minutes`, `sdk.reference_number` and
+//! `sdk.ui_types`.
 //!
 //! The ARes → [`AuthenticationResponse`]: `transStatus` (an undocumented one is an invalid
 //! response), `authenticationValue` (required with `Y` and `A`), `eci`, `dsTransID`,
-//! `acsTransID`, `transStatusReason`, `cardholderInfo`; for `C` a
-//! [`Challenge`](paybridge_core::authentication::Challenge): `acsURL`
-//! (required), the CReq base64url without padding of `{"threeDSServerTransID", "acsTransID",
-//! "messageVersion", "messageType": "CReq", "challengeWindowSize": "05"}` (full screen), and
-//! `acsChallengeMandated` = `Y`. An answer for another `threeDSServerTransID` is invalid.
+//! `acsTransID`, `transStatusReason`, `cardholderInfo`, and whenever present
+//! `acsReferenceNumber` (at most 32 characters) and `acsSignedContent` (a compact JWS: the
+//! table's pattern `^[A-Za-z0-9-_]+\.[A-Za-z0-9-_]+\.[A-Za-z0-9-_]+$`, and at most 16000
+//! characters at 2.3.1). For `C`:
 //!
-//! **Browser only.** An app authentication (`deviceChannel` `01`) is refused before sending:
-//! the AReq then requires the 3DS SDK's data (`sdkAppID`, `sdkEncData`, `sdkEphemPubKey`,
-//! `sdkMaxTimeout`, `sdkReferenceNumber`, `sdkTransID`, `deviceRenderOptions`), which
-//! [`AuthenticationRequest`] does not carry. Version lookup and results work for either channel.
+//! - in a browser, a [`Challenge`](paybridge_core::authentication::Challenge): `acsURL`
+//!   (required), the CReq base64url without padding of `{"threeDSServerTransID", "acsTransID",
+//!   "messageVersion", "messageType": "CReq", "challengeWindowSize": "05"}` (full screen), and
+//!   `acsChallengeMandated` = `Y`;
+//! - in an app, no `Challenge` (the SDK runs the challenge, with no CReq from us):
+//!   `acs_signed_content` and `acs_reference_number` are what the app hands its SDK, and an ARes
+//!   without `acsSignedContent` or `acsReferenceNumber` is an invalid response naming the field.
+//!
+//! An answer for another `threeDSServerTransID`, or in an app for another `sdkTransID`, is
+//! invalid.
 //!
 //! ## Result (`/postauth`)
 //!
 //! `{"threeDSServerTransID": …}` → the RReq, read as the ARes but with the RReq's statuses only
-//! (`Y`, `N`, `U`, `A`, `R`) and no challenge.
+//! (`Y`, `N`, `U`, `A`, `R`) and no challenge, for either channel (the RReq tables have no
+//! `acsSignedContent` or `acsReferenceNumber`: both are `None` unless sent anyway).
 //!
 //! ## Errors
 //!
@@ -123,7 +156,8 @@
 //! follow [`HttpResponse::error`](paybridge_core::http::HttpResponse::error). No error, `Debug`
 //! output or logged body holds the card number, the authentication value or the API key (the
 //! wire profile masks `acctNumber`, `authenticationValue`, `cardExpiryDate`, `cardholderName`,
-//! `email`, the billing lines and post code, `browserIP` and `browserUserAgent`).
+//! `email`, the billing lines and post code, `browserIP`, `browserUserAgent` and the app's
+//! `sdkEncData`, which is opaque and up to 64000 characters).
 //!
 //! ## Facts and sources
 //!
@@ -148,6 +182,36 @@
 //! - \[C\] AReq fields, inclusion by version and channel, lengths and patterns (`areq_210.html`,
 //!   `areq_220.html`, `areq_231.html`); minor-unit amounts, numeric currency and country codes,
 //!   `yyyyMMddHHmmss` and `YYMM` (`specification_common.rst`, `examples.rst`).
+//! - \[C\] The app channel's AReq fields: `sdkAppID`, `sdkEncData`, `sdkEphemPubKey`,
+//!   `sdkMaxTimeout`, `sdkReferenceNumber`, `deviceRenderOptions` required (channel `APP`) and
+//!   `sdkTransID` required for `deviceChannel` `01` at 2.1.0, 2.2.0 and 2.3.1, their formats and
+//!   lengths; `sdkType` required at 2.3.1, `defaultSdkType` required when it is `01`,
+//!   `splitSdkType` and `sdkServerSignedContent` when it is `02`; `threeDSCompInd`,
+//!   `notificationURL`, `browser*` and `acceptLanguage` browser-only (`areq_*.html`);
+//!   `sdkInterface` `01`–`03` and `sdkUiType` `01`–`07`, `05` "valid only for HTML UI"
+//!   (`devicerenderoptions.html`); `defaultSdkType`'s members `sdkVariant` (`01` Native) and
+//!   `wrappedInd` (`Y`), both optional (the provider's `source/_static/defaultsdktype_231.html`,
+//!   read at commit `253e9ff4`: the repository's field file has no table for it).
+//! - \[U\] `sdkType` `01` and `sdkVariant` `01`:
+//!   [`SdkInformation`](paybridge_core::authentication::SdkInformation) says neither. A Split-SDK
+//!   (`02`) would need `sdkServerSignedContent`, which it does not carry; `01` is the only
+//!   variant the table defines. `wrappedInd` is left out, though a wrapped SDK (in a
+//!   cross-platform framework) should send `Y`.
+//! - \[U\] `sdkEncData` in JWE compact serialization (five parts, RFC 7516 §7.1) and a `kty` in
+//!   `sdkEphemPubKey` (RFC 7517 §4.1): the tables say only "JWE Object (represented as a
+//!   string)" and `json`.
+//! - \[C\] ARes `acsSignedContent` (channel `APP`, its pattern, at most 16000 characters at
+//!   2.3.1), `acsReferenceNumber` (required, at most 32), `sdkTransID` (required for `01`),
+//!   `acsURL` optional for `01` (`ares_*.html`).
+//! - \[U\] `acsSignedContent` is required with `C` in an app only. The table's row lists
+//!   "Required if transStatus is C" and "Required if deviceChannel is 01" as two lines; they are
+//!   read together, as `acsURL`'s "Required if deviceChannel is 02" and "… transStatus is C"
+//!   are (the provider's own frictionless browser ARes example has no `acsURL`). A frictionless
+//!   app ARes without it is accepted.
+//! - \[U\] `acsReferenceNumber` is enforced only with `C` in an app (the SDK's challenge needs
+//!   it); the tables require it in every ARes. An ARes's `sdkTransID` is checked against the
+//!   request's when present, not required. `acsRenderingType` (required with `C` in an app) is
+//!   not read: the unified response has no field for it.
 //! - \[U\] `acquirerCountryCodeSource` `01` means "3DS Server": the table gives only the pattern;
 //!   the meaning is from third-party transcriptions of the EMV 3DS 2.3.1 specification.
 //! - \[C\] ARes and RReq fields and their conditions (`ares_220.html`, `rreq_220.html`, 2.3.1
@@ -179,7 +243,7 @@ use std::sync::Arc;
 
 use paybridge_core::authentication::{
     AuthenticationConnector, AuthenticationRequest, AuthenticationResponse,
-    AuthenticationResultRequest, Authenticator, DeviceChannel, HttpAuthenticator,
+    AuthenticationResultRequest, Authenticator, Device, HttpAuthenticator,
     PreAuthenticationRequest, PreAuthenticationResponse,
 };
 use paybridge_core::http::{endpoint, Exchange, HttpRequest};
@@ -190,7 +254,7 @@ use paybridge_core::{
     WireProfile,
 };
 
-use mapping::{Call, Version};
+use mapping::{Call, Expected, Version};
 
 /// The 3dsecure.io translator: build it from a [`ConnectorConfig`], join it to an executor with
 /// [`HttpAuthenticator`] (or use [`connector`]).
@@ -225,6 +289,7 @@ pub const SENSITIVE_FIELDS: &[&str] = &[
     "billAddrPostCode",
     "browserIP",
     "browserUserAgent",
+    "sdkEncData",
 ];
 
 impl ThreeDSecureIo {
@@ -406,14 +471,6 @@ impl Authenticator for ThreeDSecureIo {
         &self,
         req: &AuthenticationRequest,
     ) -> Result<Exchange<AuthenticationResponse>, ConnectorError> {
-        if req.device_channel == DeviceChannel::App {
-            return Err(ConnectorError::invalid(
-                "device_channel",
-                "an app authentication (deviceChannel 01) needs the 3DS SDK's data (sdkAppID, \
-                 sdkEncData, sdkEphemPubKey, sdkMaxTimeout, sdkReferenceNumber, sdkTransID, \
-                 deviceRenderOptions), which the request does not carry",
-            ));
-        }
         account_number("card.number", &req.card.number)?;
         let version = Version::parse(&req.message_version)
             .filter(|v| [Version::V210, Version::V220, Version::V231].contains(v))
@@ -425,9 +482,15 @@ impl Authenticator for ThreeDSecureIo {
             })?;
         let areq = areq::build(req, version, self.acquirer_country.as_deref())?;
         let request = self.post("auth", &areq)?;
-        let server_trans_id = req.server_transaction_id.clone();
+        let expected = Expected {
+            server_trans_id: req.server_transaction_id.clone(),
+            app_sdk_trans_id: match &req.device {
+                Device::Browser { .. } => None,
+                Device::App(sdk) => Some(sdk.transaction_id.clone()),
+            },
+        };
         Ok(Exchange::new(request, move |resp| {
-            mapping::outcome(&resp, Call::Auth, &server_trans_id)
+            mapping::outcome(&resp, Call::Auth, &expected)
         })
         .moving_no_money())
     }
@@ -448,9 +511,13 @@ impl Authenticator for ThreeDSecureIo {
                 server_trans_id: &req.server_transaction_id,
             },
         )?;
-        let server_trans_id = req.server_transaction_id.clone();
+        // The result request does not say the channel: no app-only condition is checked.
+        let expected = Expected {
+            server_trans_id: req.server_transaction_id.clone(),
+            app_sdk_trans_id: None,
+        };
         Ok(Exchange::new(request, move |resp| {
-            mapping::outcome(&resp, Call::PostAuth, &server_trans_id)
+            mapping::outcome(&resp, Call::PostAuth, &expected)
         })
         .moving_no_money())
     }

@@ -361,14 +361,47 @@ const RREQ_STATUSES: [TransStatus; 5] = [
 /// whole window or iframe).
 pub const CHALLENGE_WINDOW_SIZE: &str = "05";
 
-/// Reads an ARes (`/auth`) or an RReq (`/postauth`) for the transaction `server_trans_id`,
-/// checking the conditions of the provider's tables: a documented `transStatus` (the RReq's
-/// five), an `authenticationValue` with `Y` and `A`, an `acsURL` with `C`, the required ids.
+/// `acsSignedContent`'s pattern in `ares_*.html`,
+/// `^[A-Za-z0-9-_]+\.[A-Za-z0-9-_]+\.[A-Za-z0-9-_]+$`: a JWS in compact serialization, three
+/// non-empty base64url parts joined by dots.
+pub fn is_compact_jws(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && crate::areq::base64url(p))
+}
+
+/// `acsSignedContent`'s maximum length in the 2.3.1 table (the 2.1.0 and 2.2.0 tables give
+/// none).
+const ACS_SIGNED_CONTENT_MAX_231: usize = 16_000;
+
+/// `acsReferenceNumber`'s maximum length (`ares_*.html`).
+const ACS_REFERENCE_NUMBER_MAX: usize = 32;
+
+/// What the answer is checked against: the 3DS server's transaction id, and for an app's ARes
+/// the SDK's (`None` for a browser's ARes and for an RReq, whose channel the result request
+/// does not say).
+#[derive(Debug, Clone)]
+pub struct Expected {
+    /// `threeDSServerTransID`.
+    pub server_trans_id: String,
+    /// `sdkTransID`, for an app's ARes.
+    pub app_sdk_trans_id: Option<String>,
+}
+
+/// Reads an ARes (`/auth`) or an RReq (`/postauth`) for the transaction `expected`, checking the
+/// conditions of the provider's tables: a documented `transStatus` (the RReq's five), an
+/// `authenticationValue` with `Y` and `A`, the required ids; with `C`, in a browser an `acsURL`
+/// (the CReq is built), in an app `acsSignedContent` and `acsReferenceNumber` (the SDK runs the
+/// challenge: no CReq). `acsSignedContent` and `acsReferenceNumber` are read whenever present,
+/// and checked against their patterns and lengths.
 pub fn outcome(
     resp: &HttpResponse,
     call: Call,
-    server_trans_id: &str,
+    expected: &Expected,
 ) -> Result<AuthenticationResponse, ConnectorError> {
+    let server_trans_id = expected.server_trans_id.as_str();
     let answer: wire::Outcome = match read(resp, call)? {
         Answer::Message(answer) => answer,
         Answer::Erro(e) => return Err(erro(e, resp.status, call)),
@@ -390,6 +423,12 @@ pub fn outcome(
     if answered != server_trans_id {
         return Err(bad("answers another threeDSServerTransID".into()));
     }
+    let app = expected.app_sdk_trans_id.as_deref();
+    if let (Some(ours), Some(theirs)) = (app, present(answer.sdk_trans_id)) {
+        if theirs != ours {
+            return Err(bad("answers another sdkTransID".into()));
+        }
+    }
     let ds_transaction_id = required(answer.ds_trans_id, "dsTransID")?;
     let acs_transaction_id = required(answer.acs_trans_id, "acsTransID")?;
     let message_version = required(answer.message_version, "messageVersion")?;
@@ -406,24 +445,68 @@ pub fn outcome(
     if eci.as_deref().is_some_and(|e| e.chars().count() > 2) {
         return Err(bad("has an eci longer than 2 characters".into()));
     }
-    let challenge = if status == TransStatus::ChallengeRequired {
-        let acs_url = required(answer.acs_url, "acsURL (transStatus C)")?;
-        let acs_url =
-            Url::parse(&acs_url).map_err(|_| bad("has an acsURL that is not a URL".into()))?;
-        let creq = base64url_json(&wire::CReq {
-            server_trans_id,
-            acs_trans_id: &acs_transaction_id,
-            message_version: &message_version,
-            message_type: "CReq",
-            challenge_window_size: CHALLENGE_WINDOW_SIZE,
-        })?;
-        Some(Challenge {
-            acs_url,
-            creq,
-            mandated: answer.acs_challenge_mandated.as_deref() == Some("Y"),
-        })
-    } else {
-        None
+    let acs_signed_content = present(answer.acs_signed_content);
+    if let Some(jws) = &acs_signed_content {
+        // Not repeated in the message: a JWS of up to 16000 characters.
+        if !is_compact_jws(jws) {
+            return Err(bad(
+                "has an acsSignedContent that is not a JWS (three base64url parts joined by dots)"
+                    .into(),
+            ));
+        }
+        let v231 = Version::parse(&message_version).is_some_and(|v| v >= Version::V231);
+        if v231 && jws.len() > ACS_SIGNED_CONTENT_MAX_231 {
+            return Err(bad(format!(
+                "has an acsSignedContent longer than {ACS_SIGNED_CONTENT_MAX_231} characters"
+            )));
+        }
+    }
+    let acs_reference_number = present(answer.acs_reference_number);
+    if acs_reference_number
+        .as_deref()
+        .is_some_and(|r| r.chars().count() > ACS_REFERENCE_NUMBER_MAX)
+    {
+        return Err(bad(format!(
+            "has an acsReferenceNumber longer than {ACS_REFERENCE_NUMBER_MAX} characters"
+        )));
+    }
+    let challenge = match (status, app) {
+        // An app's SDK runs the challenge with the ACS's signed content: nothing to post.
+        (TransStatus::ChallengeRequired, Some(_)) => {
+            if acs_signed_content.is_none() {
+                return Err(bad(
+                    "has no acsSignedContent (transStatus C in an app: the SDK's challenge \
+                     needs it)"
+                        .into(),
+                ));
+            }
+            if acs_reference_number.is_none() {
+                return Err(bad(
+                    "has no acsReferenceNumber (transStatus C in an app: the SDK's challenge \
+                     needs it)"
+                        .into(),
+                ));
+            }
+            None
+        }
+        (TransStatus::ChallengeRequired, None) => {
+            let acs_url = required(answer.acs_url, "acsURL (transStatus C)")?;
+            let acs_url =
+                Url::parse(&acs_url).map_err(|_| bad("has an acsURL that is not a URL".into()))?;
+            let creq = base64url_json(&wire::CReq {
+                server_trans_id,
+                acs_trans_id: &acs_transaction_id,
+                message_version: &message_version,
+                message_type: "CReq",
+                challenge_window_size: CHALLENGE_WINDOW_SIZE,
+            })?;
+            Some(Challenge {
+                acs_url,
+                creq,
+                mandated: answer.acs_challenge_mandated.as_deref() == Some("Y"),
+            })
+        }
+        _ => None,
     };
     Ok(AuthenticationResponse {
         status,
@@ -435,6 +518,8 @@ pub fn outcome(
         acs_transaction_id,
         message_version,
         challenge,
+        acs_signed_content,
+        acs_reference_number,
         cardholder_info: present(answer.cardholder_info),
     })
 }
@@ -460,5 +545,17 @@ mod tests {
         assert!(!is_uuid("6b91f61e-9e62-4f5c-ab8c-f1ffb84122c"));
         assert!(!is_uuid("6b91f61e9e624f5cab8cf1ffb84122cb"));
         assert!(!is_uuid("6b91f61e-9e62-4f5c-ab8c-f1ffb84122cg"));
+    }
+
+    #[test]
+    fn compact_jws_follow_the_tables_pattern() {
+        assert!(is_compact_jws(
+            "eyJhbGciOiJQUzI1NiJ9.eyJhY3NVUkwiOiJ4In0.c2ln-_"
+        ));
+        for bad in [
+            "", "a.b", "a.b.c.d", "a..c", "a.b.c=", "a.b.c d", "a.b+.c", ".b.c",
+        ] {
+            assert!(!is_compact_jws(bad), "{bad}");
+        }
     }
 }

@@ -42,8 +42,9 @@ pub struct CReq<'a> {
     pub challenge_window_size: &'static str,
 }
 
-/// `POST /auth`: the AReq of a payment (`messageCategory` `01`) from a browser. Optional fields
-/// are left out rather than sent empty.
+/// `POST /auth`: the AReq of a payment (`messageCategory` `01`) from a browser (`deviceChannel`
+/// `02`) or an app (`01`). Optional fields, and the other channel's, are left out rather than
+/// sent empty.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AReq<'a> {
@@ -53,14 +54,16 @@ pub struct AReq<'a> {
     pub device_channel: &'static str,
     #[serde(rename = "threeDSServerTransID")]
     pub server_trans_id: &'a str,
-    #[serde(rename = "threeDSCompInd")]
-    pub comp_ind: &'static str,
+    /// Browser only.
+    #[serde(rename = "threeDSCompInd", skip_serializing_if = "Option::is_none")]
+    pub comp_ind: Option<&'static str>,
     #[serde(rename = "threeDSRequestorAuthenticationInd")]
     pub requestor_authentication_ind: &'static str,
     #[serde(rename = "threeDSRequestorURL")]
     pub requestor_url: &'a str,
-    #[serde(rename = "notificationURL")]
-    pub notification_url: &'a str,
+    /// Browser only.
+    #[serde(rename = "notificationURL", skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<&'a str>,
     pub trans_type: &'static str,
     pub acct_number: &'a str,
     pub card_expiry_date: String,
@@ -83,7 +86,8 @@ pub struct AReq<'a> {
     pub mcc: &'a str,
     pub merchant_country_code: &'a str,
     pub merchant_name: &'a str,
-    pub browser_accept_header: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser_accept_header: Option<&'a str>,
     #[serde(rename = "browserIP", skip_serializing_if = "Option::is_none")]
     pub browser_ip: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,10 +105,36 @@ pub struct AReq<'a> {
     pub browser_screen_width: Option<String>,
     #[serde(rename = "browserTZ", skip_serializing_if = "Option::is_none")]
     pub browser_tz: Option<String>,
-    pub browser_user_agent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser_user_agent: Option<&'a str>,
     /// 2.3.1 only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accept_language: Option<Vec<&'a str>>,
+    /// App only: the app's installation (UUID).
+    #[serde(rename = "sdkAppID", skip_serializing_if = "Option::is_none")]
+    pub sdk_app_id: Option<&'a str>,
+    /// App only: the JWE the SDK encrypted for the directory server (masked in logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_enc_data: Option<&'a str>,
+    /// App only: a JSON object (the JWK), not a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_ephem_pub_key: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// App only: two digits of minutes, `05` to `99`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_max_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_reference_number: Option<&'a str>,
+    #[serde(rename = "sdkTransID", skip_serializing_if = "Option::is_none")]
+    pub sdk_trans_id: Option<&'a str>,
+    /// App, 2.3.1 only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_type: Option<&'static str>,
+    /// App, 2.3.1 only (with `sdkType` `01`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_sdk_type: Option<DefaultSdkType>,
+    /// App only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_render_options: Option<DeviceRenderOptions>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +151,21 @@ pub struct AReq<'a> {
     pub bill_addr_post_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bill_addr_state: Option<&'a str>,
+}
+
+/// `deviceRenderOptions` (`devicerenderoptions.html`): what the SDK can show a challenge in.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceRenderOptions {
+    pub sdk_interface: &'static str,
+    pub sdk_ui_type: Vec<&'static str>,
+}
+
+/// `defaultSdkType` (2.3.1, `defaultsdktype_231.html`): the characteristics of a Default-SDK.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DefaultSdkType {
+    pub sdk_variant: &'static str,
 }
 
 /// The card range data (`messageType` `CRD`) answering `/preauth`.
@@ -172,6 +217,13 @@ pub struct Outcome {
     pub acs_url: Option<String>,
     pub acs_challenge_mandated: Option<String>,
     pub cardholder_info: Option<String>,
+    /// The ACS's JWS for an app's SDK (ARes).
+    pub acs_signed_content: Option<String>,
+    /// The ACS's EMVCo reference number (ARes).
+    pub acs_reference_number: Option<String>,
+    /// The SDK's transaction id, echoed for an app (ARes, RReq).
+    #[serde(rename = "sdkTransID")]
+    pub sdk_trans_id: Option<String>,
 }
 
 /// An error message (`messageType` `Erro`).

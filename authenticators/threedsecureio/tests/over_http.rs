@@ -119,16 +119,17 @@ fn request() -> AuthenticationRequest {
         },
         amount: MinorUnit::new(1050).unwrap(),
         currency: Currency::EUR,
-        device_channel: DeviceChannel::Browser,
-        method_completion: MethodCompletion::Completed,
-        browser: Some(BrowserInfo {
-            java_script_enabled: Some(false),
-            language: Some("da".into()),
-            ip_address: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-            accept_header: Some("text/html".into()),
-            user_agent: Some("Mozilla/5.0".into()),
-            ..BrowserInfo::default()
-        }),
+        device: Device::Browser {
+            info: BrowserInfo {
+                java_script_enabled: Some(false),
+                language: Some("da".into()),
+                ip_address: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+                accept_header: Some("text/html".into()),
+                user_agent: Some("Mozilla/5.0".into()),
+                ..BrowserInfo::default()
+            },
+            method_completion: MethodCompletion::Completed,
+        },
         notification_url: "https://shop.example/3ds/challenge".parse().unwrap(),
         merchant: ThreeDsMerchant {
             name: "Dummy Merchant".into(),
@@ -209,6 +210,57 @@ async fn the_three_calls_carry_the_api_key_and_their_bodies() {
     assert_eq!(seen[1].body["deviceChannel"], "02");
     assert_eq!(seen[1].body["browserJavascriptEnabled"], false);
     assert_eq!(seen[2].body, json!({"threeDSServerTransID": TRANS_ID}));
+}
+
+#[tokio::test]
+async fn an_app_authentication_goes_out_with_the_sdk_data_and_comes_back_for_the_sdk() {
+    const SDK_TRANS_ID: &str = "b2385523-a66c-4907-ac3c-91848e8c0067";
+    const SIGNED: &str = "eyJhbGciOiJQUzI1NiJ9.eyJhY3NVUkwiOiJ4In0.c2ln";
+    let script: Script = Arc::new(|_| {
+        let ares = json!({"messageType": "ARes", "messageVersion": "2.2.0",
+            "transStatus": "C", "threeDSServerTransID": TRANS_ID,
+            "acsTransID": "43163cd0-c849-4924-82c1-7bec32b94881",
+            "dsTransID": "1cf815e5-cc85-436f-8e13-9f5e5aea731f",
+            "sdkTransID": SDK_TRANS_ID, "acsSignedContent": SIGNED,
+            "acsReferenceNumber": "3dsecure.io-standin-acs", "acsChallengeMandated": "N",
+            "authenticationType": "02"});
+        (200, "application/json", ares.to_string())
+    });
+    let (base, seen) = server(script).await;
+    let mut req = request();
+    req.device = Device::App(SdkInformation {
+        app_id: "9063b12c-fcde-43c7-b28e-8d0af5520e8a".into(),
+        encrypted_data: "eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn".into(),
+        ephemeral_public_key: json!({"kty": "EC", "crv": "P-256", "x": "eA", "y": "eQ"})
+            .as_object()
+            .unwrap()
+            .clone(),
+        max_timeout_minutes: 10,
+        reference_number: "3DS_LOA_SDK_EXMP_020200_00001".into(),
+        transaction_id: SDK_TRANS_ID.into(),
+        interface: SdkInterface::Native,
+        ui_types: vec![SdkUiType::Text, SdkUiType::OutOfBand],
+    });
+    let ares = connector(&base).authenticate(&req).await.unwrap();
+    assert_eq!(ares.status, TransStatus::ChallengeRequired);
+    assert_eq!(ares.challenge, None);
+    assert_eq!(ares.acs_signed_content.as_deref(), Some(SIGNED));
+    assert_eq!(
+        ares.acs_reference_number.as_deref(),
+        Some("3dsecure.io-standin-acs")
+    );
+    let seen = seen.lock().unwrap().clone();
+    let sent = &seen[0].body;
+    assert_eq!(sent["deviceChannel"], "01");
+    assert_eq!(sent["sdkEncData"], "eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn");
+    assert_eq!(sent["sdkMaxTimeout"], "10");
+    assert_eq!(
+        sent["deviceRenderOptions"],
+        json!({"sdkInterface": "01", "sdkUiType": ["01", "04"]})
+    );
+    assert!(sent.get("threeDSCompInd").is_none());
+    assert!(sent.get("notificationURL").is_none());
+    assert!(sent.get("browserUserAgent").is_none());
 }
 
 #[tokio::test]

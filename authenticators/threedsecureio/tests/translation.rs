@@ -103,9 +103,10 @@ fn request(version: &str) -> AuthenticationRequest {
         },
         amount: MinorUnit::new(1050).unwrap(),
         currency: Currency::EUR,
-        device_channel: DeviceChannel::Browser,
-        method_completion: MethodCompletion::Completed,
-        browser: Some(browser()),
+        device: Device::Browser {
+            info: browser(),
+            method_completion: MethodCompletion::Completed,
+        },
         notification_url: "https://shop.example/3ds/challenge".parse().unwrap(),
         merchant: ThreeDsMerchant {
             name: "Dummy Merchant".into(),
@@ -118,6 +119,24 @@ fn request(version: &str) -> AuthenticationRequest {
         email: Some(Email::new("ada@example.com").unwrap()),
         billing: Some(billing()),
         purchase_date: datetime!(2026-03-16 15:13:12 +01:00),
+    }
+}
+
+/// The browser details of a browser request.
+fn browser_of(req: &mut AuthenticationRequest) -> &mut BrowserInfo {
+    match &mut req.device {
+        Device::Browser { info, .. } => info,
+        Device::App(_) => panic!("a browser request"),
+    }
+}
+
+/// Sets how the 3DS Method went, for a browser request.
+fn set_method_completion(req: &mut AuthenticationRequest, completion: MethodCompletion) {
+    match &mut req.device {
+        Device::Browser {
+            method_completion, ..
+        } => *method_completion = completion,
+        Device::App(_) => panic!("a browser request"),
     }
 }
 
@@ -271,7 +290,7 @@ fn each_version_gets_its_own_fields() {
     assert!(v220.get("acquirerCountryCode").is_none());
     // Without the Accept-Language header: the browser's language.
     let mut req = request("2.3.1");
-    req.browser.as_mut().unwrap().accept_language = None;
+    browser_of(&mut req).accept_language = None;
     let without = body(&tdsio_231().authenticate(&req).unwrap());
     assert_eq!(without["acceptLanguage"], json!(["en-GB"]));
 }
@@ -283,7 +302,7 @@ fn amounts_dates_and_currencies_are_in_the_documented_formats() {
     req.currency = Currency::KWD;
     req.purchase_date = datetime!(2026-12-31 23:59:59 -05:00);
     req.card.expiry = CardExpiry::new(11, 2030).unwrap();
-    req.method_completion = MethodCompletion::Unavailable;
+    set_method_completion(&mut req, MethodCompletion::Unavailable);
     let b = body(&tdsio().authenticate(&req).unwrap());
     assert_eq!(b["purchaseAmount"], "1234");
     assert_eq!(b["purchaseCurrency"], "414");
@@ -292,7 +311,7 @@ fn amounts_dates_and_currencies_are_in_the_documented_formats() {
     assert_eq!(b["cardExpiryDate"], "3011");
     assert_eq!(b["threeDSCompInd"], "U");
     req.currency = Currency::JPY;
-    req.method_completion = MethodCompletion::NotCompleted;
+    set_method_completion(&mut req, MethodCompletion::NotCompleted);
     let b = body(&tdsio().authenticate(&req).unwrap());
     assert_eq!(
         (&b["purchaseCurrency"], &b["purchaseExponent"]),
@@ -307,7 +326,7 @@ fn optional_details_are_left_out_when_not_given() {
     req.email = None;
     req.billing = None;
     req.card.holder_name = None;
-    let browser = req.browser.as_mut().unwrap();
+    let browser = browser_of(&mut req);
     browser.ip_address = None;
     let b = body(&tdsio().authenticate(&req).unwrap());
     for absent in [
@@ -322,23 +341,428 @@ fn optional_details_are_left_out_when_not_given() {
     spec::assert_follows("areq_220", &b, spec::BRW);
 }
 
-#[test]
-fn an_app_authentication_is_refused_before_sending() {
-    let mut req = request("2.2.0");
-    req.device_channel = DeviceChannel::App;
-    req.browser = None;
-    let (field, message) = invalid_field(tdsio().authenticate(&req));
-    assert_eq!(field, "device_channel");
-    for sdk in [
-        "sdkAppID",
-        "sdkEncData",
-        "sdkEphemPubKey",
-        "sdkTransID",
-        "deviceRenderOptions",
-    ] {
-        assert!(message.contains(sdk), "{message}");
+// ---------------------------------------------------------------------------------------------
+// The app channel (deviceChannel 01)
+
+const SDK_APP_ID: &str = "9063b12c-fcde-43c7-b28e-8d0af5520e8a";
+const SDK_TRANS_ID: &str = "b2385523-a66c-4907-ac3c-91848e8c0067";
+const SDK_REFERENCE: &str = "3DS_LOA_SDK_EXMP_020200_00001";
+/// A compact JWE (its header is `{"alg":"RSA-OAEP-256","enc":"A128GCM"}`).
+const SDK_ENC_DATA: &str = "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMTI4R0NNIn0.\
+    d3JhcHBlZC1jb250ZW50LWtleS1ieXRlcw.aW5pdHZlY3RvcjEy.ZW5jcnlwdGVkIGRldmljZSBkYXRh.\
+    YXV0aGVudGljYXRpb24tdGFn";
+/// A compact JWS, as an ACS signs the ARes for an app.
+const ACS_SIGNED: &str = "eyJhbGciOiJQUzI1NiJ9.\
+    eyJhY3NVUkwiOiJodHRwczovL2Fjcy5leGFtcGxlL2FwcCIsImFjc0VwaGVtUHViS2V5Ijp7Imt0eSI6IkVDIn19.\
+    c2lnbmF0dXJlLWJ5dGVz";
+
+fn ephemeral_key() -> serde_json::Map<String, Value> {
+    json!({"kty": "EC", "crv": "P-256",
+           "x": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+           "y": "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"})
+    .as_object()
+    .unwrap()
+    .clone()
+}
+
+fn sdk() -> SdkInformation {
+    SdkInformation {
+        app_id: SDK_APP_ID.into(),
+        encrypted_data: SDK_ENC_DATA.into(),
+        ephemeral_public_key: ephemeral_key(),
+        max_timeout_minutes: 5,
+        reference_number: SDK_REFERENCE.into(),
+        transaction_id: SDK_TRANS_ID.into(),
+        interface: SdkInterface::Both,
+        ui_types: vec![
+            SdkUiType::Text,
+            SdkUiType::SingleSelect,
+            SdkUiType::MultiSelect,
+            SdkUiType::OutOfBand,
+            SdkUiType::HtmlOther,
+        ],
     }
-    // What the table requires of an app AReq and the request cannot give: the reason.
+}
+
+fn app_request(version: &str) -> AuthenticationRequest {
+    AuthenticationRequest {
+        device: Device::App(sdk()),
+        ..request(version)
+    }
+}
+
+/// The SDK data of an app request.
+fn sdk_of(req: &mut AuthenticationRequest) -> &mut SdkInformation {
+    match &mut req.device {
+        Device::App(sdk) => sdk,
+        Device::Browser { .. } => panic!("an app request"),
+    }
+}
+
+fn translator(version: &str) -> ThreeDSecureIo {
+    if version == "2.3.1" {
+        tdsio_231()
+    } else {
+        tdsio()
+    }
+}
+
+fn app_areq(version: &str) -> Value {
+    body(
+        &translator(version)
+            .authenticate(&app_request(version))
+            .unwrap(),
+    )
+}
+
+/// The app AReq at 2.2.0, as the tables want it: the SDK's data and `deviceRenderOptions`,
+/// no browser field, no `threeDSCompInd`, no `notificationURL`.
+fn app_areq_220() -> Value {
+    json!({
+        "messageType": "AReq",
+        "messageVersion": "2.2.0",
+        "messageCategory": "01",
+        "deviceChannel": "01",
+        "threeDSServerTransID": TRANS_ID,
+        "threeDSRequestorAuthenticationInd": "01",
+        "threeDSRequestorURL": "https://shop.example/",
+        "transType": "01",
+        "acctNumber": PAN,
+        "cardExpiryDate": "3103",
+        "cardholderName": "Ada Lovelace",
+        "purchaseAmount": "1050",
+        "purchaseCurrency": "978",
+        "purchaseExponent": "2",
+        "purchaseDate": "20260316141312",
+        "acquirerBIN": "438309",
+        "acquirerMerchantID": "00002000000",
+        "mcc": "5411",
+        "merchantCountryCode": "826",
+        "merchantName": "Dummy Merchant",
+        "sdkAppID": SDK_APP_ID,
+        "sdkEncData": SDK_ENC_DATA,
+        "sdkEphemPubKey": {"kty": "EC", "crv": "P-256",
+            "x": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+            "y": "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"},
+        "sdkMaxTimeout": "05",
+        "sdkReferenceNumber": SDK_REFERENCE,
+        "sdkTransID": SDK_TRANS_ID,
+        "deviceRenderOptions": {"sdkInterface": "03", "sdkUiType": ["01", "02", "03", "04", "05"]},
+        "email": "ada@example.com",
+        "billAddrLine1": "1 Main Street",
+        "billAddrLine2": "Flat 2",
+        "billAddrLine3": "Islington",
+        "billAddrCity": "London",
+        "billAddrState": "LND",
+        "billAddrPostCode": "N1 9GU",
+        "billAddrCountry": "826",
+    })
+}
+
+#[test]
+fn an_app_authentication_sends_the_sdk_data_at_2_2_0() {
+    let exchange = tdsio().authenticate(&app_request("2.2.0")).unwrap();
+    assert_eq!(exchange.request().url.as_str(), "http://sim.test/base/auth");
+    assert!(exchange.moves_no_money());
+    let sent = body(&exchange);
+    assert_eq!(sent, app_areq_220());
+    // The key is a JSON object on the wire, not a string holding JSON.
+    assert!(sent["sdkEphemPubKey"].is_object());
+    spec::assert_follows("areq_220", &sent, spec::APP);
+}
+
+#[test]
+fn an_app_authentication_sends_the_sdk_data_at_2_1_0() {
+    let mut expected = app_areq_220();
+    expected["messageVersion"] = json!("2.1.0");
+    let sent = app_areq("2.1.0");
+    assert_eq!(sent, expected);
+    spec::assert_follows("areq_210", &sent, spec::APP);
+}
+
+#[test]
+fn an_app_authentication_at_2_3_1_adds_the_sdk_type_and_the_acquirer_country() {
+    let mut expected = app_areq_220();
+    let fields = expected.as_object_mut().unwrap();
+    fields.insert("messageVersion".into(), json!("2.3.1"));
+    fields.insert("acquirerCountryCode".into(), json!("208"));
+    fields.insert("acquirerCountryCodeSource".into(), json!("01"));
+    fields.insert("sdkType".into(), json!("01"));
+    fields.insert("defaultSdkType".into(), json!({"sdkVariant": "01"}));
+    let sent = app_areq("2.3.1");
+    assert_eq!(sent, expected);
+    spec::assert_follows("areq_231", &sent, spec::APP);
+    // The table requires sdkType at 2.3.1, and defaultSdkType with sdkType 01.
+    let mut without = sent.clone();
+    without.as_object_mut().unwrap().remove("sdkType");
+    assert!(spec::violations("areq_231", &without, spec::APP)
+        .contains(&"sdkType: required but missing".to_owned()));
+    let mut without = sent;
+    without.as_object_mut().unwrap().remove("defaultSdkType");
+    assert!(spec::violations("areq_231", &without, spec::APP)
+        .contains(&"defaultSdkType: required but missing".to_owned()));
+}
+
+#[test]
+fn app_and_browser_bodies_carry_only_their_own_channels_fields() {
+    for (version, table) in [
+        ("2.1.0", "areq_210"),
+        ("2.2.0", "areq_220"),
+        ("2.3.1", "areq_231"),
+    ] {
+        let app = app_areq(version);
+        for browser_only in [
+            "threeDSCompInd",
+            "notificationURL",
+            "browserAcceptHeader",
+            "browserUserAgent",
+            "browserIP",
+            "browserLanguage",
+            "browserJavascriptEnabled",
+            "acceptLanguage",
+        ] {
+            assert!(app.get(browser_only).is_none(), "{version} {browser_only}");
+        }
+        let browser = areq(version);
+        for app_only in [
+            "sdkAppID",
+            "sdkEncData",
+            "sdkEphemPubKey",
+            "sdkMaxTimeout",
+            "sdkReferenceNumber",
+            "sdkTransID",
+            "sdkType",
+            "defaultSdkType",
+            "deviceRenderOptions",
+        ] {
+            assert!(browser.get(app_only).is_none(), "{version} {app_only}");
+        }
+        // As little as the app allows: no optional detail, one UI type, the longest timeout.
+        let mut req = app_request(version);
+        req.email = None;
+        req.billing = None;
+        req.card.holder_name = None;
+        let sdk = sdk_of(&mut req);
+        sdk.max_timeout_minutes = 99;
+        sdk.interface = SdkInterface::Native;
+        sdk.ui_types = vec![SdkUiType::OutOfBand, SdkUiType::OutOfBand];
+        let minimal = body(&translator(version).authenticate(&req).unwrap());
+        assert_eq!(minimal["sdkMaxTimeout"], "99");
+        assert_eq!(
+            minimal["deviceRenderOptions"],
+            json!({"sdkInterface": "01", "sdkUiType": ["04"]})
+        );
+        spec::assert_follows(table, &minimal, spec::APP);
+        // The browser's notification URL is not the app's: not sent, so not checked.
+        let mut req = app_request(version);
+        req.notification_url = "http://shop.example/3ds".parse().unwrap();
+        assert!(translator(version).authenticate(&req).is_ok(), "{version}");
+    }
+}
+
+#[test]
+fn sdk_values_outside_the_tables_are_refused_by_field_before_sending() {
+    type Edit = fn(&mut SdkInformation);
+    let cases: [(Edit, &str, &str); 17] = [
+        (|s| s.app_id = "not-a-uuid".into(), "sdk.app_id", "sdkAppID"),
+        (
+            |s| s.app_id = "9063b12cfcde43c7b28e8d0af5520e8a".into(),
+            "sdk.app_id",
+            "sdkAppID",
+        ),
+        (
+            |s| s.transaction_id = "b2385523-a66c-4907-ac3c-91848e8c006".into(),
+            "sdk.transaction_id",
+            "sdkTransID",
+        ),
+        (
+            |s| s.transaction_id = "g2385523-a66c-4907-ac3c-91848e8c0067".into(),
+            "sdk.transaction_id",
+            "sdkTransID",
+        ),
+        (
+            |s| s.encrypted_data = String::new(),
+            "sdk.encrypted_data",
+            "sdkEncData",
+        ),
+        (
+            |s| s.encrypted_data = format!("eyJh.a.b.{}.c", "A".repeat(64_000)),
+            "sdk.encrypted_data",
+            "sdkEncData",
+        ),
+        (
+            |s| s.encrypted_data = "eyJh.a.b.c".into(),
+            "sdk.encrypted_data",
+            "sdkEncData",
+        ),
+        (
+            |s| s.encrypted_data = "eyJh.a.b.c+d/e=.f".into(),
+            "sdk.encrypted_data",
+            "sdkEncData",
+        ),
+        (
+            |s| s.ephemeral_public_key = serde_json::Map::new(),
+            "sdk.ephemeral_public_key",
+            "sdkEphemPubKey",
+        ),
+        (
+            |s| {
+                s.ephemeral_public_key
+                    .insert("x5c".into(), json!(["M".repeat(200)]));
+            },
+            "sdk.ephemeral_public_key",
+            "sdkEphemPubKey",
+        ),
+        (
+            |s| s.max_timeout_minutes = 4,
+            "sdk.max_timeout_minutes",
+            "sdkMaxTimeout",
+        ),
+        (
+            |s| s.max_timeout_minutes = 100,
+            "sdk.max_timeout_minutes",
+            "sdkMaxTimeout",
+        ),
+        (
+            |s| s.max_timeout_minutes = 0,
+            "sdk.max_timeout_minutes",
+            "sdkMaxTimeout",
+        ),
+        (
+            |s| s.reference_number = " ".into(),
+            "sdk.reference_number",
+            "sdkReferenceNumber",
+        ),
+        (
+            |s| s.reference_number = "R".repeat(33),
+            "sdk.reference_number",
+            "sdkReferenceNumber",
+        ),
+        (|s| s.ui_types.clear(), "sdk.ui_types", "sdkUiType"),
+        (
+            |s| s.interface = SdkInterface::Native,
+            "sdk.ui_types",
+            "sdkUiType",
+        ),
+    ];
+    for version in ["2.1.0", "2.2.0", "2.3.1"] {
+        for (edit, field, wire) in cases {
+            let mut req = app_request(version);
+            edit(sdk_of(&mut req));
+            let (got, message) = invalid_field(translator(version).authenticate(&req));
+            assert_eq!(got, field, "{version}: {message}");
+            assert!(message.contains(wire), "{message}");
+            // The encrypted device data is never repeated.
+            assert!(!message.contains("eyJh"), "{message}");
+            assert!(!message.contains("ZW5jcnlwdGVk"), "{message}");
+        }
+    }
+    // The limits themselves pass: 32 characters of reference, 256 of key.
+    let mut req = app_request("2.2.0");
+    let sdk = sdk_of(&mut req);
+    sdk.reference_number = "R".repeat(32);
+    let base = serde_json::to_string(&sdk.ephemeral_public_key)
+        .unwrap()
+        .len();
+    // `,"kid":""` is 9 characters, then the value.
+    let fill = 256 - base - 9;
+    sdk.ephemeral_public_key
+        .insert("kid".into(), json!("k".repeat(fill)));
+    let sent = body(&tdsio().authenticate(&req).unwrap());
+    assert_eq!(sent["sdkEphemPubKey"].to_string().len(), 256);
+    spec::assert_follows("areq_220", &sent, spec::APP);
+    sdk_of(&mut req)
+        .ephemeral_public_key
+        .insert("kid".into(), json!("k".repeat(fill + 1)));
+    let (field, _) = invalid_field(tdsio().authenticate(&req));
+    assert_eq!(field, "sdk.ephemeral_public_key");
+}
+
+#[test]
+fn the_checker_finds_what_breaks_the_app_tables() {
+    let good = app_areq("2.2.0");
+    assert_eq!(
+        spec::violations("areq_220", &good, spec::APP),
+        Vec::<String>::new()
+    );
+    let broken = |edit: &dyn Fn(&mut Value)| {
+        let mut b = good.clone();
+        edit(&mut b);
+        spec::violations("areq_220", &b, spec::APP)
+    };
+    type Edit<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(Edit<'_>, &str); 9] = [
+        (
+            &|b| {
+                b.as_object_mut().unwrap().remove("sdkTransID");
+            },
+            "sdkTransID: required but missing",
+        ),
+        (
+            &|b| {
+                b.as_object_mut().unwrap().remove("deviceRenderOptions");
+            },
+            "deviceRenderOptions: required but missing",
+        ),
+        (
+            &|b| b["sdkMaxTimeout"] = json!("5"),
+            "sdkMaxTimeout: length is not 2",
+        ),
+        (
+            &|b| b["sdkMaxTimeout"] = json!("04"),
+            "sdkMaxTimeout: \"04\" is outside 05 … 99",
+        ),
+        (
+            &|b| b["sdkEphemPubKey"]["kid"] = json!("k".repeat(200)),
+            "sdkEphemPubKey: longer than 256",
+        ),
+        (
+            &|b| b["deviceRenderOptions"]["sdkUiType"] = json!(["01", "08"]),
+            "deviceRenderOptions.sdkUiType: \"08\" is not one of",
+        ),
+        (
+            &|b| b["deviceRenderOptions"]["sdkInterface"] = json!("04"),
+            "deviceRenderOptions.sdkInterface: \"04\" is not one of",
+        ),
+        (
+            &|b| b["threeDSCompInd"] = json!("Y"),
+            "threeDSCompInd: not a field of channel APP",
+        ),
+        (
+            &|b| b["browserUserAgent"] = json!("Mozilla/5.0"),
+            "browserUserAgent: not a field of channel APP",
+        ),
+    ];
+    for (edit, expected) in cases {
+        let found = broken(edit);
+        assert!(
+            found.iter().any(|f| f.starts_with(expected)),
+            "{expected} in {found:#?}"
+        );
+    }
+    // A `Required if deviceChannel is …` line narrows the row's other conditions: a browser's
+    // frictionless ARes needs no acsURL (the provider's own example has none), its challenge
+    // does; an app's ARes needs acsSignedContent for a challenge only.
+    let frictionless = ares("Y", json!({"authenticationValue": CAVV, "eci": "05"}));
+    spec::assert_follows("ares_220", &frictionless, spec::BRW);
+    let challenge = ares(
+        "C",
+        json!({"acsChallengeMandated": "N", "authenticationType": "01"}),
+    );
+    assert_eq!(
+        spec::violations("ares_220", &challenge, spec::BRW),
+        ["acsURL: required but missing"]
+    );
+    let app_challenge = app_ares(
+        "C",
+        json!({"acsChallengeMandated": "N", "authenticationType": "01",
+               "acsSignedContent": ACS_SIGNED}),
+    );
+    assert_eq!(
+        spec::violations("ares_220", &app_challenge, spec::APP),
+        ["acsRenderingType: required but missing"]
+    );
+    // A browser's body read as an app's: the SDK's fields missing, the browser's out of place.
     let mut as_app = areq("2.2.0");
     as_app["deviceChannel"] = json!("01");
     let found = spec::violations("areq_220", &as_app, spec::APP);
@@ -346,17 +770,194 @@ fn an_app_authentication_is_refused_before_sending() {
         "sdkAppID: required but missing",
         "sdkEncData: required but missing",
         "deviceRenderOptions: required but missing",
-        "browserUserAgent: not a field of channel APP",
         "notificationURL: not a field of channel APP",
-        "threeDSCompInd: not a field of channel APP",
     ] {
         assert!(
             found.iter().any(|f| f == expected),
             "{expected} in {found:#?}"
         );
     }
-    // Version lookup and results do not depend on the channel.
-    assert!(tdsio().pre_authenticate(&preauth_request()).is_ok());
+}
+
+fn app_ares(status: &str, extra: Value) -> Value {
+    let mut ares = ares(status, json!({"sdkTransID": SDK_TRANS_ID}));
+    ares.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    ares
+}
+
+fn app_authenticated(ares: Value) -> Result<AuthenticationResponse, ConnectorError> {
+    let exchange = tdsio().authenticate(&app_request("2.2.0")).unwrap();
+    answer(exchange, 200, &ares.to_string())
+}
+
+#[test]
+fn an_app_frictionless_ares_is_read() {
+    let fixture = app_ares("Y", json!({"authenticationValue": CAVV, "eci": "05"}));
+    spec::assert_follows("ares_220", &fixture, spec::APP);
+    let response = app_authenticated(fixture).unwrap();
+    assert_eq!(response.status, TransStatus::Authenticated);
+    assert_eq!(
+        response.authentication_value.as_ref().unwrap().expose(),
+        CAVV
+    );
+    assert_eq!(response.eci.as_deref(), Some("05"));
+    assert_eq!(response.server_transaction_id, TRANS_ID);
+    assert_eq!(response.ds_transaction_id, DS_ID);
+    assert_eq!(response.acs_transaction_id, ACS_ID);
+    assert_eq!(
+        response.acs_reference_number.as_deref(),
+        Some("3dsecure.io-standin-acs")
+    );
+    assert_eq!(response.acs_signed_content, None);
+    assert_eq!(response.challenge, None);
+    // With the ACS's signed content, it is read too.
+    let signed = app_ares(
+        "Y",
+        json!({"authenticationValue": CAVV, "eci": "05", "acsSignedContent": ACS_SIGNED}),
+    );
+    let response = app_authenticated(signed).unwrap();
+    assert_eq!(response.acs_signed_content.as_deref(), Some(ACS_SIGNED));
+    assert_eq!(response.challenge, None);
+}
+
+#[test]
+fn an_app_challenge_is_left_to_the_sdk_with_the_acs_signed_content() {
+    let fixture = app_ares(
+        "C",
+        json!({"acsSignedContent": ACS_SIGNED, "acsChallengeMandated": "Y",
+               "authenticationType": "02",
+               "acsRenderingType": {"acsInterface": "01", "acsUiTemplate": "01"}}),
+    );
+    spec::assert_follows("ares_220", &fixture, spec::APP);
+    let response = app_authenticated(fixture).unwrap();
+    assert_eq!(response.status, TransStatus::ChallengeRequired);
+    assert_eq!(response.acs_signed_content.as_deref(), Some(ACS_SIGNED));
+    assert_eq!(
+        response.acs_reference_number.as_deref(),
+        Some("3dsecure.io-standin-acs")
+    );
+    assert_eq!(response.acs_transaction_id, ACS_ID);
+    assert_eq!(response.server_transaction_id, TRANS_ID);
+    assert_eq!(response.authentication_value, None);
+    // No acsURL and no CReq: the SDK runs the challenge.
+    assert_eq!(response.challenge, None);
+    // An acsURL the ACS sends anyway changes nothing.
+    let with_url = app_ares(
+        "C",
+        json!({"acsSignedContent": ACS_SIGNED, "acsURL": "https://acs.example/challenge"}),
+    );
+    assert_eq!(app_authenticated(with_url).unwrap().challenge, None);
+}
+
+#[test]
+fn an_app_challenge_without_what_the_sdk_needs_is_refused() {
+    let without_signed = app_ares(
+        "C",
+        json!({"acsChallengeMandated": "N", "acsURL": "https://acs.example/challenge"}),
+    );
+    // The table's own rule, which the checker applies too.
+    assert!(spec::violations("ares_220", &without_signed, spec::APP)
+        .contains(&"acsSignedContent: required but missing".to_owned()));
+    let err = app_authenticated(without_signed).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::InvalidResponse {
+                outcome_unknown: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("acsSignedContent"), "{err}");
+
+    let mut without_reference = app_ares("C", json!({"acsSignedContent": ACS_SIGNED}));
+    without_reference
+        .as_object_mut()
+        .unwrap()
+        .remove("acsReferenceNumber");
+    let err = app_authenticated(without_reference).unwrap_err();
+    assert!(err.to_string().contains("acsReferenceNumber"), "{err}");
+
+    // Malformed or foreign answers, in an app.
+    let cases = [
+        app_ares("C", json!({"acsSignedContent": "not a jws"})),
+        app_ares("C", json!({"acsSignedContent": "a.b"})),
+        app_ares("C", json!({"acsSignedContent": "a.b.c.d"})),
+        app_ares("C", json!({"acsSignedContent": "a.b+.c"})),
+        app_ares(
+            "C",
+            json!({"acsSignedContent": ACS_SIGNED, "acsReferenceNumber": "R".repeat(33)}),
+        ),
+        app_ares(
+            "C",
+            json!({"acsSignedContent": ACS_SIGNED,
+                   "sdkTransID": "0f0e0d0c-0b0a-4909-8807-060504030201"}),
+        ),
+        app_ares("Y", json!({"eci": "05"})),
+    ];
+    for ares in cases {
+        let err = app_authenticated(ares.clone()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConnectorError::InvalidResponse {
+                    outcome_unknown: false,
+                    ..
+                }
+            ),
+            "{ares}: {err:?}"
+        );
+    }
+    // At 2.3.1, 16000 characters at most.
+    let long = format!("eyJh.{}.c2ln", "A".repeat(16_000));
+    let exchange = tdsio_231().authenticate(&app_request("2.3.1")).unwrap();
+    let mut ares = app_ares("C", json!({"acsSignedContent": long}));
+    ares["messageVersion"] = json!("2.3.1");
+    let err = answer(exchange, 200, &ares.to_string()).unwrap_err();
+    assert!(err.to_string().contains("16000"), "{err}");
+}
+
+#[test]
+fn a_browser_answer_carries_the_acs_reference_and_signed_content_when_given() {
+    let response = authenticated(ares("Y", json!({"authenticationValue": CAVV}))).unwrap();
+    assert_eq!(
+        response.acs_reference_number.as_deref(),
+        Some("3dsecure.io-standin-acs")
+    );
+    assert_eq!(response.acs_signed_content, None);
+    let challenge = authenticated(ares(
+        "C",
+        json!({"acsURL": "https://acs.example/challenge", "acsSignedContent": ACS_SIGNED}),
+    ))
+    .unwrap();
+    assert_eq!(challenge.acs_signed_content.as_deref(), Some(ACS_SIGNED));
+    // A browser's challenge is still the CReq to post.
+    assert!(challenge.challenge.is_some());
+    // The RReq has neither.
+    let result = rreq(ares("Y", json!({"authenticationValue": CAVV}))).unwrap();
+    assert_eq!(result.acs_signed_content, None);
+    let mut bare = ares("Y", json!({"authenticationValue": CAVV}));
+    bare.as_object_mut().unwrap().remove("acsReferenceNumber");
+    assert_eq!(authenticated(bare).unwrap().acs_reference_number, None);
+}
+
+#[test]
+fn the_sdk_encrypted_data_is_masked_in_logs() {
+    let exchange = tdsio().authenticate(&app_request("2.2.0")).unwrap();
+    let (content_type, bytes) = exchange.request().body.clone().unwrap();
+    let masked = mask_body(Some(content_type), &bytes, SENSITIVE_FIELDS);
+    assert!(!masked.contains("ZW5jcnlwdGVk"), "{masked}");
+    assert!(!masked.contains(PAN), "{masked}");
+    let logged: Value = serde_json::from_str(&masked).unwrap();
+    assert_eq!(logged["sdkEncData"], "***");
+    // What says which SDK and device it was stays readable.
+    assert_eq!(logged["sdkTransID"], SDK_TRANS_ID);
+    assert_eq!(logged["sdkEphemPubKey"]["kty"], "EC");
+    // Nor is it in the request's Debug output.
+    assert!(!format!("{exchange:?}").contains("ZW5jcnlwdGVk"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +991,7 @@ fn every_request_body_follows_the_field_tables() {
         req.email = None;
         req.billing = None;
         req.card.holder_name = None;
-        let b = req.browser.as_mut().unwrap();
+        let b = browser_of(&mut req);
         b.ip_address = None;
         b.accept_language = None;
         if version != "2.1.0" {
@@ -412,7 +1013,7 @@ fn every_request_body_follows_the_field_tables() {
         req.card.holder_name = Some("Jo".into());
         req.currency = Currency::CLF;
         req.amount = MinorUnit::new(0).unwrap();
-        let b = req.browser.as_mut().unwrap();
+        let b = browser_of(&mut req);
         b.color_depth = Some(30);
         b.time_zone = Some(600);
         b.user_agent = Some("M".repeat(3000));
@@ -627,14 +1228,14 @@ fn required_browser_fields_are_refused_by_name_before_sending() {
     ];
     for (version, edit, field, wire) in cases {
         let mut req = request(version);
-        edit(req.browser.as_mut().unwrap());
+        edit(browser_of(&mut req));
         let (got, message) = invalid_field(tdsio_231().authenticate(&req));
         assert_eq!(got, field, "{version} {wire}");
         assert!(message.contains(wire), "{message}");
     }
     // JavaScript off from 2.2.0 on: the fields only JavaScript can read are not required.
     let mut req = request("2.2.0");
-    let b = req.browser.as_mut().unwrap();
+    let b = browser_of(&mut req);
     b.java_script_enabled = Some(false);
     b.java_enabled = None;
     b.color_depth = None;
@@ -644,10 +1245,6 @@ fn required_browser_fields_are_refused_by_name_before_sending() {
     let sent = body(&tdsio().authenticate(&req).unwrap());
     assert_eq!(sent["browserJavascriptEnabled"], false);
     assert!(sent.get("browserScreenWidth").is_none());
-    // No browser at all.
-    let mut req = request("2.2.0");
-    req.browser = None;
-    assert_eq!(invalid_field(tdsio().authenticate(&req)).0, "browser");
 }
 
 #[test]
@@ -736,7 +1333,7 @@ fn values_outside_the_tables_are_refused_before_sending() {
         ),
         (
             "2.2.0",
-            |r| r.browser.as_mut().unwrap().screen_width = Some(1_000_000),
+            |r| browser_of(r).screen_width = Some(1_000_000),
             "browser.screen_width",
         ),
     ];

@@ -18,13 +18,13 @@ use serde_json::{json, Value};
 
 use super::cards::{Challenge, Method};
 use super::handlers::Sim;
-use super::state::{ChallengeResult, Transaction};
+use super::state::{ChallengeResult, State as SimState, Transaction};
 use super::validate::{self, Problem};
-use super::wire::{self, ErroContext, Ids};
+use super::wire::{self, AppResult, ErroContext, Ids};
 use crate::control::lock;
 
 /// `CReq.messageVersion` values the table allows (`creq`).
-const CREQ_VERSIONS: &[&str] = &["2.0.1", "2.1.1", "2.1.0", "2.2.0", "2.3.0", "2.3.1"];
+pub(crate) const CREQ_VERSIONS: &[&str] = &["2.0.1", "2.1.1", "2.1.0", "2.2.0", "2.3.0", "2.3.1"];
 /// `threeDSSessionData`: up to 1024 Base64-URL characters (reference §6).
 const SESSION_DATA_MAX: usize = 1024;
 
@@ -390,6 +390,18 @@ pub(crate) async fn challenge(State(sim): State<Arc<Sim>>, body: Bytes) -> Respo
             &context,
         );
     }
+    if auth.app.is_some() {
+        return refused(
+            StatusCode::CONFLICT,
+            &Problem::described(
+                "203",
+                "An app authentication: its 3DS SDK runs the challenge at the acsURL of \
+                 acsSignedContent",
+                "acsTransID",
+            ),
+            &context,
+        );
+    }
     let Some(challenge) = auth.challenge.as_mut() else {
         return refused(
             StatusCode::CONFLICT,
@@ -487,8 +499,10 @@ pub(crate) async fn decide(
         );
     };
     let id = transaction.id.clone();
+    let app = transaction.auth.as_ref().is_some_and(|a| a.app.is_some());
     let challenge = transaction.auth.as_ref().and_then(|a| a.challenge.as_ref());
     let conflict = match challenge {
+        _ if app => Some("An app authentication: its 3DS SDK runs the challenge"),
         None => Some("No challenge for this transaction"),
         Some(c) if c.kind != Challenge::Manual => Some("This challenge ends by itself"),
         Some(c) if c.creq.is_none() => Some("The CReq has not been posted to the acsURL yet"),
@@ -505,47 +519,69 @@ pub(crate) async fn decide(
     finish(&mut state, &id, status)
 }
 
-/// Ends the challenge of transaction `id` with `trans_status`: the CRes, the RReq (which
-/// reaches the 3DS Server now), and the page posting `cres` to the `notificationURL`.
-fn finish(state: &mut super::state::State, id: &str, trans_status: &str) -> Response {
-    let Some(transaction) = state.transactions.get_mut(id) else {
-        return refused(
-            StatusCode::NOT_FOUND,
-            &Problem::new("301", "threeDSServerTransID"),
-            &ErroContext::default(),
-        );
-    };
+/// Ends the open challenge of transaction `id` with `trans_status`, in a browser or an app:
+/// records the final CRes and the RReq (which reaches the 3DS Server now) and gives the CRes;
+/// `None` when the transaction has no challenge. An app's CRes counts the CReqs received
+/// (`acsCounterAtoS`), and its RReq carries `sdkTransID` and the `challengeCancel` received.
+pub(crate) fn conclude(state: &mut SimState, id: &str, trans_status: &str) -> Option<Value> {
+    let transaction = state.transactions.get_mut(id)?;
     let Transaction { auth, ds, .. } = transaction;
-    let Some(auth) = auth.as_mut() else {
-        return refused(
-            StatusCode::CONFLICT,
-            &Problem::new("301", "acsTransID"),
-            &ErroContext::default(),
-        );
-    };
+    let auth = auth.as_mut()?;
     let ids = Ids {
         three_ds_server: id,
         acs: &auth.acs_trans_id,
         ds: &auth.ds_trans_id,
     };
-    let cres = wire::cres(&auth.version, &ids, trans_status);
-    let rreq = wire::rreq(&auth.version, &auth.category, &ids, ds, trans_status);
-    let encoded = base64url_json(&cres);
-    let notification = auth.notification_url.clone();
-    let Some(challenge) = auth.challenge.as_mut() else {
+    let challenge = auth.challenge.as_mut()?;
+    let (cres, app) = match &auth.app {
+        None => (wire::cres(&auth.version, &ids, trans_status), None),
+        Some(app) => (
+            wire::app_cres(
+                &auth.version,
+                &ids,
+                &app.sdk_trans_id,
+                challenge.app_creqs.saturating_sub(1),
+                trans_status,
+            ),
+            Some(AppResult {
+                sdk_trans_id: &app.sdk_trans_id,
+                cancel: challenge.cancel.as_deref(),
+            }),
+        ),
+    };
+    let rreq = wire::rreq(
+        &auth.version,
+        &auth.category,
+        &ids,
+        ds,
+        trans_status,
+        app.as_ref(),
+    );
+    challenge.result = Some(ChallengeResult {
+        cres: cres.clone(),
+        rreq,
+        at: Instant::now(),
+    });
+    state.activity.challenges += 1;
+    Some(cres)
+}
+
+/// Ends a browser's challenge of transaction `id` with `trans_status` ([`conclude`]) and
+/// answers the page posting `cres` (and `threeDSSessionData`) to the `notificationURL`.
+fn finish(state: &mut SimState, id: &str, trans_status: &str) -> Response {
+    let Some(cres) = conclude(state, id, trans_status) else {
         return refused(
             StatusCode::CONFLICT,
             &Problem::new("301", "acsTransID"),
             &ErroContext::default(),
         );
     };
-    let session_data = challenge.session_data.clone();
-    challenge.result = Some(ChallengeResult {
-        cres,
-        rreq,
-        at: Instant::now(),
-    });
-    state.activity.challenges += 1;
+    let auth = state.transactions.get(id).and_then(|t| t.auth.as_ref());
+    let notification = auth.map(|a| a.notification_url.clone()).unwrap_or_default();
+    let session_data = auth
+        .and_then(|a| a.challenge.as_ref())
+        .and_then(|c| c.session_data.clone());
+    let encoded = base64url_json(&cres);
     let mut fields = vec![("cres", encoded.as_str())];
     if let Some(data) = session_data.as_deref() {
         fields.push(("threeDSSessionData", data));

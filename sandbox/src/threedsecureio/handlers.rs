@@ -15,10 +15,13 @@ use serde_json::{json, Map, Value};
 use url::Url;
 
 use super::cards::{self, Method, Outcome, TestCard};
-use super::state::{Auth, ChallengeState, State as SimState, Transaction};
-use super::validate::{self, Problem};
-use super::wire::{self, ErroContext, Ids};
-use super::{acs, ThreeDSecureIoSimConfig, CHALLENGE_PATH, METHOD_PATH, TRANSACTIONS_PATH};
+use super::state::{AppAuth, Auth, ChallengeState, State as SimState, Transaction};
+use super::validate::{self, Channel, Checked, Problem};
+use super::wire::{self, AresChannel, ErroContext, Ids};
+use super::{
+    acs, app, ThreeDSecureIoSimConfig, APP_CHALLENGE_PATH, CHALLENGE_PATH, METHOD_PATH,
+    TRANSACTIONS_PATH,
+};
 use crate::control::{lock, Control};
 
 /// The simulator's state, shared by every route.
@@ -43,6 +46,11 @@ impl Sim {
     /// The ACS's challenge page (`acsURL`).
     pub(crate) fn challenge_url(&self) -> Url {
         self.url(CHALLENGE_PATH)
+    }
+
+    /// The ACS's app challenge endpoint (`acsURL` in an app's `acsSignedContent`).
+    pub(crate) fn app_challenge_url(&self) -> Url {
+        self.url(APP_CHALLENGE_PATH)
     }
 
     /// Where the manual challenge page's buttons post.
@@ -92,6 +100,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     let helpers = Router::new()
         .route(METHOD_PATH, post(acs::method))
         .route(CHALLENGE_PATH, post(acs::challenge))
+        .route(APP_CHALLENGE_PATH, post(app::challenge))
         .route(
             &format!("{CHALLENGE_PATH}/{{acs_trans_id}}"),
             post(acs::decide),
@@ -123,7 +132,7 @@ fn invalid_api_key() -> Response {
 }
 
 /// A JSON answer, `Content-Type: application/json; charset=utf-8`.
-fn message(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn message(status: StatusCode, body: &Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -310,9 +319,14 @@ async fn auth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> R
     let id_hint = text(&request, "threeDSServerTransID")
         .filter(|id| validate::is_uuid(id))
         .map(str::to_owned);
+    // An app's Erro names its sdkTransID (the Erro table: required for deviceChannel 01).
+    let sdk_hint = text(&request, "sdkTransID")
+        .filter(|id| validate::is_uuid(id) && text(&request, "deviceChannel") == Some("01"))
+        .map(str::to_owned);
     let context = ErroContext {
         version: version_hint.as_deref(),
         three_ds_server: id_hint.as_deref(),
+        sdk: sdk_hint.as_deref(),
         message_type: Some("AReq"),
         ..ErroContext::default()
     };
@@ -326,7 +340,11 @@ async fn auth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> R
             }
         }
     }
-    let (version, category) = match validate::areq(&request) {
+    let Checked {
+        version,
+        category,
+        channel,
+    } = match validate::areq(&request) {
         Ok(checked) => checked,
         Err(problem) => return sim.transaction_erro(id, &problem, &context),
     };
@@ -379,7 +397,8 @@ async fn auth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> R
                 ),
                 "messageVersion",
             ))
-        } else if sim.config.check_three_ds_comp_ind {
+        } else if sim.config.check_three_ds_comp_ind && channel == Channel::Browser {
+            // An app runs no 3DS Method: its threeDSCompInd, if any, is not checked.
             comp_ind_problem(
                 transaction,
                 text(&request, "threeDSCompInd").unwrap_or_default(),
@@ -401,21 +420,32 @@ async fn auth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> R
                 acs: &acs_trans_id,
                 ds: &ds_trans_id,
             };
-            let ares = wire::ares(
-                &version,
-                &ids,
-                &transaction.ds,
-                outcome,
-                &sim.challenge_url(),
-            );
             let challenge = match outcome {
-                Outcome::Challenge(kind) => Some(ChallengeState {
-                    kind,
-                    creq: None,
-                    session_data: None,
-                    result: None,
-                }),
+                Outcome::Challenge(kind) => Some(ChallengeState::new(kind)),
                 _ => None,
+            };
+            let (ares, app) = match channel {
+                Channel::Browser => {
+                    let acs_url = sim.challenge_url();
+                    let channel = AresChannel::Browser { acs_url: &acs_url };
+                    let ares = wire::ares(&version, &ids, &transaction.ds, outcome, &channel);
+                    (ares, None)
+                }
+                Channel::App => {
+                    let sdk_trans_id = text(&request, "sdkTransID").unwrap_or_default();
+                    let acs_url = challenge.as_ref().map(|_| sim.app_challenge_url());
+                    let sdk_key = request.get("sdkEphemPubKey").cloned().unwrap_or_default();
+                    let signed_content = app::signed_content(acs_url.as_ref(), &ids, &sdk_key);
+                    let channel = AresChannel::App {
+                        sdk_trans_id,
+                        signed_content: &signed_content,
+                    };
+                    let ares = wire::ares(&version, &ids, &transaction.ds, outcome, &channel);
+                    let app = AppAuth {
+                        sdk_trans_id: sdk_trans_id.to_owned(),
+                    };
+                    (ares, Some(app))
+                }
             };
             transaction.auth = Some(Auth {
                 ares: ares.clone(),
@@ -426,6 +456,7 @@ async fn auth(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> R
                 notification_url: text(&request, "notificationURL")
                     .unwrap_or_default()
                     .to_owned(),
+                app,
                 challenge,
             });
             state.by_acs.insert(acs_trans_id, id.to_owned());

@@ -1,6 +1,6 @@
 //! A stateful simulator of 3dsecure.io's 3-D Secure Server API (EMV 3DS 2.1.0, 2.2.0 and
 //! 2.3.1) and of what it fronts: the directory servers (card ranges, protocol versions) and an
-//! ACS with a 3DS Method page and a challenge page. Built from the provider's documentation
+//! ACS with a 3DS Method page, a challenge page and an app challenge endpoint. Built from the provider's documentation
 //! repository (clearhaus/3DSv2-api-documentation, commit 4d0009d) and its field tables
 //! (`specs/threedsecureio-3ds-server-fields.json`). It is an independent implementation of the
 //! provider's behaviour, not of any connector.
@@ -69,15 +69,17 @@
 //!   [`transaction_ttl`](ThreeDSecureIoSimConfig::transaction_ttl) (80 s, the provider's limit
 //!   for browser authentications) of its `/preauth`; the AReq's `acctNumber` must be the
 //!   `/preauth` one (the provider's sandbox asks for the same number). An `Erro` does not use
-//!   the transaction up \[U\].
-//! - The AReq is checked against the tables: the required fields for the version, browser
-//!   channel and message category (conditional fields whose condition is plain included:
-//!   browser details with JavaScript, purchase fields for payments and recurring or instalment
-//!   authentications, sources of status fields), and the format of every constrained field
-//!   present (type, enum, pattern, lengths, dates, URLs, UUID, IP, e-mail). Unknown
-//!   fields are ignored (the provider's own example AReq carries one). Only the browser
-//!   channel (`deviceChannel` `02`) is simulated: `01` (app) and `03` (3RI) are `203`.
-//! - `threeDSCompInd` must fit the card's 3DS Method when
+//!   the transaction up \[U\]. An app authentication too needs its `/preauth` and the same
+//!   limit \[simulator choice: the provider makes `/preauth` optional for apps\].
+//! - The AReq is checked against the tables: the required fields for the version, channel and
+//!   message category (conditional fields whose condition is plain included: browser details
+//!   with JavaScript, purchase fields for payments and recurring or instalment
+//!   authentications, sources of status fields, 2.3.1's SDK type), and the format of every
+//!   constrained field present (type, enum, pattern, lengths, dates, URLs, UUID, IP, e-mail,
+//!   the SDK's fields). Unknown fields are ignored (the provider's own example AReq carries
+//!   one). The browser (`deviceChannel` `02`) and app (`01`) channels are simulated; `03`
+//!   (3RI) is `203`. See [App channel](#app-channel) for what an app AReq needs.
+//! - `threeDSCompInd` (browser only; not checked for an app) must fit the card's 3DS Method when
 //!   [`check_three_ds_comp_ind`](ThreeDSecureIoSimConfig::check_three_ds_comp_ind) is on (the
 //!   default): `U` without a method URL; with one, `Y` only after the method page completed for
 //!   this transaction, `N` otherwise (always `N` for the card whose method never completes).
@@ -110,7 +112,50 @@
 //!   faulted nor counted.
 //! - Counters: `requests` counts API requests; the money counters stay at zero (nothing is
 //!   authorized). [`ThreeDSecureIoSim::activity`] counts CRDs, ARes, completed 3DS Methods,
-//!   finished challenges, RReqs answered and `Erro`s.
+//!   finished challenges (browser and app), RReqs answered and `Erro`s.
+//!
+//! # App channel
+//!
+//! - AReq (`deviceChannel` `01`): the tables' app fields instead of the browser's —
+//!   `sdkAppID` and `sdkTransID` (UUIDs), `sdkEncData` (at most 64000 characters; not
+//!   decrypted), `sdkEphemPubKey` (a JSON object, at most 256 characters as text),
+//!   `sdkMaxTimeout` (`05`–`99`), `sdkReferenceNumber` (at most 32), `deviceRenderOptions`
+//!   (`sdkInterface` `01`–`03` and a non-empty `sdkUiType` of `01`–`07`, both required \[U: the
+//!   table marks them optional inside the object; EMV requires them\]); in 2.3.1 also `sdkType`
+//!   with `defaultSdkType` (`01`) or `splitSdkType` and `sdkServerSignedContent` (`02`). The
+//!   browser's `threeDSCompInd`, `notificationURL`, `browser*` and `acceptLanguage` are not
+//!   required. An `Erro` about an app AReq names its `sdkTransID`.
+//! - ARes: the card's outcome as for a browser, with `sdkTransID` echoed and
+//!   `acsSignedContent` in every app ARes (the tables require it for `01`); 2.3.1 adds
+//!   `threeDSRequestorAppURLInd` `N` and `deviceInfoRecognisedVersion` `1.5` \[U: values\]. For
+//!   `C`: no `acsURL`, `acsRenderingType` `{acsInterface "01", acsUiTemplate "01"}` (a native
+//!   text challenge, whatever the SDK offers \[U\]).
+//! - `acsSignedContent` is a compact JWS, `base64url(header).base64url(payload).signature`:
+//!   header `{"alg": "PS256"}`, payload `{acsTransID, acsRefNumber, acsURL (the app challenge
+//!   endpoint, only for C), acsEphemPubKey (a fixed EC P-256 key,
+//!   [`acs_ephemeral_public_key`]), sdkEphemPubKey (the AReq's)}`. **It is not signed**: the
+//!   signature is a fixed placeholder and there is no `x5c` — no directory server's key stands
+//!   behind the simulated ACS. A real 3DS SDK verifies the signature with its directory
+//!   server's certificate and would refuse it; a test's SDK reads the payload unverified.
+//! - The challenge: a real SDK and ACS exchange JWE-encrypted CReq and CRes; **the simulator
+//!   takes and answers plain JSON**. `POST <acsURL>` ([`APP_CHALLENGE_PATH`]) with the CReq
+//!   `{messageType "CReq", messageVersion, threeDSServerTransID, acsTransID, sdkTransID,
+//!   sdkCounterStoA}` (`000` for the SDK's first CReq, then `001`, …) and optionally
+//!   `challengeDataEntry` or `challengeCancel`. A challenge that ends by itself answers the
+//!   first CReq with the final CRes (`challengeCompletionInd` `Y`, `transStatus`). The manual
+//!   card answers it with the challenge screen (`acsUiType` `01`, `challengeInfoText`,
+//!   `challengeCompletionInd` `N`); the next CReq's `challengeDataEntry` passes with
+//!   [`APP_CHALLENGE_CODE`] (`Y`) and fails with any other code (`N`). `challengeCancel` ends
+//!   any challenge with `N`. The final CRes (`acsCounterAtoS` counting the ACS's answers,
+//!   `sdkTransID`) ends the challenge as a browser's does: the RReq reaches the 3DS Server and
+//!   `/postauth` answers it, with `sdkTransID` (2.2.0 on), `acsRenderingType` and the
+//!   `challengeCancel` received. Until then `/postauth` answers as for a browser (`403`).
+//!   Refusals are `Erro` JSON (component `A`, `errorMessageType` `CReq`): 400 for a body that is
+//!   not a JSON object (`101`), a missing (`201`), malformed or mismatched field (`203`: another
+//!   `sdkTransID` or version, `sdkCounterStoA` out of step, `challengeDataEntry` before the
+//!   screen) or an unknown `acsTransID` (`301`); 409 when there is no open app challenge (a
+//!   browser's transaction, frictionless, already ended) \[U: the provider ACS's answers\]. The
+//!   browser challenge page and its buttons refuse an app transaction (409).
 //!
 //! # ACS pages and helpers (`/sim/...`: no API key, not counted, never faulted)
 //!
@@ -129,18 +174,21 @@
 //!   mismatched CReq (or an unknown `acsTransID`) or session data, 404 for an unknown
 //!   `acsTransID` on the buttons' path, 409 when there is no open challenge (frictionless, already
 //!   ended, or the buttons pressed before the CReq) \[U: how the provider's ACS shows them\].
+//! - `POST /sim/acs/app-challenge` ([`APP_CHALLENGE_PATH`]): the app challenge (above).
 //! - `GET /sim/transactions/{threeDSServerTransID}` ([`TRANSACTIONS_PATH`]): the
 //!   [`TransactionRecord`] as JSON — the `/preauth` request and CRD, the 3DS Method, the AReq as
-//!   received, the ARes, the CReq, the CRes, the RReq and every `Erro` — so tests can check what
-//!   reached the 3DS Server; 404 when unknown. The same is [`ThreeDSecureIoSim::transaction`].
+//!   received, the ARes, the CReq, the CRes, an app challenge's every CReq and CRes, the RReq
+//!   and every `Erro` — so tests can check what reached the 3DS Server; 404 when unknown. The
+//!   same is [`ThreeDSecureIoSim::transaction`].
 //!
 //! [`AutoPostForm`] reads the forms of these pages back, and [`base64url_json`] /
 //! [`decode_base64url_json`] build and read `threeDSMethodData`, `creq` and `cres`.
 //!
-//! Not simulated: the app (`01`) and 3RI (`03`) channels, decoupled authentication (`D`),
-//! 2.3.1's SPC (`S`), the provider's results callback.
+//! Not simulated: the 3RI (`03`) channel, decoupled authentication (`D`), 2.3.1's SPC (`S`),
+//! the provider's results callback, the app channel's encryption and signatures (above).
 
 mod acs;
+mod app;
 pub mod cards;
 mod handlers;
 mod state;
@@ -159,12 +207,16 @@ use url::Url;
 use crate::control::{self, lock, ServeOptions, SimulatorHandle};
 
 pub use acs::{base64url_json, decode_base64url_json, AutoPostForm};
+pub use app::{acs_ephemeral_public_key, APP_CHALLENGE_CODE};
 
 /// The ACS's 3DS Method page (`threeDSMethodURL`).
 pub const METHOD_PATH: &str = "/sim/acs/3ds-method";
 /// The ACS's challenge page (`acsURL`); the manual challenge's buttons post to
 /// `{CHALLENGE_PATH}/{acsTransID}`.
 pub const CHALLENGE_PATH: &str = "/sim/acs/challenge";
+/// The ACS's app challenge endpoint: the `acsURL` in an app ARes's `acsSignedContent`, where a
+/// 3DS SDK posts its CReqs (plain JSON here).
+pub const APP_CHALLENGE_PATH: &str = "/sim/acs/app-challenge";
 /// The transaction records: `GET {TRANSACTIONS_PATH}/{threeDSServerTransID}`.
 pub const TRANSACTIONS_PATH: &str = "/sim/transactions";
 
@@ -255,12 +307,16 @@ pub struct TransactionRecord {
     pub areq: Option<Value>,
     /// The ARes answered.
     pub ares: Option<Value>,
-    /// The CReq posted to the challenge page.
+    /// The CReq posted to the challenge page (an app's first CReq).
     pub creq: Option<Value>,
     /// The `threeDSSessionData` posted with the CReq.
     pub three_ds_session_data: Option<String>,
     /// The final CRes.
     pub cres: Option<Value>,
+    /// An app challenge's messages, in order: every CReq the 3DS SDK posted and every CRes the
+    /// ACS answered (the first CReq is also [`creq`](Self::creq), the final CRes
+    /// [`cres`](Self::cres)); empty for a browser.
+    pub app_challenge: Vec<Value>,
     /// The RReq (the result `/postauth` answers).
     pub rreq: Option<Value>,
     /// How many times `/postauth` answered the RReq.
@@ -304,6 +360,11 @@ impl ThreeDSecureIoSim {
     /// The ACS's challenge page, the `acsURL` of the ARes.
     pub fn challenge_url(&self) -> Url {
         self.sim.challenge_url()
+    }
+
+    /// The ACS's app challenge endpoint, the `acsURL` of an app's `acsSignedContent`.
+    pub fn app_challenge_url(&self) -> Url {
+        self.sim.app_challenge_url()
     }
 
     /// The record of transaction `three_ds_server_trans_id`, as

@@ -39,16 +39,47 @@ pub(crate) struct Auth {
     pub category: String,
     pub acs_trans_id: String,
     pub ds_trans_id: String,
+    /// The browser's `notificationURL` (empty for an app).
     pub notification_url: String,
+    /// For an app authentication (`deviceChannel` `01`): the 3DS SDK's side.
+    pub app: Option<AppAuth>,
     pub challenge: Option<ChallengeState>,
+}
+
+/// What an app authentication keeps of the AReq for its challenge.
+pub(crate) struct AppAuth {
+    /// `sdkTransID`.
+    pub sdk_trans_id: String,
 }
 
 /// A challenge (ARes `C`) and how far it went.
 pub(crate) struct ChallengeState {
     pub kind: Challenge,
+    /// The first CReq (a browser's only one; an app's opening one).
     pub creq: Option<Value>,
     pub session_data: Option<String>,
+    /// An app challenge's CReqs and CRes, in order (empty for a browser).
+    pub messages: Vec<Value>,
+    /// An app challenge's CReqs received (the next `sdkCounterStoA`).
+    pub app_creqs: u32,
+    /// An app challenge's `challengeCancel`, when the SDK cancelled it.
+    pub cancel: Option<String>,
     pub result: Option<ChallengeResult>,
+}
+
+impl ChallengeState {
+    /// A challenge of `kind` that nothing has happened to yet.
+    pub fn new(kind: Challenge) -> ChallengeState {
+        ChallengeState {
+            kind,
+            creq: None,
+            session_data: None,
+            messages: Vec::new(),
+            app_creqs: 0,
+            cancel: None,
+            result: None,
+        }
+    }
 }
 
 /// A finished challenge.
@@ -99,6 +130,7 @@ impl Transaction {
             creq: challenge.and_then(|c| c.creq.clone()),
             three_ds_session_data: challenge.and_then(|c| c.session_data.clone()),
             cres: result.map(|r| r.cres.clone()),
+            app_challenge: challenge.map(|c| c.messages.clone()).unwrap_or_default(),
             rreq: result.map(|r| r.rreq.clone()),
             postauth_calls: self.postauth_calls,
             errors: self.errors.clone(),

@@ -1,17 +1,29 @@
 //! The simulator's checks of the requests it receives, from the provider's field tables
 //! (`specs/threedsecureio-3ds-server-fields.json`, tables `areq_210`, `areq_220`, `areq_231`,
-//! `preauth`, `postauth`, `creq`), written out here because the sandbox does not read the file
-//! at run time.
+//! `devicerenderoptions`, `preauth`, `postauth`, `creq`), written out here because the sandbox
+//! does not read the file at run time.
 //!
-//! What is checked of an AReq (browser channel, `deviceChannel` `02`):
+//! What is checked of an AReq (browser channel `02`, app channel `01`):
 //! - the fields the table requires for its `messageVersion`, `deviceChannel` and
 //!   `messageCategory`, and the conditional ones whose condition is plain (browser details when
 //!   `browserJavascriptEnabled` is true, purchase fields for payments and for recurring or
 //!   instalment authentications, `shipAddrCountry` with `shipAddrState`, sources of
-//!   `payTokenInd`, `whiteListStatus`, the decoupled maximum time): missing → `201`;
+//!   `payTokenInd`, `whiteListStatus`, the decoupled maximum time; for an app, the 3DS SDK's
+//!   fields, and in 2.3.1 `sdkType` with `defaultSdkType` (`01`) or `splitSdkType` and
+//!   `sdkServerSignedContent` (`02`)): missing → `201`. The browser fields (`threeDSCompInd`,
+//!   `notificationURL`, `browser*`, `acceptLanguage`) are not required of an app, nor the SDK's
+//!   of a browser;
 //! - the format of every field the table constrains that is present (type, enum, regex,
-//!   lengths, dates, URLs, UUID, IP, e-mail, phone objects, message extensions): invalid →
+//!   lengths, dates, URLs, UUID, IP, e-mail, phone objects, message extensions, the SDK's
+//!   ephemeral key as a JSON object of at most 256 characters, `deviceRenderOptions`): invalid →
 //!   `203`; a critical message extension → `202` (the simulator recognises none).
+//!
+//! `deviceRenderOptions` must carry `sdkInterface` and a non-empty `sdkUiType` (missing → `201`,
+//! named `deviceRenderOptions.sdkInterface`, …) \[U: the provider's `devicerenderoptions` table
+//! marks both optional inside the object; EMV 3DS requires them, and the simulator follows
+//! EMV\]. `sdkUiType` takes the table's `01`–`07` in every version. `defaultSdkType` and
+//! `splitSdkType` must be JSON objects; their members are not checked (the tables have no
+//! table for them).
 //!
 //! Fields the table does not list are ignored, as the provider's own sandbox accepts its
 //! "Basic Browser Example" (a 2.1.0 AReq carrying the 2.2.0 field `browserJavascriptEnabled`).
@@ -140,6 +152,11 @@ enum Format {
     Object,
     /// An array of strings.
     StringArray,
+    /// A JSON object whose compact text is at most this many characters (`sdkEphemPubKey`).
+    JsonObject(usize),
+    /// `deviceRenderOptions`: `sdkInterface` one of `01`–`03`, `sdkUiType` a non-empty array of
+    /// `01`–`07`, `sdkAuthenticationType` (optional) an array of `01`–`11` or `80`–`99`.
+    RenderOptions,
 }
 
 const DS: &[&str] = &[
@@ -167,6 +184,7 @@ const AREQ_FORMATS: &[(&str, Format)] = &[
     ("acquirerCountryCode", Format::Digits(3, 3)),
     ("acquirerCountryCodeSource", Format::Digits(2, 2)),
     ("addrMatch", Format::OneOf(&["Y", "N"])),
+    ("appIp", Format::Ip),
     ("billAddrCity", Format::Text(0, 50)),
     ("billAddrCountry", Format::Digits(3, 3)),
     ("billAddrLine1", Format::Text(0, 50)),
@@ -186,6 +204,8 @@ const AREQ_FORMATS: &[(&str, Format)] = &[
     ("browserUserAgent", Format::Text(1, 2048)),
     ("cardExpiryDate", Format::YearMonth),
     ("cardholderName", Format::Text(2, 45)),
+    ("defaultSdkType", Format::Object),
+    ("deviceRenderOptions", Format::RenderOptions),
     ("ds", Format::OneOf(DS)),
     ("email", Format::Email),
     ("homePhone", Format::Phone),
@@ -205,6 +225,15 @@ const AREQ_FORMATS: &[(&str, Format)] = &[
     ("purchaseInstalData", Format::Digits(1, 3)),
     ("recurringExpiry", Format::Date),
     ("recurringFrequency", Format::Digits(0, 4)),
+    ("sdkAppID", Format::Uuid),
+    ("sdkEncData", Format::Text(1, 64000)),
+    ("sdkEphemPubKey", Format::JsonObject(256)),
+    ("sdkMaxTimeout", Format::Code(&[(5, 99)])),
+    ("sdkReferenceNumber", Format::Text(1, 32)),
+    ("sdkServerSignedContent", Format::Text(1, 4000)),
+    ("sdkSignatureTimestamp", Format::DateTime),
+    ("sdkTransID", Format::Uuid),
+    ("sdkType", Format::Code(&[(1, 2), (80, 99)])),
     ("shipAddrCity", Format::Text(0, 50)),
     ("shipAddrCountry", Format::Digits(3, 3)),
     ("shipAddrLine1", Format::Text(0, 50)),
@@ -212,6 +241,7 @@ const AREQ_FORMATS: &[(&str, Format)] = &[
     ("shipAddrLine3", Format::Text(0, 50)),
     ("shipAddrPostCode", Format::Text(0, 16)),
     ("shipAddrState", Format::Text(0, 3)),
+    ("splitSdkType", Format::Object),
     ("threeDSCompInd", Format::OneOf(&["Y", "N", "U"])),
     ("threeDSReqAuthMethodInd", Format::Code(&[(1, 3), (80, 99)])),
     ("threeDSRequestorAuthenticationInfo", Format::Object),
@@ -242,19 +272,31 @@ fn recurring_indicators(version: &str) -> &'static [&'static str] {
     }
 }
 
-/// The fields an AReq of `version` (browser channel, category `category`) must carry.
-fn required_areq_fields(
-    version: &str,
-    category: &str,
-    areq: &Map<String, Value>,
-) -> Vec<&'static str> {
+/// The channel an AReq authenticates in (`deviceChannel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    /// `01`: an app with a 3DS SDK.
+    App,
+    /// `02`: a browser.
+    Browser,
+}
+
+/// An AReq that passed the checks: what the rest of the simulator needs of its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// `messageVersion`.
+    pub version: String,
+    /// `messageCategory`.
+    pub category: String,
+    /// `deviceChannel`.
+    pub channel: Channel,
+}
+
+/// The fields of the browser channel (`deviceChannel` `02`) an AReq of `version` must carry,
+/// with the version's new general ones (2.3.1's acquirer country), in the simulator's order
+/// of `errorDetail`.
+fn required_browser_fields(version: &str, areq: &Map<String, Value>) -> Vec<&'static str> {
     let mut required = vec![
-        "threeDSServerTransID",
-        "acctNumber",
-        "deviceChannel",
-        "messageCategory",
-        "messageType",
-        "messageVersion",
         "threeDSCompInd",
         "threeDSRequestorAuthenticationInd",
         "threeDSRequestorURL",
@@ -293,6 +335,57 @@ fn required_areq_fields(
                 required.push("browserLanguage");
             }
         }
+    }
+    required
+}
+
+/// The fields of the app channel (`deviceChannel` `01`, the 3DS SDK's) an AReq of `version`
+/// must carry, with the version's new general ones.
+fn required_app_fields(version: &str, areq: &Map<String, Value>) -> Vec<&'static str> {
+    let mut required = vec![
+        "threeDSRequestorAuthenticationInd",
+        "threeDSRequestorURL",
+        "sdkAppID",
+        "sdkEncData",
+        "sdkEphemPubKey",
+        "sdkMaxTimeout",
+        "sdkReferenceNumber",
+        "sdkTransID",
+        "deviceRenderOptions",
+    ];
+    if version == "2.3.1" {
+        required.extend([
+            "acquirerCountryCode",
+            "acquirerCountryCodeSource",
+            "sdkType",
+        ]);
+        match areq.get("sdkType").and_then(Value::as_str) {
+            Some("01") => required.push("defaultSdkType"),
+            Some("02") => required.extend(["splitSdkType", "sdkServerSignedContent"]),
+            _ => {}
+        }
+    }
+    required
+}
+
+/// The fields an AReq of `version` (channel `channel`, category `category`) must carry.
+fn required_areq_fields(
+    version: &str,
+    category: &str,
+    channel: Channel,
+    areq: &Map<String, Value>,
+) -> Vec<&'static str> {
+    let mut required = vec![
+        "threeDSServerTransID",
+        "acctNumber",
+        "deviceChannel",
+        "messageCategory",
+        "messageType",
+        "messageVersion",
+    ];
+    match channel {
+        Channel::Browser => required.extend(required_browser_fields(version, areq)),
+        Channel::App => required.extend(required_app_fields(version, areq)),
     }
     const PURCHASE: [&str; 4] = [
         "purchaseAmount",
@@ -344,12 +437,12 @@ fn required_areq_fields(
     required
 }
 
-/// Checks an AReq's header fields, required fields and formats. `Ok` gives the version and the
-/// message category.
-pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Problem> {
+/// Checks an AReq's header fields, required fields and formats. `Ok` gives the version, the
+/// message category and the channel.
+pub(crate) fn areq(areq: &Map<String, Value>) -> Result<Checked, Problem> {
     let text = |name: &str| areq.get(name).and_then(Value::as_str);
     // The message header first: it says which table applies.
-    let mut missing: Vec<&str> = [
+    let header: Vec<&str> = [
         "messageType",
         "messageVersion",
         "deviceChannel",
@@ -358,8 +451,8 @@ pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Proble
     .into_iter()
     .filter(|name| areq.get(*name).is_none_or(Value::is_null))
     .collect();
-    if !missing.is_empty() {
-        return Err(Problem::missing(&missing));
+    if !header.is_empty() {
+        return Err(Problem::missing(&header));
     }
     if text("messageType") != Some("AReq") {
         return Err(Problem::described(
@@ -380,12 +473,14 @@ pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Proble
             "messageVersion",
         ));
     }
-    match text("deviceChannel") {
-        Some("02") => {}
-        Some("01" | "03") => {
+    let channel = match text("deviceChannel") {
+        Some("02") => Channel::Browser,
+        Some("01") => Channel::App,
+        Some("03") => {
             return Err(Problem::invalid_field(
                 "deviceChannel",
-                "is not simulated: the simulator takes browser authentications (02) only",
+                "is not simulated: the simulator takes app (01) and browser (02) \
+                 authentications only, not 3RI (03)",
             ))
         }
         _ => {
@@ -394,7 +489,7 @@ pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Proble
                 "must be 01, 02 or 03",
             ))
         }
-    }
+    };
     let category = match text("messageCategory") {
         Some(c @ ("01" | "02")) => c.to_owned(),
         _ => {
@@ -405,14 +500,27 @@ pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Proble
         }
     };
 
-    missing = required_areq_fields(version, &category, areq)
+    let mut missing: Vec<String> = required_areq_fields(version, &category, channel, areq)
         .into_iter()
         .filter(|name| areq.get(*name).is_none_or(|v| v.is_null() || v == ""))
+        // An empty string counts as missing only where the table gives no format that allows
+        // it.
+        .filter(|name| areq.get(*name).is_none_or(Value::is_null) || !allows_empty(name))
+        .map(str::to_owned)
         .collect();
-    // An empty string counts as missing only where the table gives no format that allows it.
-    missing.retain(|name| areq.get(*name).is_none_or(Value::is_null) || !allows_empty(name));
+    if channel == Channel::App {
+        if let Some(Value::Object(options)) = areq.get("deviceRenderOptions") {
+            missing.extend(
+                ["sdkInterface", "sdkUiType"]
+                    .into_iter()
+                    .filter(|name| options.get(*name).is_none_or(Value::is_null))
+                    .map(|name| format!("deviceRenderOptions.{name}")),
+            );
+        }
+    }
     if !missing.is_empty() {
-        return Err(Problem::missing(&missing));
+        let names: Vec<&str> = missing.iter().map(String::as_str).collect();
+        return Err(Problem::missing(&names));
     }
 
     let mut invalid = Vec::new();
@@ -464,7 +572,11 @@ pub(crate) fn areq(areq: &Map<String, Value>) -> Result<(String, String), Proble
             ));
         }
     }
-    Ok((version.to_owned(), category))
+    Ok(Checked {
+        version: version.to_owned(),
+        category,
+        channel,
+    })
 }
 
 fn allows_empty(name: &str) -> bool {
@@ -617,7 +729,44 @@ fn check(format: Format, value: &Value) -> Result<(), String> {
                 return Err("must be an array of strings".to_owned());
             }
         }
+        Format::JsonObject(max) => {
+            if !value.is_object() {
+                return Err("must be a JSON object (a JWK)".to_owned());
+            }
+            if value.to_string().chars().count() > max {
+                return Err(format!("must be at most {max} characters as JSON text"));
+            }
+        }
+        Format::RenderOptions => render_options(value)?,
     }
+    Ok(())
+}
+
+/// `deviceRenderOptions` (table `devicerenderoptions`): the members present must fit;
+/// whether `sdkInterface` and `sdkUiType` are present is checked with the required fields.
+fn render_options(value: &Value) -> Result<(), String> {
+    let options = value.as_object().ok_or("must be an object")?;
+    if let Some(interface) = options.get("sdkInterface") {
+        check(Format::OneOf(&["01", "02", "03"]), interface)
+            .map_err(|why| format!("sdkInterface {why}"))?;
+    }
+    let codes = |name: &str, ranges: &'static [(u8, u8)], non_empty: bool| {
+        let Some(list) = options.get(name) else {
+            return Ok(());
+        };
+        let items = list
+            .as_array()
+            .ok_or_else(|| format!("{name} must be an array"))?;
+        if non_empty && items.is_empty() {
+            return Err(format!("{name} must list at least one UI type"));
+        }
+        items
+            .iter()
+            .try_for_each(|item| check(Format::Code(ranges), item))
+            .map_err(|why| format!("{name} items {why}"))
+    };
+    codes("sdkUiType", &[(1, 7)], true)?;
+    codes("sdkAuthenticationType", &[(1, 11), (80, 99)], false)?;
     Ok(())
 }
 
@@ -729,7 +878,11 @@ mod tests {
         for version in ["2.1.0", "2.2.0"] {
             assert_eq!(
                 areq(&browser_areq(version)),
-                Ok((version.to_owned(), "01".to_owned()))
+                Ok(Checked {
+                    version: version.to_owned(),
+                    category: "01".to_owned(),
+                    channel: Channel::Browser,
+                })
             );
         }
         let mut v231 = browser_areq("2.3.1");
@@ -771,6 +924,108 @@ mod tests {
         let mut m = browser_areq("2.1.0");
         m.remove("browserTZ");
         assert_eq!(areq(&m).unwrap_err().detail, "browserTZ");
+    }
+
+    /// The browser AReq turned into an app one: the SDK's fields instead of the browser's.
+    fn app_areq(version: &str) -> Map<String, Value> {
+        let mut m = browser_areq(version);
+        m.retain(|k, _| {
+            !k.starts_with("browser") && k != "notificationURL" && k != "threeDSCompInd"
+        });
+        m.insert("deviceChannel".into(), json!("01"));
+        for (key, value) in [
+            ("sdkAppID", json!("9063b12c-fcde-43c7-b28e-8d0af5520e8a")),
+            (
+                "sdkEncData",
+                json!("eyJhbGciOiJSU0EtT0FFUC0yNTYifQ.a.b.c.d"),
+            ),
+            (
+                "sdkEphemPubKey",
+                json!({"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}),
+            ),
+            ("sdkMaxTimeout", json!("05")),
+            ("sdkReferenceNumber", json!("3DS_LOA_SDK_TEST_0001")),
+            ("sdkTransID", json!("b2385523-a66c-4907-ac3c-91848e8c0067")),
+            (
+                "deviceRenderOptions",
+                json!({"sdkInterface": "03", "sdkUiType": ["01", "02", "03", "04", "05"]}),
+            ),
+        ] {
+            m.insert(key.into(), value);
+        }
+        m
+    }
+
+    #[test]
+    fn an_app_areq_needs_the_sdks_fields_and_not_the_browsers() {
+        for version in ["2.1.0", "2.2.0"] {
+            assert_eq!(
+                areq(&app_areq(version)).map(|c| c.channel),
+                Ok(Channel::App),
+                "{version}"
+            );
+        }
+        // 2.3.1 adds the acquirer's country and the SDK's type.
+        let mut v231 = app_areq("2.3.1");
+        assert_eq!(
+            areq(&v231).unwrap_err().detail,
+            "acquirerCountryCode,acquirerCountryCodeSource,sdkType"
+        );
+        v231.insert("acquirerCountryCode".into(), json!("840"));
+        v231.insert("acquirerCountryCodeSource".into(), json!("01"));
+        v231.insert("sdkType".into(), json!("01"));
+        assert_eq!(areq(&v231).unwrap_err().detail, "defaultSdkType");
+        v231.insert("defaultSdkType".into(), json!({"sdkVariant": "01"}));
+        assert!(areq(&v231).is_ok());
+        v231.insert("sdkType".into(), json!("02"));
+        assert_eq!(
+            areq(&v231).unwrap_err().detail,
+            "splitSdkType,sdkServerSignedContent"
+        );
+
+        let mut m = app_areq("2.2.0");
+        m.remove("sdkTransID");
+        m.insert("deviceRenderOptions".into(), json!({"sdkUiType": ["01"]}));
+        let problem = areq(&m).unwrap_err();
+        assert_eq!(
+            (problem.code, problem.detail.as_str()),
+            ("201", "sdkTransID,deviceRenderOptions.sdkInterface")
+        );
+
+        for (field, bad) in [
+            ("sdkAppID", json!("not-a-uuid")),
+            ("sdkMaxTimeout", json!("04")),
+            ("sdkMaxTimeout", json!("5")),
+            ("sdkReferenceNumber", json!("x".repeat(33))),
+            ("sdkEncData", json!("x".repeat(64001))),
+            ("sdkEphemPubKey", json!("{\"kty\":\"EC\"}")),
+            ("sdkEphemPubKey", json!({"kty": "EC", "x": "A".repeat(250)})),
+            (
+                "deviceRenderOptions",
+                json!({"sdkInterface": "04", "sdkUiType": ["01"]}),
+            ),
+            (
+                "deviceRenderOptions",
+                json!({"sdkInterface": "01", "sdkUiType": []}),
+            ),
+            (
+                "deviceRenderOptions",
+                json!({"sdkInterface": "01", "sdkUiType": ["08"]}),
+            ),
+        ] {
+            let mut m = app_areq("2.2.0");
+            m.insert(field.into(), bad.clone());
+            let problem = areq(&m).unwrap_err();
+            assert_eq!(
+                (problem.code, problem.detail.as_str()),
+                ("203", field),
+                "{bad}"
+            );
+        }
+        // 3RI stays out.
+        let mut m = app_areq("2.2.0");
+        m.insert("deviceChannel".into(), json!("03"));
+        assert_eq!(areq(&m).unwrap_err().detail, "deviceChannel");
     }
 
     #[test]

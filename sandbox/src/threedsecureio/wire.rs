@@ -1,5 +1,6 @@
 //! The messages the simulator answers, in the shapes of the provider's field tables (CRD 2.2.0,
-//! ARes, CRes, RReq and Erro of the transaction's protocol version).
+//! ARes, CRes, RReq and Erro of the transaction's protocol version), for the browser and the
+//! app channel.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -105,14 +106,37 @@ fn set_method(message: &mut Map<String, Value>, version: &str) {
     }
 }
 
-/// The ARes for `outcome` (never a DS timeout, which is an `Erro`). `acs_url` is the challenge
-/// page, used for `C`.
+/// `acsRenderingType` of every app challenge: the native UI (`01`) with the text template
+/// (`01`) \[U: the simulator presents one kind of challenge, whatever `deviceRenderOptions`
+/// lists\].
+pub(crate) fn acs_rendering_type() -> Value {
+    json!({"acsInterface": "01", "acsUiTemplate": "01"})
+}
+
+/// `deviceInfoRecognisedVersion` of a 2.3.1 app ARes: the highest device-information data
+/// version the simulated ACS reads \[U: a value of the EMV device-information specification;
+/// the simulator reads no device information\].
+const DEVICE_INFO_VERSION: &str = "1.5";
+
+/// The channel an ARes answers, with what that channel's ARes carries.
+pub(crate) enum AresChannel<'a> {
+    /// A browser: `acsURL` (the challenge page) for `C`.
+    Browser { acs_url: &'a Url },
+    /// An app: `sdkTransID` echoed and `acsSignedContent` in every ARes, `acsRenderingType` for
+    /// `C` (no `acsURL`: the SDK finds the ACS in the signed content).
+    App {
+        sdk_trans_id: &'a str,
+        signed_content: &'a str,
+    },
+}
+
+/// The ARes for `outcome` (never a DS timeout, which is an `Erro`) in `channel`.
 pub(crate) fn ares(
     version: &str,
     ids: &Ids<'_>,
     ds: &str,
     outcome: Outcome,
-    acs_url: &Url,
+    channel: &AresChannel<'_>,
 ) -> Value {
     let status = outcome.trans_status().unwrap_or("U");
     let mut ares = Map::new();
@@ -131,7 +155,14 @@ pub(crate) fn ares(
     ares.insert("dsReferenceNumber".into(), json!(ds_reference(ds)));
     match outcome {
         Outcome::Challenge(_) => {
-            ares.insert("acsURL".into(), json!(acs_url.as_str()));
+            match channel {
+                AresChannel::Browser { acs_url } => {
+                    ares.insert("acsURL".into(), json!(acs_url.as_str()));
+                }
+                AresChannel::App { .. } => {
+                    ares.insert("acsRenderingType".into(), acs_rendering_type());
+                }
+            }
             ares.insert("acsChallengeMandated".into(), json!("N"));
             set_method(&mut ares, version);
         }
@@ -143,6 +174,22 @@ pub(crate) fn ares(
             if let Some(reason) = reason(status) {
                 ares.insert("transStatusReason".into(), json!(reason));
             }
+        }
+    }
+    if let AresChannel::App {
+        sdk_trans_id,
+        signed_content,
+    } = channel
+    {
+        ares.insert("sdkTransID".into(), json!(sdk_trans_id));
+        ares.insert("acsSignedContent".into(), json!(signed_content));
+        if version == "2.3.1" {
+            // The 2.3.1 table requires both in an app's ARes.
+            ares.insert("threeDSRequestorAppURLInd".into(), json!("N"));
+            ares.insert(
+                "deviceInfoRecognisedVersion".into(),
+                json!(DEVICE_INFO_VERSION),
+            );
         }
     }
     Value::Object(ares)
@@ -161,6 +208,68 @@ pub(crate) fn cres(version: &str, ids: &Ids<'_>, trans_status: &str) -> Value {
     })
 }
 
+/// `acsCounterAtoS` / `sdkCounterStoA`: a message counter as three digits.
+pub(crate) fn counter(n: u32) -> String {
+    format!("{:03}", n.min(999))
+}
+
+/// The final CRes of an app challenge: `acsCounterAtoS` the number of CRes sent before it.
+pub(crate) fn app_cres(
+    version: &str,
+    ids: &Ids<'_>,
+    sdk_trans_id: &str,
+    acs_counter: u32,
+    trans_status: &str,
+) -> Value {
+    json!({
+        "acsCounterAtoS": counter(acs_counter),
+        "acsTransID": ids.acs,
+        "challengeCompletionInd": "Y",
+        "messageType": "CRes",
+        "messageVersion": version,
+        "sdkTransID": sdk_trans_id,
+        "threeDSServerTransID": ids.three_ds_server,
+        "transStatus": trans_status,
+    })
+}
+
+/// The CRes showing an app's challenge screen (native UI, text template: one code to enter),
+/// `challengeCompletionInd` `N`. `code` is the one-time code the simulator accepts, named in
+/// the text so a person at a simulated app knows it.
+pub(crate) fn app_challenge_screen(
+    version: &str,
+    ids: &Ids<'_>,
+    sdk_trans_id: &str,
+    acs_counter: u32,
+    code: &str,
+) -> Value {
+    json!({
+        "acsCounterAtoS": counter(acs_counter),
+        "acsTransID": ids.acs,
+        "acsUiType": "01",
+        "challengeCompletionInd": "N",
+        "challengeInfoHeader": "Purchase authentication",
+        "challengeInfoLabel": "One-time code",
+        "challengeInfoText": format!(
+            "Enter the one-time code we sent you. Simulated ACS: {code} passes, any other code fails."
+        ),
+        "challengeInfoTextIndicator": "N",
+        "submitAuthenticationLabel": "Submit",
+        "messageType": "CRes",
+        "messageVersion": version,
+        "sdkTransID": sdk_trans_id,
+        "threeDSServerTransID": ids.three_ds_server,
+    })
+}
+
+/// What an app challenge's RReq adds to a browser's.
+pub(crate) struct AppResult<'a> {
+    /// `sdkTransID` (from 2.2.0: the 2.1.0 RReq has no such field).
+    pub sdk_trans_id: &'a str,
+    /// `challengeCancel`, when the SDK cancelled.
+    pub cancel: Option<&'a str>,
+}
+
 /// The RReq the ACS sends when the challenge ends (`/postauth` answers it).
 pub(crate) fn rreq(
     version: &str,
@@ -168,6 +277,7 @@ pub(crate) fn rreq(
     ids: &Ids<'_>,
     ds: &str,
     trans_status: &str,
+    app: Option<&AppResult<'_>>,
 ) -> Value {
     let mut rreq = Map::new();
     for (key, value) in [
@@ -190,6 +300,15 @@ pub(crate) fn rreq(
     if let Some(reason) = reason(trans_status) {
         rreq.insert("transStatusReason".into(), json!(reason));
     }
+    if let Some(app) = app {
+        rreq.insert("acsRenderingType".into(), acs_rendering_type());
+        if version != "2.1.0" {
+            rreq.insert("sdkTransID".into(), json!(app.sdk_trans_id));
+        }
+        if let Some(cancel) = app.cancel {
+            rreq.insert("challengeCancel".into(), json!(cancel));
+        }
+    }
     Value::Object(rreq)
 }
 
@@ -201,6 +320,8 @@ pub(crate) struct ErroContext<'a> {
     pub three_ds_server: Option<&'a str>,
     pub acs: Option<&'a str>,
     pub ds: Option<&'a str>,
+    /// `sdkTransID`, for an app's messages.
+    pub sdk: Option<&'a str>,
     /// `errorMessageType`: the message found in error.
     pub message_type: Option<&'a str>,
     /// `errorComponent`: `S` (3DS Server) unless said otherwise.
@@ -221,6 +342,7 @@ pub(crate) fn erro(problem: &Problem, context: &ErroContext<'_>) -> Value {
         ("threeDSServerTransID", context.three_ds_server),
         ("acsTransID", context.acs),
         ("dsTransID", context.ds),
+        ("sdkTransID", context.sdk),
     ] {
         if let Some(value) = value {
             erro.insert(key.into(), json!(value));

@@ -1,9 +1,20 @@
 //! A checker of message bodies against the repository's field tables
 //! (`specs/threedsecureio-3ds-server-fields.json`, derived from 3dsecure.io's HTML reference):
 //! required fields by the table's `inclusion` (or `inclusion_by_scenario` for the device
-//! channel and message category), conditions of the simple forms the tables use, channels,
-//! unknown fields, types, `enum`, `length` and the `requirements_other` rules (`Regexp`,
-//! `Max length`, `Min length`, `Value: a … b`), and the `format`s.
+//! channel and message category), conditions of the simple forms the tables use (and `and`s of
+//! them), channels, unknown fields, types, `enum` (of strings and of each entry of a list of
+//! strings), `length` and the `requirements_other` rules (`Regexp`, `Max length`, `Min length`,
+//! `Value: a … b`; a `json` field's lengths are its JSON text's), the `format`s, and the fields
+//! of nested objects that have a table of their own (`deviceRenderOptions`,
+//! `acsRenderingType`).
+//!
+//! Device channels: a scenario's channel (`01` app, `02` browser) selects the
+//! `inclusion_by_scenario` entries and the fields of that channel, and answers
+//! `deviceChannel` conditions for messages that do not carry the field (an ARes). The tables
+//! write a field's channel as its own `Required if deviceChannel is …` line beside its
+//! condition (`acsURL`: `Required if deviceChannel is "02"`, `Required if transStatus is "C"`,
+//! and the provider's frictionless browser ARes example has no `acsURL`), so such a line
+//! narrows the field's other conditions rather than standing alone.
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -25,9 +36,12 @@ fn document() -> &'static Value {
 
 /// The entries of one message's table (`areq_220`, `preauth`, `creq`, …).
 pub fn fields(message: &str) -> &'static [Value] {
-    document()["messages"][message]
-        .as_array()
-        .unwrap_or_else(|| panic!("no table {message}"))
+    table(message).unwrap_or_else(|| panic!("no table {message}"))
+}
+
+/// The entries of a table, when there is one of that name.
+fn table(name: &str) -> Option<&'static [Value]> {
+    document()["messages"][name].as_array().map(Vec::as_slice)
 }
 
 /// Where a message is sent from.
@@ -86,22 +100,25 @@ fn channel_name(dc: &str) -> &'static str {
     }
 }
 
-/// One clause of a `conditions` text, when it is of a form this checker reads:
-/// `Required if X is true`, `… is "V"`, `… is one of [A, B]`, `… is not empty`. `None` for
-/// the others (compound conditions), which are not checked.
-fn clause_holds(clause: &str, body: &Value) -> Option<bool> {
-    let rest = clause.trim().strip_prefix("Required if ")?;
-    if rest.contains(" and ") || rest.contains(" or ") || rest.starts_with('(') {
-        return None;
+/// The text of `name` in `body`, or for `deviceChannel` in a message without it, the
+/// scenario's channel.
+fn value_text(name: &str, body: &Value, s: Scenario) -> Option<String> {
+    let value = &body[name];
+    if value.is_null() && name == "deviceChannel" {
+        return s.device_channel.map(str::to_owned);
     }
-    let (name, test) = rest.split_once(" is ")?;
-    let value = &body[name.trim()];
-    let text = value.as_str().map(str::to_owned).or_else(|| {
+    value.as_str().map(str::to_owned).or_else(|| {
         value
             .as_bool()
             .map(|b| b.to_string())
             .or_else(|| (!value.is_null()).then(|| value.to_string()))
-    });
+    })
+}
+
+/// One test of a clause: `X is true`, `X is "V"`, `X is one of [A, B]`, `X is not empty`.
+fn test_holds(test: &str, body: &Value, s: Scenario) -> Option<bool> {
+    let (name, test) = test.split_once(" is ")?;
+    let text = value_text(name.trim(), body, s);
     let test = test.trim();
     Some(if test == "not empty" {
         text.is_some_and(|t| !t.is_empty())
@@ -110,22 +127,55 @@ fn clause_holds(clause: &str, body: &Value) -> Option<bool> {
         .and_then(|l| l.strip_suffix(']'))
     {
         text.is_some_and(|t| list.split(',').any(|v| v.trim() == t))
+    } else if test.starts_with("not ") {
+        // `is not "Y"`: not a form this checker reads.
+        return None;
     } else {
         let wanted = test.trim_matches('"');
         text.as_deref() == Some(wanted)
     })
 }
 
-fn conditionally_required(field: &Value, body: &Value) -> bool {
-    field["conditions"]
-        .as_str()
-        .map(|c| {
-            c.split("Required if ")
-                .filter(|p| !p.trim().is_empty())
-                .filter_map(|p| clause_holds(&format!("Required if {p}"), body))
-                .any(|holds| holds)
-        })
-        .unwrap_or(false)
+/// One clause of a `conditions` text, when it is of a form this checker reads: tests joined
+/// by `and`. `None` for the others (`or`, parentheses), which are not checked.
+fn clause_holds(clause: &str, body: &Value, s: Scenario) -> Option<bool> {
+    let rest = clause.trim().strip_prefix("Required if ")?;
+    if rest.contains(" or ") || rest.contains('(') {
+        return None;
+    }
+    let mut all = true;
+    for test in rest.split(" and ") {
+        all &= test_holds(test, body, s)?;
+    }
+    Some(all)
+}
+
+/// Whether the `conditions` make `field` required: any clause that holds, within the channel
+/// its `deviceChannel` clauses name (see the module's documentation).
+fn conditionally_required(field: &Value, body: &Value, s: Scenario) -> bool {
+    let Some(conditions) = field["conditions"].as_str() else {
+        return false;
+    };
+    let clauses: Vec<String> = conditions
+        .split("Required if ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("Required if {p}"))
+        .collect();
+    let (channel, other): (Vec<&String>, Vec<&String>) = clauses
+        .iter()
+        .partition(|c| c.starts_with("Required if deviceChannel is ") && !c.contains(" and "));
+    let on_channel = channel
+        .iter()
+        .any(|c| clause_holds(c, body, s) == Some(true));
+    if other.is_empty() {
+        return on_channel;
+    }
+    (channel.is_empty() || on_channel)
+        && other
+            .iter()
+            .filter_map(|c| clause_holds(c, body, s))
+            .any(|holds| holds)
 }
 
 fn pattern_matches(pattern: &str, value: &str) -> Option<bool> {
@@ -206,7 +256,22 @@ fn in_enum(list: &[&str], v: &str) -> bool {
     })
 }
 
-fn check_value(name: &str, field: &Value, value: &Value, out: &mut Vec<String>) {
+/// The `Max length` and `Min length` rules of `field` for a text of `len` characters.
+fn check_lengths(name: &str, field: &Value, len: usize, out: &mut Vec<String>) {
+    for rule in str_list(&field["requirements_other"]) {
+        if let Some(max) = number_after(rule, "Max length:") {
+            if len > max {
+                out.push(format!("{name}: longer than {max}"));
+            }
+        } else if let Some(min) = number_after(rule, "Min length:") {
+            if len < min {
+                out.push(format!("{name}: shorter than {min}"));
+            }
+        }
+    }
+}
+
+fn check_value(name: &str, field: &Value, value: &Value, s: Scenario, out: &mut Vec<String>) {
     let kind = field["type"].as_str().unwrap_or("string");
     match kind {
         "string" => {
@@ -263,10 +328,18 @@ fn check_value(name: &str, field: &Value, value: &Value, out: &mut Vec<String>) 
             }
         }
         "Array of string" => match value.as_array() {
-            Some(items) if !items.is_empty() && items.iter().all(Value::is_string) => {}
+            Some(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+                let enumeration = str_list(&field["enum"]);
+                for v in items.iter().filter_map(Value::as_str) {
+                    if !enumeration.is_empty() && !in_enum(&enumeration, v) {
+                        out.push(format!("{name}: {v:?} is not one of {enumeration:?}"));
+                    }
+                }
+            }
             _ => out.push(format!("{name}: expected a non-empty array of strings")),
         },
-        "json" => {}
+        // Any JSON; its lengths are those of its (compact) JSON text.
+        "json" => check_lengths(name, field, value.to_string().chars().count(), out),
         other if other.starts_with("Array of") => {
             if !value.is_array() {
                 out.push(format!("{name}: expected an array"));
@@ -275,6 +348,17 @@ fn check_value(name: &str, field: &Value, value: &Value, out: &mut Vec<String>) 
         _ => {
             if !value.is_object() {
                 out.push(format!("{name}: expected an object ({kind})"));
+                return;
+            }
+            // `DeviceRenderOptions object` → the `devicerenderoptions` table, when there is one.
+            let nested = kind
+                .strip_suffix(" object")
+                .map(str::to_ascii_lowercase)
+                .filter(|t| table(t).is_some());
+            if let Some(nested) = nested {
+                for found in violations(&nested, value, s) {
+                    out.push(format!("{name}.{found}"));
+                }
             }
         }
     }
@@ -301,7 +385,7 @@ pub fn violations(message: &str, body: &Value, scenario: Scenario) -> Vec<String
                 ));
             }
         }
-        check_value(name, field, value, &mut out);
+        check_value(name, field, value, scenario, &mut out);
     }
     for field in table {
         let name = field["name"].as_str().unwrap_or_default();
@@ -316,7 +400,7 @@ pub fn violations(message: &str, body: &Value, scenario: Scenario) -> Vec<String
         }
         let required = match inclusion(field, scenario) {
             "Required" => true,
-            "Conditional" => conditionally_required(field, body),
+            "Conditional" => conditionally_required(field, body, scenario),
             _ => false,
         };
         if required {
