@@ -64,7 +64,7 @@ API_FUZZ_HOOKS="$repo/scripts/api-fuzz/hooks.py" \
     --max-examples "$examples" --seed "${API_FUZZ_SEED:-20261202}" --workers 2 \
     --report junit --report-dir "$work/report" >"$work/fuzz.out" 2>&1 || status=$?
 # Failures, warnings and the summary.
-sed -n '/=== \(FAILURES\|WARNINGS\|SUMMARY\) ===/,$p' "$work/fuzz.out" | head -n 200
+sed -n '/=== \(ERRORS\|FAILURES\|WARNINGS\|SUMMARY\) ===/,$p' "$work/fuzz.out" | head -n 200
 cases="$(grep -Eo '[0-9]+ generated' "$work/fuzz.out" | tail -1 || true)"
 echo "api-fuzz: $examples examples per operation and phase, ${cases:-? generated} test cases in $((SECONDS - started)) s; exit $status"
 if grep -q "panicked" "$work/router.log"; then

@@ -436,9 +436,36 @@ pub struct ExternalAuthenticationBody {
     #[serde(default)]
     pub device_channel: Option<String>,
     /// Whether the 3DS Method completed: `Y`, `N` or `U` (default: `U` without a 3DS Method,
-    /// `N` with one).
+    /// `N` with one); browser only.
     #[serde(default)]
     pub threeds_method_comp_ind: Option<String>,
+    /// For `APP`: what the app's 3DS SDK gave.
+    #[serde(default)]
+    pub sdk_information: Option<SdkInformationBody>,
+}
+
+/// What an app's EMV 3DS SDK gives for an app authentication.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkInformationBody {
+    /// `sdkAppID` (UUID).
+    pub sdk_app_id: String,
+    /// `sdkEncData`: the device data the SDK encrypted for the directory server (a JWE).
+    pub sdk_enc_data: String,
+    /// `sdkEphemPubKey`: the SDK's ephemeral public key (a JWK object).
+    pub sdk_ephem_pub_key: Map<String, Value>,
+    /// `sdkTransID` (UUID).
+    pub sdk_trans_id: String,
+    /// `sdkReferenceNumber`.
+    pub sdk_reference_number: String,
+    /// `sdkMaxTimeout`, minutes (5 to 99).
+    pub sdk_max_timeout: u8,
+    /// `01` native, `02` HTML, `03` both (default).
+    #[serde(default)]
+    pub sdk_interface: Option<String>,
+    /// The challenge screens the SDK shows, `01` to `05` (default: all).
+    #[serde(default)]
+    pub sdk_ui_types: Option<Vec<String>>,
 }
 
 /// The answer of `POST /payments/{id}/3ds/authentication`: the ARes's fields and the
@@ -468,6 +495,10 @@ pub struct ExternalAuthenticationResponse {
     pub message_version: Option<String>,
     /// The ECI.
     pub electronic_commerce_indicator: Option<String>,
+    /// For an app: the ACS's signed content, which the app's 3DS SDK runs a challenge with.
+    pub acs_signed_content: Option<String>,
+    /// For an app: the ACS's reference number, which the SDK needs for a challenge.
+    pub acs_reference_number: Option<String>,
     /// Text the issuer gives the cardholder.
     pub cardholder_info: Option<String>,
     /// Why authentication failed or could not run.

@@ -481,8 +481,6 @@ async fn wrong_states_and_bad_input_are_refused_and_change_nothing() {
         .await;
     assert_eq!(answer.status, 409, "{:#}", answer.body);
     assert_eq!(answer.code(), "authentication_not_run");
-    let answer = authenticate(&router, &payment_id, json!({"device_channel": "APP"})).await;
-    assert_eq!(answer.status, 422, "{:#}", answer.body);
     let answer = authenticate(&router, &payment_id, json!({"device_channel": "TV"})).await;
     assert_eq!(answer.code(), "invalid_device_channel");
     let answer = authenticate(
@@ -706,4 +704,181 @@ async fn the_merchant_hears_of_a_payment_waiting_for_authentication_and_of_its_e
     );
     let ended = router.call("GET", &events_of(&failed), None).await.body;
     assert_eq!(types(ended), ["payment_failed"]);
+}
+
+/// The create request of [`external_3ds_payment`] without browser data: an app's payment.
+fn app_payment(connector: &str, pan: &str) -> Value {
+    let mut body = external_3ds_payment(connector, pan);
+    body.as_object_mut().map(|b| b.remove("browser_info"));
+    body
+}
+
+/// `sdk`'s data as the authentication call's `sdk_information`.
+fn sdk_body(sdk: &paybridge_core::authentication::SdkInformation) -> Value {
+    json!({
+        "sdk_app_id": sdk.app_id,
+        "sdk_enc_data": sdk.encrypted_data,
+        "sdk_ephem_pub_key": sdk.ephemeral_public_key,
+        "sdk_trans_id": sdk.transaction_id,
+        "sdk_reference_number": sdk.reference_number,
+        "sdk_max_timeout": sdk.max_timeout_minutes,
+        "sdk_interface": "03",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_authenticates_frictionless_and_through_its_sdk_challenge() {
+    use paybridge_connector_tests::authentication::AppSdk;
+    use paybridge_connector_tests::targets::threedsecureio::SimulatedSdk;
+    let router = TestRouter::start().await;
+    let app = SimulatedSdk::new();
+    for connector in TAKING_RESULTS {
+        // Frictionless.
+        let created = router
+            .create(app_payment(connector, &cards_for(connector).frictionless_y))
+            .await;
+        let payment_id = id(&created);
+        let browser = authenticate(&router, &payment_id, json!({"device_channel": "BRW"})).await;
+        assert_eq!(browser.status, 400, "{:#}", browser.body);
+        assert_eq!(browser.code(), "browser_info_required");
+        let sdk = app.sdk_information();
+        let answer = authenticate(
+            &router,
+            &payment_id,
+            json!({"device_channel": "APP", "sdk_information": sdk_body(&sdk)}),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{connector}: {:#}", answer.body);
+        assert_eq!(answer.body["trans_status"], "Y", "{:#}", answer.body);
+        assert_eq!(answer.body["status"], "requires_capture");
+        assert!(answer.body["acs_url"].is_null());
+        let server_id = answer.body["three_ds_server_trans_id"]
+            .as_str()
+            .expect("id");
+        let record = three_ds_transaction(&router, server_id).await;
+        assert_eq!(record["areq"]["deviceChannel"], "01", "{record:#}");
+        assert_eq!(record["areq"]["sdkTransID"], json!(sdk.transaction_id));
+        let payment = retrieve(&router, &payment_id).await;
+        let sent = received_result(&router, connector, &payment)
+            .await
+            .expect("a 3DS result");
+        assert_eq!(
+            cryptogram_and_ds_id(connector, &sent).0,
+            record["ares"]["authenticationValue"],
+            "{connector}: {sent:#}"
+        );
+
+        // A challenge the app's SDK runs.
+        let created = router
+            .create(app_payment(connector, &cards_for(connector).challenge))
+            .await;
+        let payment_id = id(&created);
+        let sdk = app.sdk_information();
+        let answer = authenticate(
+            &router,
+            &payment_id,
+            json!({"device_channel": "APP", "sdk_information": sdk_body(&sdk)}),
+        )
+        .await;
+        assert_eq!(answer.body["trans_status"], "C", "{:#}", answer.body);
+        assert_eq!(answer.body["status"], "requires_customer_action");
+        assert!(answer.body["acs_url"].is_null(), "no browser challenge");
+        assert!(answer.body["acs_reference_number"].is_string());
+        let signed = answer.body["acs_signed_content"]
+            .as_str()
+            .expect("the SDK's signed content");
+        app.take_challenge(
+            signed,
+            answer.body["acs_trans_id"].as_str().expect("acs id"),
+            answer.body["three_ds_server_trans_id"]
+                .as_str()
+                .expect("3DS server id"),
+            answer.body["message_version"].as_str().expect("version"),
+            &sdk.transaction_id,
+            true,
+        )
+        .await
+        .expect("the SDK's challenge");
+        let completed = router
+            .call(
+                "POST",
+                &format!("/payments/{payment_id}/complete_authorize"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(completed.status, 200, "{:#}", completed.body);
+        assert_eq!(
+            completed.body["status"], "requires_capture",
+            "{:#}",
+            completed.body
+        );
+        let details = &completed.body["external_authentication_details"];
+        assert_eq!(details["authentication_flow"], "challenge");
+        let server_id = details["three_ds_server_trans_id"].as_str().expect("id");
+        let record = three_ds_transaction(&router, server_id).await;
+        let sent = received_result(&router, connector, &completed.body)
+            .await
+            .expect("a 3DS result");
+        assert_eq!(
+            cryptogram_and_ds_id(connector, &sent).0,
+            record["rreq"]["authenticationValue"]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_authentication_without_usable_sdk_data_is_refused_and_changes_nothing() {
+    use paybridge_connector_tests::authentication::AppSdk;
+    use paybridge_connector_tests::targets::threedsecureio::SimulatedSdk;
+    let router = TestRouter::start().await;
+    let created = router
+        .create(app_payment("checkout", &pan(&cards().authenticated)))
+        .await;
+    let payment_id = id(&created);
+    let sdk = sdk_body(&SimulatedSdk::new().sdk_information());
+    let mut short_timeout = sdk.clone();
+    short_timeout["sdk_max_timeout"] = json!(3);
+    let mut not_a_uuid = sdk.clone();
+    not_a_uuid["sdk_app_id"] = json!("my-app");
+    let cases = [
+        (
+            json!({"device_channel": "APP"}),
+            400,
+            "sdk_information_required",
+        ),
+        (
+            json!({"device_channel": "BRW", "sdk_information": sdk}),
+            400,
+            "invalid_device_channel",
+        ),
+        (
+            json!({"device_channel": "APP", "sdk_information": short_timeout}),
+            400,
+            "invalid_sdk_information",
+        ),
+        // Refused by the 3DS server's connector before sending, naming the field.
+        (
+            json!({"device_channel": "APP", "sdk_information": not_a_uuid}),
+            400,
+            "invalid_request",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let answer = authenticate(&router, &payment_id, body).await;
+        assert_eq!(answer.status, status, "{:#}", answer.body);
+        assert_eq!(answer.code(), code, "{:#}", answer.body);
+    }
+    let payment = retrieve(&router, &payment_id).await;
+    assert_eq!(payment["status"], "requires_customer_action");
+    assert_eq!(
+        payment["external_authentication_details"]["status"],
+        "started"
+    );
+    let good = authenticate(
+        &router,
+        &payment_id,
+        json!({"device_channel": "APP", "sdk_information": sdk_body(&SimulatedSdk::new().sdk_information())}),
+    )
+    .await;
+    assert_eq!(good.body["status"], "requires_capture", "{:#}", good.body);
 }

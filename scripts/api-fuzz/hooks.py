@@ -11,6 +11,12 @@
   base64 (Apple Pay) cannot be generated from a schema. Generated tokens are replaced with the
   simulators' test tokens (`paybridge_sandbox::wallet_tokens`), so the request reaches the
   connector.
+- External 3DS (`request_external_three_ds_authentication: true`) needs `authentication_type:
+  three_ds`, a card, and a browser's four required fields when `browser_info` is given. The
+  document says so in words; as schema rules beside the others, the generators fail on the
+  whole create request. The flag is cleared on generated requests that do not meet them.
+- `payment_method` names the kind of `payment_method_data` (`card` or `wallet`); for the same
+  reason it is set to the kind of the data generated.
 """
 
 import base64
@@ -88,6 +94,34 @@ _APPLE_PAY_DATA = {
 }
 
 
+_BROWSER_FIELDS = ("accept_header", "user_agent", "language", "java_script_enabled")
+
+
+def _external_3ds_consistent(body: dict) -> None:
+    if body.get("request_external_three_ds_authentication") is not True:
+        return
+    data = body.get("payment_method_data")
+    browser = body.get("browser_info")
+    consistent = (
+        body.get("authentication_type") == "three_ds"
+        and isinstance(data, dict)
+        and isinstance(data.get("card"), dict)
+        and (browser is None or all(browser.get(f) is not None for f in _BROWSER_FIELDS))
+    )
+    if not consistent:
+        body["request_external_three_ds_authentication"] = False
+
+
+def _align_payment_method(body: dict) -> None:
+    data = body.get("payment_method_data")
+    if not isinstance(data, dict) or body.get("payment_method") is None:
+        return
+    for kind in ("card", "wallet"):
+        if isinstance(data.get(kind), dict):
+            body["payment_method"] = kind
+            return
+
+
 def _test_wallet_tokens(data) -> None:
     wallet = data.get("wallet") if isinstance(data, dict) else None
     if not isinstance(wallet, dict):
@@ -108,6 +142,8 @@ def before_call(context, case, kwargs):
     if not isinstance(body, dict):
         return
     _align_customer(body)
+    _external_3ds_consistent(body)
+    _align_payment_method(body)
     metadata = body.get("metadata")
     if isinstance(metadata, dict):
         for key in [k for k in metadata if not _documented_key(k)]:

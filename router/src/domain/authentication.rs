@@ -56,6 +56,12 @@ pub struct Authentication {
     /// The challenge to run, while one is pending.
     #[serde(default)]
     pub challenge: Option<ChallengeDetails>,
+    /// For an app: the ACS's signed content (a JWS), which its SDK runs a challenge with.
+    #[serde(default)]
+    pub acs_signed_content: Option<String>,
+    /// For an app: the ACS's reference number.
+    #[serde(default)]
+    pub acs_reference_number: Option<String>,
     /// Why it failed or could not run.
     #[serde(default)]
     pub error_code: Option<String>,
@@ -206,6 +212,8 @@ impl Authentication {
             ds_transaction_id: None,
             acs_transaction_id: None,
             challenge: None,
+            acs_signed_content: None,
+            acs_reference_number: None,
             error_code: (!code.is_empty()).then(|| code.to_owned()),
             error_message: (!message.is_empty()).then(|| message.to_owned()),
         }
@@ -245,6 +253,11 @@ pub fn authenticated(payment: &mut Payment, response: &AuthenticationResponse, v
         acs_url: c.acs_url.to_string(),
         creq: c.creq.clone(),
     });
+    // The RReq after an app's challenge has none: the ARes's are kept.
+    if response.acs_signed_content.is_some() {
+        auth.acs_signed_content = response.acs_signed_content.clone();
+        auth.acs_reference_number = response.acs_reference_number.clone();
+    }
     auth.status = match verdict {
         Verdict::Authorize => AuthenticationStatus::Success,
         Verdict::AwaitChallenge => AuthenticationStatus::Pending,

@@ -24,7 +24,9 @@ use crate::authentication::MerchantAuthentication;
 use crate::domain::authentication::{self as auth, Authentication, Result3ds, Verdict};
 use crate::domain::{self, Answer, AttemptStatus, Outcome, Payment};
 use crate::error::ApiError;
-use crate::model::{ExternalAuthenticationBody, ExternalAuthenticationResponse};
+use crate::model::{
+    ExternalAuthenticationBody, ExternalAuthenticationResponse, SdkInformationBody,
+};
 use crate::store::PaymentRecord;
 
 /// What a create that asked for external authentication found before storing anything.
@@ -53,37 +55,11 @@ impl Payments {
                 "external 3DS authentication needs a card in payment_method_data.card",
             ));
         }
-        // The fields every protocol version needs of a browser; the rest depend on the
-        // version and are checked by the 3DS server's connector before it sends the AReq.
-        let browser = request.browser_info.as_ref();
-        let missing: Vec<&str> = [
-            (
-                "accept_header",
-                browser.is_some_and(|b| b.accept_header.is_some()),
-            ),
-            (
-                "user_agent",
-                browser.is_some_and(|b| b.user_agent.is_some()),
-            ),
-            ("language", browser.is_some_and(|b| b.language.is_some())),
-            (
-                "java_script_enabled",
-                browser.is_some_and(|b| b.java_script_enabled.is_some()),
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(name, given)| (!given).then_some(name))
-        .collect();
-        if !missing.is_empty() {
-            return Err(ApiError::invalid(
-                "browser_info_required",
-                format!(
-                    "external 3DS authentication of a browser needs browser_info with {} (and, \
-                     for most cards, color_depth, screen_height, screen_width, time_zone, \
-                     java_enabled and ip_address)",
-                    missing.join(", ")
-                ),
-            ));
+        // A browser given must carry what every protocol version needs of one (the rest
+        // depend on the version and are checked before the AReq is sent); none given, the
+        // payment authenticates in an app only.
+        if let Some(browser) = &request.browser_info {
+            browser_fields(browser)?;
         }
         if request.return_url.is_none() && settings.notification_url.is_none() {
             return Err(ApiError::invalid(
@@ -201,20 +177,16 @@ impl Payments {
         payment_id: &str,
         body: ExternalAuthenticationBody,
     ) -> Result<ExternalAuthenticationResponse, ApiError> {
-        let device_channel =
-            match body.device_channel.as_deref() {
-                None | Some("BRW") => DeviceChannel::Browser,
-                Some("APP") => return Err(ApiError::not_supported(
-                    "device_channel APP needs the 3DS SDK's data (sdk_information), which this \
-                     router does not take yet; authenticate in a browser (BRW)",
-                )),
-                Some(other) => {
-                    return Err(ApiError::invalid(
-                        "invalid_device_channel",
-                        format!("device_channel '{other}' is not one of: BRW, APP"),
-                    ))
-                }
-            };
+        let channel = match body.device_channel.as_deref() {
+            None | Some("BRW") => DeviceChannel::Browser,
+            Some("APP") => DeviceChannel::App,
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    "invalid_device_channel",
+                    format!("device_channel '{other}' is not one of: BRW, APP"),
+                ))
+            }
+        };
         let completion = match body.threeds_method_comp_ind.as_deref() {
             None => None,
             Some("Y") => Some(MethodCompletion::Completed),
@@ -239,6 +211,25 @@ impl Payments {
         let command = domain::Command::ExternalAuthentication;
         domain::plan(&open.payment, &command, open.connector.capabilities())?;
         let (settings, authenticator) = self.authenticator_of(&open.payment)?;
+        // Checked once the payment is known to wait for it (a missing payment is 404 first).
+        let sdk = match (channel, body.sdk_information) {
+            (DeviceChannel::App, Some(sdk)) => Some(sdk_information(sdk)?),
+            (DeviceChannel::App, None) => {
+                return Err(ApiError::invalid(
+                    "sdk_information_required",
+                    "device_channel APP needs sdk_information: what the app's 3DS SDK gave \
+                     (sdk_app_id, sdk_enc_data, sdk_ephem_pub_key, sdk_trans_id, \
+                     sdk_reference_number, sdk_max_timeout)",
+                ))
+            }
+            (DeviceChannel::Browser, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "invalid_device_channel",
+                    "sdk_information is for device_channel APP",
+                ))
+            }
+            (DeviceChannel::Browser, None) => None,
+        };
         let Some(request) = self.authentications.held().get(payment_id) else {
             return Err(self.expire(&mut open).await);
         };
@@ -248,11 +239,27 @@ impl Payments {
         let PaymentMethod::Card(card) = &request.payment_method else {
             return Err(ApiError::internal("external authentication without a card"));
         };
-        // Without a 3DS Method, `U`; with one the client did not confirm, `N`.
-        let method_completion = completion.unwrap_or(match started.method {
-            None => MethodCompletion::Unavailable,
-            Some(_) => MethodCompletion::NotCompleted,
-        });
+        let device = match sdk {
+            Some(sdk) => Device::App(sdk),
+            None => {
+                let Some(info) = request.browser_info.clone() else {
+                    return Err(ApiError::invalid(
+                        "browser_info_required",
+                        "the payment was created without browser_info: it can authenticate in \
+                         an app only (device_channel APP)",
+                    ));
+                };
+                // Without a 3DS Method, `U`; with one the client did not confirm, `N`.
+                let method_completion = completion.unwrap_or(match started.method {
+                    None => MethodCompletion::Unavailable,
+                    Some(_) => MethodCompletion::NotCompleted,
+                });
+                Device::Browser {
+                    info,
+                    method_completion,
+                }
+            }
+        };
         let notification_url = request
             .return_url
             .clone()
@@ -264,9 +271,7 @@ impl Payments {
             card: card.clone(),
             amount: request.amount,
             currency: request.currency,
-            device_channel,
-            method_completion,
-            browser: request.browser_info.clone(),
+            device,
             notification_url,
             merchant: settings.merchant.clone(),
             email: request.customer.as_ref().and_then(|c| c.email.clone()),
@@ -529,8 +534,95 @@ fn authentication_response(
         ds_trans_id: details.and_then(|d| d.ds_transaction_id.clone()),
         message_version: details.and_then(|d| d.message_version.clone()),
         electronic_commerce_indicator: details.and_then(|d| d.eci.clone()),
+        acs_signed_content: details.and_then(|d| d.acs_signed_content.clone()),
+        acs_reference_number: details.and_then(|d| d.acs_reference_number.clone()),
         cardholder_info: ares.and_then(|a| a.cardholder_info.clone()),
         error_code: details.and_then(|d| d.error_code.clone()),
         error_message: details.and_then(|d| d.error_message.clone()),
     }
+}
+
+/// The fields every protocol version needs of a browser.
+fn browser_fields(browser: &paybridge_core::details::BrowserInfo) -> Result<(), ApiError> {
+    let missing: Vec<&str> = [
+        ("accept_header", browser.accept_header.is_some()),
+        ("user_agent", browser.user_agent.is_some()),
+        ("language", browser.language.is_some()),
+        ("java_script_enabled", browser.java_script_enabled.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| (!given).then_some(name))
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "browser_info_required",
+        format!(
+            "external 3DS authentication of a browser needs browser_info with {} (and, for most \
+             cards, color_depth, screen_height, screen_width, time_zone, java_enabled and \
+             ip_address)",
+            missing.join(", ")
+        ),
+    ))
+}
+
+/// The app's 3DS SDK data, checked for what the router can tell (the 3DS server's connector
+/// checks each field's format before sending).
+fn sdk_information(body: SdkInformationBody) -> Result<SdkInformation, ApiError> {
+    let invalid = |message: String| ApiError::invalid("invalid_sdk_information", message);
+    let interface = match body.sdk_interface.as_deref() {
+        None | Some("03") => SdkInterface::Both,
+        Some("01") => SdkInterface::Native,
+        Some("02") => SdkInterface::Html,
+        Some(other) => {
+            return Err(invalid(format!(
+                "sdk_interface '{other}' is not one of: 01 (native), 02 (HTML), 03 (both)"
+            )))
+        }
+    };
+    let ui_types = match body.sdk_ui_types {
+        // `05` (HTML other) is for an HTML interface only.
+        None => {
+            let mut all = vec![
+                SdkUiType::Text,
+                SdkUiType::SingleSelect,
+                SdkUiType::MultiSelect,
+                SdkUiType::OutOfBand,
+            ];
+            if interface != SdkInterface::Native {
+                all.push(SdkUiType::HtmlOther);
+            }
+            all
+        }
+        Some(types) => types
+            .iter()
+            .map(|t| match t.as_str() {
+                "01" => Ok(SdkUiType::Text),
+                "02" => Ok(SdkUiType::SingleSelect),
+                "03" => Ok(SdkUiType::MultiSelect),
+                "04" => Ok(SdkUiType::OutOfBand),
+                "05" => Ok(SdkUiType::HtmlOther),
+                other => Err(invalid(format!(
+                    "sdk_ui_types: '{other}' is not one of: 01, 02, 03, 04, 05"
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if !(5..=99).contains(&body.sdk_max_timeout) {
+        return Err(invalid(format!(
+            "sdk_max_timeout is {} minutes; it must be 5 to 99",
+            body.sdk_max_timeout
+        )));
+    }
+    Ok(SdkInformation {
+        app_id: body.sdk_app_id,
+        encrypted_data: body.sdk_enc_data,
+        ephemeral_public_key: body.sdk_ephem_pub_key,
+        max_timeout_minutes: body.sdk_max_timeout,
+        reference_number: body.sdk_reference_number,
+        transaction_id: body.sdk_trans_id,
+        interface,
+        ui_types,
+    })
 }

@@ -132,6 +132,8 @@ fn ares(status: TransStatus) -> AuthenticationResponse {
             mandated: false,
         }),
         cardholder_info: None,
+        acs_signed_content: None,
+        acs_reference_number: None,
     }
 }
 
@@ -260,4 +262,33 @@ fn abandoning_cancels_before_any_processor_call() {
     let a = p.authentication.clone().expect("recorded");
     assert_eq!(a.status, AuthenticationStatus::Failed);
     assert!(plan(&p, &Command::ExternalAuthentication, &caps()).is_err());
+}
+
+#[test]
+fn an_apps_signed_content_is_kept_for_its_sdk_through_the_result() {
+    let mut p = waiting();
+    let mut app_challenge = ares(TransStatus::ChallengeRequired);
+    app_challenge.challenge = None;
+    app_challenge.acs_signed_content = Some("aGVhZGVy.cGF5bG9hZA.c2ln".into());
+    app_challenge.acs_reference_number = Some("3DS_LOA_ACS_201_13579".into());
+    auth::authenticated(&mut p, &app_challenge, &Verdict::AwaitChallenge);
+    let a = p.authentication.clone().expect("recorded");
+    assert_eq!(a.status, AuthenticationStatus::Pending);
+    assert_eq!(a.challenge, None, "an app has no browser challenge");
+    assert_eq!(
+        a.acs_signed_content.as_deref(),
+        Some("aGVhZGVy.cGF5bG9hZA.c2ln")
+    );
+    // The RReq after the SDK's challenge carries none: the ARes's stay.
+    auth::authenticated(
+        &mut p,
+        &ares(TransStatus::Authenticated),
+        &Verdict::Authorize,
+    );
+    let a = p.authentication.clone().expect("recorded");
+    assert_eq!(
+        a.acs_reference_number.as_deref(),
+        Some("3DS_LOA_ACS_201_13579")
+    );
+    assert_eq!(a.flow, Some(AuthenticationFlow::Challenge));
 }
