@@ -336,6 +336,14 @@ async fn challenge(
         .as_ref()
         .ok_or("C without a challenge to run")?;
     cardholder.take_challenge(challenge, pass).await?;
+    challenge_result(t, &response).await.map(Some)
+}
+
+/// The result of `response`'s challenge, once it ran: a final status, never another challenge.
+async fn challenge_result(
+    t: &AuthenticationTarget,
+    response: &AuthenticationResponse,
+) -> Result<AuthenticationResponse, String> {
     let result = t
         .connector
         .authentication_result(&AuthenticationResultRequest {
@@ -349,7 +357,7 @@ async fn challenge(
             result.status
         ));
     }
-    Ok(Some(result))
+    Ok(result)
 }
 
 fn needs_a_cardholder() -> Outcome {
@@ -441,20 +449,7 @@ async fn app_challenge(
         pass,
     )
     .await?;
-    let result = t
-        .connector
-        .authentication_result(&AuthenticationResultRequest {
-            server_transaction_id: response.server_transaction_id.clone(),
-        })
-        .await
-        .map_err(|e| format!("authentication_result: {e}"))?;
-    if result.challenge.is_some() || result.status.challenge() {
-        return Err(format!(
-            "the result after an app challenge is {:?}",
-            result.status
-        ));
-    }
-    Ok(Some(result))
+    challenge_result(t, &response).await.map(Some)
 }
 
 /// `card`, then the cards whose challenge the cardholder decides.

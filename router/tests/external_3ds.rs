@@ -557,19 +557,28 @@ async fn a_payment_whose_card_is_no_longer_held_fails_clearly() {
     assert_eq!(payment["error_code"], "authentication_data_expired");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
-    let router =
-        TestRouter::start_configured(|config| config.reconciler = fast_reconciler(3)).await;
+/// A router whose reconciler decides "never received" `window_secs` after sending, and a
+/// Checkout.com payment created longer ago than that, still waiting for its authentication.
+async fn waiting_longer_than_the_window(window_secs: u64) -> (TestRouter, Value) {
+    let router = TestRouter::start_configured(|config| {
+        config.reconciler = fast_reconciler(window_secs);
+    })
+    .await;
     let created = router
         .create(external_3ds_payment(
             "checkout",
             &pan(&cards().authenticated),
         ))
         .await;
+    tokio::time::sleep(Duration::from_secs(window_secs + 1)).await;
+    (router, created)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
     // Authentication is slower than the 3-second "never received" window: the lookup must
     // count from when the authorization was sent, not from the payment's creation.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (router, created) = waiting_longer_than_the_window(3).await;
     let sim = router.simulator("checkout");
     for _ in 0..6 {
         sim.inject(Fault::Delay {
@@ -597,16 +606,8 @@ async fn an_authorization_whose_answer_is_lost_settles_from_the_processor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_authorization_is_given_its_full_window_from_when_it_was_sent() {
-    let router =
-        TestRouter::start_configured(|config| config.reconciler = fast_reconciler(5)).await;
-    let created = router
-        .create(external_3ds_payment(
-            "checkout",
-            &pan(&cards().authenticated),
-        ))
-        .await;
     // The customer takes longer than the window between creation and authentication.
-    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (router, created) = waiting_longer_than_the_window(5).await;
     let sim = router.simulator("checkout");
     for _ in 0..6 {
         sim.inject(Fault::DropConnection {

@@ -259,6 +259,23 @@ pub(crate) async fn method(State(sim): State<Arc<Sim>>, body: Bytes) -> Response
     }
 }
 
+/// `Erro` `201` naming the `required` fields `message` lacks (or has as `null`).
+pub(super) fn require(
+    message: &serde_json::Map<String, Value>,
+    required: &[&str],
+) -> Result<(), Problem> {
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|f| message.get(*f).is_none_or(Value::is_null))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::missing(&missing))
+    }
+}
+
 /// Checks a decoded CReq (table `creq`); gives its ids and version.
 fn check_creq(creq: &serde_json::Map<String, Value>) -> Result<(String, String, String), Problem> {
     let required = [
@@ -268,13 +285,7 @@ fn check_creq(creq: &serde_json::Map<String, Value>) -> Result<(String, String, 
         "acsTransID",
         "challengeWindowSize",
     ];
-    let missing: Vec<&str> = required
-        .into_iter()
-        .filter(|f| creq.get(*f).is_none_or(Value::is_null))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Problem::missing(&missing));
-    }
+    require(creq, &required)?;
     let text = |name: &str| creq.get(name).and_then(Value::as_str).unwrap_or_default();
     let mut invalid = Vec::new();
     if text("messageType") != "CReq" {

@@ -96,13 +96,7 @@ fn check_app_creq(creq: &Map<String, Value>) -> Result<AppCreq, Problem> {
         "sdkTransID",
         "sdkCounterStoA",
     ];
-    let missing: Vec<&str> = required
-        .into_iter()
-        .filter(|f| creq.get(*f).is_none_or(Value::is_null))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Problem::missing(&missing));
-    }
+    super::acs::require(creq, &required)?;
     let text = |name: &str| creq.get(name).and_then(Value::as_str);
     let mut invalid = Vec::new();
     let mut bad = |field: &str, why: &str| invalid.push((field.to_owned(), why.to_owned()));
