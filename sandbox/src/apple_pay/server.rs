@@ -1,31 +1,24 @@
-//! The TLS accept loop, one task per connection, and the request pipeline (counting, faults)
-//! around the payment session route.
+//! The TLS handshake of each connection (the merchant's certificate), then the control layer's
+//! HTTP serving and fault pipeline around the payment session route.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
 
 use super::{pki, session, Shared, PATH};
-use crate::control::{lock, Fault};
+use crate::control::lock;
+use crate::control::server::{accept_each, process, serve_http, with_fault};
 
 /// How long a client has to finish the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// After a failed `accept` (e.g. out of file descriptors), wait this long before the next one.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// The merchant identifier in the subject `UID` of the client certificate of a connection
 /// (`None`: the verified certificate names none).
@@ -50,28 +43,11 @@ pub(super) async fn accept_loop(
     shared: Arc<Shared>,
     router: Router,
 ) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            () = shared.shutdown.notified() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(
-                        stream,
-                        acceptor.clone(),
-                        shared.clone(),
-                        router.clone(),
-                    ));
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "accept failed");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    connections.shutdown().await;
+    let shutdown = shared.clone();
+    accept_each(&listener, &shutdown.shutdown, move |stream| {
+        serve_connection(stream, acceptor.clone(), shared.clone(), router.clone())
+    })
+    .await;
 }
 
 async fn serve_connection(
@@ -104,87 +80,20 @@ async fn serve_connection(
             .and_then(<[_]>::first)
             .and_then(|leaf| pki::merchant_of(leaf)),
     );
-    let kill = Arc::new(Notify::new());
-    let service = {
-        let kill = kill.clone();
-        hyper::service::service_fn(move |request: Request<Incoming>| {
-            let (shared, router, kill) = (shared.clone(), router.clone(), kill.clone());
-            let mut request = request.map(Body::new);
-            request.extensions_mut().insert(certified.clone());
-            async move { Ok::<_, Infallible>(handle(&shared, router, &kill, request).await) }
-        })
-    };
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(tls), service);
-    tokio::select! {
-        result = connection => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "Apple Pay simulator: connection ended with an error");
-            }
+    serve_http(tls, move |mut request, kill| {
+        let (shared, router) = (shared.clone(), router.clone());
+        request.extensions_mut().insert(certified.clone());
+        async move {
+            // Counted and faulted as the other simulators' requests are.
+            shared.count(|c| c.requests += 1);
+            let fault = lock(&shared.faults).pop_front();
+            with_fault(fault, &kill, session::fault_response, |delay| {
+                process(router, request, delay)
+            })
+            .await
         }
-        () = kill.notified() => tracing::debug!("Apple Pay simulator: connection dropped by a fault"),
-    }
-}
-
-/// Counts the request, applies the next fault (as the other simulators do: a status answers
-/// at once, a drop closes the connection, a delay waits before or after the work), then
-/// serves it.
-async fn handle(
-    shared: &Shared,
-    router: Router,
-    kill: &Notify,
-    request: Request<Body>,
-) -> Response {
-    shared.count(|c| c.requests += 1);
-    let fault = lock(&shared.faults).pop_front();
-    match &fault {
-        Some(Fault::Status {
-            status,
-            retry_after_secs,
-        }) => {
-            let status = StatusCode::from_u16(*status)
-                .ok()
-                .filter(|s| (200..600).contains(&s.as_u16()))
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut response = session::fault_response(status);
-            if let Some(seconds) = retry_after_secs {
-                response
-                    .headers_mut()
-                    .insert("retry-after", (*seconds).into());
-            }
-            return response;
-        }
-        Some(Fault::DropConnection {
-            after_processing: false,
-        }) => return drop_connection(kill).await,
-        Some(Fault::Delay {
-            duration,
-            after_processing: false,
-        }) => tokio::time::sleep(*duration).await,
-        _ => {}
-    }
-    let response = match router.oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
-    match fault {
-        Some(Fault::Delay {
-            duration,
-            after_processing: true,
-        }) => tokio::time::sleep(duration).await,
-        Some(Fault::DropConnection {
-            after_processing: true,
-        }) => return drop_connection(kill).await,
-        _ => {}
-    }
-    response
-}
-
-/// Asks the connection task to drop the connection, then never answers.
-async fn drop_connection(kill: &Notify) -> Response {
-    kill.notify_one();
-    std::future::pending().await
+    })
+    .await;
 }
 
 /// `POST /paymentservices/paymentSession`.

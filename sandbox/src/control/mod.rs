@@ -28,7 +28,7 @@
 //! 6. [`Fault::Delay`] / [`Fault::DropConnection`] with `after_processing` wait or drop now.
 
 mod idempotency;
-mod server;
+pub(crate) mod server;
 mod webhooks;
 
 use std::collections::VecDeque;
