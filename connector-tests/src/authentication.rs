@@ -183,6 +183,23 @@ async fn authenticate_app(
     Ok((response, sdk))
 }
 
+/// The version lookup of `card`.
+async fn look_up(
+    t: &AuthenticationTarget,
+    card: &Card,
+) -> Result<PreAuthenticationResponse, String> {
+    let method_notification_url = METHOD_NOTIFICATION_URL
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    t.connector
+        .pre_authenticate(&PreAuthenticationRequest {
+            card_number: card.number.clone(),
+            method_notification_url,
+        })
+        .await
+        .map_err(|e| format!("pre_authenticate: {e}"))
+}
+
 /// Version lookup, then (in a browser) the 3DS Method, and authentication of `card` for 12.34
 /// EUR in a browser, or in an app with `sdk`'s data.
 async fn authenticate_in(
@@ -190,16 +207,7 @@ async fn authenticate_in(
     card: &Card,
     sdk: Option<SdkInformation>,
 ) -> Result<AuthenticationResponse, String> {
-    let lookup = t
-        .connector
-        .pre_authenticate(&PreAuthenticationRequest {
-            card_number: card.number.clone(),
-            method_notification_url: METHOD_NOTIFICATION_URL
-                .parse()
-                .map_err(|e| format!("{e}"))?,
-        })
-        .await
-        .map_err(|e| format!("pre_authenticate: {e}"))?;
+    let lookup = look_up(t, card).await?;
     let PreAuthenticationResponse::Enrolled(range) = lookup else {
         return Err("pre_authenticate: an enrolled test card answered NotEnrolled".into());
     };
@@ -495,16 +503,7 @@ async fn a_card_without_3ds2_is_not_enrolled(t: &AuthenticationTarget) -> Scenar
     let Some(card) = &t.cards.not_enrolled else {
         return Ok(Outcome::Skipped("no not-enrolled test card".into()));
     };
-    let lookup = t
-        .connector
-        .pre_authenticate(&PreAuthenticationRequest {
-            card_number: card.number.clone(),
-            method_notification_url: METHOD_NOTIFICATION_URL
-                .parse()
-                .map_err(|e| format!("{e}"))?,
-        })
-        .await
-        .map_err(|e| format!("pre_authenticate: {e}"))?;
+    let lookup = look_up(t, card).await?;
     if lookup != PreAuthenticationResponse::NotEnrolled {
         return Err(format!("a card without 3DS2 answered {lookup:?}"));
     }

@@ -14,7 +14,7 @@
 //! acquirer_bin = "400551"
 //! acquirer_merchant_id = "shop-0001"
 //! requestor_url = "https://shop.example/"
-//! notification_url = "https://shop.example/3ds/done"   # when a payment has no return_url
+//! notification_url = "https://shop.example/3ds/done"   # default: the payment's return_url
 //! on_not_authenticated = "fail"          # or "authorize_without_3ds"
 //! on_unavailable = "fail"                # or "authorize_without_3ds"
 //! ```
@@ -48,8 +48,8 @@ pub struct AuthenticationConfig {
     pub acquirer_merchant_id: String,
     /// The merchant's website.
     pub requestor_url: String,
-    /// Where the ACS posts the challenge's result in the customer's browser, when the payment
-    /// has no `return_url`.
+    /// Where the ACS posts the challenge's result in the customer's browser (default: the
+    /// payment's `return_url`).
     #[serde(default)]
     pub notification_url: Option<String>,
     /// Where the 3DS Method page posts when done (default: `notification_url`).
@@ -70,7 +70,7 @@ pub struct MerchantAuthentication {
     pub connector: String,
     /// Who is paid, as the AReq names them.
     pub merchant: ThreeDsMerchant,
-    /// The fallback notification URL.
+    /// Where the ACS posts a challenge's result (else the payment's `return_url`).
     pub notification_url: Option<Url>,
     /// Where the 3DS Method posts.
     pub method_notification_url: Option<Url>,
@@ -143,6 +143,25 @@ impl MerchantAuthentication {
         })
     }
 
+    /// Where the ACS sends the customer's browser after `request`'s challenge.
+    pub fn notification_url(&self, request: &AuthorizeRequest) -> Result<Url, crate::ApiError> {
+        self.notification_url
+            .clone()
+            .or_else(|| request.return_url.clone())
+            .ok_or_else(|| crate::ApiError::internal(NO_RETURN_URL))
+    }
+
+    /// Where the 3DS Method page reports, for `request`.
+    pub fn method_notification_url(
+        &self,
+        request: &AuthorizeRequest,
+    ) -> Result<Url, crate::ApiError> {
+        self.method_notification_url
+            .clone()
+            .or_else(|| request.return_url.clone())
+            .ok_or_else(|| crate::ApiError::internal(NO_RETURN_URL))
+    }
+
     /// The demo merchant's settings with the in-process 3DS server simulator `connector`,
     /// whose pages post back to `public_url`.
     pub fn demo(connector: &str, public_url: &str) -> Result<Self, String> {
@@ -161,6 +180,9 @@ impl MerchantAuthentication {
         })
     }
 }
+
+/// A 3-D Secure payment without `return_url` is refused by `AuthorizeRequest::validate`.
+const NO_RETURN_URL: &str = "a 3-D Secure payment without a return_url";
 
 /// How long a payment's card is held for its authentication: a challenge page times out long
 /// before (EMV 3DS allows the cardholder at most a few minutes).

@@ -184,7 +184,6 @@ impl Authentication {
     /// A card range found: authentication may run.
     pub fn started(authenticator: &str, range: &CardRange) -> Self {
         Authentication {
-            status: AuthenticationStatus::Started,
             server_transaction_id: Some(range.server_transaction_id.clone()),
             message_version: Some(range.message_version.clone()),
             directory_server: Some(range.directory_server.clone()),
@@ -192,15 +191,23 @@ impl Authentication {
                 url: m.url.to_string(),
                 data: m.data.clone(),
             }),
-            ..Authentication::failed(authenticator, "", "")
+            ..Authentication::new(authenticator, AuthenticationStatus::Started)
         }
     }
 
     /// Authentication that could not start or end: `code` and `message` say why.
     pub fn failed(authenticator: &str, code: &str, message: &str) -> Self {
         Authentication {
+            error_code: Some(code.to_owned()),
+            error_message: Some(message.to_owned()),
+            ..Authentication::new(authenticator, AuthenticationStatus::Failed)
+        }
+    }
+
+    fn new(authenticator: &str, status: AuthenticationStatus) -> Self {
+        Authentication {
             authenticator: authenticator.to_owned(),
-            status: AuthenticationStatus::Failed,
+            status,
             flow: None,
             server_transaction_id: None,
             message_version: None,
@@ -214,8 +221,8 @@ impl Authentication {
             challenge: None,
             acs_signed_content: None,
             acs_reference_number: None,
-            error_code: (!code.is_empty()).then(|| code.to_owned()),
-            error_message: (!message.is_empty()).then(|| message.to_owned()),
+            error_code: None,
+            error_message: None,
         }
     }
 

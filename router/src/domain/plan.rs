@@ -59,9 +59,11 @@ impl Command {
         }
     }
 
-    fn flow(&self) -> Flow {
-        match self {
-            Command::ExternalAuthentication => Flow::Authorize,
+    /// The processor flow it needs; `None` for external authentication, which runs at the
+    /// merchant's 3DS server before any processor has the payment.
+    fn flow(&self) -> Option<Flow> {
+        Some(match self {
+            Command::ExternalAuthentication => return None,
             Command::Capture { .. } => Flow::Capture,
             Command::Void => Flow::Void,
             Command::IncrementAuthorization { .. } => Flow::IncrementalAuthorization,
@@ -70,7 +72,7 @@ impl Command {
             Command::Refund { .. } => Flow::Refund,
             Command::CompleteAuthorize => Flow::CompleteAuthorize,
             Command::Sync => Flow::PaymentSync,
-        }
+        })
     }
 }
 
@@ -138,16 +140,10 @@ pub fn plan(payment: &Payment, command: &Command, caps: &Capabilities) -> Result
             _ => {}
         }
     }
-    if let Command::ExternalAuthentication = command {
-        return Err(match &payment.authentication {
-            None => Refusal::NoExternalAuthentication,
-            Some(_) => Refusal::AuthenticationDone,
-        });
-    }
-    if !caps.supports(command.flow()) {
+    if let Some(flow) = command.flow().filter(|flow| !caps.supports(*flow)) {
         return Err(Refusal::Unsupported {
             connector: caps.connector.clone(),
-            flow: command.flow(),
+            flow,
         });
     }
     match *command {
@@ -224,7 +220,10 @@ pub fn plan(payment: &Payment, command: &Command, caps: &Capabilities) -> Result
             }
             Ok(Plan::Sync)
         }
-        Command::ExternalAuthentication => Err(Refusal::NoExternalAuthentication),
+        Command::ExternalAuthentication => Err(match &payment.authentication {
+            None => Refusal::NoExternalAuthentication,
+            Some(_) => Refusal::AuthenticationDone,
+        }),
     }
 }
 

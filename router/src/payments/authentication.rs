@@ -37,7 +37,7 @@ pub(super) struct AuthenticationSetup<'a> {
 
 impl Payments {
     /// The merchant's 3DS settings and server, checked against `request` before anything is
-    /// stored: a card payment, browser data, somewhere for the ACS to send the customer back.
+    /// stored: a card payment, and a browser's required details when one is described.
     pub(super) fn authentication_setup(
         &self,
         merchant_id: &str,
@@ -61,13 +61,6 @@ impl Payments {
         if let Some(browser) = &request.browser_info {
             browser_fields(browser)?;
         }
-        if request.return_url.is_none() && settings.notification_url.is_none() {
-            return Err(ApiError::invalid(
-                "return_url_required",
-                "external 3DS authentication needs return_url: the ACS sends the customer there \
-                 after a challenge",
-            ));
-        }
         Ok(AuthenticationSetup {
             settings,
             authenticator,
@@ -87,14 +80,7 @@ impl Payments {
         let PaymentMethod::Card(card) = &request.payment_method else {
             return Err(ApiError::internal("external authentication without a card"));
         };
-        let notification = setup
-            .settings
-            .method_notification_url
-            .clone()
-            .or_else(|| request.return_url.clone());
-        let Some(method_notification_url) = notification else {
-            return Err(ApiError::internal("no notification URL"));
-        };
+        let method_notification_url = setup.settings.method_notification_url(request)?;
         let lookup = PreAuthenticationRequest {
             card_number: card.number.clone(),
             method_notification_url,
@@ -260,11 +246,7 @@ impl Payments {
                 }
             }
         };
-        let notification_url = request
-            .return_url
-            .clone()
-            .or_else(|| settings.notification_url.clone())
-            .ok_or_else(|| ApiError::internal("no notification URL"))?;
+        let notification_url = settings.notification_url(&request)?;
         let areq = AuthenticationRequest {
             server_transaction_id: started.server_transaction_id.clone().unwrap_or_default(),
             message_version: started.message_version.clone().unwrap_or_default(),
